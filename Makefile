@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    talk to linli in this terminal (embedded default: console, SQLite, in-process broker)
+#   make test   the whole test suite (starts Redis and PostgreSQL when they are not running)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench catalogs clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/linli run
+
+test: $(STAMP)
+	scripts/services
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check linli tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+# Re-extract messages and recompile the catalogs after changing user-facing text.
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k t -k plural:1,2 -k N_ -o linli/locale/linli.pot linli
+	$(BIN)/pybabel update -i linli/locale/linli.pot -d linli/locale -D linli --no-fuzzy-matching
+	$(BIN)/pybabel compile -d linli/locale -D linli --statistics
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

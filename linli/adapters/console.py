@@ -1,0 +1,150 @@
+"""The console adapter: talk to linli in a terminal, or pipe a scripted session in.
+
+Console-only commands (not sent to the bot): ``/as NAME`` speaks as someone else,
+``/dm`` moves to a private chat with the bot and ``/group`` back, ``/quit`` ends.
+A bare number answers the last numbered choices.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from typing import TextIO
+
+from linli.core.adapter import ChatAdapter, Submit
+from linli.core.events import Address, Inbound, Outbound, Sender
+
+__all__ = ["ConsoleAdapter"]
+
+CONSOLE_HELP_ZH = "控制台命令：/as 名字 换人说话，/dm 私聊机器人，/group 回到群里，/quit 退出。"
+CONSOLE_HELP_EN = "Console: /as NAME to speak as someone else, /dm for a private chat, /group to go back, /quit to leave."
+
+
+class ConsoleAdapter(ChatAdapter):
+    """Parameters:
+    room: the group room of this session (``console:<room>``).
+    speaker: who speaks first.
+    stdin, stdout: the terminal (or a pipe).
+    after_submit: called after each line is submitted; ``linli run`` waits there
+      until every reply is printed, so a piped session reads in order.
+    language: the language of the console's own hints.
+    """
+
+    platform = "console"
+    max_text_length = 100_000
+
+    def __init__(
+        self,
+        *,
+        room: str,
+        speaker: str,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        after_submit: Callable[[], None] | None = None,
+        language: str = "zh_CN",
+    ) -> None:
+        self.room = room
+        self.speaker = speaker
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.after_submit = after_submit or (lambda: None)
+        self.language = language
+        self.private = False
+        self._session = uuid.uuid4().hex[:8]
+        self._counter = itertools.count(1)
+        self._choices: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    @property
+    def interactive(self) -> bool:
+        return self.stdin.isatty()
+
+    def _address(self) -> Address:
+        return Address("console", f"@{self.speaker}" if self.private else self.room)
+
+    # --- sending ----------------------------------------------------------------------
+
+    def send(self, message: Outbound) -> str | None:
+        where = message.address.room
+        with self._lock:
+            tag = "linli" if where == self.room else f"linli → {where.lstrip('@')}"
+            lines = message.text.splitlines() or [""]
+            out = [f"  {tag} › {lines[0]}", *(" " * (len(tag) + 5) + line for line in lines[1:])]
+            for n, choice in enumerate(message.choices, 1):
+                out.append(" " * (len(tag) + 5) + f"[{n}] {choice.label}")
+            if message.choices:
+                self._choices[message.address.room_key] = [c.value for c in message.choices]
+            self.stdout.write("\n".join(out) + "\n")
+            self.stdout.flush()
+        return None
+
+    # --- receiving ----------------------------------------------------------------------
+
+    def _prompt(self) -> str:
+        where = "私聊" if self.private and self.language == "zh_CN" else ("dm" if self.private else self.room)
+        return f"[{where}] {self.speaker}> "
+
+    def run_gateway(self, submit: Submit) -> None:
+        if self.interactive:
+            try:
+                import readline  # noqa: F401 - line editing and history for input()
+            except ImportError:  # pragma: no cover - not on every platform
+                pass
+            self.stdout.write((CONSOLE_HELP_ZH if self.language == "zh_CN" else CONSOLE_HELP_EN) + "\n")
+        while not self._stopped.is_set():
+            try:
+                if self.interactive:
+                    line = input(self._prompt())
+                else:
+                    raw = self.stdin.readline()
+                    if not raw:
+                        break
+                    line = raw.rstrip("\n")
+                    if line.strip():
+                        self.stdout.write(self._prompt() + line + "\n")
+            except (EOFError, KeyboardInterrupt):
+                self.stdout.write("\n")
+                break
+            if not self.handle_line(line, submit):
+                break
+
+    def handle_line(self, line: str, submit: Submit) -> bool:
+        """One line typed by the person; False when it ends the session."""
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return True
+        word, _, rest = text.partition(" ")
+        if word in ("/quit", "/exit", "/退出"):
+            return False
+        if word in ("/as", "/换人"):
+            name = rest.strip()
+            if name:
+                self.speaker = name
+            else:
+                self.stdout.write(("用法：/as 名字" if self.language == "zh_CN" else "Usage: /as NAME") + "\n")
+            return True
+        if word in ("/dm", "/私聊"):
+            self.private = True
+            return True
+        if word in ("/group", "/群"):
+            self.private = False
+            return True
+        address = self._address()
+        sender = Sender("console", self.speaker, self.speaker)
+        event_id = f"console:{self._session}:{next(self._counter)}"
+        pending = self._choices.get(address.room_key)
+        if pending and text.isdigit() and 1 <= int(text) <= len(pending):
+            inbound = Inbound(event_id, address, sender, text=text, kind="choice", private=self.private,
+                              choice=pending[int(text) - 1])
+        else:
+            inbound = Inbound(event_id, address, sender, text=text, private=self.private)
+        submit(inbound)
+        self.after_submit()
+        return True
+
+    def stop(self) -> None:
+        self._stopped.set()

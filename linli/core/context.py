@@ -1,0 +1,228 @@
+"""The one object a plugin handler receives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from attrs import define, field, frozen
+
+from linli.core import outbox, people
+from linli.core.clock import Clock
+from linli.core.directory import DistrictInfo
+from linli.core.errors import UserError
+from linli.core.events import Address, Choice, DomainEvent, Inbound, Outbound
+from linli.core.i18n import Translator
+from linli.core.people import PersonInfo
+from linli.core.specs import CommandSpec
+from linli.core.storage import ScopedStore
+from linli.core.storage import schema as s
+
+__all__ = ["DialogState", "Effects", "PluginContext"]
+
+DEFAULT_DIALOG_TIMEOUT = dt.timedelta(minutes=30)
+
+
+@frozen
+class DialogState:
+    """Where a multi-step conversation stands."""
+
+    name: str
+    step: str
+    data: Mapping[str, Any]
+
+
+@define
+class Effects:
+    """What a handler did besides writing its tables: messages, events, the dialog."""
+
+    messages: list[Outbound] = field(factory=list)
+    events: list[DomainEvent] = field(factory=list)
+    dialog_kept: bool = False
+
+
+@frozen
+class PluginContext:
+    """Everything a handler may use: who, where, its store, and how to answer.
+
+    The writes of the store, the messages from :meth:`reply` and :meth:`send`, the
+    events from :meth:`publish` and the dialog commit together with the mark that
+    this event was handled, or not at all.
+    """
+
+    plugin: str
+    key: str
+    district: DistrictInfo
+    person: PersonInfo | None
+    roles: Mapping[str, frozenset[str]]
+    address: Address | None
+    store: ScopedStore
+    t: Translator
+    clock: Clock
+    log: Any
+    conn: sa.Connection = field(repr=False)
+    effects: Effects = field(factory=Effects, repr=False)
+    inbound: Inbound | None = None
+    event: DomainEvent | None = None
+    args: tuple[str, ...] = ()
+    argtext: str = ""
+    data: str = ""
+    #: the person's open dialog in this room with this plugin, if any
+    dialog: DialogState | None = None
+    fire_time: dt.datetime | None = None
+    #: the version of the privacy notice people must accept (``[privacy] notice_version``).
+    notice_version: int = 1
+    #: the commands this person may use here, for ``/help``: (plugin, spec) pairs.
+    available: Callable[[], list[tuple[str, CommandSpec]]] = field(default=lambda: [], repr=False)
+
+    # --- who and when -------------------------------------------------------
+
+    @property
+    def language(self) -> str:
+        return self.t.language
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        """This plugin's configuration in this district."""
+        return self.district.plugin_config(self.plugin)
+
+    @property
+    def text(self) -> str:
+        return self.inbound.text if self.inbound else ""
+
+    @property
+    def private(self) -> bool:
+        return bool(self.inbound and self.inbound.private)
+
+    def now(self) -> dt.datetime:
+        """Now, in the district's time zone."""
+        return self.clock.now().astimezone(ZoneInfo(self.district.timezone))
+
+    def has_role(self, *roles: str, scope: str | None = None) -> bool:
+        """Whether the person holds one of ``roles`` here (at ``scope`` or district-wide)."""
+        return people.has_role(dict(self.roles), roles, scope)
+
+    # --- answering ----------------------------------------------------------
+
+    def fail(self, message: str) -> UserError:
+        """An error to ``raise``: nothing the handler wrote is kept, and the person
+        reads ``message`` (translate it with :attr:`t` first)."""
+        return UserError(message)
+
+    def choice(self, label: str, name: str, data: str = "") -> Choice:
+        """A button; picking it runs this plugin's ``@on_choice(name)`` handler with ``ctx.data == data``."""
+        return Choice(label=label, value=f"{self.plugin}:{name}:{data}")
+
+    def send(self, address: Address, text: str, *, choices: Sequence[Choice] = (), reply_to: str | None = None) -> None:
+        """Send ``text`` to ``address`` once this handler's transaction commits."""
+        n = len(self.effects.messages)
+        out = Outbound(address, text, tuple(choices), reply_to, key=f"{self.key}:m{n}")
+        self.effects.messages.append(out)
+        outbox.add_message(self.conn, out, self.district.id)
+
+    def reply(self, text: str, *, choices: Sequence[Choice] = ()) -> None:
+        """Answer in the room (and thread) the event came from."""
+        if self.address is None:
+            raise RuntimeError("this handler has no room to reply to; use send() or send_private()")
+        reply_to = self.inbound.event_id if self.inbound and not self.inbound.private else None
+        self.send(self.address, text, choices=choices, reply_to=reply_to)
+
+    def send_private(self, person_id: int, text: str, *, choices: Sequence[Choice] = ()) -> bool:
+        """Send to a person's private chat with the bot; False when they have none yet
+        (on Telegram a person must open the bot once)."""
+        room = self.conn.execute(
+            sa.select(s.identities.c.private_room)
+            .where(s.identities.c.person_id == person_id, s.identities.c.private_room.is_not(None))
+            .limit(1)
+        ).scalar()
+        if not room:
+            return False
+        self.send(Address.parse(room), text, choices=choices)
+        return True
+
+    def publish(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
+        """Publish a domain event for the plugins that subscribe to ``name``."""
+        n = len(self.effects.events)
+        event = DomainEvent(
+            event_id=f"{self.key}:e{n}",
+            name=name,
+            district_id=self.district.id,
+            payload=dict(payload or {}),
+            source_plugin=self.plugin,
+            person_id=self.person.id if self.person else None,
+        )
+        self.effects.events.append(event)
+        outbox.add_event(self.conn, event)
+
+    def audit(self, action: str, target: str = "", **detail: Any) -> None:
+        """Record in the audit log that this person did ``action`` on ``target``."""
+        people.audit(
+            self.conn,
+            action=action,
+            actor=f"person:{self.person.id}" if self.person else f"plugin:{self.plugin}",
+            district_id=self.district.id,
+            person_id=self.person.id if self.person else None,
+            plugin=self.plugin,
+            target=target,
+            detail=detail,
+        )
+
+    # --- dialogs ------------------------------------------------------------
+
+    def start_dialog(
+        self,
+        name: str,
+        *,
+        step: str = "",
+        data: Mapping[str, Any] | None = None,
+        prompt: str | None = None,
+        timeout: dt.timedelta = DEFAULT_DIALOG_TIMEOUT,
+        choices: Sequence[Choice] = (),
+    ) -> None:
+        """Begin a dialog: the person's next plain messages here go to ``@on_dialog(name)``
+        until it ends, is cancelled with ``/cancel``, or times out."""
+        if self.person is None or self.address is None:
+            raise RuntimeError("a dialog needs a person and a room")
+        values = {
+            "district_id": self.district.id,
+            "plugin": self.plugin,
+            "name": name,
+            "step": step,
+            "data": dict(data or {}),
+            "expires_at": self.clock.now() + timeout,
+        }
+        where = (s.dialogs.c.room_key == self.address.room_key, s.dialogs.c.person_id == self.person.id)
+        if not self.conn.execute(sa.update(s.dialogs).where(*where).values(**values)).rowcount:
+            self.conn.execute(
+                sa.insert(s.dialogs).values(room_key=self.address.room_key, person_id=self.person.id, **values)
+            )
+        self.effects.dialog_kept = True
+        if prompt:
+            self.reply(prompt, choices=choices)
+
+    def end_dialog(self) -> None:
+        """End the person's dialog in this room (a dialog step that does not continue ends it anyway)."""
+        if self.person is None or self.address is None:
+            return
+        self.conn.execute(sa.delete(s.dialogs).where(
+            s.dialogs.c.room_key == self.address.room_key, s.dialogs.c.person_id == self.person.id))
+        self.effects.dialog_kept = False
+
+    def continue_dialog(
+        self,
+        *,
+        step: str,
+        data: Mapping[str, Any] | None = None,
+        prompt: str | None = None,
+        timeout: dt.timedelta = DEFAULT_DIALOG_TIMEOUT,
+        choices: Sequence[Choice] = (),
+    ) -> None:
+        """Move the current dialog to ``step``; a dialog step that neither continues nor
+        starts a dialog ends it."""
+        name = self.dialog.name if self.dialog else ""
+        if not name:
+            raise RuntimeError("continue_dialog() outside a dialog")
+        self.start_dialog(name, step=step, data=data, prompt=prompt, timeout=timeout, choices=choices)

@@ -1,0 +1,204 @@
+"""Districts, their rooms and their plugins: the live copy is in the database.
+
+``settings.toml`` declares districts; :func:`seed_districts` writes the ones the
+database does not have yet (``linli db upgrade`` and ``linli run`` call it), and
+``linli districts sync`` overwrites the database with the file. Every change bumps
+the config version, so running workers see it without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from attrs import frozen
+
+from linli.core.errors import NotFound
+from linli.core.settings import DistrictSettings
+from linli.core.storage import schema as s
+
+__all__ = [
+    "DirectoryCache",
+    "DistrictInfo",
+    "bind_room",
+    "bump_version",
+    "config_version",
+    "disable_plugin",
+    "enable_plugin",
+    "list_districts",
+    "load_district",
+    "seed_districts",
+    "unbind_room",
+    "write_district",
+]
+
+
+@frozen
+class DistrictInfo:
+    id: str
+    name: str
+    kind: str
+    language: str
+    timezone: str
+    plugins: frozenset[str]
+    rooms: tuple[str, ...]
+    config: Mapping[str, Mapping[str, Any]]
+
+    def plugin_config(self, plugin: str) -> Mapping[str, Any]:
+        return self.config.get(plugin, {})
+
+
+def config_version(conn: sa.Connection) -> int:
+    value = conn.execute(sa.select(s.meta.c.value).where(s.meta.c.key == "config_version")).scalar()
+    return int(value or 0)
+
+
+def bump_version(conn: sa.Connection) -> None:
+    updated = conn.execute(
+        sa.update(s.meta).where(s.meta.c.key == "config_version").values(value=s.meta.c.value + 1)
+    ).rowcount
+    if not updated:
+        conn.execute(sa.insert(s.meta).values(key="config_version", value=1))
+
+
+def list_districts(conn: sa.Connection) -> list[DistrictInfo]:
+    plugins: dict[str, set[str]] = {}
+    for row in conn.execute(sa.select(s.district_plugins)):
+        plugins.setdefault(row.district_id, set()).add(row.plugin)
+    rooms: dict[str, list[str]] = {}
+    for row in conn.execute(sa.select(s.rooms).order_by(s.rooms.c.room_key)):
+        rooms.setdefault(row.district_id, []).append(row.room_key)
+    return [
+        DistrictInfo(
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            language=row.language,
+            timezone=row.timezone,
+            plugins=frozenset(plugins.get(row.id, ())),
+            rooms=tuple(rooms.get(row.id, ())),
+            config=row.config or {},
+        )
+        for row in conn.execute(sa.select(s.districts).order_by(s.districts.c.id))
+    ]
+
+
+def load_district(conn: sa.Connection, district_id: str) -> DistrictInfo:
+    """Raises: NotFound: no such district."""
+    for district in list_districts(conn):
+        if district.id == district_id:
+            return district
+    raise NotFound(f"no district {district_id!r} (see `linli districts list`)")
+
+
+def write_district(conn: sa.Connection, d: DistrictSettings, *, overwrite: bool) -> bool:
+    """Write one declared district; returns whether anything was written."""
+    exists = conn.execute(sa.select(s.districts.c.id).where(s.districts.c.id == d.id)).first()
+    if exists and not overwrite:
+        return False
+    values = {
+        "name": d.name,
+        "kind": d.kind,
+        "language": d.language,
+        "timezone": d.timezone,
+        "config": {k: dict(v) for k, v in d.config.items()},
+    }
+    if exists:
+        conn.execute(sa.update(s.districts).where(s.districts.c.id == d.id).values(**values))
+        conn.execute(sa.delete(s.district_plugins).where(s.district_plugins.c.district_id == d.id))
+    else:
+        conn.execute(sa.insert(s.districts).values(id=d.id, **values))
+    for plugin in dict.fromkeys(("core", *d.plugins)):
+        conn.execute(sa.insert(s.district_plugins).values(district_id=d.id, plugin=plugin))
+    for room in d.rooms:
+        _bind(conn, room, d.id, "settings")
+    bump_version(conn)
+    return True
+
+
+def seed_districts(conn: sa.Connection, districts: Iterable[DistrictSettings], *, overwrite: bool = False) -> list[str]:
+    """Write the declared districts the database lacks (all of them with ``overwrite``)."""
+    return [d.id for d in districts if write_district(conn, d, overwrite=overwrite)]
+
+
+def _bind(conn: sa.Connection, room_key: str, district_id: str, by: str) -> None:
+    conn.execute(sa.delete(s.rooms).where(s.rooms.c.room_key == room_key))
+    conn.execute(sa.insert(s.rooms).values(room_key=room_key, district_id=district_id, bound_by=by))
+
+
+def bind_room(conn: sa.Connection, room_key: str, district_id: str, *, by: str) -> str | None:
+    """Bind a room to a district; returns the district it was bound to before, if another.
+
+    Raises: NotFound: no such district."""
+    load_district(conn, district_id)
+    before = conn.execute(sa.select(s.rooms.c.district_id).where(s.rooms.c.room_key == room_key)).scalar()
+    _bind(conn, room_key, district_id, by)
+    bump_version(conn)
+    return before if before != district_id else None
+
+
+def unbind_room(conn: sa.Connection, room_key: str) -> None:
+    """Raises: NotFound: the room is not bound."""
+    if not conn.execute(sa.delete(s.rooms).where(s.rooms.c.room_key == room_key)).rowcount:
+        raise NotFound(f"room {room_key!r} is not bound to any district")
+    bump_version(conn)
+
+
+def enable_plugin(conn: sa.Connection, district_id: str, plugin: str) -> bool:
+    district = load_district(conn, district_id)
+    if plugin in district.plugins:
+        return False
+    conn.execute(sa.insert(s.district_plugins).values(district_id=district_id, plugin=plugin))
+    bump_version(conn)
+    return True
+
+
+def disable_plugin(conn: sa.Connection, district_id: str, plugin: str) -> bool:
+    load_district(conn, district_id)
+    deleted = conn.execute(
+        sa.delete(s.district_plugins).where(
+            s.district_plugins.c.district_id == district_id, s.district_plugins.c.plugin == plugin
+        )
+    ).rowcount
+    if deleted:
+        bump_version(conn)
+    return bool(deleted)
+
+
+class DirectoryCache:
+    """Districts and room bindings, reloaded whenever the config version moves.
+
+    One cheap read of the version per lookup keeps every worker current without
+    a restart and without reading the whole directory per event.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version = -1
+        self._districts: dict[str, DistrictInfo] = {}
+        self._rooms: dict[str, str] = {}
+
+    def _refresh(self, conn: sa.Connection) -> None:
+        version = config_version(conn)
+        if version == self._version:
+            return
+        with self._lock:
+            districts = {d.id: d for d in list_districts(conn)}
+            self._districts = districts
+            self._rooms = {room: d.id for d in districts.values() for room in d.rooms}
+            self._version = version
+
+    def district(self, conn: sa.Connection, district_id: str) -> DistrictInfo | None:
+        self._refresh(conn)
+        return self._districts.get(district_id)
+
+    def district_of_room(self, conn: sa.Connection, room_key: str) -> DistrictInfo | None:
+        self._refresh(conn)
+        district_id = self._rooms.get(room_key)
+        return self._districts.get(district_id) if district_id else None
+
+    def all(self, conn: sa.Connection) -> list[DistrictInfo]:
+        self._refresh(conn)
+        return list(self._districts.values())

@@ -1,0 +1,308 @@
+"""The dispatcher: from a platform event to the plugin handlers that should run.
+
+It finds the district from the room binding, the person from the identity, their
+roles and any open dialog; reads the command; checks that the plugin is enabled
+here and that the person may use it; and returns :class:`HandlerCall` s for the
+plugin queues. What it answers itself (unknown command, not allowed, dialog
+cancelled or timed out) goes to the outbox under keys derived from the event id,
+so a redelivered event answers once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+
+from linli.core import outbox, people
+from linli.core.clock import Clock
+from linli.core.commands import parse_command
+from linli.core.directory import DirectoryCache, DistrictInfo
+from linli.core.events import Address, DomainEvent, HandlerCall, Inbound, Outbound
+from linli.core.i18n import N_, Translator, translator
+from linli.core.people import PersonInfo
+from linli.core.registry import Handler, PluginRegistry
+from linli.core.specs import ChoiceSpec, CommandSpec
+from linli.core.storage import Store
+from linli.core.storage import schema as s
+
+__all__ = ["CONSENT_REQUIRED", "Dispatcher", "allowed"]
+
+log = structlog.get_logger("linli.dispatcher")
+
+#: published by the dispatcher when someone who has not accepted the privacy notice
+#: uses a command that needs it; the core plugin answers with the notice.
+CONSENT_REQUIRED = "linli.consent_required"
+
+
+def allowed(spec: CommandSpec | ChoiceSpec, roles: dict[str, frozenset[str]], *, consented: bool,
+            private: bool) -> str | None:
+    """Why the person may not run this, as a msgid; ``None`` when they may."""
+    if not consented and not spec.before_consent:
+        return "consent"
+    if isinstance(spec, CommandSpec):
+        if spec.where == "group" and private:
+            return N_("Use /{command} in your community's group, not in a private chat.")
+        if spec.where == "private" and not private:
+            return N_("Use /{command} in a private chat with me, not in the group.")
+    if spec.roles and not people.has_role(roles, spec.roles):
+        return N_("Sorry, /{command} is only for: {roles}.")
+    return None
+
+
+class Dispatcher:
+    """Routes inbound events and domain events to plugin handlers.
+
+    Parameters:
+      store: the database.
+      registry: the installed plugins.
+      directory: the districts and room bindings cache.
+      notice_version: the current privacy notice's version.
+    """
+
+    def __init__(
+        self, store: Store, registry: PluginRegistry, directory: DirectoryCache, clock: Clock, notice_version: int
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.directory = directory
+        self.clock = clock
+        self.notice_version = notice_version
+
+    # --- platform events ------------------------------------------------------
+
+    def dispatch(self, inbound: Inbound) -> tuple[list[HandlerCall], list[str]]:
+        """Decide who handles ``inbound``; returns the calls and the rooms the
+        dispatcher itself wrote replies for (both to enqueue after commit)."""
+        with self.store.begin() as conn:
+            answers: list[Outbound] = []
+            calls = self._route(conn, inbound, answers)
+            rooms = [a.address.room_key for a in answers if outbox.add_message(conn, a, None)]
+        return calls, rooms
+
+    def _route(self, conn: sa.Connection, inbound: Inbound, answers: list[Outbound]) -> list[HandlerCall]:
+        room_key = inbound.address.room_key
+        district = self.directory.district_of_room(conn, room_key)
+        person = people.person_for(conn, inbound.sender.identity, inbound.sender.display_name)
+        assert person is not None
+        person = self._remember(conn, inbound, person, district)
+        if district is None and inbound.private and person.home_district:
+            district = self.directory.district(conn, person.home_district)
+        language = person.language or (district.language if district else "zh_CN")
+        t = translator(language)
+
+        def answer(msgid: str, key: str | None = None, **values: Any) -> None:
+            answers.append(
+                Outbound(inbound.address, t(msgid, **values), key=key or f"{inbound.event_id}:dispatch:{len(answers)}")
+            )
+
+        if district is None:
+            if inbound.kind == "message" and parse_command(inbound.text) is not None or inbound.private:
+                if inbound.private:
+                    answer(N_("I don't know your community yet. Please say something in your "
+                              "community's group first, then talk to me here."))
+                else:
+                    # one polite answer per unbound room, ever: the key dedupes it
+                    answer(N_("This room is not linked to a community yet. An administrator can "
+                              "link it with: linli rooms bind {room} --district ID"),
+                           key=f"unbound:{room_key}", room=room_key)
+            return []
+
+        roles = people.roles_in(conn, person.id, district.id)
+        consented = (person.consent_version or 0) >= self.notice_version
+        first_contact = person.consent_version == 0
+        base = {
+            "district_id": district.id,
+            "person_id": person.id,
+            "address": inbound.address,
+            "inbound": inbound,
+            "language": language,
+            "roles": tuple(sorted(roles)),
+        }
+
+        if first_contact and inbound.kind == "message":
+            # the privacy notice comes first, whatever they said
+            conn.execute(sa.update(s.persons).where(s.persons.c.id == person.id).values(consent_version=None))
+            calls = self._consent_calls(inbound, district, person, language)
+            parsed = parse_command(inbound.text)
+            handler = self.registry.command(parsed.name) if parsed else None
+            if handler and isinstance(handler.spec, CommandSpec) and handler.spec.before_consent:
+                return [*self._route_command(conn, inbound, district, roles, False, base, answer), *calls]
+            return calls
+        if inbound.kind == "choice" and inbound.choice:
+            return self._choice(inbound, district, roles, consented, base, answer)
+        if inbound.kind != "message":
+            return []
+
+        parsed = parse_command(inbound.text)
+        dialog = conn.execute(
+            sa.select(s.dialogs).where(s.dialogs.c.room_key == room_key, s.dialogs.c.person_id == person.id)
+        ).first()
+        if parsed is None:
+            if dialog is not None:
+                return self._dialog(conn, inbound, dialog, consented, base, answer, t)
+            if inbound.private:
+                answer(N_("Send /help to see what I can do for you."))
+            return []
+
+        if parsed.name in ("cancel", "取消"):
+            if dialog is not None:
+                conn.execute(sa.delete(s.dialogs).where(
+                    s.dialogs.c.room_key == room_key, s.dialogs.c.person_id == person.id))
+                answer(N_("Cancelled. Nothing from that conversation was saved."))
+            else:
+                answer(N_("There is nothing to cancel."))
+            return []
+
+        return self._route_command(conn, inbound, district, roles, consented, base, answer, person=person,
+                                   language=language)
+
+    def _route_command(self, conn: sa.Connection, inbound: Inbound, district: DistrictInfo,
+                       roles: dict[str, frozenset[str]], consented: bool, base: dict[str, Any],
+                       answer: Callable[..., None], *, person: PersonInfo | None = None,
+                       language: str = "zh_CN") -> list[HandlerCall]:
+        parsed = parse_command(inbound.text)
+        assert parsed is not None
+        handler = self.registry.command(parsed.name)
+        if handler is None or handler.plugin not in district.plugins:
+            self._unknown(parsed.name, district, roles, consented, inbound.private, answer)
+            return []
+        spec = handler.spec
+        assert isinstance(spec, CommandSpec)
+        why = allowed(spec, roles, consented=consented, private=inbound.private)
+        if why == "consent":
+            calls = self._consent_calls(inbound, district, person, language) if person else []
+            if not calls:
+                answer(N_("Please accept the privacy notice first."))
+            return calls
+        if why is not None:
+            role_names = ", ".join(spec.roles)
+            answer(why, command=spec.name, roles=role_names)
+            return []
+        return [
+            HandlerCall(
+                key=f"{inbound.event_id}:{handler.plugin}.{handler.name}",
+                plugin=handler.plugin,
+                handler=handler.name,
+                kind="command",
+                args=parsed.args,
+                argtext=parsed.argtext,
+                **base,
+            )
+        ]
+
+    def _remember(self, conn: sa.Connection, inbound: Inbound, person: PersonInfo,
+                  district: DistrictInfo | None) -> PersonInfo:
+        """Keep the person's private room and home district current."""
+        if inbound.private:
+            conn.execute(
+                sa.update(s.identities)
+                .where(s.identities.c.identity == inbound.sender.identity,
+                       sa.or_(s.identities.c.private_room.is_(None),
+                              s.identities.c.private_room != inbound.address.room_key))
+                .values(private_room=inbound.address.room_key)
+            )
+        if district is not None and person.home_district != district.id:
+            conn.execute(sa.update(s.persons).where(s.persons.c.id == person.id).values(home_district=district.id))
+            person = PersonInfo(person.id, person.display_name, person.language, district.id, person.consent_version)
+        return person
+
+    def _choice(self, inbound: Inbound, district: DistrictInfo, roles: dict[str, frozenset[str]], consented: bool,
+                base: dict[str, Any], answer: Callable[..., None]) -> list[HandlerCall]:
+        plugin, _, rest = (inbound.choice or "").partition(":")
+        name, _, data = rest.partition(":")
+        handler = self.registry.choices.get((plugin, name))
+        if handler is None or plugin not in district.plugins:
+            answer(N_("That button no longer works here."))
+            return []
+        spec = handler.spec
+        assert isinstance(spec, ChoiceSpec)
+        why = allowed(spec, roles, consented=consented, private=inbound.private)
+        if why == "consent":
+            answer(N_("Please read and accept the privacy notice first: send /privacy."))
+            return []
+        if why is not None:
+            answer(N_("Sorry, that choice is only for: {roles}."), roles=", ".join(spec.roles))
+            return []
+        return [HandlerCall(key=f"{inbound.event_id}:{plugin}.{handler.name}", plugin=plugin, handler=handler.name,
+                            kind="choice", data=data, **base)]
+
+    def _dialog(self, conn: sa.Connection, inbound: Inbound, dialog: Any, consented: bool, base: dict[str, Any],
+                answer: Callable[..., None], t: Translator) -> list[HandlerCall]:
+        where = (s.dialogs.c.room_key == dialog.room_key, s.dialogs.c.person_id == dialog.person_id)
+        handler = self.registry.dialogs.get((dialog.plugin, dialog.name))
+        district = self.directory.district(conn, dialog.district_id)
+        expired = s.UTCDateTime().process_result_value(dialog.expires_at, conn.dialect)
+        if handler is None or district is None or dialog.plugin not in district.plugins:
+            conn.execute(sa.delete(s.dialogs).where(*where))
+            return []
+        if expired is not None and expired <= self.clock.now():
+            conn.execute(sa.delete(s.dialogs).where(*where))
+            answer(N_("That conversation timed out and was cancelled; nothing from it was saved. "
+                      "Start again whenever you like."))
+            return []
+        if not consented:
+            return []
+        return [HandlerCall(key=f"{inbound.event_id}:{handler.plugin}.{handler.name}", plugin=handler.plugin,
+                            handler=handler.name, kind="dialog", data="", **{**base, "district_id": district.id})]
+
+    def _consent_calls(self, inbound: Inbound, district: DistrictInfo, person: PersonInfo,
+                       language: str) -> list[HandlerCall]:
+        event = DomainEvent(
+            event_id=f"{inbound.event_id}:consent",
+            name=CONSENT_REQUIRED,
+            district_id=district.id,
+            payload={"text": ""},
+            source_plugin="linli",
+            person_id=person.id,
+        )
+        return self.route_event(event, district, address=inbound.address, language=language)
+
+    def _unknown(self, word: str, district: DistrictInfo, roles: dict[str, frozenset[str]], consented: bool,
+                 private: bool, answer: Callable[..., None]) -> None:
+        usable = [
+            name
+            for name, h in self.registry.commands.items()
+            if h.plugin in district.plugins
+            and isinstance(h.spec, CommandSpec)
+            and not h.spec.hidden
+            and allowed(h.spec, roles, consented=True, private=private) is None
+        ]
+        usable += [a for a, n in self.registry.aliases.items() if n in usable]
+        close = difflib.get_close_matches(word, usable, n=3, cutoff=0.6)
+        if close:
+            answer(N_("There is no /{word} here. Did you mean {suggestions}? Send /help for the full list."),
+                   word=word, suggestions=" ".join("/" + c for c in close))
+        else:
+            answer(N_("There is no /{word} here. Send /help to see what you can do."), word=word)
+
+    # --- domain events --------------------------------------------------------
+
+    def route_event(self, event: DomainEvent, district: DistrictInfo | None = None, *,
+                    address: Address | None = None, language: str | None = None) -> list[HandlerCall]:
+        """The handlers subscribed to ``event`` among the plugins enabled in its district."""
+        if district is None:
+            with self.store.connect() as conn:
+                district = self.directory.district(conn, event.district_id)
+        if district is None:
+            log.warning("event for an unknown district dropped", event=event.name, district=event.district_id)
+            return []
+        subscribers: list[Handler] = self.registry.events.get(event.name, [])
+        return [
+            HandlerCall(
+                key=f"{event.event_id}:{h.plugin}.{h.name}",
+                plugin=h.plugin,
+                handler=h.name,
+                kind="event",
+                district_id=district.id,
+                person_id=event.person_id,
+                address=address,
+                domain_event=event,
+                language=language or district.language,
+            )
+            for h in subscribers
+            if h.plugin in district.plugins
+        ]

@@ -1,0 +1,153 @@
+"""The messages that travel on linli's queues: small, versioned attrs classes,
+turned into plain JSON with cattrs. Never pickle."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+import cattrs
+from attrs import field, frozen
+
+__all__ = [
+    "Address",
+    "Choice",
+    "DomainEvent",
+    "HandlerCall",
+    "Inbound",
+    "Outbound",
+    "Sender",
+    "from_json",
+    "to_json",
+]
+
+SCHEMA_VERSION = 1
+
+
+@frozen
+class Address:
+    """Where a message is: a room (group, private chat, console session) and an optional thread."""
+
+    platform: str
+    room: str
+    thread: str | None = None
+
+    @property
+    def room_key(self) -> str:
+        """``platform:room``, the form rooms are bound to districts with."""
+        return f"{self.platform}:{self.room}"
+
+    @classmethod
+    def parse(cls, key: str) -> Address:
+        """Parameters: key: ``platform:room`` such as ``telegram:-100123``.
+
+        Raises: ValueError: the key has no platform prefix."""
+        platform, sep, room = key.partition(":")
+        if not sep or not platform or not room:
+            raise ValueError(f"{key!r} is not 'platform:room' (for example 'console:demo')")
+        return cls(platform, room)
+
+
+@frozen
+class Sender:
+    """Who spoke, as the platform knows them."""
+
+    platform: str
+    user_id: str
+    display_name: str = ""
+
+    @property
+    def identity(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+@frozen
+class Choice:
+    """One button. ``value`` comes back in :attr:`Inbound.choice` when it is picked;
+    :meth:`PluginContext.choice` builds it so that the dispatcher can route it."""
+
+    label: str
+    value: str
+
+
+@frozen
+class Inbound:
+    """One event from a platform: a message, a picked choice, a join or a leave.
+
+    ``event_id`` is the platform's own id (update id, event id), unique per platform:
+    it is how a redelivered event is recognised.
+    """
+
+    event_id: str
+    address: Address
+    sender: Sender
+    text: str = ""
+    kind: Literal["message", "choice", "join", "leave"] = "message"
+    private: bool = False
+    choice: str | None = None
+    reply_to: str | None = None
+    v: int = SCHEMA_VERSION
+
+
+@frozen
+class Outbound:
+    """One message to send. ``key`` makes sending idempotent; the adapter escapes
+    ``text`` and splits it at the platform's limits."""
+
+    address: Address
+    text: str
+    choices: tuple[Choice, ...] = ()
+    reply_to: str | None = None
+    key: str = ""
+
+
+@frozen
+class DomainEvent:
+    """What a plugin publishes for other plugins (``mediation.case_opened``)."""
+
+    event_id: str
+    name: str
+    district_id: str
+    payload: dict[str, Any] = field(factory=dict)
+    source_plugin: str = ""
+    person_id: int | None = None
+    v: int = SCHEMA_VERSION
+
+
+@frozen
+class HandlerCall:
+    """The dispatcher's decision: run this plugin handler for this event.
+
+    ``key`` is unique per (event, handler) and is the processed-event mark.
+    """
+
+    key: str
+    plugin: str
+    handler: str
+    kind: Literal["command", "choice", "dialog", "event", "job"]
+    district_id: str
+    person_id: int | None = None
+    address: Address | None = None
+    inbound: Inbound | None = None
+    domain_event: DomainEvent | None = None
+    args: tuple[str, ...] = ()
+    argtext: str = ""
+    data: str = ""
+    language: str = "zh_CN"
+    roles: tuple[str, ...] = ()
+    fire_time: str | None = None
+    v: int = SCHEMA_VERSION
+
+
+converter = cattrs.Converter()
+T = TypeVar("T")
+
+
+def to_json(obj: Any) -> dict[str, Any]:
+    """The plain-JSON form of an event class."""
+    result: dict[str, Any] = converter.unstructure(obj)
+    return result
+
+
+def from_json(data: dict[str, Any], cls: type[T]) -> T:
+    """Rebuild an event class from its JSON form; unknown newer fields are ignored."""
+    return converter.structure(data, cls)

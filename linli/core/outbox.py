@@ -1,0 +1,101 @@
+"""The outbox: messages and domain events written in the handler's transaction,
+sent after it commits. A row's ``key`` is unique, so a redelivered event that
+writes the same rows again writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from linli.core.events import DomainEvent, Outbound, from_json, to_json
+from linli.core.storage import schema as s
+
+__all__ = ["OutboxRow", "add_event", "add_message", "mark_failed", "mark_sent", "pending_for_room", "stale_rows"]
+
+
+def _insert_ignore(conn: sa.Connection, values: dict[str, Any]) -> bool:
+    return s.insert_ignore(conn, s.outbox, values, "key")
+
+
+def add_message(conn: sa.Connection, out: Outbound, district_id: str | None) -> bool:
+    """Queue ``out`` for delivery; returns False when a row with its key exists."""
+    return _insert_ignore(
+        conn,
+        {
+            "key": out.key,
+            "kind": "message",
+            "district_id": district_id,
+            "platform": out.address.platform,
+            "room": out.address.room_key,
+            "payload": to_json(out),
+        },
+    )
+
+
+def add_event(conn: sa.Connection, event: DomainEvent) -> bool:
+    return _insert_ignore(
+        conn,
+        {
+            "key": event.event_id,
+            "kind": "event",
+            "district_id": event.district_id,
+            "platform": "linli",
+            "room": "linli:events",
+            "payload": to_json(event),
+        },
+    )
+
+
+class OutboxRow:
+    __slots__ = ("attempts", "id", "kind", "message")
+
+    def __init__(self, row: Any) -> None:
+        self.id: int = row.id
+        self.kind: str = row.kind
+        self.attempts: int = row.attempts
+        self.message: Outbound = from_json(row.payload, Outbound)
+
+
+def pending_for_room(conn: sa.Connection, room_key: str, limit: int = 50) -> list[OutboxRow]:
+    """Pending messages of one room, oldest first: the order they are sent in."""
+    rows = conn.execute(
+        sa.select(s.outbox)
+        .where(s.outbox.c.status == "pending", s.outbox.c.room == room_key, s.outbox.c.kind == "message")
+        .order_by(s.outbox.c.id)
+        .limit(limit)
+    )
+    return [OutboxRow(r) for r in rows]
+
+
+def mark_sent(conn: sa.Connection, row_id: int, now: dt.datetime) -> None:
+    conn.execute(
+        sa.update(s.outbox).where(s.outbox.c.id == row_id)
+        .values(status="sent", sent_at=now, attempts=s.outbox.c.attempts + 1, error=None)
+    )
+
+
+def mark_failed(conn: sa.Connection, row_id: int, error: str, *, final: bool) -> None:
+    conn.execute(
+        sa.update(s.outbox).where(s.outbox.c.id == row_id)
+        .values(status="failed" if final else "pending", attempts=s.outbox.c.attempts + 1, error=error[:2000])
+    )
+
+
+def stale_rows(conn: sa.Connection, older_than: dt.datetime) -> list[tuple[str, str, Any]]:
+    """Pending rows left behind by a crash between commit and enqueue: (kind, room, payload)."""
+    rows = conn.execute(
+        sa.select(s.outbox.c.kind, s.outbox.c.room, s.outbox.c.payload)
+        .where(s.outbox.c.status == "pending", s.outbox.c.created_at < older_than)
+        .order_by(s.outbox.c.id)
+        .limit(1000)
+    )
+    return [(r.kind, r.room, r.payload) for r in rows]
+
+
+def mark_events_sent(conn: sa.Connection, keys: list[str], now: dt.datetime) -> None:
+    if keys:
+        conn.execute(
+            sa.update(s.outbox).where(s.outbox.c.key.in_(keys)).values(status="sent", sent_at=now)
+        )

@@ -1,0 +1,201 @@
+"""Persons, their platform identities, their roles and their consent.
+
+A person is one human; an identity (``telegram:12345``, ``matrix:@li:example.org``)
+is how a platform knows them. Roles are granted to persons in a district, with an
+optional scope (``grid:3``, ``building:12``, ``case:42``); ``admin`` of a district
+may do everything there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from attrs import frozen
+
+from linli.core.errors import NotFound
+from linli.core.storage import schema as s
+
+__all__ = [
+    "ADMIN",
+    "Grant",
+    "PersonInfo",
+    "audit",
+    "find_person",
+    "grant_role",
+    "grants_of",
+    "link_identity",
+    "person_for",
+    "record_consent",
+    "revoke_role",
+    "roles_in",
+]
+
+ADMIN = "admin"
+
+
+@frozen
+class PersonInfo:
+    id: int
+    display_name: str
+    language: str | None
+    home_district: str | None
+    consent_version: int | None
+
+
+@frozen
+class Grant:
+    person_id: int
+    district_id: str
+    role: str
+    scope: str
+    granted_by: str
+    display_name: str = ""
+
+
+def _person(row: Any) -> PersonInfo:
+    return PersonInfo(row.id, row.display_name, row.language, row.home_district, row.consent_version)
+
+
+def person_for(conn: sa.Connection, identity: str, display_name: str, *, create: bool = True) -> PersonInfo | None:
+    """The person behind ``identity``, created on first contact (with ``consent_version`` 0)."""
+    row = conn.execute(
+        sa.select(s.persons).join(s.identities, s.identities.c.person_id == s.persons.c.id)
+        .where(s.identities.c.identity == identity)
+    ).first()
+    if row is not None or not create:
+        return _person(row) if row is not None else None
+    person_id = conn.execute(sa.insert(s.persons).values(display_name=display_name or identity)).inserted_primary_key
+    assert person_id is not None
+    conn.execute(
+        sa.insert(s.identities).values(identity=identity, person_id=person_id[0], display_name=display_name)
+    )
+    return PersonInfo(person_id[0], display_name or identity, None, None, 0)
+
+
+def find_person(conn: sa.Connection, who: str) -> PersonInfo:
+    """A person named by the CLI: ``#12`` (person id) or an identity such as ``console:alice``.
+
+    Raises: NotFound: nobody by that name.
+    """
+    if who.startswith("#") and who[1:].isdigit():
+        row = conn.execute(sa.select(s.persons).where(s.persons.c.id == int(who[1:]))).first()
+    else:
+        row = conn.execute(
+            sa.select(s.persons).join(s.identities, s.identities.c.person_id == s.persons.c.id)
+            .where(s.identities.c.identity == who)
+        ).first()
+    if row is None:
+        raise NotFound(f"no person {who!r}: name one as platform:user (console:alice) or #id")
+    return _person(row)
+
+
+def link_identity(conn: sa.Connection, person_id: int, identity: str, display_name: str = "") -> None:
+    """Give a person another identity (the same captain on Telegram and on Matrix)."""
+    conn.execute(sa.delete(s.identities).where(s.identities.c.identity == identity))
+    conn.execute(
+        sa.insert(s.identities).values(identity=identity, person_id=person_id, display_name=display_name)
+    )
+
+
+def roles_in(conn: sa.Connection, person_id: int, district_id: str) -> dict[str, frozenset[str]]:
+    """The person's roles in a district, each with its scopes (``""`` is the whole district)."""
+    out: dict[str, set[str]] = {}
+    rows = conn.execute(
+        sa.select(s.role_grants.c.role, s.role_grants.c.scope).where(
+            s.role_grants.c.person_id == person_id, s.role_grants.c.district_id == district_id
+        )
+    )
+    for role, scope in rows:
+        out.setdefault(role, set()).add(scope)
+    return {role: frozenset(scopes) for role, scopes in out.items()}
+
+
+def grant_role(conn: sa.Connection, person_id: int, district_id: str, role: str, scope: str = "", *, by: str) -> bool:
+    exists = conn.execute(
+        sa.select(s.role_grants.c.id).where(
+            s.role_grants.c.person_id == person_id,
+            s.role_grants.c.district_id == district_id,
+            s.role_grants.c.role == role,
+            s.role_grants.c.scope == scope,
+        )
+    ).first()
+    if exists:
+        return False
+    conn.execute(
+        sa.insert(s.role_grants).values(
+            person_id=person_id, district_id=district_id, role=role, scope=scope, granted_by=by
+        )
+    )
+    audit(conn, actor=by, district_id=district_id, person_id=person_id, action="role.grant", target=role,
+          detail={"scope": scope})
+    return True
+
+
+def revoke_role(conn: sa.Connection, person_id: int, district_id: str, role: str, scope: str = "", *, by: str) -> bool:
+    deleted = conn.execute(
+        sa.delete(s.role_grants).where(
+            s.role_grants.c.person_id == person_id,
+            s.role_grants.c.district_id == district_id,
+            s.role_grants.c.role == role,
+            s.role_grants.c.scope == scope,
+        )
+    ).rowcount
+    if deleted:
+        audit(conn, actor=by, district_id=district_id, person_id=person_id, action="role.revoke", target=role,
+              detail={"scope": scope})
+    return bool(deleted)
+
+
+def grants_of(conn: sa.Connection, district_id: str | None = None) -> list[Grant]:
+    stmt = sa.select(s.role_grants, s.persons.c.display_name).join(
+        s.persons, s.persons.c.id == s.role_grants.c.person_id
+    ).order_by(s.role_grants.c.district_id, s.role_grants.c.role, s.role_grants.c.person_id)
+    if district_id:
+        stmt = stmt.where(s.role_grants.c.district_id == district_id)
+    return [
+        Grant(r.person_id, r.district_id, r.role, r.scope, r.granted_by, r.display_name) for r in conn.execute(stmt)
+    ]
+
+
+def record_consent(conn: sa.Connection, person_id: int, version: int, granted: bool, kind: str = "privacy") -> None:
+    conn.execute(sa.insert(s.consents).values(person_id=person_id, kind=kind, version=version, granted=granted))
+    conn.execute(
+        sa.update(s.persons).where(s.persons.c.id == person_id).values(consent_version=version if granted else None)
+    )
+
+
+def audit(
+    conn: sa.Connection,
+    *,
+    action: str,
+    actor: str = "",
+    district_id: str | None = None,
+    person_id: int | None = None,
+    plugin: str = "",
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record who did what: every role change, sensitive read and export goes here."""
+    conn.execute(
+        sa.insert(s.audit_log).values(
+            action=action, actor=actor, district_id=district_id, person_id=person_id, plugin=plugin,
+            target=target, detail=detail or {},
+        )
+    )
+
+
+def identities_of(conn: sa.Connection, person_id: int) -> list[str]:
+    return list(conn.execute(sa.select(s.identities.c.identity).where(s.identities.c.person_id == person_id)).scalars())
+
+
+def has_role(roles: dict[str, frozenset[str]], wanted: Iterable[str], scope: str | None = None) -> bool:
+    """Whether ``roles`` include one of ``wanted`` (at ``scope`` or district-wide); admins have all."""
+    if ADMIN in roles:
+        return True
+    for role in wanted:
+        scopes = roles.get(role)
+        if scopes is not None and (scope is None or "" in scopes or scope in scopes):
+            return True
+    return False

@@ -1,0 +1,146 @@
+"""The plugin registry: plugins found through the ``linli.plugins`` entry points,
+their handlers read from the specs the decorators attached."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Iterable
+from importlib.metadata import entry_points
+from typing import Any
+
+import structlog
+from attrs import frozen
+
+from linli.core.errors import PluginError
+from linli.core.plugin import Plugin
+from linli.core.specs import ChoiceSpec, CommandSpec, DialogSpec, EventSpec, JobSpec, LedgerSpec, Spec, spec_of
+
+__all__ = ["Handler", "PluginRegistry", "load_entry_points"]
+
+ENTRY_POINT_GROUP = "linli.plugins"
+
+
+@frozen
+class Handler:
+    plugin: str
+    name: str
+    spec: Spec
+    func: Callable[..., Any]
+
+
+class PluginRegistry:
+    """Plugins by name and their handlers by kind. Duplicates are errors.
+
+    Parameters:
+      plugins: plugin classes (not instances); the registry constructs them.
+    """
+
+    def __init__(self, plugins: Iterable[type[Plugin]]) -> None:
+        self.plugins: dict[str, Plugin] = {}
+        self.handlers: dict[tuple[str, str], Handler] = {}
+        self.commands: dict[str, Handler] = {}
+        self.aliases: dict[str, str] = {}
+        self.choices: dict[tuple[str, str], Handler] = {}
+        self.dialogs: dict[tuple[str, str], Handler] = {}
+        self.events: dict[str, list[Handler]] = {}
+        self.jobs: list[Handler] = []
+        self.ledgers: dict[str, Handler] = {}
+        for cls in plugins:
+            self._add(cls)
+        for name, plugin in self.plugins.items():
+            for dep in plugin.manifest.depends:
+                if dep not in self.plugins:
+                    raise PluginError(f"plugin {name!r} depends on {dep!r}, which is not installed")
+
+    def _add(self, cls: type[Plugin]) -> None:
+        manifest = getattr(cls, "manifest", None)
+        if manifest is None:
+            raise PluginError(f"{cls.__qualname__} has no manifest")
+        name = manifest.name
+        if name in self.plugins:
+            raise PluginError(f"two plugins are named {name!r}")
+        plugin = cls(log=structlog.get_logger(plugin=name))
+        self.plugins[name] = plugin
+        for attr, member in inspect.getmembers(cls, callable):
+            spec = spec_of(member)
+            if spec is None:
+                continue
+            handler = Handler(name, attr, spec, getattr(plugin, attr))
+            self.handlers[(name, attr)] = handler
+            self._index(handler)
+
+    def _index(self, h: Handler) -> None:
+        spec = h.spec
+        if isinstance(spec, CommandSpec):
+            for word in (spec.name, *spec.aliases):
+                owner = self.commands.get(word) or self.commands.get(self.aliases.get(word, ""))
+                if owner is not None:
+                    raise PluginError(f"command /{word} of {h.plugin!r} is already taken by {owner.plugin!r}")
+            self.commands[spec.name] = h
+            for alias in spec.aliases:
+                self.aliases[alias] = spec.name
+        elif isinstance(spec, ChoiceSpec):
+            self._unique(self.choices, (h.plugin, spec.name), h, "choice")
+        elif isinstance(spec, DialogSpec):
+            self._unique(self.dialogs, (h.plugin, spec.name), h, "dialog")
+        elif isinstance(spec, EventSpec):
+            self.events.setdefault(spec.name, []).append(h)
+        elif isinstance(spec, JobSpec):
+            self.jobs.append(h)
+        elif isinstance(spec, LedgerSpec):
+            ledger_name = f"{h.plugin}.{spec.name}"
+            self._unique(self.ledgers, ledger_name, h, "ledger")
+
+    @staticmethod
+    def _unique(index: dict[Any, Handler], key: Any, h: Handler, what: str) -> None:
+        if key in index:
+            raise PluginError(f"plugin {h.plugin!r} declares {what} {key!r} twice")
+        index[key] = h
+
+    def command(self, word: str) -> Handler | None:
+        return self.commands.get(word) or self.commands.get(self.aliases.get(word, ""))
+
+    def handler(self, plugin: str, name: str) -> Handler:
+        try:
+            return self.handlers[(plugin, name)]
+        except KeyError:
+            raise PluginError(f"plugin {plugin!r} has no handler {name!r}") from None
+
+    def packages(self) -> list[str]:
+        """The Python package of each plugin (where its migrations and catalogs live)."""
+        out = []
+        for plugin in self.plugins.values():
+            module = sys.modules[type(plugin).__module__]
+            is_package = hasattr(module, "__path__")
+            out.append(module.__name__ if is_package else module.__name__.rpartition(".")[0])
+        return out
+
+    def check_enabled(self, enabled: Iterable[str]) -> list[str]:
+        """Problems with a district's plugin list: unknown names, missing dependencies."""
+        enabled = set(enabled)
+        problems = [f"plugin {n!r} is not installed" for n in sorted(enabled - set(self.plugins))]
+        for n in sorted(enabled & set(self.plugins)):
+            problems += [
+                f"plugin {n!r} needs {d!r} enabled too" for d in self.plugins[n].manifest.depends if d not in enabled
+            ]
+        return problems
+
+
+def load_entry_points() -> list[type[Plugin]]:
+    """The plugin classes installed under the ``linli.plugins`` entry-point group.
+
+    Raises: PluginError: one cannot be imported or is not a Plugin.
+    """
+    classes = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            cls = ep.load()
+        except Exception as exc:
+            raise PluginError(f"plugin {ep.name!r} ({ep.value}) cannot be loaded: {exc}") from exc
+        if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+            raise PluginError(f"entry point {ep.name!r} ({ep.value}) is not a linli Plugin class")
+        if cls.manifest.name != ep.name:
+            raise PluginError(f"entry point {ep.name!r} loads plugin {cls.manifest.name!r}: the names must match")
+        classes.append(cls)
+    return classes

@@ -1,0 +1,298 @@
+"""Settings: ``settings.toml`` parsed once into frozen attrs classes.
+
+Precedence, highest first: ``LINLI_*`` environment variables, the settings file,
+the defaults below. ``LINLI_DATABASE_URL`` and ``LINLI_BROKER_URL`` are the two
+every deployment sets; any scalar key can be overridden as
+``LINLI_<SECTION>_<KEY>`` (``LINLI_QUEUE_WORKER_THREADS=8``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+import cattrs
+from attrs import field, frozen
+
+from linli.core.errors import SettingsError
+
+__all__ = [
+    "DistrictSettings",
+    "I18nSettings",
+    "LoggingSettings",
+    "PrivacySettings",
+    "QueueSettings",
+    "SchedulerSettings",
+    "Settings",
+    "StorageSettings",
+    "load_settings",
+]
+
+LANGUAGES = ("zh_CN", "en")
+_DISTRICT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_ROOM = re.compile(r"^[a-z]+:.+$")
+
+
+def _language(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if value not in LANGUAGES:
+        raise ValueError(f"{attribute.name}: must be one of {', '.join(LANGUAGES)}, not {value!r}")
+
+
+def _timezone(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{attribute.name}: unknown time zone {value!r} (try 'Asia/Shanghai')") from None
+
+
+def _positive(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if value <= 0:
+        raise ValueError(f"{attribute.name}: must be positive, not {value}")
+
+
+@frozen
+class StorageSettings:
+    #: SQLAlchemy URL. ``sqlite:///var/linli.db`` (relative to the settings file) or
+    #: ``postgresql+psycopg://user@host/db``.
+    url: str = "sqlite:///var/linli.db"
+    echo: bool = False
+
+
+@frozen
+class QueueSettings:
+    #: ``memory://`` (in-process, the embedded default), ``redis://host:port/db`` or ``amqp://...``.
+    broker: str = "memory://"
+    #: where the shared rate limiters and locks live; defaults to the broker when it is Redis.
+    rate_limit_url: str = ""
+    worker_threads: int = field(default=4, validator=_positive)
+    #: how long an idle consumer waits between polls; lower means lower latency, more polling.
+    worker_timeout_ms: int = field(default=100, validator=_positive)
+    max_retries: int = 10
+
+
+@frozen
+class LoggingSettings:
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    #: ``auto`` is pretty on a terminal and JSON otherwise.
+    format: Literal["auto", "pretty", "json"] = "auto"
+
+
+@frozen
+class I18nSettings:
+    default_language: str = field(default="zh_CN", validator=_language)
+
+
+@frozen
+class SchedulerSettings:
+    #: extra public holidays and make-up working days (调休), for years the
+    #: chinese-calendar package does not know yet.
+    holidays: tuple[dt.date, ...] = ()
+    workdays: tuple[dt.date, ...] = ()
+    tick_seconds: float = 1.0
+    lock_ttl_seconds: int = 30
+
+
+@frozen
+class PrivacySettings:
+    #: bump when the notice text changes; people are asked to consent again.
+    notice_version: int = 1
+
+
+@frozen
+class DistrictSettings:
+    """A district declared in the settings file (the database is the live copy)."""
+
+    id: str
+    name: str
+    kind: Literal["community", "village", "grid"] = "community"
+    language: str = field(default="zh_CN", validator=_language)
+    timezone: str = field(default="Asia/Shanghai", validator=_timezone)
+    rooms: tuple[str, ...] = ()
+    plugins: tuple[str, ...] = ("core",)
+    config: Mapping[str, Mapping[str, Any]] = attrs.Factory(dict)
+
+
+@frozen
+class Settings:
+    path: Path | None = None
+    storage: StorageSettings = StorageSettings()
+    queue: QueueSettings = QueueSettings()
+    logging: LoggingSettings = LoggingSettings()
+    i18n: I18nSettings = I18nSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    districts: tuple[DistrictSettings, ...] = ()
+    #: per-platform settings (``[platforms.telegram]``); read by the adapters.
+    platforms: Mapping[str, Mapping[str, Any]] = attrs.Factory(dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def district(self, district_id: str) -> DistrictSettings | None:
+        return next((d for d in self.districts if d.id == district_id), None)
+
+
+_ENV_SHORTCUTS = {
+    "LINLI_DATABASE_URL": ("storage", "url"),
+    "LINLI_BROKER_URL": ("queue", "broker"),
+}
+_SECTIONS = ("storage", "queue", "logging", "i18n", "scheduler", "privacy")
+
+
+def _converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True)
+
+    def structure_bool(value: Any, _: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise ValueError(f"expected true or false, not {value!r}")
+
+    def structure_date(value: Any, _: Any) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        return dt.date.fromisoformat(str(value))
+
+    def structure_int(value: Any, _: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, not {value!r}")
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"expected a whole number, not {value!r}") from None
+
+    conv.register_structure_hook(bool, structure_bool)
+    conv.register_structure_hook(dt.date, structure_date)
+    conv.register_structure_hook(int, structure_int)
+    return conv
+
+
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    raw = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+    for name, value in env.items():
+        if not name.startswith("LINLI_"):
+            continue
+        if name in _ENV_SHORTCUTS:
+            section, key = _ENV_SHORTCUTS[name]
+        else:
+            rest = name[len("LINLI_") :].lower()
+            section = next((s for s in _SECTIONS if rest.startswith(s + "_")), "")
+            if not section:
+                continue
+            key = rest[len(section) + 1 :]
+        raw.setdefault(section, {})[key] = value
+    return raw
+
+
+def _describe(path: str) -> str:
+    """Turn a cattrs path like ``$.queue.worker_threads`` into ``[queue] worker_threads``."""
+    parts = [p for p in re.split(r"\.|\[|\]", path.lstrip("$")) if p]
+    if not parts:
+        return "the file"
+    if parts[0] == "districts" and len(parts) > 1:
+        return f"[districts.{parts[1]}] " + ".".join(parts[2:]) if len(parts) > 2 else f"[districts.{parts[1]}]"
+    return f"[{parts[0]}] {'.'.join(parts[1:])}".strip() if len(parts) > 1 else f"[{parts[0]}]"
+
+
+def _format(exc: BaseException, type_: Any) -> str:
+    if isinstance(exc, ValueError):  # our validators' words are already clear
+        return str(exc)
+    return cattrs.v.format_exception(exc, type_)
+
+
+def _messages(exc: cattrs.BaseValidationError) -> list[str]:
+    out = []
+    for line in cattrs.transform_error(exc, format_exception=_format):
+        message, _, where = line.rpartition(" @ ")
+        message = message.replace("invalid value for type, expected ", "expected ")
+        message = re.sub(r"^extra fields found \((.*)\)$", r"unknown key(s): \1", message)
+        out.append(f"{_describe(where)}: {message}")
+    return out
+
+
+def _structure(conv: cattrs.Converter, raw: dict[str, Any], cls: type[Any], where: str, section: str) -> Any:
+    try:
+        return conv.structure(raw, cls)
+    except cattrs.BaseValidationError as exc:
+        messages = _messages(exc)
+    except (ValueError, TypeError) as exc:  # an attrs validator rejected a value
+        messages = [str(exc)]
+    if section:
+        messages = [
+            re.sub(r"^\[(\w+)\] ?", lambda m: f"{section} {m.group(1)}: ", m).replace("the file: ", f"{section}: ")
+            for m in messages
+        ]
+        messages = [m.replace(": : ", ": ") for m in messages]
+    raise SettingsError(f"{where}: " + "; ".join(messages))
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings file and the environment into a frozen :class:`Settings`.
+
+    Parameters:
+      path: the TOML file; ``None`` reads ``$LINLI_SETTINGS`` or ``./settings.toml``
+        when one exists, and otherwise uses the built-in embedded defaults.
+      env: the environment (``os.environ`` when ``None``).
+
+    Raises:
+      SettingsError: the file is missing, is not TOML, or has a wrong key or value;
+        the message names the file and the key.
+    """
+    env = os.environ if env is None else env
+    explicit = path if path is not None else env.get("LINLI_SETTINGS")
+    if explicit is None and Path("settings.toml").is_file():
+        explicit = "settings.toml"
+    raw: dict[str, Any] = {}
+    file: Path | None = None
+    if explicit is not None:
+        file = Path(explicit).resolve()
+        try:
+            with file.open("rb") as fh:
+                raw = tomllib.load(fh)
+        except FileNotFoundError:
+            raise SettingsError(f"{explicit}: settings file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{explicit}: not valid TOML: {exc}") from None
+    where = str(explicit) if explicit is not None else "built-in defaults"
+    raw = _apply_env(raw, env)
+    districts = raw.pop("districts", {})
+    if not isinstance(districts, dict):
+        raise SettingsError(f"{where}: [districts] must be a table of districts")
+    district_list = []
+    for district_id, body in districts.items():
+        if not _DISTRICT_ID.match(district_id):
+            raise SettingsError(
+                f"{where}: [districts.{district_id}]: a district id is lower-case letters, digits, '-' or '_'"
+            )
+        if not isinstance(body, dict):
+            raise SettingsError(f"{where}: [districts.{district_id}] must be a table")
+        district_list.append({"id": district_id, **body})
+    raw["path"] = None
+    conv = _converter()
+    parsed = []
+    for body in district_list:
+        parsed.append(_structure(conv, body, DistrictSettings, where, f"[districts.{body['id']}]"))
+    settings = attrs.evolve(_structure(conv, raw, Settings, where, ""), districts=tuple(parsed))
+    for district in settings.districts:
+        for room in district.rooms:
+            if not _ROOM.match(room):
+                raise SettingsError(
+                    f"{where}: [districts.{district.id}] rooms: {room!r} is not 'platform:room' "
+                    "(for example 'console:demo' or 'telegram:-100123')"
+                )
+    storage = settings.storage
+    if storage.url.startswith("sqlite:///") and not storage.url.startswith("sqlite:////"):
+        relative = storage.url[len("sqlite:///") :]
+        if relative and relative != ":memory:":
+            base = file.parent if file else Path.cwd()
+            storage = attrs.evolve(storage, url=f"sqlite:///{(base / relative).resolve()}")
+    return attrs.evolve(settings, path=file, storage=storage)

@@ -1,0 +1,16 @@
+"""Alembic environment: linli runs migrations programmatically (``linli db upgrade``),
+on the connection it passes in ``config.attributes``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=context.config.attributes.get("target_metadata"),
+    render_as_batch=connection.dialect.name == "sqlite",
+    include_object=context.config.attributes.get("include_object"),
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,228 @@
+"""The core tables. Plugins declare their own with :func:`plugin_table`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+__all__ = ["UTCDateTime", "insert_ignore", "metadata", "plugin_table", "utcnow"]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """An aware UTC datetime on every database (SQLite keeps no time zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+districts = sa.Table(
+    "districts",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False, server_default="community"),
+    sa.Column("language", sa.String(10), nullable=False, server_default="zh_CN"),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="Asia/Shanghai"),
+    sa.Column("config", sa.JSON, nullable=False, default=dict),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+district_plugins = sa.Table(
+    "district_plugins",
+    metadata,
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("plugin", sa.String(64), primary_key=True),
+    sa.Column("enabled_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+rooms = sa.Table(
+    "rooms",
+    metadata,
+    sa.Column("room_key", sa.String(300), primary_key=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("bound_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("bound_by", sa.String(200), nullable=False, server_default=""),
+)
+
+meta = sa.Table(
+    "linli_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+persons = sa.Table(
+    "persons",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("display_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("language", sa.String(10), nullable=True),
+    sa.Column("home_district", sa.String(64), nullable=True),
+    sa.Column("consent_version", sa.Integer, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+identities = sa.Table(
+    "identities",
+    metadata,
+    sa.Column("identity", sa.String(300), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("display_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("private_room", sa.String(300), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+role_grants = sa.Table(
+    "role_grants",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.Column("scope", sa.String(200), nullable=False, server_default=""),
+    sa.Column("granted_by", sa.String(200), nullable=False, server_default=""),
+    sa.Column("granted_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.UniqueConstraint("person_id", "district_id", "role", "scope", name="uq_role_grants_grant"),
+    sa.Index("ix_role_grants_person_district", "person_id", "district_id"),
+)
+
+processed = sa.Table(
+    "processed_events",
+    metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("processed_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(400), nullable=False, unique=True),
+    sa.Column("kind", sa.String(10), nullable=False, server_default="message"),
+    sa.Column("district_id", sa.String(64), nullable=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("room", sa.String(300), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Index("ix_outbox_pending", "status", "platform", "room", "id"),
+)
+
+dialogs = sa.Table(
+    "dialogs",
+    metadata,
+    sa.Column("room_key", sa.String(300), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("district_id", sa.String(64), nullable=False),
+    sa.Column("plugin", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("step", sa.String(64), nullable=False, server_default=""),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("district_id", sa.String(64), nullable=True, index=True),
+    sa.Column("person_id", sa.Integer, nullable=True, index=True),
+    sa.Column("actor", sa.String(200), nullable=False, server_default=""),
+    sa.Column("plugin", sa.String(64), nullable=False, server_default=""),
+    sa.Column("action", sa.String(100), nullable=False),
+    sa.Column("target", sa.String(300), nullable=False, server_default=""),
+    sa.Column("detail", sa.JSON, nullable=False),
+)
+
+consents = sa.Table(
+    "consents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("granted", sa.Boolean, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow),
+)
+
+schedule_state = sa.Table(
+    "schedule_state",
+    metadata,
+    sa.Column("district_id", sa.String(64), primary_key=True),
+    sa.Column("plugin", sa.String(64), primary_key=True),
+    sa.Column("job", sa.String(64), primary_key=True),
+    sa.Column("last_fire", UTCDateTime, nullable=False),
+)
+
+
+def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any], key: str) -> bool:
+    """Insert a row unless one with the same ``key`` column exists; True when inserted.
+
+    Concurrent writers of the same key wait for each other, and exactly one wins.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(values).on_conflict_do_nothing(index_elements=[key])
+    return bool(conn.execute(stmt).rowcount)
+
+
+def plugin_table(plugin: str, name: str, plugin_metadata: sa.MetaData, *columns: Any, **kw: Any) -> sa.Table:
+    """Declare a plugin table ``<plugin>_<name>`` with the ``district_id`` column every
+    plugin table carries; the scoped store filters and fills it.
+
+    Parameters:
+      plugin: the plugin's name.
+      name: the table's name within the plugin.
+      plugin_metadata: the plugin's own ``MetaData``.
+      columns: the other columns and constraints.
+    """
+    return sa.Table(
+        f"{plugin}_{name}",
+        plugin_metadata,
+        sa.Column("district_id", sa.String(64), nullable=False, index=True),
+        *columns,
+        **kw,
+    )

@@ -1,0 +1,105 @@
+"""The store a plugin handler sees: its own tables, its own district, one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.util import find_tables
+
+from linli.core.errors import PluginError
+
+__all__ = ["ScopedStore"]
+
+
+class ScopedStore:
+    """Reads and writes of one plugin in one district, inside the handler's transaction.
+
+    Every statement is checked to touch only the plugin's own tables, and every such
+    table gets ``district_id = <this district>`` added: isolation is enforced here,
+    not remembered by each plugin.
+
+    Parameters:
+      conn: the handler's transaction.
+      plugin: the plugin's name; its tables are named ``<plugin>_*``.
+      district_id: the district the handler runs for.
+    """
+
+    def __init__(self, conn: sa.Connection, plugin: str, district_id: str) -> None:
+        self._conn = conn
+        self.plugin = plugin
+        self.district_id = district_id
+
+    def _check(self, table: sa.Table) -> None:
+        if not table.name.startswith(self.plugin + "_") or "district_id" not in table.c:
+            raise PluginError(
+                f"plugin {self.plugin!r} may not use table {table.name!r}: "
+                f"plugin tables are declared with plugin_table({self.plugin!r}, ...)"
+            )
+
+    def _scope(self, stmt: Any) -> Any:
+        tables = [t for t in find_tables(stmt, include_joins=True, include_crud=True) if isinstance(t, sa.Table)]
+        if not tables:
+            raise PluginError("a statement without a table cannot be scoped to a district")
+        seen: set[str] = set()
+        for table in tables:
+            self._check(table)
+            if table.name not in seen:
+                seen.add(table.name)
+                stmt = stmt.where(table.c.district_id == self.district_id)
+        return stmt
+
+    # reads
+
+    def execute(self, stmt: sa.Select[Any] | sa.Update | sa.Delete) -> sa.CursorResult[Any]:
+        """Run a SELECT, UPDATE or DELETE built with SQLAlchemy Core, scoped to this district."""
+        if isinstance(stmt, sa.Insert):
+            raise PluginError("use ScopedStore.insert() for inserts, so the district is filled in")
+        return self._conn.execute(self._scope(stmt))
+
+    def select(
+        self, table: sa.Table, *where: Any, order_by: Sequence[Any] = (), limit: int | None = None
+    ) -> list[sa.Row[Any]]:
+        """Rows of ``table`` in this district matching ``where``."""
+        stmt = sa.select(table).where(*where).order_by(*order_by)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list(self.execute(stmt))
+
+    def get(self, table: sa.Table, *where: Any) -> sa.Row[Any] | None:
+        """The one row matching ``where``, or ``None``."""
+        rows = self.select(table, *where, limit=2)
+        if len(rows) > 1:
+            raise PluginError(f"more than one row in {table.name} matches")
+        return rows[0] if rows else None
+
+    def count(self, table: sa.Table, *where: Any) -> int:
+        stmt = sa.select(sa.func.count()).select_from(table).where(*where)
+        return int(self.execute(stmt).scalar_one())
+
+    # writes
+
+    def insert(self, table: sa.Table, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        """Insert one row in this district; returns its primary key (a scalar for one column)."""
+        self._check(table)
+        row = {**(values or {}), **kw, "district_id": self.district_id}
+        result = self._conn.execute(sa.insert(table).values(row))
+        pk = result.inserted_primary_key
+        return pk[0] if pk is not None and len(pk) == 1 else pk
+
+    def insert_many(self, table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> int:
+        self._check(table)
+        batch = [{**r, "district_id": self.district_id} for r in rows]
+        if batch:
+            self._conn.execute(sa.insert(table), batch)
+        return len(batch)
+
+    def update(self, table: sa.Table, *where: Any, **values: Any) -> int:
+        """Update matching rows in this district; returns how many changed."""
+        if "district_id" in values:
+            raise PluginError("a row cannot be moved to another district")
+        return int(self.execute(sa.update(table).where(*where).values(**values)).rowcount)
+
+    def delete(self, table: sa.Table, *where: Any) -> int:
+        return int(self.execute(sa.delete(table).where(*where)).rowcount)

@@ -1,0 +1,114 @@
+"""The one storage interface: an engine, transactions, migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import StaticPool
+
+from linli.core.errors import StorageError
+from linli.core.storage import migrate
+
+__all__ = ["Store"]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # WAL with synchronous=NORMAL is durable across application crashes; a power cut
+    # may lose the last commits, never corrupt the file.
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    read_only = conn.get_execution_options().get("linli_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+class Store:
+    """The database linli and its plugins share.
+
+    Parameters:
+      url: a SQLAlchemy URL: ``sqlite:///path`` (WAL) or ``postgresql+psycopg://...``.
+      migration_dirs: the plugins' migration folders, applied by :meth:`upgrade`.
+    """
+
+    def __init__(self, url: str, *, migration_dirs: Iterable[Path] = (), echo: bool = False) -> None:
+        self.url = url
+        self.migration_dirs = list(migration_dirs)
+        kwargs: dict[str, Any] = {"echo": echo}
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path in ("", ":memory:"):
+                kwargs["poolclass"] = StaticPool
+            else:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False}
+        else:
+            kwargs["pool_pre_ping"] = True
+        try:
+            self.engine = sa.create_engine(url, **kwargs)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StorageError(f"[storage] url {url!r} is not usable: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # SQLite takes its write lock at BEGIN IMMEDIATE, so two writers queue up
+            # instead of failing with "database is locked" half-way through.
+            event.listen(self.engine, "begin", _sqlite_begin)
+
+            @event.listens_for(self.engine, "connect")
+            def _no_pysqlite_begin(dbapi_conn: Any, _: Any) -> None:
+                dbapi_conn.isolation_level = None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        """One transaction: everything inside commits together or not at all."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[sa.Connection]:
+        """A connection for reads."""
+        with self.engine.connect().execution_options(linli_read_only=True) as conn:
+            yield conn
+
+    def upgrade(self) -> list[str]:
+        """Apply pending migrations of core and of every plugin; idempotent.
+
+        Raises:
+          StorageError: the database cannot be reached.
+        """
+        try:
+            return migrate.upgrade(self.engine, self.migration_dirs)
+        except sa.exc.OperationalError as exc:
+            raise StorageError(f"cannot reach the database {self.safe_url}: {exc.orig}") from None
+
+    def pending_migrations(self) -> list[str]:
+        return migrate.pending(self.engine, self.migration_dirs)
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def ping(self) -> None:
+        """Raises: StorageError: the database does not answer."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"cannot reach the database {self.safe_url}: {exc}") from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,182 @@
+"""The built-in core plugin: help, identity, language and the privacy commands.
+
+It is part of the framework, so unlike other plugins it may use the core tables
+(persons, identities, consents) through ``linli.core.people``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from linli.core import people
+from linli.core.dispatcher import CONSENT_REQUIRED
+from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command, on_choice, on_event
+from linli.core.storage import schema as s
+
+__all__ = ["CorePlugin"]
+
+LANGUAGES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "中文": "zh_CN", "en": "en", "english": "en",
+             "英文": "en", "英语": "en"}
+
+#: what a person may ask us to forget; the audit log and consent records are kept:
+#: they are the archive the law requires us to be able to show.
+PRIVACY_NOTICE = N_(
+    "Privacy notice (version {version})\n"
+    "linli keeps what you say to it here so that your community can act on it: your name as this chat "
+    "shows it, the matters, requests and cases you raise, and your role if the community gives you one. "
+    "It does not ask for your phone or ID number in a group, and never shows them there. Only the people "
+    "who handle your matter can see its details, and every look at sensitive records is logged.\n"
+    "You can see what linli holds about you with /mydata, and have it deleted with /forgetme.\n"
+    "Do you agree?"
+)
+
+
+class CorePlugin(Plugin):
+    manifest = Manifest(
+        name="core",
+        version="1.0",
+        description=N_("Help, who you are, language, and your privacy"),
+        roles=(
+            RoleSpec("admin", N_("district administrator: may do everything in the district")),
+            RoleSpec("staff", N_("community worker")),
+        ),
+    )
+
+    # --- help and identity ---------------------------------------------------------
+
+    @command("help", help=N_("Show what you can do here"), aliases=("帮助",), before_consent=True)
+    def help(self, ctx: PluginContext) -> None:
+        t = ctx.t
+        lines = [t("{district}: what you can do here", district=ctx.district.name)]
+        for _plugin, spec in sorted(ctx.available(), key=lambda p: (p[0] != "core", p[0], p[1].name)):
+            usage = f" {t(spec.usage)}" if spec.usage else ""
+            lines.append(f"/{spec.name}{usage} — {t(spec.help)}")
+        lines.append(t("Send /cancel to stop a conversation half-way."))
+        ctx.reply("\n".join(lines))
+
+    @command("whoami", help=N_("Show who linli thinks you are, and your roles here"), aliases=("我是谁",))
+    def whoami(self, ctx: PluginContext) -> None:
+        assert ctx.person is not None
+        t = ctx.t
+        roles = [
+            f"{role}" + (f" ({', '.join(sorted(x for x in scopes if x))})" if any(scopes) else "")
+            for role, scopes in sorted(ctx.roles.items())
+        ]
+        ctx.reply("\n".join([
+            t("You are {name} (person #{id}) in {district}.", name=ctx.person.display_name, id=ctx.person.id,
+              district=ctx.district.name),
+            t("Your roles here: {roles}", roles=", ".join(roles) if roles else t("resident")),
+            t("Language: {language}", language=ctx.language),
+        ]))
+
+    @command("lang", help=N_("Choose your language: /lang zh or /lang en"), usage=N_("zh|en"),
+             aliases=("语言",), before_consent=True)
+    def lang(self, ctx: PluginContext) -> None:
+        assert ctx.person is not None
+        wanted = LANGUAGES.get(ctx.argtext.strip().lower())
+        if wanted is None:
+            raise ctx.fail(ctx.t("Which language? Send /lang zh for Chinese or /lang en for English."))
+        ctx.conn.execute(sa.update(s.persons).where(s.persons.c.id == ctx.person.id).values(language=wanted))
+        t = ctx.t if wanted == ctx.language else _translator(wanted)
+        ctx.reply(t("From now on I will answer you in English."))
+
+    # --- privacy -----------------------------------------------------------------------
+
+    @on_event(CONSENT_REQUIRED)
+    def consent_required(self, ctx: PluginContext) -> None:
+        self._notice(ctx)
+
+    @command("privacy", help=N_("Read the privacy notice and give or withdraw consent"), aliases=("隐私",),
+             before_consent=True)
+    def privacy(self, ctx: PluginContext) -> None:
+        self._notice(ctx)
+
+    def _notice(self, ctx: PluginContext) -> None:
+        version = ctx.notice_version
+        ctx.reply(
+            ctx.t(PRIVACY_NOTICE, version=version),
+            choices=[
+                ctx.choice(ctx.t("I agree"), "consent", f"yes:{version}"),
+                ctx.choice(ctx.t("I do not agree"), "consent", f"no:{version}"),
+            ],
+        )
+
+    @on_choice("consent", before_consent=True)
+    def consent(self, ctx: PluginContext) -> None:
+        assert ctx.person is not None
+        answer, _, version = ctx.data.partition(":")
+        granted = answer == "yes"
+        people.record_consent(ctx.conn, ctx.person.id, int(version or 1), granted)
+        ctx.audit("privacy.consent" if granted else "privacy.refuse", f"notice:{version}")
+        if granted:
+            ctx.reply(ctx.t("Thank you. Send /help to see what you can do here."))
+        else:
+            ctx.reply(ctx.t("Understood. linli will not keep anything you say until you agree; "
+                            "send /privacy if you change your mind."))
+
+    @command("mydata", help=N_("See what linli holds about you"), aliases=("我的数据",), before_consent=True)
+    def mydata(self, ctx: PluginContext) -> None:
+        assert ctx.person is not None
+        t = ctx.t
+        conn = ctx.conn
+        person_id = ctx.person.id
+        identities = people.identities_of(conn, person_id)
+        grants = [g for g in people.grants_of(conn) if g.person_id == person_id]
+        consents = conn.execute(
+            sa.select(s.consents).where(s.consents.c.person_id == person_id).order_by(s.consents.c.at)
+        ).fetchall()
+        lines = [
+            t("What linli holds about you:"),
+            t("Name: {name}; person #{id}", name=ctx.person.display_name, id=person_id),
+            t("Accounts: {accounts}", accounts=", ".join(identities)),
+            t("Language: {language}", language=ctx.person.language or t("the community's default")),
+            t("Roles: {roles}", roles=", ".join(f"{g.district_id}/{g.role}{'@' + g.scope if g.scope else ''}"
+                                                  for g in grants) or t("none")),
+            t("Consents: {consents}", consents="; ".join(
+                f"{t('agreed') if c.granted else t('refused')} v{c.version} "
+                f"{t.datetime(c.at, ctx.district.timezone, 'short')}" for c in consents) or t("none")),
+        ]
+        lines.append(t("Other services of your community will tell you what they hold in a private message."))
+        ctx.send_private(person_id, "\n".join(lines)) or ctx.reply("\n".join(lines))
+        ctx.audit("privacy.access", f"person:{person_id}")
+        ctx.publish("linli.data_request", {"person_id": person_id})
+
+    @command("forgetme", help=N_("Delete what linli holds about you"), aliases=("删除我的数据",),
+             before_consent=True)
+    def forgetme(self, ctx: PluginContext) -> None:
+        ctx.reply(
+            ctx.t("This deletes your name, accounts, language and open conversations from linli, and asks "
+                  "every service of your community to delete what it holds about you. Records the law requires "
+                  "us to keep (the audit log, your consent records, closed mediation agreements) are kept "
+                  "without your name. It cannot be undone. Go ahead?"),
+            choices=[
+                ctx.choice(ctx.t("Yes, delete my data"), "forget", "yes"),
+                ctx.choice(ctx.t("No, keep it"), "forget", "no"),
+            ],
+        )
+
+    @on_choice("forget", before_consent=True)
+    def forget(self, ctx: PluginContext) -> None:
+        assert ctx.person is not None
+        if ctx.data != "yes":
+            ctx.reply(ctx.t("Nothing was deleted."))
+            return
+        person_id = ctx.person.id
+        # tell the plugins first: their handlers run after this commits, with the person id
+        ctx.publish("linli.person_forgotten", {"person_id": person_id})
+        conn = ctx.conn
+        conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == person_id))
+        conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
+        conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))
+        conn.execute(
+            sa.update(s.persons).where(s.persons.c.id == person_id)
+            .values(display_name=f"#{person_id}", language=None, home_district=None, consent_version=None)
+        )
+        ctx.audit("privacy.forget", f"person:{person_id}")
+        ctx.reply(ctx.t("Done: linli has forgotten you. If you talk to me again, you will be a new person here."))
+
+
+def _translator(language: str):  # type: ignore[no-untyped-def]
+    from linli.core.i18n import translator
+
+    return translator(language)

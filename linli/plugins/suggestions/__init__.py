@@ -1,0 +1,163 @@
+"""意见箱 — the suggestion box: residents leave suggestions, community workers answer them.
+
+A small plugin that shows the whole plugin API: a command with a dialog and
+choices, a staff command, a domain event, a working-day digest and a ledger.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from linli.core.plugin import (
+    N_,
+    Ledger,
+    Manifest,
+    Plugin,
+    PluginContext,
+    RoleSpec,
+    command,
+    ledger,
+    on_choice,
+    on_dialog,
+    on_event,
+    scheduled,
+)
+from linli.plugins.suggestions.tables import metadata, suggestions
+
+__all__ = ["SuggestionsPlugin"]
+
+CATEGORIES = {
+    "environment": N_("Environment and hygiene"),
+    "repairs": N_("Repairs and facilities"),
+    "safety": N_("Safety"),
+    "other": N_("Other"),
+}
+STATUS = {"open": N_("open"), "answered": N_("answered")}
+MAX_TEXT = 2000
+
+
+class SuggestionsPlugin(Plugin):
+    manifest = Manifest(
+        name="suggestions",
+        version="1.0",
+        description=N_("Suggestion box: residents leave suggestions, community workers answer"),
+        depends=("core",),
+        roles=(RoleSpec("staff", N_("community worker")),),
+        tables=metadata,
+        config_defaults={"digest_cron": "30 8 * * *", "staff_room": ""},
+    )
+
+    @command("suggest", help=N_("Leave a suggestion for the community"), usage=N_("[text]"), aliases=("建议",))
+    def suggest(self, ctx: PluginContext) -> None:
+        if ctx.argtext:
+            self._ask_category(ctx, {"text": _checked(ctx, ctx.argtext)}, start=True)
+        else:
+            ctx.start_dialog("suggest", step="text", prompt=ctx.t("What is your suggestion? (send /cancel to stop)"))
+
+    @on_dialog("suggest")
+    def suggest_step(self, ctx: PluginContext) -> None:
+        assert ctx.dialog is not None
+        if ctx.dialog.step == "text":
+            self._ask_category(ctx, {"text": _checked(ctx, ctx.text)}, start=False)
+        else:  # waiting for a category: typing instead of picking keeps the dialog open
+            ctx.continue_dialog(step=ctx.dialog.step, data=ctx.dialog.data,
+                                prompt=ctx.t("Please pick one of the categories above."))
+
+    def _ask_category(self, ctx: PluginContext, data: dict[str, str], *, start: bool) -> None:
+        choices = [ctx.choice(ctx.t(label), "category", key) for key, label in CATEGORIES.items()]
+        prompt = ctx.t("Which kind of suggestion is it?")
+        if start:
+            ctx.start_dialog("suggest", step="category", data=data, prompt=prompt, choices=choices)
+        else:
+            ctx.continue_dialog(step="category", data=data, prompt=prompt, choices=choices)
+
+    @on_choice("category")
+    def category(self, ctx: PluginContext) -> None:
+        if ctx.dialog is None or ctx.dialog.name != "suggest" or ctx.data not in CATEGORIES:
+            raise ctx.fail(ctx.t("That suggestion was already filed or cancelled. Send /suggest to start again."))
+        data = ctx.dialog.data
+        number = (ctx.store.execute(sa.select(sa.func.max(suggestions.c.number))).scalar() or 0) + 1
+        ctx.store.insert(
+            suggestions,
+            number=number,
+            person_id=ctx.person.id if ctx.person else None,
+            category=ctx.data,
+            text=data["text"],
+            created_at=ctx.clock.now(),
+        )
+        ctx.end_dialog()
+        ctx.publish("suggestions.received", {"number": number, "category": ctx.data})
+        ctx.reply(ctx.t("Thank you! Your suggestion is number {number}; a community worker will answer it.",
+                        number=number))
+
+    @command("suggestions", help=N_("List open suggestions"), roles=("staff",), aliases=("意见箱",))
+    def list_open(self, ctx: PluginContext) -> None:
+        rows = ctx.store.select(suggestions, suggestions.c.status == "open", order_by=[suggestions.c.number])
+        if not rows:
+            ctx.reply(ctx.t("No open suggestions."))
+            return
+        lines = [ctx.t("Open suggestions:")]
+        lines += [f"#{r.number} [{ctx.t(CATEGORIES[r.category])}] {r.text}" for r in rows]
+        lines.append(ctx.t("Answer one with /answer NUMBER TEXT."))
+        ctx.reply("\n".join(lines))
+
+    @command("answer", help=N_("Answer a suggestion"), usage=N_("NUMBER TEXT"), roles=("staff",),
+             aliases=("答复",))
+    def answer(self, ctx: PluginContext) -> None:
+        if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
+            raise ctx.fail(ctx.t("Usage: /answer NUMBER TEXT, for example /answer 3 The lamp is fixed."))
+        number = int(ctx.args[0].lstrip("#"))
+        text = _checked(ctx, ctx.argtext.split(" ", 1)[1])
+        row = ctx.store.get(suggestions, suggestions.c.number == number)
+        if row is None:
+            raise ctx.fail(ctx.t("There is no suggestion number {number}.", number=number))
+        assert ctx.person is not None
+        ctx.store.update(suggestions, suggestions.c.id == row.id, status="answered", answer=text,
+                         answered_by=ctx.person.id, answered_at=ctx.clock.now())
+        ctx.audit("suggestions.answer", f"suggestion:{number}")
+        ctx.reply(ctx.t("Suggestion {number} is answered.", number=number))
+        if row.person_id is not None:
+            ctx.send_private(row.person_id, ctx.t("Your suggestion number {number} was answered: {answer}",
+                                                  number=number, answer=text))
+
+    @on_event("linli.person_forgotten")
+    def forget(self, ctx: PluginContext) -> None:
+        assert ctx.event is not None
+        ctx.store.update(suggestions, suggestions.c.person_id == ctx.event.payload["person_id"], person_id=None)
+
+    @scheduled("digest", "30 8 * * *", working_days_only=True)
+    def digest(self, ctx: PluginContext) -> None:
+        room = ctx.config.get("staff_room")
+        if not room:
+            return
+        count = ctx.store.count(suggestions, suggestions.c.status == "open")
+        if count:
+            from linli.core.plugin import Address
+
+            ctx.send(Address.parse(room), ctx.t("Good morning. {count} suggestion(s) are waiting for an answer: "
+                                                "send /suggestions to see them.", count=count))
+
+    @ledger("suggestions", title=N_("Suggestion box ledger"))
+    def ledger(self, ctx: PluginContext) -> Ledger:
+        rows = ctx.store.select(suggestions, order_by=[suggestions.c.number])
+        tz = ctx.district.timezone
+        return Ledger(
+            columns=[N_("Number"), N_("Date"), N_("Category"), N_("Suggestion"), N_("Status"), N_("Answer"),
+                     N_("Answered on")],
+            rows=[
+                [r.number, ctx.t.datetime(r.created_at, tz, "short"), ctx.t(CATEGORIES[r.category]), r.text,
+                 ctx.t(STATUS.get(r.status, r.status)), r.answer or "",
+                 ctx.t.datetime(r.answered_at, tz, "short") if r.answered_at else ""]
+                for r in rows
+            ],
+        )
+
+
+def _checked(ctx: PluginContext, text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ctx.fail(ctx.t("The suggestion is empty. What would you like to suggest?"))
+    if len(text) > MAX_TEXT:
+        raise ctx.fail(ctx.t("That is too long ({length} characters); please keep it under {limit}.",
+                             length=len(text), limit=MAX_TEXT))
+    return text

@@ -1,0 +1,212 @@
+"""A test harness for plugin authors: a fake chat on the in-process broker.
+
+A plugin test reads like a transcript::
+
+    def test_a_resident_leaves_a_suggestion(chat):
+        chat.say("张三", "/suggest 楼道灯坏了")
+        chat.pick("张三", "Repairs and facilities")
+        assert "number 1" in chat.last("张三")
+
+The ``chat`` fixture is registered as a pytest plugin (entry point ``pytest11``),
+so any project with linli installed can use it. It runs the real dispatcher,
+actors, storage (SQLite in a temporary folder) and outbox; only the chat
+platform is fake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from attrs import evolve
+
+from linli.core import directory, people
+from linli.core.adapter import ChatAdapter
+from linli.core.clock import FrozenClock
+from linli.core.events import Address, Inbound, Outbound, Sender
+from linli.core.plugin import Plugin
+from linli.core.registry import PluginRegistry, load_entry_points
+from linli.core.settings import DistrictSettings, QueueSettings, Settings, StorageSettings
+
+__all__ = ["ChatHarness", "RecordingAdapter", "chat"]
+
+GROUP = "group"
+
+
+class RecordingAdapter(ChatAdapter):
+    """The ``test`` platform: remembers every message instead of sending it."""
+
+    platform = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[Outbound] = []
+        self._lock = threading.Lock()
+        self.fail_with: BaseException | None = None
+
+    def send(self, message: Outbound) -> str | None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        with self._lock:
+            self.sent.append(message)
+            return str(len(self.sent))
+
+
+class ChatHarness:
+    """A district with a group room, people who talk, and what the bot answers.
+
+    Parameters:
+      path: a folder for the database.
+      plugins: plugin classes to load (default: every installed plugin).
+      enabled: the plugins enabled in the district (default: all loaded).
+      language: the district's language.
+      consented: whether people have accepted the privacy notice before they speak.
+      now: the time the clock starts at (it only moves with :meth:`advance`).
+      config: per-plugin district configuration.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        plugins: Sequence[type[Plugin]] | None = None,
+        enabled: Iterable[str] | None = None,
+        language: str = "zh_CN",
+        consented: bool = True,
+        now: dt.datetime | None = None,
+        config: dict[str, dict[str, Any]] | None = None,
+        settings: Settings | None = None,
+        districts: Sequence[DistrictSettings] = (),
+    ) -> None:
+        from linli.workers.runtime import Runtime
+
+        registry = PluginRegistry(plugins if plugins is not None else load_entry_points())
+        district = DistrictSettings(
+            id="test",
+            name="测试社区" if language == "zh_CN" else "Test Community",
+            language=language,
+            rooms=(f"test:{GROUP}",),
+            plugins=tuple(enabled if enabled is not None else registry.plugins),
+            config=config or {},
+        )
+        base = settings or Settings()
+        self.settings = evolve(
+            base,
+            storage=StorageSettings(url=f"sqlite:///{path / 'linli.db'}"),
+            queue=evolve(base.queue, broker="memory://") if settings else QueueSettings(worker_timeout_ms=5),
+            districts=(district, *districts),
+        )
+        self.clock = FrozenClock(now or dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+        self.adapter = RecordingAdapter()
+        self.runtime = Runtime(self.settings, registry=registry, adapters={"test": self.adapter}, clock=self.clock)
+        self.runtime.prepare_database()
+        self.consented = consented
+        self._ids = itertools.count(1)
+        self._seen: dict[str, int] = {}
+        self._worker = self.runtime.worker(threads=2)
+        self._worker.start()
+
+    # --- speaking -----------------------------------------------------------------
+
+    def address(self, who: str | None = None, *, private: bool = False) -> Address:
+        return Address("test", f"@{who}" if private else GROUP)
+
+    def _ensure(self, who: str) -> None:
+        if not self.consented:
+            return
+        with self.runtime.store.begin() as conn:
+            person = people.person_for(conn, f"test:{who}", who)
+            assert person is not None
+            if not person.consent_version:
+                people.record_consent(conn, person.id, self.settings.privacy.notice_version, True)
+
+    def say(self, who: str, text: str, *, private: bool = False) -> list[str]:
+        """``who`` says ``text`` in the group (or privately); returns the texts sent back
+        (to any room) as a result, once all work is done."""
+        self._ensure(who)
+        before = len(self.adapter.sent)
+        self.submit(Inbound(self._event_id(), self.address(who, private=private), Sender("test", who, who),
+                            text=text, private=private))
+        return [m.text for m in self.adapter.sent[before:]]
+
+    def pick(self, who: str, label_or_number: str | int, *, private: bool = False) -> list[str]:
+        """``who`` presses a button of the last message with choices in that room."""
+        address = self.address(who, private=private)
+        with_choices = [m for m in self.adapter.sent if m.address == address and m.choices]
+        if not with_choices:
+            raise AssertionError(f"no message with choices in {address.room_key}")
+        choices = with_choices[-1].choices
+        if isinstance(label_or_number, int):
+            choice = choices[label_or_number - 1]
+        else:
+            matches = [c for c in choices if label_or_number in c.label]
+            if not matches:
+                raise AssertionError(f"no choice {label_or_number!r} among {[c.label for c in choices]}")
+            choice = matches[0]
+        self._ensure(who)
+        before = len(self.adapter.sent)
+        self.submit(Inbound(self._event_id(), address, Sender("test", who, who), text=choice.label, kind="choice",
+                            private=private, choice=choice.value))
+        return [m.text for m in self.adapter.sent[before:]]
+
+    def submit(self, inbound: Inbound) -> None:
+        """Send a raw event (to test redelivery, send the same one twice)."""
+        self.runtime.submit(inbound)
+        self.runtime.wait_idle()
+
+    def _event_id(self) -> str:
+        return f"test:{next(self._ids)}"
+
+    # --- reading ----------------------------------------------------------------------
+
+    @property
+    def sent(self) -> list[Outbound]:
+        return list(self.adapter.sent)
+
+    def in_room(self, room: str = GROUP) -> list[str]:
+        return [m.text for m in self.adapter.sent if m.address.room == room]
+
+    def last(self, who: str | None = None, *, private: bool = False) -> str:
+        """The last text sent to the group (or to ``who`` privately)."""
+        room = f"@{who}" if private else GROUP
+        texts = self.in_room(room)
+        if not texts:
+            raise AssertionError(f"nothing was sent to {room}")
+        return texts[-1]
+
+    def transcript(self) -> Iterator[str]:
+        for m in self.adapter.sent:
+            yield f"{m.address.room}: {m.text}"
+
+    # --- setting the scene --------------------------------------------------------------
+
+    def grant(self, who: str, role: str, scope: str = "") -> None:
+        """Give ``who`` a role in the district."""
+        with self.runtime.store.begin() as conn:
+            person = people.person_for(conn, f"test:{who}", who)
+            assert person is not None
+            people.grant_role(conn, person.id, "test", role, scope, by="test")
+
+    def enable(self, plugin: str, enabled: bool = True) -> None:
+        with self.runtime.store.begin() as conn:
+            (directory.enable_plugin if enabled else directory.disable_plugin)(conn, "test", plugin)
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock (``advance(hours=1)``)."""
+        self.clock.advance(dt.timedelta(**delta))
+
+    def close(self) -> None:
+        self._worker.stop()
+        self.runtime.close()
+
+
+@pytest.fixture
+def chat(tmp_path: Path) -> Iterator[ChatHarness]:
+    """A :class:`ChatHarness` with every installed plugin enabled, in Chinese, people consenting."""
+    harness = ChatHarness(tmp_path)
+    yield harness
+    harness.close()

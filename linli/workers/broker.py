@@ -1,0 +1,75 @@
+"""The Dramatiq broker and the shared rate-limiter backend, built from settings.
+
+``memory://`` is an in-process broker (the embedded default and the tests);
+``redis://`` and ``amqp://`` are for deployments. Nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+from dramatiq.rate_limits.backends import StubBackend
+
+from linli.core.errors import BrokerError
+from linli.core.settings import QueueSettings
+
+__all__ = ["EVENTS_QUEUE", "build_broker", "build_rate_backend", "outbox_queue", "plugin_queue"]
+
+EVENTS_QUEUE = "linli.events"
+
+
+def plugin_queue(name: str) -> str:
+    return f"linli.plugin.{name}"
+
+
+def outbox_queue(platform: str) -> str:
+    return f"linli.outbox.{platform}"
+
+
+def _middleware(q: QueueSettings) -> list[Any]:
+    return [
+        AgeLimit(),
+        TimeLimit(time_limit=300_000),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(max_retries=q.max_retries, min_backoff=200, max_backoff=60_000),
+    ]
+
+
+def build_broker(q: QueueSettings) -> dramatiq.Broker:
+    """Parameters: q: the ``[queue]`` settings.
+
+    Raises: BrokerError: the URL's scheme is not one linli knows.
+    """
+    url = q.broker
+    if url.startswith("memory:"):
+        return StubBroker(middleware=_middleware(q), fail_fast_default=False)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        # redis-py connects lazily: building the broker does no I/O
+        return RedisBroker(url=url, middleware=_middleware(q), heartbeat_timeout=60_000)
+    if url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        try:
+            return RabbitmqBroker(url=url, middleware=_middleware(q))
+        except Exception as exc:  # pika connects at construction
+            raise BrokerError(f"cannot reach the broker {url}: {exc}") from None
+    raise BrokerError(f"[queue] broker {url!r}: use memory://, redis://host:port/db or amqp://host")
+
+
+def build_rate_backend(q: QueueSettings) -> Any:
+    """Where rate limiters and per-room locks are kept: Redis when there is one,
+    else in this process (fine for one process, not for several)."""
+    url = q.rate_limit_url or (q.broker if q.broker.startswith(("redis://", "rediss://", "unix://")) else "")
+    if url:
+        import redis
+        from dramatiq.rate_limits.backends import RedisBackend
+
+        return RedisBackend(client=redis.Redis.from_url(url))
+    return StubBackend()

@@ -1,0 +1,70 @@
+"""The embedded default: one process with the in-process broker, worker threads,
+the scheduler and the console adapter."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+import structlog
+
+from linli.adapters.console import ConsoleAdapter
+from linli.core import directory
+from linli.core.errors import NotFound, SettingsError
+from linli.core.settings import Settings
+from linli.workers.runtime import Runtime
+
+__all__ = ["run_console"]
+
+log = structlog.get_logger("linli.run")
+
+
+def run_console(
+    settings: Settings,
+    *,
+    district: str | None = None,
+    speaker: str = "张三",
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> None:
+    """Run linli in this terminal until the person quits or the input ends.
+
+    Raises:
+      SettingsError: the settings name another broker than ``memory://``.
+      NotFound: ``district`` does not exist.
+    """
+    if not settings.queue.broker.startswith("memory:"):
+        raise SettingsError(
+            f"linli run uses the in-process broker; [queue] broker is {settings.queue.broker!r}. "
+            "Use `linli gateway` and `linli worker` for a deployment."
+        )
+    runtime = Runtime(settings)
+    runtime.prepare_database()
+    with runtime.store.begin() as conn:
+        districts = directory.list_districts(conn)
+        if not districts:
+            raise NotFound("no district is configured: add one under [districts.<id>] in settings.toml")
+        chosen = next((d for d in districts if d.id == district), None) if district else districts[0]
+        if chosen is None:
+            raise NotFound(f"no district {district!r}; there are: {', '.join(d.id for d in districts)}")
+        room = next((r for r in chosen.rooms if r.startswith("console:")), f"console:{chosen.id}")
+        if room not in chosen.rooms:
+            directory.bind_room(conn, room, chosen.id, by="linli run")
+    console = ConsoleAdapter(
+        room=room.partition(":")[2],
+        speaker=speaker,
+        stdin=stdin or sys.stdin,
+        stdout=stdout or sys.stdout,
+        after_submit=runtime.wait_idle,
+        language=chosen.language,
+    )
+    runtime.adapters["console"] = console
+    worker = runtime.worker()
+    worker.start()
+    try:
+        console.stdout.write(f"== {chosen.name} ({chosen.id}) ==\n")
+        console.run_gateway(runtime.submit)
+        runtime.wait_idle()
+    finally:
+        worker.stop()
+        runtime.close()

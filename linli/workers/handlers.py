@@ -1,0 +1,181 @@
+"""What the actors do: run a plugin handler exactly once in effect, deliver a room's outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import structlog
+
+from linli.core import outbox, people
+from linli.core.context import DialogState, Effects, PluginContext
+from linli.core.dispatcher import allowed
+from linli.core.errors import DeliveryError, PermanentDeliveryError, UserError
+from linli.core.events import HandlerCall, Outbound
+from linli.core.i18n import N_, translator
+from linli.core.specs import CommandSpec
+from linli.core.storage import ScopedStore
+from linli.core.storage import schema as s
+
+if TYPE_CHECKING:
+    from linli.workers.runtime import Runtime
+
+__all__ = ["deliver_room", "run_handler"]
+
+log = structlog.get_logger("linli.worker")
+
+_PERMANENT_WORDS = ("no such table", "no such column", "syntax error", "has no column")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a database error says "try again later" (connection lost, locked,
+    serialisation failure) rather than "this will never work"."""
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa.exc.TimeoutError | sa.exc.InterfaceError):
+        return True
+    if isinstance(exc, sa.exc.OperationalError):
+        return not any(word in str(exc.orig).lower() for word in _PERMANENT_WORDS)
+    return False
+
+
+def _mark(conn: sa.Connection, key: str) -> bool:
+    """Claim the processed-event mark; False when the event was handled already."""
+    return s.insert_ignore(conn, s.processed, {"key": key, "processed_at": s.utcnow()}, "key")
+
+
+def run_handler(rt: Runtime, call: HandlerCall) -> Effects | None:
+    """Run one plugin handler; its writes, its messages, its events and the
+    processed mark commit together. Returns the effects, ``None`` when the event
+    had been handled before."""
+    handler = rt.registry.handler(call.plugin, call.handler)
+    try:
+        with rt.store.begin() as conn:
+            if not _mark(conn, call.key):
+                log.debug("already handled", key=call.key)
+                return None
+            ctx = _context(rt, conn, call)
+            if ctx is None:
+                return Effects()
+            handler.func(ctx)
+            if call.kind == "dialog" and not ctx.effects.dialog_kept and ctx.address and ctx.person:
+                conn.execute(sa.delete(s.dialogs).where(
+                    s.dialogs.c.room_key == ctx.address.room_key, s.dialogs.c.person_id == ctx.person.id))
+            return ctx.effects
+    except UserError as exc:
+        return _answer_failure(rt, call, exc.message, None)
+    except Exception as exc:
+        if is_transient(exc):
+            raise  # Dramatiq retries it with backoff; nothing was committed
+        log.exception("handler failed", key=call.key, error=type(exc).__name__)
+        return _answer_failure(rt, call, None, exc)
+
+
+def _answer_failure(rt: Runtime, call: HandlerCall, message: str | None, exc: BaseException | None) -> Effects | None:
+    """The handler's writes are gone; tell the person and mark the event, so it is not retried forever."""
+    with rt.store.begin() as conn:
+        if not _mark(conn, call.key):
+            return None
+        effects = Effects()
+        if call.address is not None:
+            t = translator(call.language)
+            text = message or t(N_("Sorry, something went wrong on my side and nothing was changed. "
+                                   "The problem has been logged; please try again later."))
+            out = Outbound(call.address, text, key=f"{call.key}:error")
+            if outbox.add_message(conn, out, call.district_id):
+                effects.messages.append(out)
+        return effects
+
+
+def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginContext | None:
+    district = rt.directory.district(conn, call.district_id)
+    if district is None or call.plugin not in district.plugins:
+        log.info("plugin no longer enabled here; event dropped", key=call.key)
+        return None
+    person = None
+    roles: dict[str, frozenset[str]] = {}
+    if call.person_id is not None:
+        row = conn.execute(sa.select(s.persons).where(s.persons.c.id == call.person_id)).first()
+        if row is not None:
+            person = people.PersonInfo(row.id, row.display_name, row.language, row.home_district, row.consent_version)
+            roles = people.roles_in(conn, person.id, district.id)
+    language = (person.language if person and person.language else None) or call.language or district.language
+    dialog = None
+    if call.kind in ("dialog", "choice", "command") and call.address is not None and person is not None:
+        row = conn.execute(sa.select(s.dialogs).where(
+            s.dialogs.c.room_key == call.address.room_key, s.dialogs.c.person_id == person.id,
+            s.dialogs.c.plugin == call.plugin)).first()
+        if row is not None:
+            dialog = DialogState(row.name, row.step, row.data or {})
+        elif call.kind == "dialog":
+            return None  # cancelled in the meantime
+    fire_time = dt.datetime.fromisoformat(call.fire_time) if call.fire_time else None
+    private = bool(call.inbound and call.inbound.private)
+
+    def available() -> list[tuple[str, CommandSpec]]:
+        return [
+            (h.plugin, h.spec)
+            for h in rt.registry.commands.values()
+            if h.plugin in district.plugins and isinstance(h.spec, CommandSpec) and not h.spec.hidden
+            and allowed(h.spec, roles, consented=True, private=private) is None
+        ]
+
+    return PluginContext(
+        plugin=call.plugin,
+        key=call.key,
+        district=district,
+        person=person,
+        roles=roles,
+        address=call.address,
+        store=ScopedStore(conn, call.plugin, district.id),
+        t=translator(language),
+        clock=rt.clock,
+        log=structlog.get_logger(f"linli.plugins.{call.plugin}"),
+        conn=conn,
+        inbound=call.inbound,
+        event=call.domain_event,
+        args=call.args,
+        argtext=call.argtext,
+        data=call.data,
+        dialog=dialog,
+        fire_time=fire_time,
+        available=available,
+        notice_version=rt.settings.privacy.notice_version,
+    )
+
+
+def deliver_room(rt: Runtime, room_key: str) -> int:
+    """Send a room's pending messages in order; returns how many were sent.
+
+    Raises:
+      DeliveryError: the platform asked to wait; the rest stay pending, in order.
+    """
+    sent = 0
+    while True:
+        with rt.store.connect() as conn:
+            rows = outbox.pending_for_room(conn, room_key)
+        if not rows:
+            return sent
+        for row in rows:
+            adapter = rt.adapters.get(row.message.address.platform)
+            if adapter is None:
+                raise DeliveryError(f"no {row.message.address.platform} adapter in this process")
+            try:
+                adapter.send(row.message)
+            except PermanentDeliveryError as exc:
+                log.warning("message cannot be delivered", room=room_key, outbox_id=row.id, error=str(exc))
+                with rt.store.begin() as conn:
+                    outbox.mark_failed(conn, row.id, str(exc), final=True)
+                continue
+            except DeliveryError as exc:
+                with rt.store.begin() as conn:
+                    outbox.mark_failed(conn, row.id, str(exc), final=False)
+                raise
+            with rt.store.begin() as conn:
+                outbox.mark_sent(conn, row.id, rt.clock.now())
+            sent += 1
+
+
+def describe(call: HandlerCall) -> dict[str, Any]:
+    return {"district": call.district_id, "plugin": call.plugin, "event_id": call.key}

@@ -1,0 +1,211 @@
+"""The composition root: settings in, store, registry, dispatcher, broker and actors out.
+
+Entry points (``linli run``, ``linli worker``, tests) build one :class:`Runtime`
+explicitly and pass it down; importing this module builds nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import dramatiq
+import structlog
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.rate_limits import ConcurrentRateLimiter, RateLimitExceeded
+
+from linli.core import directory
+from linli.core.adapter import ChatAdapter
+from linli.core.clock import Clock, SystemClock
+from linli.core.directory import DirectoryCache
+from linli.core.dispatcher import Dispatcher
+from linli.core.errors import DeliveryError
+from linli.core.events import DomainEvent, HandlerCall, Inbound, from_json, to_json
+from linli.core.outbox import mark_events_sent
+from linli.core.registry import PluginRegistry, load_entry_points
+from linli.core.settings import Settings
+from linli.core.storage import Store
+from linli.core.storage.migrate import migration_dirs
+from linli.workers import handlers
+from linli.workers.broker import EVENTS_QUEUE, build_broker, build_rate_backend, outbox_queue, plugin_queue
+
+__all__ = ["PLATFORMS", "Runtime"]
+
+log = structlog.get_logger("linli.worker")
+
+#: the platforms whose outbox queues are declared (an adapter may be absent in a process).
+PLATFORMS = ("console", "telegram", "matrix", "test")
+
+
+class Runtime:
+    """One process's linli: the pieces built from settings, and the actors on the broker.
+
+    Parameters:
+      settings: the loaded settings.
+      registry: the plugins; by default those installed under the ``linli.plugins`` entry points.
+      adapters: the chat adapters this process delivers for, by platform.
+      clock: the time source (tests pass a :class:`FrozenClock`).
+      broker: a ready broker; by default built from ``settings.queue``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        registry: PluginRegistry | None = None,
+        adapters: Mapping[str, ChatAdapter] | None = None,
+        clock: Clock | None = None,
+        broker: dramatiq.Broker | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry or PluginRegistry(load_entry_points())
+        self.store = Store(
+            settings.storage.url,
+            migration_dirs=migration_dirs(self.registry.packages()),
+            echo=settings.storage.echo,
+        )
+        self.clock: Clock = clock or SystemClock()
+        self.directory = DirectoryCache()
+        self.dispatcher = Dispatcher(
+            self.store, self.registry, self.directory, self.clock, settings.privacy.notice_version
+        )
+        self.adapters: dict[str, ChatAdapter] = dict(adapters or {})
+        self.broker = broker or build_broker(settings.queue)
+        self.rate_backend = build_rate_backend(settings.queue)
+        self._declare_actors()
+
+    # --- set-up ------------------------------------------------------------------
+
+    def prepare_database(self) -> tuple[list[str], list[str]]:
+        """Apply migrations and write the districts the database lacks.
+
+        Returns: the migrations applied and the districts written.
+        """
+        applied = self.store.upgrade()
+        with self.store.begin() as conn:
+            seeded = directory.seed_districts(conn, self.settings.districts)
+        return applied, seeded
+
+    def _declare_actors(self) -> None:
+        b = self.broker
+        max_retries = self.settings.queue.max_retries
+        self.dispatch_actor = dramatiq.actor(
+            self._dispatch, broker=b, actor_name="linli.dispatch", queue_name=EVENTS_QUEUE, max_retries=max_retries
+        )
+        self.plugin_actors = {
+            name: dramatiq.actor(
+                self._handle, broker=b, actor_name=f"linli.handle.{name}", queue_name=plugin_queue(name),
+                max_retries=max_retries,
+            )
+            for name in self.registry.plugins
+        }
+        self.delivery_actors = {
+            platform: dramatiq.actor(
+                self._deliver, broker=b, actor_name=f"linli.deliver.{platform}", queue_name=outbox_queue(platform),
+                # a platform asking us to wait is not a failure: keep trying, in order
+                retry_when=lambda retries, exc: isinstance(exc, (dramatiq.Retry, RateLimitExceeded))
+                or retries < max_retries,
+                min_backoff=50, max_backoff=30_000,
+            )
+            for platform in PLATFORMS
+        }
+
+    def queues_for(self, platforms: Iterable[str]) -> set[str]:
+        """The queues a worker serving these platforms' outboxes consumes."""
+        names = {EVENTS_QUEUE, *(plugin_queue(n) for n in self.registry.plugins)}
+        return names | {outbox_queue(p) for p in platforms}
+
+    # --- sending work ---------------------------------------------------------------
+
+    def submit(self, inbound: Inbound) -> None:
+        """Put a platform event on ``linli.events``; returns once the broker has it."""
+        self.dispatch_actor.send("inbound", to_json(inbound))
+
+    def _enqueue_calls(self, calls: Iterable[HandlerCall]) -> None:
+        for call in calls:
+            self.plugin_actors[call.plugin].send(to_json(call))
+
+    def _enqueue_rooms(self, rooms: Iterable[str]) -> None:
+        for room in dict.fromkeys(rooms):
+            platform = room.partition(":")[0]
+            actor = self.delivery_actors.get(platform)
+            if actor is None:
+                log.error("no outbox queue for platform", room=room)
+                continue
+            actor.send(room)
+
+    # --- the actors -------------------------------------------------------------------
+
+    def _dispatch(self, kind: str, body: dict[str, Any]) -> None:
+        if kind == "inbound":
+            inbound = from_json(body, Inbound)
+            with structlog.contextvars.bound_contextvars(event_id=inbound.event_id, room=inbound.address.room_key):
+                calls, rooms = self.dispatcher.dispatch(inbound)
+                self._enqueue_rooms(rooms)
+                self._enqueue_calls(calls)
+        elif kind == "domain":
+            event = from_json(body, DomainEvent)
+            with structlog.contextvars.bound_contextvars(event_id=event.event_id, district=event.district_id):
+                self._enqueue_calls(self.dispatcher.route_event(event))
+        else:
+            log.error("unknown message on linli.events dropped", kind=kind)
+
+    def _handle(self, body: dict[str, Any]) -> None:
+        call = from_json(body, HandlerCall)
+        with structlog.contextvars.bound_contextvars(**handlers.describe(call)):
+            effects = handlers.run_handler(self, call)
+            if effects is None:
+                return
+            self._enqueue_rooms(m.address.room_key for m in effects.messages)
+            for event in effects.events:
+                self.dispatch_actor.send("domain", to_json(event))
+            if effects.events:
+                with self.store.begin() as conn:
+                    mark_events_sent(conn, [e.event_id for e in effects.events], self.clock.now())
+
+    def _deliver(self, room_key: str) -> None:
+        mutex = ConcurrentRateLimiter(self.rate_backend, f"linli-room:{room_key}", limit=1, ttl=120_000)
+        with structlog.contextvars.bound_contextvars(room=room_key), mutex.acquire(raise_on_failure=True):
+            try:
+                handlers.deliver_room(self, room_key)
+            except DeliveryError as exc:
+                delay = int(exc.retry_after * 1000) if exc.retry_after else None
+                raise dramatiq.Retry(str(exc), delay=delay) from None
+
+    # --- in-process running -------------------------------------------------------------
+
+    def worker(self, *, queues: set[str] | None = None, threads: int | None = None) -> dramatiq.Worker:
+        """A Dramatiq worker over this runtime's broker (started by the caller)."""
+        return dramatiq.Worker(
+            self.broker,
+            queues=queues,
+            worker_threads=threads or self.settings.queue.worker_threads,
+            worker_timeout=self.settings.queue.worker_timeout_ms,
+        )
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until every queue of the in-process broker is empty and every message handled.
+
+        Raises: TimeoutError: work is still going on after ``timeout`` seconds.
+        """
+        if not isinstance(self.broker, StubBroker):
+            raise TypeError("wait_idle() needs the in-process broker")
+        deadline = time.monotonic() + timeout
+        while True:
+            busy = [q for q, queue in self.broker.queues.items() if queue.unfinished_tasks]
+            if not busy:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"queues still busy: {', '.join(busy)}")
+            for name in busy:
+                if not name.endswith(".DQ"):
+                    self.broker.join(name, timeout=int(max(deadline - time.monotonic(), 0.001) * 1000))
+                else:
+                    time.sleep(0.005)
+
+    def close(self) -> None:
+        for adapter in self.adapters.values():
+            adapter.close()
+        self.broker.close()
+        self.store.dispose()
