@@ -142,5 +142,14 @@ def db_upgrade(state: State) -> None:
         click.echo(_t("Districts added from the settings: {districts}", districts=", ".join(seeded)))
 
 
+def _register() -> None:
+    from linli._cli import admin, processes
+
+    admin.register(main)
+    processes.register(main)
+
+
+_register()
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
