@@ -1,7 +1,14 @@
 """Translations: gettext catalogs under ``linli/locale`` (Simplified Chinese first, English).
 
-Message ids are English; ``zh_CN`` translates every one of them. Mark strings
-that are translated later (help texts in decorators) with :func:`N_`.
+Message ids are English; ``zh_CN`` translates every one of them. Code marks a
+string for extraction by passing a literal to one of the keywords ``t`` (a
+:class:`Translator`, usually ``ctx.t``), ``plural`` (``t.plural``), ``N_`` (for
+strings translated later, like help texts in decorators) or the CLI's ``_t``.
+``make catalogs`` (``python -m linli.locale.catalogs``) extracts them and
+updates the catalogs; ``docs/i18n.md`` explains the workflow.
+
+The CLI imports this module to translate its help texts, and ``linli --help``
+must start fast: Babel is imported only when a date is formatted.
 """
 
 from __future__ import annotations
@@ -12,16 +19,20 @@ import gettext
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime as _babel_format_datetime
-
-__all__ = ["DOMAIN", "LOCALE_DIR", "N_", "Translator", "translator"]
+__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "Translator", "translator"]
 
 DOMAIN = "linli"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+#: the languages linli ships catalogs for; the first is the default.
+LANGUAGES = ("zh_CN", "en")
 
 
 def N_(message: str) -> str:
-    """Mark ``message`` for extraction without translating it now."""
+    """Mark ``message`` for extraction without translating it now.
+
+    Parameters:
+      message: the English msgid; translate it later with ``ctx.t(message)``.
+    """
     return message
 
 
@@ -29,26 +40,72 @@ class Translator:
     """Translates and formats for one language.
 
     Parameters:
-      language: ``zh_CN`` or ``en``.
-      catalogs: the gettext catalogs, the plugin's own first.
+      language: ``zh_CN`` or ``en`` (any gettext language name works; unknown
+        ones show the English msgids).
+      catalog: the gettext catalog, with the plugin's own catalog first and
+        linli's as its fallback.
     """
 
     def __init__(self, language: str, catalog: gettext.NullTranslations) -> None:
         self.language = language
         self._catalog = catalog
 
+    def __repr__(self) -> str:
+        return f"<Translator {self.language}>"
+
     def __call__(self, message: str, /, **values: Any) -> str:
-        """``message`` translated, then ``str.format``-ted with ``values``."""
-        text = self._catalog.gettext(message)
-        return text.format(**values) if values else text
+        """``message`` translated, then ``str.format``-ted with ``values``.
+
+        Parameters:
+          message: the English msgid; ``{name}`` placeholders are filled from ``values``.
+          values: the placeholders' values.
+
+        Raises:
+          KeyError: when the English msgid itself names a placeholder missing from ``values``.
+        """
+        return _format(self._catalog.gettext(message), message, values)
 
     def plural(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
-        text = self._catalog.ngettext(singular, plural, n)
-        return text.format(n=n, **values)
+        """The form of ``singular``/``plural`` that fits ``n``, formatted with ``n`` and ``values``.
+
+        Chinese has one form (``nplurals=1``), so ``zh_CN`` always uses its one
+        translation; English picks by ``n != 1``.
+
+        Parameters:
+          singular: the English msgid for one (``"{n} suggestion is waiting"``).
+          plural: the English msgid for several (``"{n} suggestions are waiting"``).
+          n: the count that chooses the form; also available as ``{n}``.
+          values: further placeholders.
+
+        Raises:
+          KeyError: when the English text names a placeholder missing from ``values``.
+        """
+        english = singular if n == 1 else plural
+        return _format(self._catalog.ngettext(singular, plural, n), english, {"n": n, **values})
 
     def datetime(self, when: dt.datetime, tz: str | None = None, fmt: str = "medium") -> str:
-        """``when`` written the way this language writes dates (``2026年11月26日 08:30:00``)."""
-        return _babel_format_datetime(when, fmt, tzinfo=_tz(tz), locale=self.language)
+        """``when`` written the way this language writes dates (``2026年11月26日 08:30:00``).
+
+        Parameters:
+          when: an aware datetime.
+          tz: the IANA zone to show it in (the district's), or ``None`` for ``when``'s own.
+          fmt: ``short``, ``medium``, ``long``, ``full`` or a CLDR pattern.
+        """
+        # Babel's locale data costs tens of milliseconds to import; most callers never format a date
+        from babel.dates import format_datetime
+
+        return format_datetime(when, fmt, tzinfo=_tz(tz), locale=self.language)
+
+
+def _format(text: str, english: str, values: dict[str, Any]) -> str:
+    if not values:
+        return text
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        # a broken translation must not break the handler: the English text still says it
+        # (tests/core/test_i18n.py keeps placeholders in step, so this is a last resort)
+        return english.format(**values)
 
 
 def _tz(name: str | None) -> Any:
@@ -58,10 +115,15 @@ def _tz(name: str | None) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def translator(language: str, domain: str = DOMAIN, localedir: str | None = None) -> Translator:
-    """The (cached) translator for ``language``; unknown languages fall back to the msgids."""
-    directory = localedir or str(LOCALE_DIR)
-    catalog = gettext.translation(domain, directory, languages=[language], fallback=True)
+def translator(language: str, domain: str = DOMAIN, localedir: str | Path | None = None) -> Translator:
+    """The (cached) translator for ``language``; unknown languages fall back to the msgids.
+
+    Parameters:
+      language: a gettext language name, ``zh_CN`` or ``en``.
+      domain: a plugin's own catalog domain; linli's catalog is its fallback.
+      localedir: where the plugin's ``<language>/LC_MESSAGES/<domain>.mo`` files are.
+    """
+    catalog = gettext.translation(domain, localedir or LOCALE_DIR, languages=[language], fallback=True)
     if domain != DOMAIN:
-        catalog.add_fallback(gettext.translation(DOMAIN, str(LOCALE_DIR), languages=[language], fallback=True))
+        catalog.add_fallback(gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True))
     return Translator(language, catalog)
