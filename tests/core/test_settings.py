@@ -203,7 +203,9 @@ def test_a_misspelt_variable_of_a_known_section_is_refused(tmp_path):
     strict=True,
 )
 def test_a_bad_variable_is_blamed_on_the_variable_not_the_file(tmp_path):
-    message = error_of(write(tmp_path, "[queue]\nworker_threads = 2\n"), env={"LINLI_QUEUE_WORKER_THREADS": "eight"})
+    path = write(tmp_path, "[queue]\nworker_threads = 2\n")
+
+    message = error_of(path, env={"LINLI_QUEUE_WORKER_THREADS": "eight"})
 
     assert "LINLI_QUEUE_WORKER_THREADS" in message
 
@@ -211,7 +213,9 @@ def test_a_bad_variable_is_blamed_on_the_variable_not_the_file(tmp_path):
 # --- paths -----------------------------------------------------------------------------------
 
 
-def test_a_relative_sqlite_path_is_relative_to_the_settings_file_not_the_working_folder(tmp_path, monkeypatch):
+def test_a_relative_sqlite_path_is_relative_to_the_settings_file_not_the_working_folder(
+    tmp_path, monkeypatch
+):
     folder = tmp_path / "deploy"
     folder.mkdir()
     path = write(folder, '[storage]\nurl = "sqlite:///var/linli.db"\n')
@@ -277,7 +281,7 @@ def test_the_repositorys_settings_keep_the_database_beside_the_file():
 
 
 @pytest.mark.xfail(
-    reason="BUG: linli.cli._t(message, **values) is called with message=...: TypeError instead of the error line",
+    reason="BUG: linli.cli._t(message, **values) is called with message=: a TypeError, not the error line",
     strict=True,
 )
 @pytest.mark.parametrize(
