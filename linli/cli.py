@@ -6,7 +6,6 @@ Heavy modules (SQLAlchemy, Dramatiq) are imported inside the commands, so that
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from collections.abc import Callable
@@ -27,10 +26,10 @@ def cli_language() -> str:
     return "en" if wanted.lower().startswith("en") else "zh_CN"
 
 
-def _t(message: str, **values: Any) -> str:
+def _t(msgid: str, /, **values: Any) -> str:
     from linli.core.i18n import translator
 
-    return translator(cli_language())(message, **values)
+    return translator(cli_language())(msgid, **values)
 
 
 class State:

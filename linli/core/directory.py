@@ -9,6 +9,7 @@ the config version, so running workers see it without a restart.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -55,7 +56,11 @@ def config_version(conn: sa.Connection) -> int:
     return int(value or 0)
 
 
+_local_generation = [0]
+
+
 def bump_version(conn: sa.Connection) -> None:
+    _local_generation[0] += 1
     updated = conn.execute(
         sa.update(s.meta).where(s.meta.c.key == "config_version").values(value=s.meta.c.value + 1)
     ).rowcount
@@ -170,18 +175,31 @@ def disable_plugin(conn: sa.Connection, district_id: str, plugin: str) -> bool:
 class DirectoryCache:
     """Districts and room bindings, reloaded whenever the config version moves.
 
-    One cheap read of the version per lookup keeps every worker current without
-    a restart and without reading the whole directory per event.
+    A change made in this process is seen at once; one made by another process
+    (``linli rooms bind`` beside running workers) within ``ttl`` seconds, with one
+    cheap read of the version per ``ttl`` instead of per event.
+
+    Parameters:
+      ttl: how long a checked version is trusted, in seconds.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ttl: float = 1.0) -> None:
         self._lock = threading.Lock()
         self._version = -1
+        self._generation = -1
+        self._checked = 0.0
+        self._ttl = ttl
         self._districts: dict[str, DistrictInfo] = {}
         self._rooms: dict[str, str] = {}
 
     def _refresh(self, conn: sa.Connection) -> None:
+        now = time.monotonic()
+        if self._generation == _local_generation[0] and now - self._checked < self._ttl:
+            return
+        generation = _local_generation[0]
         version = config_version(conn)
+        self._checked = now
+        self._generation = generation
         if version == self._version:
             return
         with self._lock:

@@ -100,7 +100,7 @@ class Dispatcher:
             )
 
         if district is None:
-            if inbound.kind == "message" and parse_command(inbound.text) is not None or inbound.private:
+            if (inbound.kind == "message" and parse_command(inbound.text) is not None) or inbound.private:
                 if inbound.private:
                     answer(N_("I don't know your community yet. Please say something in your "
                               "community's group first, then talk to me here."))
@@ -120,7 +120,8 @@ class Dispatcher:
             "address": inbound.address,
             "inbound": inbound,
             "language": language,
-            "roles": tuple(sorted(roles)),
+            "person": person,
+            "roles": {role: sorted(scopes) for role, scopes in roles.items()},
         }
 
         if first_contact and inbound.kind == "message":

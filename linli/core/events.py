@@ -15,6 +15,7 @@ __all__ = [
     "HandlerCall",
     "Inbound",
     "Outbound",
+    "PersonInfo",
     "Sender",
     "from_json",
     "to_json",
@@ -114,6 +115,17 @@ class DomainEvent:
 
 
 @frozen
+class PersonInfo:
+    """A person as the dispatcher saw them (``consent_version`` 0: never shown the notice)."""
+
+    id: int
+    display_name: str
+    language: str | None = None
+    home_district: str | None = None
+    consent_version: int | None = None
+
+
+@frozen
 class HandlerCall:
     """The dispatcher's decision: run this plugin handler for this event.
 
@@ -133,7 +145,9 @@ class HandlerCall:
     argtext: str = ""
     data: str = ""
     language: str = "zh_CN"
-    roles: tuple[str, ...] = ()
+    #: the person and their roles here (role -> scopes) when the dispatcher looked them up
+    person: PersonInfo | None = None
+    roles: dict[str, list[str]] | None = None
     fire_time: str | None = None
     v: int = SCHEMA_VERSION
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from attrs import frozen
 
 from linli.core.errors import NotFound
+from linli.core.events import PersonInfo
 from linli.core.storage import schema as s
 
 __all__ = [
@@ -33,15 +34,6 @@ __all__ = [
 ]
 
 ADMIN = "admin"
-
-
-@frozen
-class PersonInfo:
-    id: int
-    display_name: str
-    language: str | None
-    home_district: str | None
-    consent_version: int | None
 
 
 @frozen

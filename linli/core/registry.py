@@ -14,7 +14,16 @@ from attrs import frozen
 
 from linli.core.errors import PluginError
 from linli.core.plugin import Plugin
-from linli.core.specs import ChoiceSpec, CommandSpec, DialogSpec, EventSpec, JobSpec, LedgerSpec, Spec, spec_of
+from linli.core.specs import (
+    ChoiceSpec,
+    CommandSpec,
+    DialogSpec,
+    EventSpec,
+    JobSpec,
+    LedgerSpec,
+    Spec,
+    spec_of,
+)
 
 __all__ = ["Handler", "PluginRegistry", "load_entry_points"]
 

@@ -29,6 +29,19 @@ def outbox_queue(platform: str) -> str:
     return f"linli.outbox.{platform}"
 
 
+class InProcessBroker(StubBroker):
+    """Dramatiq's stub broker, tuned to be the embedded default's real broker.
+
+    Dramatiq's consumer thread releases a prefetch slot only when it wakes up to
+    acknowledge, up to a worker timeout later; in one process there is nothing to
+    gain from bounding prefetch, and a sequence of messages on one queue would
+    otherwise wait that long per message.
+    """
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 100) -> Any:
+        return super().consume(queue_name, prefetch=1 << 20, timeout=timeout)
+
+
 def _middleware(q: QueueSettings) -> list[Any]:
     return [
         AgeLimit(),
@@ -47,7 +60,9 @@ def build_broker(q: QueueSettings) -> dramatiq.Broker:
     """
     url = q.broker
     if url.startswith("memory:"):
-        return StubBroker(middleware=_middleware(q), fail_fast_default=False)
+        from linli.workers.idle import IdleTracker
+
+        return InProcessBroker(middleware=[IdleTracker(), *_middleware(q)], fail_fast_default=False)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from dramatiq.brokers.redis import RedisBroker
 

@@ -93,16 +93,19 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
     if district is None or call.plugin not in district.plugins:
         log.info("plugin no longer enabled here; event dropped", key=call.key)
         return None
-    person = None
+    person = call.person
     roles: dict[str, frozenset[str]] = {}
-    if call.person_id is not None:
+    if call.roles is not None:
+        roles = {role: frozenset(scopes) for role, scopes in call.roles.items()}
+    if person is None and call.person_id is not None:
         row = conn.execute(sa.select(s.persons).where(s.persons.c.id == call.person_id)).first()
         if row is not None:
             person = people.PersonInfo(row.id, row.display_name, row.language, row.home_district, row.consent_version)
             roles = people.roles_in(conn, person.id, district.id)
     language = (person.language if person and person.language else None) or call.language or district.language
     dialog = None
-    if call.kind in ("dialog", "choice", "command") and call.address is not None and person is not None:
+    has_dialogs = any(plugin == call.plugin for plugin, _ in rt.registry.dialogs)
+    if has_dialogs and call.address is not None and person is not None:
         row = conn.execute(sa.select(s.dialogs).where(
             s.dialogs.c.room_key == call.address.room_key, s.dialogs.c.person_id == person.id,
             s.dialogs.c.plugin == call.plugin)).first()
@@ -145,6 +148,9 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
     )
 
 
+BATCH = 50
+
+
 def deliver_room(rt: Runtime, room_key: str) -> int:
     """Send a room's pending messages in order; returns how many were sent.
 
@@ -154,7 +160,7 @@ def deliver_room(rt: Runtime, room_key: str) -> int:
     sent = 0
     while True:
         with rt.store.connect() as conn:
-            rows = outbox.pending_for_room(conn, room_key)
+            rows = outbox.pending_for_room(conn, room_key, limit=BATCH)
         if not rows:
             return sent
         for row in rows:
@@ -175,6 +181,9 @@ def deliver_room(rt: Runtime, room_key: str) -> int:
             with rt.store.begin() as conn:
                 outbox.mark_sent(conn, row.id, rt.clock.now())
             sent += 1
+        if len(rows) < BATCH:
+            # a row committed after our read has its own delivery message queued
+            return sent
 
 
 def describe(call: HandlerCall) -> dict[str, Any]:

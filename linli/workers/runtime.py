@@ -6,13 +6,11 @@ explicitly and pass it down; importing this module builds nothing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import dramatiq
 import structlog
-from dramatiq.brokers.stub import StubBroker
 from dramatiq.rate_limits import ConcurrentRateLimiter, RateLimitExceeded
 
 from linli.core import directory
@@ -29,6 +27,7 @@ from linli.core.storage import Store
 from linli.core.storage.migrate import migration_dirs
 from linli.workers import handlers
 from linli.workers.broker import EVENTS_QUEUE, build_broker, build_rate_backend, outbox_queue, plugin_queue
+from linli.workers.idle import IdleTracker
 
 __all__ = ["PLATFORMS", "Runtime"]
 
@@ -185,24 +184,15 @@ class Runtime:
         )
 
     def wait_idle(self, timeout: float = 30.0) -> None:
-        """Wait until every queue of the in-process broker is empty and every message handled.
+        """Wait until the in-process broker has handled every message, retries included.
 
         Raises: TimeoutError: work is still going on after ``timeout`` seconds.
         """
-        if not isinstance(self.broker, StubBroker):
+        tracker = next((m for m in self.broker.middleware if isinstance(m, IdleTracker)), None)
+        if tracker is None:
             raise TypeError("wait_idle() needs the in-process broker")
-        deadline = time.monotonic() + timeout
-        while True:
-            busy = [q for q, queue in self.broker.queues.items() if queue.unfinished_tasks]
-            if not busy:
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"queues still busy: {', '.join(busy)}")
-            for name in busy:
-                if not name.endswith(".DQ"):
-                    self.broker.join(name, timeout=int(max(deadline - time.monotonic(), 0.001) * 1000))
-                else:
-                    time.sleep(0.005)
+        if not tracker.wait(timeout):
+            raise TimeoutError(f"{tracker.busy} message(s) still being handled after {timeout} s")
 
     def close(self) -> None:
         for adapter in self.adapters.values():
