@@ -7,6 +7,7 @@ A bare number answers the last numbered choices.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sys
 import threading
@@ -20,7 +21,9 @@ from linli.core.events import Address, Inbound, Outbound, Sender
 __all__ = ["ConsoleAdapter"]
 
 CONSOLE_HELP_ZH = "控制台命令：/as 名字 换人说话，/dm 私聊机器人，/group 回到群里，/quit 退出。"
-CONSOLE_HELP_EN = "Console: /as NAME to speak as someone else, /dm for a private chat, /group to go back, /quit to leave."
+CONSOLE_HELP_EN = (
+    "Console: /as NAME to speak as someone else, /dm for a private chat, /group to go back, /quit to leave."
+)
 
 
 class ConsoleAdapter(ChatAdapter):
@@ -90,10 +93,8 @@ class ConsoleAdapter(ChatAdapter):
 
     def run_gateway(self, submit: Submit) -> None:
         if self.interactive:
-            try:
+            with contextlib.suppress(ImportError):  # not on every platform
                 import readline  # noqa: F401 - line editing and history for input()
-            except ImportError:  # pragma: no cover - not on every platform
-                pass
             self.stdout.write((CONSOLE_HELP_ZH if self.language == "zh_CN" else CONSOLE_HELP_EN) + "\n")
         while not self._stopped.is_set():
             try:
