@@ -281,7 +281,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
     parsed = []
     for body in district_list:
         parsed.append(_structure(conv, body, DistrictSettings, where, f"[districts.{body['id']}]"))
-    settings = attrs.evolve(_structure(conv, raw, Settings, where, ""), districts=tuple(parsed))
+    settings: Settings = attrs.evolve(_structure(conv, raw, Settings, where, ""), districts=tuple(parsed))
     for district in settings.districts:
         for room in district.rooms:
             if not _ROOM.match(room):

@@ -67,7 +67,7 @@ def build_broker(q: QueueSettings) -> dramatiq.Broker:
         from dramatiq.brokers.redis import RedisBroker
 
         # redis-py connects lazily: building the broker does no I/O
-        return RedisBroker(url=url, middleware=_middleware(q), heartbeat_timeout=60_000)
+        return RedisBroker(url=url, middleware=_middleware(q), heartbeat_timeout=60_000)  # type: ignore[no-untyped-call]
     if url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
@@ -87,4 +87,4 @@ def build_rate_backend(q: QueueSettings) -> Any:
         from dramatiq.rate_limits.backends import RedisBackend
 
         return RedisBackend(client=redis.Redis.from_url(url))
-    return StubBackend()
+    return StubBackend()  # type: ignore[no-untyped-call]

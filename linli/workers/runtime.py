@@ -89,24 +89,25 @@ class Runtime:
     def _declare_actors(self) -> None:
         b = self.broker
         max_retries = self.settings.queue.max_retries
-        self.dispatch_actor = dramatiq.actor(
-            self._dispatch, broker=b, actor_name="linli.dispatch", queue_name=EVENTS_QUEUE, max_retries=max_retries
-        )
-        self.plugin_actors = {
+        self.dispatch_actor: dramatiq.Actor[..., None] = dramatiq.actor(
+            broker=b, actor_name="linli.dispatch", queue_name=EVENTS_QUEUE, max_retries=max_retries
+        )(self._dispatch)
+        self.plugin_actors: dict[str, dramatiq.Actor[..., None]] = {
             name: dramatiq.actor(
-                self._handle, broker=b, actor_name=f"linli.handle.{name}", queue_name=plugin_queue(name),
-                max_retries=max_retries,
-            )
+                broker=b, actor_name=f"linli.handle.{name}", queue_name=plugin_queue(name), max_retries=max_retries
+            )(self._handle)
             for name in self.registry.plugins
         }
-        self.delivery_actors = {
+
+        def retry_delivery(retries: int, exc: BaseException) -> bool:
+            # a platform asking us to wait is not a failure: keep trying, in order
+            return isinstance(exc, dramatiq.Retry | RateLimitExceeded) or retries < max_retries
+
+        self.delivery_actors: dict[str, dramatiq.Actor[..., None]] = {
             platform: dramatiq.actor(
-                self._deliver, broker=b, actor_name=f"linli.deliver.{platform}", queue_name=outbox_queue(platform),
-                # a platform asking us to wait is not a failure: keep trying, in order
-                retry_when=lambda retries, exc: isinstance(exc, (dramatiq.Retry, RateLimitExceeded))
-                or retries < max_retries,
-                min_backoff=50, max_backoff=30_000,
-            )
+                broker=b, actor_name=f"linli.deliver.{platform}", queue_name=outbox_queue(platform),
+                retry_when=retry_delivery, min_backoff=50, max_backoff=30_000,
+            )(self._deliver)
             for platform in PLATFORMS
         }
 
@@ -164,7 +165,9 @@ class Runtime:
                     mark_events_sent(conn, [e.event_id for e in effects.events], self.clock.now())
 
     def _deliver(self, room_key: str) -> None:
-        mutex = ConcurrentRateLimiter(self.rate_backend, f"linli-room:{room_key}", limit=1, ttl=120_000)
+        mutex = ConcurrentRateLimiter(  # type: ignore[no-untyped-call]
+            self.rate_backend, f"linli-room:{room_key}", limit=1, ttl=120_000
+        )
         with structlog.contextvars.bound_contextvars(room=room_key), mutex.acquire(raise_on_failure=True):
             try:
                 handlers.deliver_room(self, room_key)

@@ -60,7 +60,7 @@ def pending(engine: sa.Engine, version_dirs: Iterable[Path]) -> list[str]:
     script = ScriptDirectory.from_config(alembic_config(engine, version_dirs))
     with engine.connect() as conn:
         context = MigrationContext.configure(conn)
-        applied = set()
+        applied: set[str] = set()
         for rev in context.get_current_heads():
             applied.update(r.revision for r in script.iterate_revisions(rev, "base"))
     return sorted(set(script.get_heads()) - applied)

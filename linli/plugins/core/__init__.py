@@ -137,7 +137,8 @@ class CorePlugin(Plugin):
                 f"{t.datetime(c.at, ctx.district.timezone, 'short')}" for c in consents) or t("none")),
         ]
         lines.append(t("Other services of your community will tell you what they hold in a private message."))
-        ctx.send_private(person_id, "\n".join(lines)) or ctx.reply("\n".join(lines))
+        if not ctx.send_private(person_id, "\n".join(lines)):
+            ctx.reply("\n".join(lines))
         ctx.audit("privacy.access", f"person:{person_id}")
         ctx.publish("linli.data_request", {"person_id": person_id})
 
