@@ -51,8 +51,11 @@ class DistrictInfo:
         return self.config.get(plugin, {})
 
 
+_VERSION = sa.select(s.meta.c.value).where(s.meta.c.key == "config_version")
+
+
 def config_version(conn: sa.Connection) -> int:
-    value = conn.execute(sa.select(s.meta.c.value).where(s.meta.c.key == "config_version")).scalar()
+    value = conn.execute(_VERSION).scalar()
     return int(value or 0)
 
 

@@ -38,6 +38,11 @@ log = structlog.get_logger("linli.dispatcher")
 CONSENT_REQUIRED = "linli.consent_required"
 
 
+_DIALOG = sa.select(s.dialogs).where(
+    s.dialogs.c.room_key == sa.bindparam("room_key"), s.dialogs.c.person_id == sa.bindparam("person_id")
+)
+
+
 def allowed(spec: CommandSpec | ChoiceSpec, roles: dict[str, frozenset[str]], *, consented: bool,
             private: bool) -> str | None:
     """Why the person may not run this, as a msgid; ``None`` when they may."""
@@ -139,9 +144,7 @@ class Dispatcher:
             return []
 
         parsed = parse_command(inbound.text)
-        dialog = conn.execute(
-            sa.select(s.dialogs).where(s.dialogs.c.room_key == room_key, s.dialogs.c.person_id == person.id)
-        ).first()
+        dialog = conn.execute(_DIALOG, {"room_key": room_key, "person_id": person.id}).first()
         if parsed is None:
             if dialog is not None:
                 return self._dialog(conn, inbound, dialog, consented, base, answer, t)

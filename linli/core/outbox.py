@@ -58,22 +58,28 @@ class OutboxRow:
         self.message: Outbound = from_json(row.payload, Outbound)
 
 
+# built once: these run for every message
+_PENDING = (
+    sa.select(s.outbox.c.id, s.outbox.c.kind, s.outbox.c.attempts, s.outbox.c.payload)
+    .where(s.outbox.c.status == "pending", s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
+    .order_by(s.outbox.c.id)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+_SENT = (
+    sa.update(s.outbox)
+    .where(s.outbox.c.id == sa.bindparam("row_id"))
+    .values(status="sent", sent_at=sa.bindparam("now", type_=s.UTCDateTime), attempts=s.outbox.c.attempts + 1,
+            error=None)
+)
+
+
 def pending_for_room(conn: sa.Connection, room_key: str, limit: int = 50) -> list[OutboxRow]:
     """Pending messages of one room, oldest first: the order they are sent in."""
-    rows = conn.execute(
-        sa.select(s.outbox)
-        .where(s.outbox.c.status == "pending", s.outbox.c.room == room_key, s.outbox.c.kind == "message")
-        .order_by(s.outbox.c.id)
-        .limit(limit)
-    )
-    return [OutboxRow(r) for r in rows]
+    return [OutboxRow(r) for r in conn.execute(_PENDING, {"room": room_key, "limit": limit})]
 
 
 def mark_sent(conn: sa.Connection, row_id: int, now: dt.datetime) -> None:
-    conn.execute(
-        sa.update(s.outbox).where(s.outbox.c.id == row_id)
-        .values(status="sent", sent_at=now, attempts=s.outbox.c.attempts + 1, error=None)
-    )
+    conn.execute(_SENT, {"row_id": row_id, "now": now})
 
 
 def mark_failed(conn: sa.Connection, row_id: int, error: str, *, final: bool) -> None:

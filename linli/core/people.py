@@ -50,12 +50,19 @@ def _person(row: Any) -> PersonInfo:
     return PersonInfo(row.id, row.display_name, row.language, row.home_district, row.consent_version)
 
 
+_BY_IDENTITY = (
+    sa.select(s.persons)
+    .join(s.identities, s.identities.c.person_id == s.persons.c.id)
+    .where(s.identities.c.identity == sa.bindparam("identity"))
+)
+_ROLES = sa.select(s.role_grants.c.role, s.role_grants.c.scope).where(
+    s.role_grants.c.person_id == sa.bindparam("person_id"), s.role_grants.c.district_id == sa.bindparam("district_id")
+)
+
+
 def person_for(conn: sa.Connection, identity: str, display_name: str, *, create: bool = True) -> PersonInfo | None:
     """The person behind ``identity``, created on first contact (with ``consent_version`` 0)."""
-    row = conn.execute(
-        sa.select(s.persons).join(s.identities, s.identities.c.person_id == s.persons.c.id)
-        .where(s.identities.c.identity == identity)
-    ).first()
+    row = conn.execute(_BY_IDENTITY, {"identity": identity}).first()
     if row is not None or not create:
         return _person(row) if row is not None else None
     person_id = conn.execute(sa.insert(s.persons).values(display_name=display_name or identity)).inserted_primary_key
@@ -94,12 +101,7 @@ def link_identity(conn: sa.Connection, person_id: int, identity: str, display_na
 def roles_in(conn: sa.Connection, person_id: int, district_id: str) -> dict[str, frozenset[str]]:
     """The person's roles in a district, each with its scopes (``""`` is the whole district)."""
     out: dict[str, set[str]] = {}
-    rows = conn.execute(
-        sa.select(s.role_grants.c.role, s.role_grants.c.scope).where(
-            s.role_grants.c.person_id == person_id, s.role_grants.c.district_id == district_id
-        )
-    )
-    for role, scope in rows:
+    for role, scope in conn.execute(_ROLES, {"person_id": person_id, "district_id": district_id}):
         out.setdefault(role, set()).add(scope)
     return {role: frozenset(scopes) for role, scopes in out.items()}
 

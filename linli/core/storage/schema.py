@@ -197,16 +197,24 @@ schedule_state = sa.Table(
 )
 
 
+_insert_ignore_cache: dict[tuple[str, str, str], Any] = {}
+
+
 def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any], key: str) -> bool:
     """Insert a row unless one with the same ``key`` column exists; True when inserted.
 
     Concurrent writers of the same key wait for each other, and exactly one wins.
+    The statement is built once per table and dialect: this is on every event's path.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
+    cache_key = (conn.dialect.name, table.name, key)
+    stmt = _insert_ignore_cache.get(cache_key)
+    if stmt is None:
+        from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(values).on_conflict_do_nothing(index_elements=[key])
-    return bool(conn.execute(stmt).rowcount)
+        dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=[key])
+        _insert_ignore_cache[cache_key] = stmt
+    return bool(conn.execute(stmt, values).rowcount)
 
 
 def plugin_table(plugin: str, name: str, plugin_metadata: sa.MetaData, *columns: Any, **kw: Any) -> sa.Table:
