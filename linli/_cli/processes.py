@@ -1,9 +1,113 @@
-"""Process commands: worker, gateway, scheduler."""
+"""Process commands of a deployment: ``worker``, ``gateway``, ``scheduler``.
+
+Only click is imported at the top: ``linli --help`` must stay fast, and
+``linli worker`` becomes the Dramatiq parent process, which forks the workers
+and should stay small itself.
+"""
 
 from __future__ import annotations
 
+import os
+
 import click
+
+# linli.cli imports this module at its very end, when these names exist already
+from linli.cli import State, _t, pass_state
+
+__all__ = ["register"]
+
+#: the gateways that exist; Telegram and Matrix join when their adapters do.
+GATEWAY_PLATFORMS = ("console",)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [name for value in values for name in value.replace(",", " ").split()]
+
+
+@click.command(help=_t(
+    "Run worker processes on the shared broker.\n\n"
+    "They handle events and deliver messages. This is Dramatiq's worker: SIGTERM or Ctrl-C "
+    "stops them gracefully, SIGHUP restarts them. By default they consume "
+    "linli.events, every plugin queue and the outbox queues of the platforms configured under "
+    "[platforms.*]; never the console's, which its gateway delivers."
+))
+@click.option("--processes", "-p", type=click.IntRange(min=1),
+              help=_t("Worker processes to start (default: one per CPU)."))
+@click.option("--threads", "-t", type=click.IntRange(min=1),
+              help=_t("Threads per process (default: [queue] worker_threads)."))
+@click.option("--queues", "-Q", multiple=True, metavar="NAME[,NAME...]",
+              help=_t("Consume only these queues (repeat the option or separate names with commas)."))
+@click.option("--pid-file", type=click.Path(dir_okay=False), help=_t("Write the parent process id to this file."))
+@pass_state
+@click.pass_context
+def worker(ctx: click.Context, state: State, processes: int | None, threads: int | None,
+           queues: tuple[str, ...], pid_file: str | None) -> None:
+    from linli.adapters import delivering_platforms
+    from linli.workers.deployment import check_queues, default_queues, require_shared_broker
+
+    settings = state.settings
+    require_shared_broker(settings, "linli worker")
+    platforms = delivering_platforms(settings)
+    # Dramatiq reads its idle poll interval from the environment when first imported, and its
+    # CLI passes no other value to the workers it starts: set it before anything imports it
+    os.environ["dramatiq_worker_timeout"] = str(settings.queue.worker_timeout_ms)  # noqa: SIM112 - its spelling
+    chosen = _split(queues)
+    if chosen:
+        check_queues(chosen, platforms)
+    else:
+        chosen = default_queues(platforms)
+    if settings.path is not None:
+        os.environ["LINLI_SETTINGS"] = str(settings.path)  # for linli.workers.boot in each process
+
+    import dramatiq.cli
+    import dramatiq.worker
+
+    if settings.queue.worker_timeout_ms != dramatiq.worker.WORKER_TIMEOUT:
+        from linli.core.errors import BrokerError
+
+        raise BrokerError("Dramatiq was imported before `linli worker` could set its worker timeout")
+    argv = ["linli.workers.boot:broker", "--threads", str(threads or settings.queue.worker_threads),
+            "--path", "--skip-logging", "--queues", *chosen]  # "--path" with no folder: keep sys.path as is
+    if processes:
+        argv += ["--processes", str(processes)]
+    if pid_file:
+        argv += ["--pid-file", pid_file]
+    args = dramatiq.cli.make_argument_parser().parse_args(argv)
+    ctx.exit(dramatiq.cli.main(args))
+
+
+@click.command(help=_t(
+    "Connect a chat platform to the shared broker.\n\n"
+    "Each event received goes onto the queue for the workers. Only the console exists so far "
+    "(Telegram and Matrix come later); it reads "
+    "this terminal or a pipe, like `linli run`, and prints the replies."
+))
+@click.option("--platform", type=click.Choice(GATEWAY_PLATFORMS), required=True,
+              help=_t("The platform to connect (only the console so far)."))
+@click.option("--district", "-d", help=_t("The district to talk in (default: the first one)."))
+@click.option("--as", "speaker", default="张三", show_default=True, help=_t("Who speaks first."))
+@click.option("--reply-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help=_t("With piped input, the most seconds to wait for one line's replies."))
+@pass_state
+def gateway(state: State, platform: str, district: str | None, speaker: str, reply_timeout: float) -> None:
+    from linli.workers.console_gateway import run_console_gateway
+
+    run_console_gateway(state.settings, district=district, speaker=speaker, reply_timeout=reply_timeout)
+
+
+@click.command(help=_t(
+    "Fire the plugins' scheduled jobs.\n\n"
+    "Per district, in the district's time zone, by putting them on the queues for the workers. "
+    "Run one; a second one waits idle as a standby."
+))
+@pass_state
+def scheduler(state: State) -> None:
+    from linli.workers.scheduler import run_scheduler
+
+    run_scheduler(state.settings)
 
 
 def register(main: click.Group) -> None:
     """Add this module's commands to ``main``."""
+    for command in (worker, gateway, scheduler):
+        main.add_command(command)

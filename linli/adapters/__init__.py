@@ -1,0 +1,94 @@
+"""The chat adapters a process delivers for, built from the ``[platforms.*]`` settings.
+
+Each ``[platforms.<name>]`` table configures one platform; its ``kind`` says which
+adapter serves it (by default the platform's own name)::
+
+    [platforms.test]
+    kind = "redis-list"          # push each delivered message onto a Redis list
+    url = "redis://127.0.0.1:6379/0"
+    list = "linli:replies"
+
+The console is not built here: it needs a terminal, so ``linli run`` and
+``linli gateway --platform console`` make their own and deliver for it themselves.
+Telegram and Matrix join :data:`KINDS` and :func:`_build` when their adapters land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from linli.core.errors import SettingsError
+
+if TYPE_CHECKING:
+    from linli.core.adapter import ChatAdapter
+    from linli.core.settings import Settings
+
+__all__ = ["KINDS", "build_adapters", "delivering_platforms"]
+
+#: the adapter kinds a ``[platforms.*]`` table may name, with the keys each requires.
+KINDS: Mapping[str, tuple[str, ...]] = {
+    "redis-list": ("url", "list"),
+    # "telegram": ("token",), "matrix": ("homeserver", "user", "token"): with their adapters
+}
+
+#: platforms whose adapter lives in a gateway process, never in a worker.
+GATEWAY_ONLY = ("console",)
+
+
+def _kind(platform: str, config: Mapping[str, Any]) -> str:
+    kind = str(config.get("kind", platform))
+    if kind not in KINDS:
+        known = ", ".join(sorted(KINDS))
+        raise SettingsError(f"[platforms.{platform}] kind: unknown adapter kind {kind!r} (known: {known})")
+    missing = [key for key in KINDS[kind] if not config.get(key)]
+    if missing:
+        raise SettingsError(f"[platforms.{platform}]: kind {kind!r} needs {', '.join(missing)}")
+    return kind
+
+
+def delivering_platforms(settings: Settings) -> list[str]:
+    """The platforms a worker process delivers for: every ``[platforms.*]`` table but the console's.
+
+    Cheap: it checks the tables without importing or building any adapter.
+
+    Parameters:
+      settings: the loaded settings.
+
+    Raises:
+      SettingsError: a table names an unknown kind or lacks a key its kind needs.
+    """
+    platforms = []
+    for platform, config in sorted(settings.platforms.items()):
+        if platform in GATEWAY_ONLY:
+            continue
+        if not isinstance(config, Mapping):
+            raise SettingsError(f"[platforms.{platform}] must be a table")
+        _kind(platform, config)
+        platforms.append(platform)
+    return platforms
+
+
+def build_adapters(settings: Settings) -> dict[str, ChatAdapter]:
+    """One adapter per platform a worker delivers for (see :func:`delivering_platforms`).
+
+    Adapters connect lazily: building them does no I/O.
+
+    Parameters:
+      settings: the loaded settings.
+
+    Returns: the adapters by platform name.
+
+    Raises:
+      SettingsError: a ``[platforms.*]`` table is wrong.
+    """
+    return {p: _build(p, settings.platforms[p]) for p in delivering_platforms(settings)}
+
+
+def _build(platform: str, config: Mapping[str, Any]) -> ChatAdapter:
+    kind = _kind(platform, config)
+    if kind == "redis-list":
+        from linli.adapters.redis_list import RedisListAdapter
+
+        return RedisListAdapter(platform=platform, url=str(config["url"]), key=str(config["list"]))
+    raise AssertionError(f"adapter kind {kind!r} is declared in KINDS but not built")  # pragma: no cover

@@ -1,0 +1,82 @@
+"""The module each Dramatiq worker process imports: ``linli.workers.boot:broker``.
+
+Why importing this module builds things, against the house rule: Dramatiq's
+worker CLI (which ``linli worker`` wraps, for its process supervision and
+signal handling) starts every worker process by importing a module and reading
+a broker from it. Nothing of ours runs in that process before the import, so
+the import is where the process is set up: the settings named by
+``LINLI_SETTINGS``, logging, the adapters it delivers for, and the
+:class:`~linli.workers.runtime.Runtime` whose actors the broker carries. No other
+module imports this one; tests and ``linli run`` build a Runtime themselves.
+
+``[queue] worker_timeout_ms`` is applied by ``linli worker`` in the parent
+process (Dramatiq reads it from ``dramatiq_worker_timeout`` when first
+imported). Two environment variables tune the Redis broker's crash recovery:
+``LINLI_REDIS_HEARTBEAT_TIMEOUT_MS`` (default 60000: a worker silent that long
+counts as dead, and its unacknowledged messages go back on their queues) and
+``LINLI_REDIS_MAINTENANCE_CHANCE`` (default 1000 in a million: how often a
+broker command also runs that clean-up).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import structlog
+
+from linli.adapters import build_adapters
+from linli.core.errors import LinliError
+from linli.core.logging import configure_logging
+from linli.core.settings import Settings, load_settings
+from linli.workers.broker import build_broker
+from linli.workers.deployment import require_shared_broker
+from linli.workers.runtime import Runtime
+
+__all__ = ["boot", "broker", "runtime"]
+
+log = structlog.get_logger("linli.worker")
+
+
+def _tune_redis(broker: object) -> None:
+    """Apply the recovery knobs of the Redis broker (they are plain attributes it reads per command)."""
+    from dramatiq.brokers.redis import RedisBroker
+
+    if not isinstance(broker, RedisBroker):
+        return
+    for attribute, name in (("heartbeat_timeout", "LINLI_REDIS_HEARTBEAT_TIMEOUT_MS"),
+                            ("maintenance_chance", "LINLI_REDIS_MAINTENANCE_CHANCE")):
+        value = os.environ.get(name)
+        if value is not None:
+            setattr(broker, attribute, int(value))
+
+
+def boot(settings: Settings | None = None) -> Runtime:
+    """Set up this worker process and return its runtime.
+
+    Parameters:
+      settings: the settings; by default read from ``LINLI_SETTINGS`` (or ``./settings.toml``).
+
+    Raises:
+      SettingsError: the settings are wrong, or name the in-process broker.
+    """
+    settings = settings or load_settings()
+    fmt = settings.logging.format
+    if fmt == "auto":
+        # Dramatiq hands our stderr to a pipe read by its parent: ask the real terminal
+        fmt = "pretty" if sys.__stderr__ is not None and sys.__stderr__.isatty() else "json"
+    configure_logging(settings.logging.level, fmt)
+    require_shared_broker(settings, "a linli worker")
+    broker = build_broker(settings.queue)
+    _tune_redis(broker)
+    rt = Runtime(settings, adapters=build_adapters(settings), broker=broker)
+    log.info("worker process ready", pid=os.getpid(), delivers_for=sorted(rt.adapters))
+    return rt
+
+
+try:
+    runtime = boot()
+except LinliError as exc:
+    # Dramatiq reports an ImportError as "failed to import module" and exits with its code 2
+    raise ImportError(f"linli worker cannot start: {exc.message}") from exc
+broker = runtime.broker
