@@ -60,9 +60,19 @@ def actor() -> str:
 
 
 @contextmanager
-def opened(state: State, *, write: bool) -> Iterator[Runtime]:
+def opened(state: State, *, write: bool, seed: bool = True) -> Iterator[Runtime]:
     """A runtime whose database schema is current: brought up to date before a write,
-    checked before a read (a read never migrates behind the admin's back)."""
+    checked before a read (a read never migrates behind the admin's back).
+
+    Parameters:
+      state: the command line's state.
+      write: whether the command changes the database.
+      seed: before a write, also add the districts of the settings the database lacks,
+        as ``linli db upgrade`` does.
+
+    Raises:
+      StorageError: the database is unreachable, or (for a read) needs ``linli db upgrade``.
+    """
     import sqlalchemy as sa
     from dramatiq.brokers.stub import StubBroker
 
@@ -71,8 +81,10 @@ def opened(state: State, *, write: bool) -> Iterator[Runtime]:
     # admin commands send no work: an in-process broker spares them a RabbitMQ connection
     rt = state.runtime(broker=StubBroker())
     try:
-        if write:
+        if write and seed:
             rt.prepare_database()
+        elif write:
+            rt.store.upgrade()
         else:
             pending = rt.store.pending_migrations()
             if pending:

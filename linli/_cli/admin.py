@@ -133,7 +133,7 @@ def districts_sync(state: State) -> None:
     if not declared:
         click.echo(_t("The settings file declares no districts; nothing to do."))
         return
-    with opened(state, write=True) as rt:
+    with opened(state, write=True, seed=False) as rt:
         problems = [f"[districts.{d.id}] {p}" for d in declared
                     for p in rt.registry.check_enabled({"core", *d.plugins})]
         if problems:

@@ -15,6 +15,7 @@ from linli.core.errors import LinliError
 if TYPE_CHECKING:
     from linli.core.directory import DistrictInfo
     from linli.core.registry import PluginRegistry
+    from linli.core.settings import DistrictSettings
 
 __all__ = ["doctor"]
 
@@ -200,9 +201,9 @@ def doctor(state: State) -> None:
         report("ok", _t("plugins installed: {plugins}", plugins=", ".join(sorted(registry.plugins))))
     except LinliError as exc:
         report("fail", _t("plugins: {error}", error=exc.message))
-    found = _check_database(report, settings, registry)
-    if found is None:  # the database cannot tell: check what the settings declare
-        found = list(settings.districts)
+    from_db = _check_database(report, settings, registry)
+    # when the database cannot tell, check what the settings declare
+    found: Sequence[DistrictInfo | DistrictSettings] = settings.districts if from_db is None else from_db
     _check_broker(report, settings.queue.broker, _t("broker"))
     if settings.queue.rate_limit_url:
         _check_broker(report, settings.queue.rate_limit_url, _t("rate limits"))
@@ -210,6 +211,10 @@ def doctor(state: State) -> None:
         report("warn", _t("rate limits: kept in each process, so several workers together may flood a chat; "
                           "set [queue] rate_limit_url = \"redis://...\""))
     _check_districts(report, found, registry)
+    if from_db is not None:
+        for missing in sorted({d.id for d in settings.districts} - {d.id for d in from_db}):
+            report("warn", _t("district {id}: declared in the settings but not in the database: run "
+                              "`linli districts sync`", id=missing))
     _check_platforms(report, dict(settings.platforms), found)
     if report.failed:
         click.echo(_t("{failed} problem(s), {warned} warning(s).", failed=report.failed, warned=report.warned))
