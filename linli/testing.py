@@ -199,6 +199,25 @@ class ChatHarness:
         """Move the clock (``advance(hours=1)``)."""
         self.clock.advance(dt.timedelta(**delta))
 
+    def run_jobs(self) -> list[str]:
+        """Fire the scheduled jobs due at the clock's time, as the scheduler would,
+        and return the texts sent (to any room) once all work is done.
+
+        The first call only starts the schedule: like a scheduler seeing a job for the
+        first time, it does not replay the past. To test an 08:30 job, call it once,
+        :meth:`advance` past 08:30, and call it again.
+        """
+        from linli.workers.scheduler import Scheduler
+
+        # one scheduler per harness, made on first use (it keeps its cron triggers)
+        scheduler: Scheduler | None = getattr(self, "_scheduler", None)
+        if scheduler is None:
+            scheduler = self._scheduler = Scheduler(self.runtime)
+        before = len(self.adapter.sent)
+        scheduler.fire_due()
+        self.runtime.wait_idle()
+        return [m.text for m in self.adapter.sent[before:]]
+
     def close(self) -> None:
         self._worker.stop()
         self.runtime.close()

@@ -4,6 +4,7 @@ the scheduler and the console adapter."""
 from __future__ import annotations
 
 import sys
+import threading
 from typing import TextIO
 
 import structlog
@@ -13,6 +14,7 @@ from linli.core import directory
 from linli.core.errors import NotFound, SettingsError
 from linli.core.settings import Settings
 from linli.workers.runtime import Runtime
+from linli.workers.scheduler import Scheduler
 
 __all__ = ["run_console"]
 
@@ -61,10 +63,17 @@ def run_console(
     runtime.adapters["console"] = console
     worker = runtime.worker()
     worker.start()
+    stop_scheduler = threading.Event()
+    # a daemon thread: a hung job enqueue must not keep the terminal from closing
+    scheduler = threading.Thread(target=Scheduler(runtime).run, args=(stop_scheduler,), name="linli-scheduler",
+                                 daemon=True)
+    scheduler.start()
     try:
         console.stdout.write(f"== {chosen.name} ({chosen.id}) ==\n")
         console.run_gateway(runtime.submit)
         runtime.wait_idle()
     finally:
+        stop_scheduler.set()
+        scheduler.join(timeout=5)
         worker.stop()
         runtime.close()
