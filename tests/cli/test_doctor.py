@@ -1,0 +1,88 @@
+"""``linli doctor``: one line per check, and an exit code that says whether to worry."""
+
+from __future__ import annotations
+
+
+def _lines(out: str, mark: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith(mark + " ")]
+
+
+def test_doctor_passes_a_healthy_embedded_deployment_and_warns_about_a_district_without_rooms(ready):
+    result = ready("doctor")
+    assert result.exit_code == 0, result.output
+    ok = "\n".join(_lines(result.stdout, "✓"))
+    assert f"settings: {ready.settings}" in ok
+    assert "database: schema is current" in ok
+    assert "broker: in-process" in ok
+    assert "district heping: plugins core, suggestions" in ok and "district heping: rooms console:heping" in ok
+    assert _lines(result.stdout, "!") == [
+        "! district xinglong: no room is bound: `linli rooms bind ROOM --district xinglong`"]
+    assert _lines(result.stdout, "✗") == []
+
+
+def test_doctor_reports_pending_migrations(linli):
+    result = linli("doctor")
+    assert result.exit_code == 1
+    [failed] = _lines(result.stdout, "✗")
+    assert "migrations pending" in failed and "linli db upgrade" in failed
+
+
+def test_doctor_reports_a_broken_database_url_and_a_bad_broker_url(linli):
+    result = linli("doctor", env={"LINLI_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nope",
+                                  "LINLI_BROKER_URL": "redis://127.0.0.1:1/0"})
+    assert result.exit_code == 1
+    failed = _lines(result.stdout, "✗")
+    assert len(failed) == 2
+    assert failed[0].startswith("✗ database: cannot reach the database") and "LINLI_DATABASE_URL" in failed[0]
+    assert failed[1].startswith("✗ broker: cannot reach redis://127.0.0.1:1/0")
+    # the districts are still checked, from the settings file
+    assert "✓ district heping: plugins core, suggestions" in result.stdout
+
+
+def test_doctor_refuses_an_unknown_broker_scheme_and_hides_passwords(ready):
+    result = ready("doctor", env={"LINLI_BROKER_URL": "nats://user:secret@example.org"})
+    assert result.exit_code == 1
+    [failed] = _lines(result.stdout, "✗")
+    assert "is not a broker URL" in failed and "secret" not in result.stdout
+
+
+def test_doctor_pings_a_real_redis_broker(ready, redis_url):
+    result = ready("doctor", env={"LINLI_BROKER_URL": redis_url})
+    assert result.exit_code == 0, result.output
+    assert f"✓ broker: {redis_url} answers" in result.stdout
+
+
+def test_doctor_checks_platform_tokens(ready):
+    ready.settings.write_text(ready.settings.read_text(encoding="utf-8")
+                              + "\n[platforms.telegram]\n[platforms.matrix]\nhomeserver = \"https://m.example.org\"\n",
+                              encoding="utf-8")
+    result = ready("doctor")
+    assert result.exit_code == 1
+    assert [line.split(":")[0] for line in _lines(result.stdout, "✗")] == ["✗ platform matrix", "✗ platform telegram"]
+    assert "LINLI_TELEGRAM_TOKEN" in result.stdout and "LINLI_MATRIX_ACCESS_TOKEN" in result.stdout
+
+    result = ready("doctor", env={"LINLI_TELEGRAM_TOKEN": "123:abc", "LINLI_MATRIX_ACCESS_TOKEN": "syt_x"})
+    assert result.exit_code == 0, result.output
+    assert "✓ platform telegram: configured" in result.stdout and "123:abc" not in result.stdout
+
+
+def test_doctor_warns_about_rooms_on_a_platform_that_is_not_configured(ready):
+    ready.ok("rooms", "bind", "telegram:-100123", "--district", "xinglong")
+    result = ready("doctor")
+    assert result.exit_code == 0
+    assert "! platform telegram: rooms are bound but [platforms.telegram] is not configured" in result.stdout
+
+
+def test_doctor_with_a_broken_settings_file_says_so_and_fails(linli):
+    linli.settings.write_text("[storage\n", encoding="utf-8")
+    result = linli("doctor")
+    assert result.exit_code == 1
+    assert _lines(result.stdout, "✗")[0].startswith("✗ settings:")
+
+
+def test_doctor_reports_an_unreachable_rabbitmq_and_unshared_rate_limits(ready):
+    result = ready("doctor", env={"LINLI_BROKER_URL": "amqp://guest:guest@127.0.0.1:1/"})
+    assert result.exit_code == 1
+    [failed] = _lines(result.stdout, "✗")
+    assert failed.startswith("✗ broker: cannot reach amqp://guest:***@127.0.0.1:1/")
+    assert any(line.startswith("! rate limits: kept in each process") for line in _lines(result.stdout, "!"))
