@@ -1,8 +1,13 @@
 """Logging: structlog, pretty on a terminal and JSON otherwise, with personal data redacted.
 
 Every line carries the context bound with ``structlog.contextvars`` (district,
-plugin, event id); :class:`Redactor` masks mainland mobile numbers and resident
-ID numbers wherever they appear in a line.
+plugin, event id). :class:`Redactor` masks mainland mobile numbers and resident
+ID numbers wherever they appear: in the message, in keys and values however
+deeply nested, in exceptions and their tracebacks, in lines from the standard
+library's loggers (Dramatiq, SQLAlchemy); the rendered line is checked once more
+before it is written. Values under keys that name a secret or a phone or ID
+number (``phone``, ``id_number``, ``token``, ``身份证`` ...) are masked whatever
+they look like.
 """
 
 from __future__ import annotations
@@ -10,84 +15,182 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
 import structlog
 
 __all__ = ["Redactor", "configure_logging", "redact"]
 
-# An 11-digit mainland mobile number, alone or after +86 / 0086, not inside a longer number.
-_PHONE = re.compile(r"(?<![0-9])(?:(?:\+|00)86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])")
-# An 18-character resident ID number (the last may be X), or an old 15-digit one.
-_ID_18 = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-                    r"[0-9]{3}[0-9Xx](?![0-9A-Za-z])")
-_ID_15 = re.compile(r"(?<![0-9])[1-9][0-9]{5}[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}(?![0-9])")
+_DIGIT_RUN_START = r"(?<![0-9])(?<![0-9]\.)"  # not inside a longer number or after a decimal point
+_DIGIT_RUN_END = r"(?![0-9])(?!\.[0-9])"
+# An 11-digit mainland mobile number, alone or after +86 / 0086 / 86, written whole or in
+# groups separated by spaces or dashes (138-0013-8000, +86 138 0013 8000).
+_PHONE = re.compile(_DIGIT_RUN_START + r"(?:(?:\+|00)?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + _DIGIT_RUN_END)
+# An 18-character resident ID number: area, birth date, sequence, check digit (maybe X),
+# whole or grouped 6-8-4; and the old 15-digit one (two-digit year, no check digit).
+_ID_18 = re.compile(
+    _DIGIT_RUN_START + r"[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    r"[ -]?[0-9]{3}[0-9Xx]" + _DIGIT_RUN_END
+)
+_ID_15 = re.compile(
+    _DIGIT_RUN_START + r"[1-9][0-9]{5}[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}" + _DIGIT_RUN_END
+)
+# Chinese input methods often type full-width digits; matching runs on a half-width copy of
+# the same length, so the positions found are the original's.
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ＋－　", "0123456789Xx+- ")
+# keys whose values are masked whatever they look like (a phone number typed with a digit
+# missing is still someone's phone number)
+_SENSITIVE_KEY = re.compile(
+    r"(?:^|[_\-.])(?:phone|mobile|tel|telephone|cellphone|password|passwd|secret|token|id_?card|id_?number)"
+    r"(?:$|[_\-.])|身份证|手机|电话|密码",
+    re.IGNORECASE,
+)
+_MASKED = "[redacted]"
+# structlog's own bookkeeping and what the renderer still has to turn into text
+_META_KEYS = frozenset({"_record", "_from_structlog", "exc_info"})
+_MAX_DEPTH = 16
+# marks the handler configure_logging installs, so a second call replaces only its own
+_HANDLER_NAME = "linli"
 
 
 def redact(text: str) -> str:
-    """``text`` with ID numbers and mobile numbers replaced by ``[id]`` and ``[phone]``."""
-    text = _ID_18.sub("[id]", text)
-    text = _ID_15.sub("[id]", text)
-    return _PHONE.sub("[phone]", text)
+    """``text`` with resident ID numbers and mobile numbers replaced by ``[id]`` and ``[phone]``.
+
+    Parameters:
+      text: any text, Chinese or not; ordinary numbers (amounts, dates, order numbers,
+        timestamps) are left alone.
+    """
+    if not any(c.isdigit() for c in text):
+        return text
+    half = text.translate(_HALF_WIDTH)
+    spans = [(m.start(), m.end(), "[id]") for pattern in (_ID_18, _ID_15) for m in pattern.finditer(half)]
+    for m in _PHONE.finditer(half):
+        if not any(start < m.end() and m.start() < end for start, end, _ in spans):
+            spans.append((m.start(), m.end(), "[phone]"))
+    if not spans:
+        return text
+    out, last = [], 0
+    for start, end, token in sorted(spans):
+        if start >= last:
+            out += [text[last:start], token]
+            last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
-def _walk(value: Any) -> Any:
+def _sensitive(key: object) -> bool:
+    return isinstance(key, str) and _SENSITIVE_KEY.search(key) is not None
+
+
+def _walk(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return redact(value)
-    if isinstance(value, dict):
-        return {k: _walk(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_walk(v) for v in value)
-    return value
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, int):  # a phone number stored as a number is still a phone number
+        text = str(value)
+        clean = redact(text)
+        return value if clean == text else clean
+    if depth >= _MAX_DEPTH:
+        return _redacted_repr(value)
+    if isinstance(value, Mapping):
+        return {_walk(k, depth + 1): _MASKED if _sensitive(k) else _walk(v, depth + 1) for k, v in value.items()}
+    if type(value) in (list, tuple, set, frozenset):
+        return type(value)(_walk(v, depth + 1) for v in value)
+    return _redacted_repr(value)
+
+
+def _redacted_repr(value: Any) -> Any:
+    # renderers show other objects (exceptions, attrs classes, bytes) by their repr: keep the
+    # object unless its repr would show a number
+    text = repr(value)
+    clean = redact(text)
+    return value if clean == text else clean
 
 
 class Redactor:
-    """A structlog processor that redacts every string value of the event dict,
-    the message and rendered exceptions included."""
+    """A structlog processor that masks phone and ID numbers in every key and value of the
+    event dict, the message and formatted exceptions included.
+
+    Put it after ``format_exc_info`` (so tracebacks are text by then) and before the renderer.
+    """
 
     def __call__(self, logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        for key, value in list(event_dict.items()):
-            event_dict[key] = _walk(value)
+        """Redact ``event_dict`` in place.
+
+        Parameters:
+          logger: the wrapped logger (unused).
+          method: the log method's name (unused).
+          event_dict: the line's keys and values.
+        """
+        for key in list(event_dict):
+            if key in _META_KEYS:
+                continue
+            value = event_dict.pop(key)
+            event_dict[redact(key)] = _MASKED if _sensitive(key) else _walk(value)
         return event_dict
+
+
+def _redact_rendered(logger: Any, method: str, line: str) -> str:
+    # the last word: whatever a renderer produced from an object we did not look into
+    return redact(line)
 
 
 def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
     """Set up structlog and the standard library's logging (Dramatiq, SQLAlchemy) to match.
 
+    Calling it again replaces what an earlier call installed and leaves other handlers
+    (pytest's, an embedding application's) where they are.
+
     Parameters:
       level: ``debug``, ``info``, ``warning`` or ``error``.
       fmt: ``pretty``, ``json`` or ``auto`` (pretty when ``stream`` is a terminal).
       stream: where lines go (standard error by default).
+
+    Raises:
+      ValueError: for an unknown level or format.
     """
+    if fmt not in ("auto", "pretty", "json"):
+        raise ValueError(f"log format {fmt!r}: use auto, pretty or json")
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        raise ValueError(f"log level {level!r}: use debug, info, warning or error")
     stream = stream or sys.stderr
     pretty = fmt == "pretty" or (fmt == "auto" and stream.isatty())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
+        structlog.stdlib.PositionalArgumentsFormatter(),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
+        # tracebacks become text before redaction, in both formats: a traceback shows the
+        # message and, with rich, the local variables, where numbers hide
+        structlog.processors.format_exc_info,
+        Redactor(),
     ]
-    if not pretty:
-        shared.append(structlog.processors.format_exc_info)
-    shared.append(Redactor())
-    renderer: Any = structlog.dev.ConsoleRenderer() if pretty else structlog.processors.JSONRenderer(ensure_ascii=False)
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer(colors=stream.isatty()) if pretty
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
+    )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[structlog.stdlib.filter_by_level, *shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(stream)
+    handler.set_name(_HANDLER_NAME)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer, _redact_rendered],
         )
     )
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # Dramatiq's own info lines ("Retrying message ...") are for operators at debug level
-    logging.getLogger("dramatiq").setLevel(max(logging.WARNING, root.level))
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
+    root.setLevel(numeric)
+    # their info lines ("Retrying message ...", "Running upgrade ...") are for operators at debug level
+    for noisy in ("dramatiq", "alembic"):
+        logging.getLogger(noisy).setLevel(numeric if numeric <= logging.DEBUG else max(logging.WARNING, numeric))
