@@ -109,7 +109,7 @@ def _changes(current: DistrictInfo | None, declared: DistrictSettings, rooms: di
     plugins = {"core", *declared.plugins}
     added, removed = sorted(plugins - current.plugins), sorted(current.plugins - plugins)
     if added or removed:
-        out.append(_t("plugins") + " " + " ".join([*(f"+{p}" for p in added), *(f"-{p}" for p in removed)]))
+        out.append(_t("plugins {changes}", changes=" ".join([*(f"+{p}" for p in added), *(f"-{p}" for p in removed)])))
     for room in declared.rooms:
         if room not in current.rooms:
             before_district = rooms.get(room)
@@ -219,7 +219,7 @@ def rooms_list(state: State, district_id: str | None) -> None:
         click.echo(_t("No rooms are bound. Bind one with `linli rooms bind ROOM --district ID`."))
         return
     print_table([_t("Room"), _t("District"), _t("Name"), _t("Bound by"), _t("Bound at (UTC)")],
-           [(r.room_key, r.district_id, r.name, r.bound_by, f"{r.bound_at:%Y-%m-%d %H:%M}") for r in rows])
+                [(r.room_key, r.district_id, r.name, r.bound_by, f"{r.bound_at:%Y-%m-%d %H:%M}") for r in rows])
 
 
 # --- plugins -------------------------------------------------------------------------------

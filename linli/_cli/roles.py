@@ -60,8 +60,8 @@ def _declared_roles(registry: PluginRegistry) -> dict[str, str]:
     return {r.name: r.description for p in registry.plugins.values() for r in p.manifest.roles}
 
 
-@roles.command("grant", help=_t("Grant a role. PERSON is platform:user (console:张三, telegram:12345) or #id; "
-                                "someone who has never spoken gets a person record now."))
+@roles.command("grant", help=_t("Grant a role. PERSON is platform:user (console:张三, telegram:12345) or '#id' "
+                                "(quoted for the shell); someone who has never spoken gets a person record now."))
 @_role_args
 @click.option("--name", help=_t("display name for a person created now (default: the user part)"))
 @pass_state
@@ -79,7 +79,7 @@ def roles_grant(state: State, person: str, role: str, district_id: str, scope: s
                       identity=person))
     if role not in declared:
         warn(_t("no installed plugin declares the role {role!r} (declared: {declared}); check the spelling",
-                 role=role, declared=", ".join(sorted(declared))))
+                role=role, declared=", ".join(sorted(declared))))
     values = {"person": f"#{who.id} {who.display_name}", "role": role, "district": district_id,
               "scope": scope_text(scope)}
     if granted:
@@ -185,7 +185,7 @@ def persons_list(state: State, district_id: str | None) -> None:
     )
 
 
-@persons.command("link", help=_t("Give PERSON (#id or platform:user) another IDENTITY, so one person with one "
+@persons.command("link", help=_t("Give PERSON ('#id' or platform:user) another IDENTITY, so one person with one "
                                  "set of roles talks from Telegram and Matrix."))
 @click.argument("person")
 @click.argument("identity")
@@ -208,4 +208,4 @@ def persons_link(state: State, person: str, identity: str) -> None:
     click.echo(_t("{identity} now belongs to #{id} {name}.", identity=identity, id=who.id, name=who.display_name))
     if owner is not None:
         warn(_t("{identity} was taken from #{id} {name}, who keeps their roles", identity=identity, id=owner.id,
-                 name=owner.display_name))
+                name=owner.display_name))
