@@ -132,9 +132,9 @@ class Redactor:
         return event_dict
 
 
-def _redact_rendered(logger: Any, method: str, line: str) -> str:
+def _redact_rendered(logger: Any, method: str, line: Any) -> str:
     # the last word: whatever a renderer produced from an object we did not look into
-    return redact(line)
+    return redact(str(line))
 
 
 def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:

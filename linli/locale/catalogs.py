@@ -78,7 +78,7 @@ def extract(root: Path = ROOT) -> Catalog:
     from linli import __version__
 
     with open(root / "babel.cfg", encoding="utf-8") as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg, str(root / "babel.cfg"))
+        method_map, options_map = parse_mapping_cfg(cfg, str(root / "babel.cfg"))  # type: ignore[no-untyped-call]
     template = Catalog(project="linli", version=__version__, fuzzy=False, **_HEADER)
 
     def wanted(directory: str) -> bool:
