@@ -97,7 +97,7 @@ class ChatHarness:
         self.settings = evolve(
             base,
             storage=StorageSettings(url=f"sqlite:///{path / 'linli.db'}"),
-            queue=evolve(base.queue, broker="memory://") if settings else QueueSettings(worker_timeout_ms=5),
+            queue=evolve(base.queue, broker="memory://") if settings else QueueSettings(),
             districts=(district, *districts),
         )
         self.clock = FrozenClock(now or dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from attrs import define, field, frozen
 
 from linli.core import outbox, people
+from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
 from linli.core.directory import DistrictInfo
 from linli.core.errors import UserError
@@ -75,6 +76,8 @@ class PluginContext:
     fire_time: dt.datetime | None = None
     #: the version of the privacy notice people must accept (``[privacy] notice_version``).
     notice_version: int = 1
+    #: the Chinese working-day calendar with the ``[scheduler]`` holidays and workdays
+    calendar: WorkingDays = field(factory=WorkingDays, repr=False)
     #: the commands this person may use here, for ``/help``: (plugin, spec) pairs.
     available: Callable[[], list[tuple[str, CommandSpec]]] = field(default=lambda: [], repr=False)
 
@@ -100,6 +103,11 @@ class PluginContext:
     def now(self) -> dt.datetime:
         """Now, in the district's time zone."""
         return self.clock.now().astimezone(ZoneInfo(self.district.timezone))
+
+    def is_working_day(self, day: dt.date | None = None) -> bool:
+        """Whether ``day`` (today in the district by default) is a Chinese working day:
+        not a weekend or public holiday, or a make-up working day (调休)."""
+        return self.calendar.is_working_day(day if day is not None else self.now().date())
 
     def has_role(self, *roles: str, scope: str | None = None) -> bool:
         """Whether the person holds one of ``roles`` here (at ``scope`` or district-wide)."""

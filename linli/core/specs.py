@@ -119,7 +119,7 @@ def spec_of(obj: Any) -> Spec | None:
 def command(
     name: str,
     *,
-    help: str = "",  # noqa: A002 - the word users know
+    help: str = "",
     usage: str = "",
     aliases: tuple[str, ...] = (),
     roles: tuple[str, ...] = (),

@@ -145,6 +145,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
         fire_time=fire_time,
         available=available,
         notice_version=rt.settings.privacy.notice_version,
+        calendar=rt.calendar,
     )
 
 

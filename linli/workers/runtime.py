@@ -15,6 +15,7 @@ from dramatiq.rate_limits import ConcurrentRateLimiter, RateLimitExceeded
 
 from linli.core import directory
 from linli.core.adapter import ChatAdapter
+from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock, SystemClock
 from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import Dispatcher
@@ -66,6 +67,7 @@ class Runtime:
         )
         self.clock: Clock = clock or SystemClock()
         self.directory = DirectoryCache()
+        self.calendar = WorkingDays.from_settings(settings.scheduler)
         self.dispatcher = Dispatcher(
             self.store, self.registry, self.directory, self.clock, settings.privacy.notice_version
         )

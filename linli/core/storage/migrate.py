@@ -33,6 +33,8 @@ def migration_dirs(packages: Iterable[str]) -> list[Path]:
     """The ``migrations`` folder of each plugin package that has one."""
     out = []
     for package in packages:
+        if not package:  # a plugin class defined in a top-level module (a test) has none
+            continue
         folder = Path(str(resources.files(package))) / "migrations"
         if folder.is_dir():
             out.append(folder)
