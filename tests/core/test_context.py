@@ -1,0 +1,329 @@
+"""The PluginContext a handler gets: its store, its answers, its events, its dialogs, its clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+import structlog
+from structlog.testing import capture_logs
+
+from linli.core.events import Address
+from linli.core.plugin import (
+    N_,
+    Manifest,
+    Plugin,
+    PluginContext,
+    RoleSpec,
+    command,
+    on_choice,
+    on_event,
+    plugin_table,
+    scheduled,
+)
+from linli.core.registry import PluginRegistry
+from linli.core.settings import DistrictSettings
+from linli.core.storage import schema as s
+from linli.plugins.core import CorePlugin
+from linli.plugins.suggestions.tables import suggestions
+from linli.testing import ChatHarness
+
+APOLOGY_START = "Sorry, something went wrong on my side"
+
+md = sa.MetaData()
+notes = plugin_table(
+    "notebook",
+    "notes",
+    md,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("text", sa.String(200), nullable=False),
+)
+
+
+class Notebook(Plugin):
+    """Keeps notes per district, and tries things it should not."""
+
+    manifest = Manifest(
+        name="notebook",
+        version="1.0",
+        tables=md,
+        roles=(RoleSpec("staff"),),
+        config_defaults={"greeting": "hello", "limit": 3},
+    )
+
+    @command("note", help=N_("Keep a note"))
+    def note(self, ctx: PluginContext) -> None:
+        ctx.store.insert(notes, text=ctx.argtext)
+        ctx.publish("notebook.noted", {"text": ctx.argtext})
+        ctx.reply("noted")
+
+    @command("notes", help=N_("List the notes"))
+    def list_notes(self, ctx: PluginContext) -> None:
+        rows = ctx.store.select(notes, order_by=[notes.c.id])
+        ctx.reply(", ".join(r.text for r in rows) or "no notes")
+
+    @command("wipe", help=N_("Overwrite every note"))
+    def wipe(self, ctx: PluginContext) -> None:
+        changed = ctx.store.update(notes, text="wiped")
+        ctx.reply(f"wiped {changed}")
+
+    @command("shout", help=N_("Publish, then refuse"))
+    def shout(self, ctx: PluginContext) -> None:
+        ctx.publish("notebook.noted", {"text": ctx.argtext})
+        raise ctx.fail("not so loud")
+
+    @command("peek", help=N_("Try to read a core table"))
+    def peek(self, ctx: PluginContext) -> None:
+        ctx.reply(str(len(ctx.store.select(s.persons))))
+
+    @command("borrow", help=N_("Try to read another plugin's table"))
+    def borrow(self, ctx: PluginContext) -> None:
+        ctx.reply(str(ctx.store.count(suggestions)))
+
+    @command("ask", help=N_("Offer a button"))
+    def ask(self, ctx: PluginContext) -> None:
+        ctx.reply("pick one", choices=[ctx.choice("Apple", "fruit", "apple"), ctx.choice("Pear", "fruit", "pear")])
+
+    @on_choice("fruit")
+    def fruit(self, ctx: PluginContext) -> None:
+        ctx.reply(f"you picked {ctx.data}")
+
+    @command("approve", help=N_("Offer a staff-only button"))
+    def approve(self, ctx: PluginContext) -> None:
+        ctx.reply("approve?", choices=[ctx.choice("Approve", "approved", "42")])
+
+    @on_choice("approved", roles=("staff",))
+    def approved(self, ctx: PluginContext) -> None:
+        ctx.reply(f"approved {ctx.data}")
+
+    @command("now", help=N_("What time is it here?"))
+    def now(self, ctx: PluginContext) -> None:
+        ctx.reply(ctx.now().isoformat())
+
+    @command("config", help=N_("Show this plugin's configuration here"))
+    def config(self, ctx: PluginContext) -> None:
+        ctx.reply(f"{ctx.config['greeting']} {ctx.config['limit']}")
+
+    @command("whisper", help=N_("Answer in a private chat"))
+    def whisper(self, ctx: PluginContext) -> None:
+        assert ctx.person is not None
+        if not ctx.send_private(ctx.person.id, "a secret"):
+            ctx.reply("please open a private chat with me first")
+
+    @command("stray", help=N_("Continue a dialog that is not there"))
+    def stray(self, ctx: PluginContext) -> None:
+        ctx.continue_dialog(step="nowhere")
+
+    @command("audited", help=N_("Leave an audit record"))
+    def audited(self, ctx: PluginContext) -> None:
+        ctx.audit("notebook.read", "note:1", reason="test")
+        ctx.reply("audited")
+
+    @command("language", help=N_("Which language is this?"))
+    def language(self, ctx: PluginContext) -> None:
+        ctx.reply(f"{ctx.language} {ctx.t('Nothing was deleted.')}")
+
+    @scheduled("tick", "0 9 * * *")
+    def tick(self, ctx: PluginContext) -> None:
+        assert ctx.fire_time is not None
+        try:
+            ctx.reply("nobody to reply to")
+        except RuntimeError:
+            where = "no room"
+        ctx.send(Address.parse("test:group"), f"tick at {ctx.fire_time.isoformat()} ({where}, person {ctx.person})")
+
+
+class Listener(Plugin):
+    """Another plugin: hears what the notebook publishes, without importing it."""
+
+    manifest = Manifest(name="listener", version="1.0")
+
+    @on_event("notebook.noted")
+    def heard(self, ctx: PluginContext) -> None:
+        assert ctx.event is not None
+        ctx.send(Address.parse("test:log"), f"{ctx.district.id} heard {ctx.event.payload['text']}")
+
+
+PLUGINS = [CorePlugin, Notebook, Listener]
+OTHER = DistrictSettings(
+    id="other",
+    name="Other",
+    language="en",
+    timezone="Europe/Berlin",
+    rooms=("test:other",),
+    plugins=("core", "notebook"),
+    config={"notebook": {"greeting": "servus"}},
+)
+
+
+@pytest.fixture(autouse=True)
+def plugins_of_a_test_module_have_no_package(monkeypatch):
+    """A plugin defined in this (top-level) test module gets ``""`` as its package, which
+    migration_dirs() cannot import. Drop it until PluginRegistry.packages() does (see the
+    xfail in tests/core/test_registry.py)."""
+    packages = PluginRegistry.packages
+    monkeypatch.setattr(PluginRegistry, "packages", lambda self: [p for p in packages(self) if p])
+
+
+@pytest.fixture
+def chat(tmp_path) -> Iterator[ChatHarness]:
+    """District ``test`` (room ``group``, every plugin) and district ``other`` (room ``other``, no listener)."""
+    harness = ChatHarness(
+        tmp_path, plugins=PLUGINS, language="en", districts=[OTHER], config={"notebook": {"limit": 5}}
+    )
+    md.create_all(harness.runtime.store.engine)
+    yield harness
+    harness.close()
+
+
+def say_in_other(chat: ChatHarness, who: str, text: str) -> list[str]:
+    """``who`` says ``text`` in district ``other``'s room."""
+    from linli.core.events import Inbound, Sender
+
+    chat.say(who, "/notes")  # in the group first: the harness records their consent
+    before = len(chat.sent)
+    event_id = f"other:{len(chat.sent)}:{text}"
+    chat.submit(Inbound(event_id, Address("test", "other"), Sender("test", who, who), text=text))
+    return [m.text for m in chat.sent[before:]]
+
+
+# --- the store keeps districts and plugins apart -----------------------------------------------------
+
+
+def test_a_handler_reads_only_its_own_districts_rows(chat):
+    chat.say("张三", "/note 和平的笔记")
+    say_in_other(chat, "李四", "/note 兴隆的笔记")
+
+    assert chat.say("张三", "/notes") == ["和平的笔记"]
+    assert say_in_other(chat, "李四", "/notes") == ["兴隆的笔记"]
+
+
+def test_a_handler_updates_only_its_own_districts_rows(chat):
+    chat.say("张三", "/note 和平的笔记")
+    say_in_other(chat, "李四", "/note 兴隆的笔记")
+
+    assert chat.say("张三", "/wipe") == ["wiped 1"]
+    assert say_in_other(chat, "李四", "/notes") == ["兴隆的笔记"]
+
+
+def test_a_handler_touching_a_core_table_fails_and_the_error_is_logged(chat):
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        answer = chat.say("张三", "/peek")
+
+    assert answer[0].startswith(APOLOGY_START)
+    assert [e["error"] for e in logs if e["event"] == "handler failed"] == ["PluginError"]
+
+
+def test_a_handler_touching_another_plugins_table_fails(chat):
+    assert chat.say("张三", "/borrow")[0].startswith(APOLOGY_START)
+
+
+# --- answering ----------------------------------------------------------------------------------------
+
+
+def test_a_button_made_with_choice_comes_back_to_the_plugin_with_its_data(chat):
+    chat.say("张三", "/ask")
+
+    assert chat.sent[-1].choices[1].value == "notebook:fruit:pear"
+    assert chat.pick("张三", "Pear") == ["you picked pear"]
+
+
+def test_a_staff_only_button_pressed_by_a_resident_is_refused(chat):
+    chat.say("张三", "/approve")
+
+    assert chat.pick("张三", "Approve") == ["Sorry, that choice is only for: staff."]
+    chat.grant("王主任", "staff")
+    assert chat.pick("王主任", "Approve") == ["approved 42"]
+
+
+def test_a_button_of_a_plugin_disabled_since_no_longer_works(chat):
+    chat.say("张三", "/ask")
+    chat.enable("notebook", False)
+
+    assert chat.pick("张三", "Apple") == ["That button no longer works here."]
+
+
+def test_send_private_needs_a_private_chat_the_person_opened(chat):
+    assert chat.say("张三", "/whisper") == ["please open a private chat with me first"]
+
+    chat.say("张三", "你好", private=True)
+    chat.say("张三", "/whisper")
+
+    assert chat.last("张三", private=True) == "a secret"
+
+
+def test_the_translator_speaks_the_persons_language(chat):
+    chat.say("张三", "/lang zh")
+
+    reply = chat.say("张三", "/language")[0]
+
+    from linli.core.i18n import translator
+
+    assert reply == f"zh_CN {translator('zh_CN')('Nothing was deleted.')}"
+
+
+def test_audit_records_the_person_the_plugin_and_the_details(chat):
+    chat.say("张三", "/audited")
+
+    with chat.runtime.store.connect() as conn:
+        row = conn.execute(sa.select(s.audit_log).where(s.audit_log.c.action == "notebook.read")).one()
+    assert (row.plugin, row.target, row.district_id, row.detail) == ("notebook", "note:1", "test", {"reason": "test"})
+    assert row.actor == f"person:{row.person_id}"
+
+
+def test_continue_dialog_outside_a_dialog_is_a_bug_in_the_plugin_and_is_reported_as_such(chat):
+    assert chat.say("张三", "/stray")[0].startswith(APOLOGY_START)
+
+
+# --- domain events --------------------------------------------------------------------------------------
+
+
+def test_a_published_event_reaches_a_subscribing_plugin_in_the_same_district(chat):
+    chat.say("张三", "/note 楼道灯坏了")
+
+    assert chat.in_room("log") == ["test heard 楼道灯坏了"]
+
+
+def test_a_subscriber_not_enabled_in_the_district_does_not_hear(chat):
+    say_in_other(chat, "李四", "/note 兴隆的笔记")
+
+    assert chat.in_room("log") == []
+
+
+def test_an_event_from_a_handler_that_failed_is_never_published(chat):
+    assert chat.say("张三", "/shout 喊一声") == ["not so loud"]
+    chat.say("张三", "/note 正常")
+
+    assert chat.in_room("log") == ["test heard 正常"]
+
+
+# --- time and configuration -------------------------------------------------------------------------------
+
+
+def test_now_is_in_the_districts_time_zone(chat):
+    assert chat.say("张三", "/now") == ["2026-11-26T09:00:00+08:00"]
+    assert say_in_other(chat, "李四", "/now") == ["2026-11-26T02:00:00+01:00"]
+
+
+@pytest.mark.xfail(
+    reason="BUG: ctx.config is only the district's [districts.X.config.<plugin>]; "
+    "Manifest.config_defaults are never applied",
+    strict=True,
+)
+def test_config_is_the_manifest_defaults_overridden_by_the_districts_settings(chat):
+    assert chat.say("张三", "/config") == ["hello 5"]
+    assert say_in_other(chat, "李四", "/config") == ["servus 3"]
+
+
+def test_a_scheduled_job_fires_per_district_in_its_time_zone_with_no_person_and_no_room(chat):
+    assert chat.run_jobs() == []  # the first look only starts the schedule
+
+    chat.advance(days=1)
+    sent = chat.run_jobs()
+
+    # the clock went from 26 Nov 09:00 in Shanghai (02:00 in Berlin) to 27 Nov 09:00 in Shanghai
+    assert sorted(sent) == [
+        "tick at 2026-11-26T09:00:00+01:00 (no room, person None)",
+        "tick at 2026-11-27T09:00:00+08:00 (no room, person None)",
+    ]
