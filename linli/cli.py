@@ -83,7 +83,7 @@ class LinliGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LinliError as exc:
-            click.secho(_t("Error: {message}", message=exc.message), fg="red", err=True)
+            click.secho(_t("Error: {message}", message=exc.translated(_t)), fg="red", err=True)
             ctx.exit(exc.exit_code)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from attrs import frozen
 
 from linli.core.errors import NotFound
+from linli.core.i18n import N_
 from linli.core.settings import DistrictSettings
 from linli.core.storage import schema as s
 
@@ -98,7 +99,7 @@ def load_district(conn: sa.Connection, district_id: str) -> DistrictInfo:
     for district in list_districts(conn):
         if district.id == district_id:
             return district
-    raise NotFound(f"no district {district_id!r} (see `linli districts list`)")
+    raise NotFound(N_("no district {district!r} (see `linli districts list`)"), district=district_id)
 
 
 def write_district(conn: sa.Connection, d: DistrictSettings, *, overwrite: bool) -> bool:
@@ -150,7 +151,7 @@ def bind_room(conn: sa.Connection, room_key: str, district_id: str, *, by: str) 
 def unbind_room(conn: sa.Connection, room_key: str) -> None:
     """Raises: NotFound: the room is not bound."""
     if not conn.execute(sa.delete(s.rooms).where(s.rooms.c.room_key == room_key)).rowcount:
-        raise NotFound(f"room {room_key!r} is not bound to any district")
+        raise NotFound(N_("room {room!r} is not bound to any district"), room=room_key)
     bump_version(conn)
 
 

@@ -66,16 +66,24 @@ class Dispatcher:
       registry: the installed plugins.
       directory: the districts and room bindings cache.
       notice_version: the current privacy notice's version.
+      default_language: the language for rooms that belong to no district yet.
     """
 
     def __init__(
-        self, store: Store, registry: PluginRegistry, directory: DirectoryCache, clock: Clock, notice_version: int
+        self,
+        store: Store,
+        registry: PluginRegistry,
+        directory: DirectoryCache,
+        clock: Clock,
+        notice_version: int,
+        default_language: str = "zh_CN",
     ) -> None:
         self.store = store
         self.registry = registry
         self.directory = directory
         self.clock = clock
         self.notice_version = notice_version
+        self.default_language = default_language
 
     # --- platform events ------------------------------------------------------
 
@@ -96,7 +104,7 @@ class Dispatcher:
         person = self._remember(conn, inbound, person, district)
         if district is None and inbound.private and person.home_district:
             district = self.directory.district(conn, person.home_district)
-        language = person.language or (district.language if district else "zh_CN")
+        language = person.language or (district.language if district else self.default_language)
         t = translator(language)
 
         def answer(msgid: str, key: str | None = None, **values: Any) -> None:

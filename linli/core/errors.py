@@ -6,6 +6,9 @@ a person should read carry their message and the exit code the CLI uses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 __all__ = [
     "BrokerError",
     "DeliveryError",
@@ -24,14 +27,23 @@ class LinliError(Exception):
     """Root of linli's exceptions.
 
     Parameters:
-      message: what went wrong, in words for the person who reads it.
+      message: what went wrong, in words for the person who reads it. With ``values``
+        it is a msgid (mark it with ``N_``) formatted with them, so that the CLI can
+        show it translated: ``NotFound(N_("no district {district!r}"), district=d)``.
+      values: the values of the message's placeholders.
     """
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, /, **values: Any) -> None:
+        self.msgid = message
+        self.values = values
+        self.message = message.format(**values) if values else message
+        super().__init__(self.message)
+
+    def translated(self, t: Callable[..., str]) -> str:
+        """The message in the language of ``t`` (a translator)."""
+        return t(self.msgid, **self.values)
 
     def __str__(self) -> str:
         return self.message
@@ -84,8 +96,8 @@ class DeliveryError(LinliError):
       retry_after: seconds the platform asked us to wait, if it said so.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, /, *, retry_after: float | None = None, **values: Any) -> None:
+        super().__init__(message, **values)
         self.retry_after = retry_after
 
 

@@ -16,6 +16,7 @@ from attrs import frozen
 
 from linli.core.errors import NotFound
 from linli.core.events import PersonInfo
+from linli.core.i18n import N_
 from linli.core.storage import schema as s
 
 __all__ = [
@@ -86,7 +87,7 @@ def find_person(conn: sa.Connection, who: str) -> PersonInfo:
             .where(s.identities.c.identity == who)
         ).first()
     if row is None:
-        raise NotFound(f"no person {who!r}: name one as platform:user (console:alice) or #id")
+        raise NotFound(N_("no person {who!r}: name one as platform:user (console:alice) or #id"), who=who)
     return _person(row)
 
 

@@ -22,6 +22,7 @@ import cattrs
 from attrs import field, frozen
 
 from linli.core.errors import SettingsError
+from linli.core.i18n import N_
 
 __all__ = [
     "DistrictSettings",
@@ -259,9 +260,9 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
             with file.open("rb") as fh:
                 raw = tomllib.load(fh)
         except FileNotFoundError:
-            raise SettingsError(f"{explicit}: settings file not found") from None
+            raise SettingsError(N_("{file}: settings file not found"), file=str(explicit)) from None
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"{explicit}: not valid TOML: {exc}") from None
+            raise SettingsError(N_("{file}: not valid TOML: {error}"), file=str(explicit), error=str(exc)) from None
     where = str(explicit) if explicit is not None else "built-in defaults"
     raw = _apply_env(raw, env)
     districts = raw.pop("districts", {})

@@ -14,6 +14,7 @@ from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, Shutdow
 from dramatiq.rate_limits.backends import StubBackend
 
 from linli.core.errors import BrokerError
+from linli.core.i18n import N_
 from linli.core.settings import QueueSettings
 
 __all__ = ["EVENTS_QUEUE", "build_broker", "build_rate_backend", "outbox_queue", "plugin_queue"]
@@ -74,8 +75,8 @@ def build_broker(q: QueueSettings) -> dramatiq.Broker:
         try:
             return RabbitmqBroker(url=url, middleware=_middleware(q))
         except Exception as exc:  # pika connects at construction
-            raise BrokerError(f"cannot reach the broker {url}: {exc}") from None
-    raise BrokerError(f"[queue] broker {url!r}: use memory://, redis://host:port/db or amqp://host")
+            raise BrokerError(N_("cannot reach the broker {url}: {error}"), url=url, error=str(exc)) from None
+    raise BrokerError(N_("[queue] broker {url!r}: use memory://, redis://host:port/db or amqp://host"), url=url)
 
 
 def build_rate_backend(q: QueueSettings) -> Any:

@@ -69,7 +69,8 @@ class Runtime:
         self.directory = DirectoryCache()
         self.calendar = WorkingDays.from_settings(settings.scheduler)
         self.dispatcher = Dispatcher(
-            self.store, self.registry, self.directory, self.clock, settings.privacy.notice_version
+            self.store, self.registry, self.directory, self.clock, settings.privacy.notice_version,
+            settings.i18n.default_language,
         )
         self.adapters: dict[str, ChatAdapter] = dict(adapters or {})
         self.broker = broker or build_broker(settings.queue)

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
 from linli.core.errors import StorageError
+from linli.core.i18n import N_
 from linli.core.storage import migrate
 
 __all__ = ["Store"]
@@ -57,7 +58,7 @@ class Store:
         try:
             self.engine = sa.create_engine(url, **kwargs)
         except (sa.exc.ArgumentError, ImportError) as exc:
-            raise StorageError(f"[storage] url {url!r} is not usable: {exc}") from None
+            raise StorageError(N_("[storage] url {url!r} is not usable: {error}"), url=url, error=str(exc)) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # SQLite takes its write lock at BEGIN IMMEDIATE, so two writers queue up
@@ -93,7 +94,8 @@ class Store:
         try:
             return migrate.upgrade(self.engine, self.migration_dirs)
         except sa.exc.OperationalError as exc:
-            raise StorageError(f"cannot reach the database {self.safe_url}: {exc.orig}") from None
+            raise StorageError(N_("cannot reach the database {url}: {error}"), url=self.safe_url,
+                               error=str(exc.orig)) from None
 
     def pending_migrations(self) -> list[str]:
         return migrate.pending(self.engine, self.migration_dirs)
@@ -108,7 +110,8 @@ class Store:
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot reach the database {self.safe_url}: {exc}") from None
+            raise StorageError(N_("cannot reach the database {url}: {error}"), url=self.safe_url,
+                               error=str(exc)) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,10 +6,13 @@ It is part of the framework, so unlike other plugins it may use the core tables
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from linli.core import people
 from linli.core.dispatcher import CONSENT_REQUIRED
+from linli.core.i18n import Translator, translator
 from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command, on_choice, on_event
 from linli.core.storage import schema as s
 
@@ -29,6 +32,11 @@ PRIVACY_NOTICE = N_(
     "You can see what linli holds about you with /mydata, and have it deleted with /forgetme.\n"
     "Do you agree?"
 )
+
+
+def _consent_line(t: Translator, consent: Any, timezone: str) -> str:
+    state = t("agreed") if consent.granted else t("refused")
+    return f"{state} v{consent.version} {t.datetime(consent.at, timezone, 'short')}"
 
 
 class CorePlugin(Plugin):
@@ -77,7 +85,7 @@ class CorePlugin(Plugin):
         if wanted is None:
             raise ctx.fail(ctx.t("Which language? Send /lang zh for Chinese or /lang en for English."))
         ctx.conn.execute(sa.update(s.persons).where(s.persons.c.id == ctx.person.id).values(language=wanted))
-        t = ctx.t if wanted == ctx.language else _translator(wanted)
+        t = ctx.t if wanted == ctx.language else translator(wanted)
         ctx.reply(t("From now on I will answer you in English."))
 
     # --- privacy -----------------------------------------------------------------------
@@ -132,9 +140,8 @@ class CorePlugin(Plugin):
             t("Language: {language}", language=ctx.person.language or t("the community's default")),
             t("Roles: {roles}", roles=", ".join(f"{g.district_id}/{g.role}{'@' + g.scope if g.scope else ''}"
                                                   for g in grants) or t("none")),
-            t("Consents: {consents}", consents="; ".join(
-                f"{t('agreed') if c.granted else t('refused')} v{c.version} "
-                f"{t.datetime(c.at, ctx.district.timezone, 'short')}" for c in consents) or t("none")),
+            t("Consents: {consents}", consents="; ".join(_consent_line(t, c, ctx.district.timezone)
+                                                          for c in consents) or t("none")),
         ]
         lines.append(t("Other services of your community will tell you what they hold in a private message."))
         if not ctx.send_private(person_id, "\n".join(lines)):
@@ -175,9 +182,3 @@ class CorePlugin(Plugin):
         )
         ctx.audit("privacy.forget", f"person:{person_id}")
         ctx.reply(ctx.t("Done: linli has forgotten you. If you talk to me again, you will be a new person here."))
-
-
-def _translator(language: str):  # type: ignore[no-untyped-def]
-    from linli.core.i18n import translator
-
-    return translator(language)
