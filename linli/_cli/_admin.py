@@ -93,7 +93,7 @@ def opened(state: State, *, write: bool, seed: bool = True) -> Iterator[Runtime]
         yield rt
     except StorageError as exc:
         # driver errors span lines ("Is the server running...?"); the error is one line
-        raise StorageError(exc.message.splitlines()[0]) from None
+        raise StorageError(exc.translated(_t).splitlines()[0]) from None
     except sa.exc.SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc
         raise StorageError(_t("database {url}: {reason}", url=rt.store.safe_url,

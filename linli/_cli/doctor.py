@@ -96,7 +96,7 @@ def _check_broker(report: _Report, url: str, what: str) -> None:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "message", "") or exc).strip()
+    text = (exc.translated(_t) if isinstance(exc, LinliError) else str(exc)).strip()
     return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
 
 
@@ -112,7 +112,6 @@ def _check_database(report: _Report, settings: Any, registry: PluginRegistry | N
     import sqlalchemy as sa
 
     from linli.core import directory
-    from linli.core.errors import LinliError
     from linli.core.storage import Store
     from linli.core.storage.migrate import migration_dirs
 
@@ -191,7 +190,7 @@ def doctor(state: State) -> None:
     try:
         settings = state.settings
     except LinliError as exc:
-        report("fail", _t("settings: {error}", error=exc.message))
+        report("fail", _t("settings: {error}", error=exc.translated(_t)))
         raise click.exceptions.Exit(1) from None
     report("ok", _t("settings: {path}", path=str(settings.path) if settings.path else _t("built-in defaults "
                                                                                           "(no settings.toml)")))
@@ -200,7 +199,7 @@ def doctor(state: State) -> None:
         registry = load_registry()
         report("ok", _t("plugins installed: {plugins}", plugins=", ".join(sorted(registry.plugins))))
     except LinliError as exc:
-        report("fail", _t("plugins: {error}", error=exc.message))
+        report("fail", _t("plugins: {error}", error=exc.translated(_t)))
     from_db = _check_database(report, settings, registry)
     # when the database cannot tell, check what the settings declare
     found: Sequence[DistrictInfo | DistrictSettings] = settings.districts if from_db is None else from_db

@@ -28,7 +28,7 @@ from linli.core import directory, people
 from linli.core.clock import Clock, SystemClock
 from linli.core.context import PluginContext
 from linli.core.errors import LinliError, NotFound, PluginError, UserError
-from linli.core.i18n import translator
+from linli.core.i18n import N_, translator
 from linli.core.plugin import Ledger
 from linli.core.registry import PluginRegistry
 from linli.core.specs import LedgerSpec
@@ -124,16 +124,14 @@ def ledger_table(
     """
     handler = registry.ledgers.get(ledger)
     if handler is None:
-        raise NotFound(f"no ledger {ledger!r} (see `linli export --list`)")
+        raise NotFound(N_("no ledger {ledger!r} (see `linli export --list`)"), ledger=ledger)
     spec = handler.spec
     assert isinstance(spec, LedgerSpec)
     with _read_only(store) as conn:
         district = directory.load_district(conn, district_id)
         if handler.plugin not in district.plugins:
-            raise PluginError(
-                f"plugin {handler.plugin!r} is not enabled in district {district_id!r}, "
-                "so it has no ledger there"
-            )
+            raise PluginError(N_("plugin {plugin!r} is not enabled in district {district!r}, so it has no ledger "
+                                 "there"), plugin=handler.plugin, district=district_id)
         t = translator(language or district.language)
         ctx = PluginContext(
             plugin=handler.plugin,
@@ -151,14 +149,16 @@ def ledger_table(
         try:
             result = handler.func(ctx)
         except UserError as exc:
-            raise PluginError(f"ledger {ledger!r}: {exc.message}") from None
+            raise PluginError(N_("ledger {ledger!r}: {error}"), ledger=ledger, error=exc.message) from None
         except LinliError:
             raise
         except Exception as exc:
             log.exception("ledger handler failed", ledger=ledger, district=district_id)
-            raise PluginError(f"ledger {ledger!r} failed: {type(exc).__name__}: {exc}") from exc
+            raise PluginError(N_("ledger {ledger!r} failed: {error}"), ledger=ledger,
+                              error=f"{type(exc).__name__}: {exc}") from exc
     if not isinstance(result, Ledger):
-        raise PluginError(f"ledger {ledger!r} returned {type(result).__name__}, not a Ledger")
+        raise PluginError(N_("ledger {ledger!r} returned {type}, not a Ledger"), ledger=ledger,
+                          type=type(result).__name__)
     return LedgerTable(
         name=ledger,
         title=t(spec.title) if spec.title else ledger,
@@ -323,7 +323,7 @@ def export_ledger(
       LinliError: the file cannot be written.
     """
     if fmt not in FORMATS:
-        raise LinliError(f"unknown export format {fmt!r}: use {' or '.join(FORMATS)}")
+        raise LinliError(N_("unknown export format {format!r}: use xlsx or csv"), format=fmt)
     clock = clock or SystemClock()
     table = ledger_table(store, registry, ledger, district_id, language=language, clock=clock)
     if path is None:
@@ -332,7 +332,7 @@ def export_ledger(
     try:
         _write_atomically(table, path, fmt, progress)
     except OSError as exc:
-        raise LinliError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise LinliError(N_("cannot write {path}: {error}"), path=str(path), error=exc.strerror or str(exc)) from None
     plugin = registry.ledgers[ledger].plugin
     with store.begin() as conn:
         people.audit(
