@@ -22,7 +22,6 @@ from linli.core.plugin import (
     plugin_table,
     scheduled,
 )
-from linli.core.registry import PluginRegistry
 from linli.core.settings import DistrictSettings
 from linli.core.storage import schema as s
 from linli.plugins.core import CorePlugin
@@ -155,15 +154,6 @@ OTHER = DistrictSettings(
     plugins=("core", "notebook"),
     config={"notebook": {"greeting": "servus"}},
 )
-
-
-@pytest.fixture(autouse=True)
-def plugins_of_a_test_module_have_no_package(monkeypatch):
-    """A plugin defined in this (top-level) test module gets ``""`` as its package, which
-    migration_dirs() cannot import. Drop it until PluginRegistry.packages() does (see the
-    xfail in tests/core/test_registry.py)."""
-    packages = PluginRegistry.packages
-    monkeypatch.setattr(PluginRegistry, "packages", lambda self: [p for p in packages(self) if p])
 
 
 @pytest.fixture

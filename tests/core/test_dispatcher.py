@@ -15,7 +15,6 @@ from linli.core import directory, people
 from linli.core.events import Address, Inbound, Sender
 from linli.core.i18n import translator
 from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command
-from linli.core.registry import PluginRegistry
 from linli.core.settings import DistrictSettings, I18nSettings, Settings
 from linli.core.storage import schema as s
 from linli.plugins.core import CorePlugin
@@ -72,15 +71,6 @@ UNBOUND = N_(
 STRANGER = N_(
     "I don't know your community yet. Please say something in your community's group first, then talk to me here."
 )
-
-
-@pytest.fixture(autouse=True)
-def plugins_of_a_test_module_have_no_package(monkeypatch):
-    """A plugin defined in this (top-level) test module gets ``""`` as its package, which
-    migration_dirs() cannot import. Drop it until PluginRegistry.packages() does (see the
-    xfail in tests/core/test_registry.py)."""
-    packages = PluginRegistry.packages
-    monkeypatch.setattr(PluginRegistry, "packages", lambda self: [p for p in packages(self) if p])
 
 
 @pytest.fixture
@@ -163,10 +153,6 @@ def test_an_unbound_room_gets_one_polite_answer_and_never_a_second(chat):
     assert probe(chat).runs == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: the dispatcher answers rooms it cannot place in hard-coded zh_CN, not in [i18n] default_language",
-    strict=True,
-)
 def test_an_unbound_room_is_answered_in_the_deployments_default_language(tmp_path):
     settings = Settings(i18n=I18nSettings(default_language="en"))
     chat = ChatHarness(tmp_path, plugins=PLUGINS, language="en", settings=settings)

@@ -213,9 +213,7 @@ def test_a_bad_variable_is_blamed_on_the_variable_not_the_file(tmp_path):
 # --- paths -----------------------------------------------------------------------------------
 
 
-def test_a_relative_sqlite_path_is_relative_to_the_settings_file_not_the_working_folder(
-    tmp_path, monkeypatch
-):
+def test_a_relative_sqlite_path_is_relative_to_the_settings_file_not_the_working_folder(tmp_path, monkeypatch):
     folder = tmp_path / "deploy"
     folder.mkdir()
     path = write(folder, '[storage]\nurl = "sqlite:///var/linli.db"\n')
@@ -280,10 +278,6 @@ def test_the_repositorys_settings_keep_the_database_beside_the_file():
 # --- the command line --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: linli.cli._t(message, **values) is called with message=: a TypeError, not the error line",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "args",
     [

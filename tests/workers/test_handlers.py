@@ -75,15 +75,6 @@ class Probe(Plugin):
 PLUGINS = [CorePlugin, Probe]
 
 
-@pytest.fixture(autouse=True)
-def plugins_of_a_test_module_have_no_package(monkeypatch):
-    """A plugin defined in this (top-level) test module gets ``""`` as its package, which
-    migration_dirs() cannot import. Drop it until PluginRegistry.packages() does (see the
-    xfail in tests/core/test_registry.py)."""
-    packages = PluginRegistry.packages
-    monkeypatch.setattr(PluginRegistry, "packages", lambda self: [p for p in packages(self) if p])
-
-
 @pytest.fixture
 def chat(tmp_path) -> Iterator[ChatHarness]:
     harness = ChatHarness(tmp_path, plugins=PLUGINS, language="en")
