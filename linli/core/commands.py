@@ -16,6 +16,10 @@ __all__ = ["ParsedCommand", "normalize", "parse_command"]
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"', "‘": "'", "’": "'"})
 _SPACES = re.compile(r"[\s\u3000]+")
+# full-width digits and Latin letters (an input method left in full-width mode): in
+# arguments they mean the ASCII ones; full-width punctuation stays as written
+_ALNUM = str.maketrans({chr(c): chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                                          *range(0xFF41, 0xFF5B)]})
 
 
 @frozen
@@ -42,14 +46,20 @@ def _split(argtext: str) -> tuple[str, ...]:
 def parse_command(text: str) -> ParsedCommand | None:
     """The command in ``text``, or ``None`` when it is not one.
 
-    ``/name@botname args`` keeps the mention apart so that a group with several bots
-    can ignore commands meant for another.
+    The command word is normalised (full-width forms, case); the arguments keep
+    what the person wrote (``argtext`` is verbatim, so Chinese punctuation in a
+    suggestion stays Chinese), and are split on any space, ideographic ones too,
+    with Chinese quotation marks grouping words. ``/name@botname`` keeps the mention
+    apart so that a group with several bots can ignore commands meant for another.
     """
-    text = normalize(text)
-    if not text.startswith("/") or len(text) < 2:
+    stripped = text.strip(" \t\r\n\u3000")
+    if len(stripped) < 2 or stripped[0] not in "/／":
         return None
-    head, _, argtext = text[1:].partition(" ")
-    name, _, mention = head.partition("@")
+    match = _SPACES.search(stripped)
+    head = stripped[1 : match.start()] if match else stripped[1:]
+    argtext = stripped[match.end() :] if match else ""
+    name, _, mention = normalize(head).partition("@")
     if not name:
         return None
-    return ParsedCommand(name.lower(), _split(argtext), argtext.strip(), mention)
+    args = _split(_SPACES.sub(" ", argtext.translate(_QUOTES)))
+    return ParsedCommand(name.lower(), tuple(a.translate(_ALNUM) for a in args), argtext, mention)

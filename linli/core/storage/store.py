@@ -29,6 +29,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.close()
 
 
+def _first_line(exc: BaseException) -> str:
+    """The driver's own message without SQLAlchemy's multi-line background notes."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def _sqlite_begin(conn: sa.Connection) -> None:
     read_only = conn.get_execution_options().get("linli_read_only", False)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
@@ -95,7 +100,7 @@ class Store:
             return migrate.upgrade(self.engine, self.migration_dirs)
         except sa.exc.OperationalError as exc:
             raise StorageError(N_("cannot reach the database {url}: {error}"), url=self.safe_url,
-                               error=str(exc.orig)) from None
+                               error=_first_line(exc.orig)) from None
 
     def pending_migrations(self) -> list[str]:
         return migrate.pending(self.engine, self.migration_dirs)
@@ -111,7 +116,7 @@ class Store:
                 conn.execute(sa.text("SELECT 1"))
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(N_("cannot reach the database {url}: {error}"), url=self.safe_url,
-                               error=str(exc)) from None
+                               error=_first_line(exc)) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

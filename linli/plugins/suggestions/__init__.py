@@ -6,6 +6,8 @@ choices, a staff command, a domain event, a working-day digest and a ledger.
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from linli.core.plugin import (
@@ -107,7 +109,7 @@ class SuggestionsPlugin(Plugin):
         if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
             raise ctx.fail(ctx.t("Usage: /answer NUMBER TEXT, for example /answer 3 The lamp is fixed."))
         number = int(ctx.args[0].lstrip("#"))
-        text = _checked(ctx, ctx.argtext.split(" ", 1)[1])
+        text = _checked(ctx, re.split(r"[\s\u3000]+", ctx.argtext, maxsplit=1)[1])
         row = ctx.store.get(suggestions, suggestions.c.number == number)
         if row is None:
             raise ctx.fail(ctx.t("There is no suggestion number {number}.", number=number))
