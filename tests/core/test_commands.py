@@ -52,7 +52,7 @@ def test_ideographic_spaces_separate_arguments_like_ascii_spaces():
     assert parsed is not None
     assert parsed.name == "answer"
     assert parsed.args == ("3", "灯已修好")
-    assert parsed.argtext == "3 灯已修好"
+    assert parsed.argtext == "3\u3000\u3000灯已修好"  # what the person wrote
 
 
 def test_full_width_digits_and_letters_become_ascii():
@@ -75,7 +75,7 @@ def test_an_unclosed_quote_reads_the_words_as_they_are():
 
     assert parsed is not None
     assert parsed.args == ("楼道", "灯坏了")
-    assert parsed.argtext == '"楼道 灯坏了'
+    assert parsed.argtext == "“楼道 灯坏了"
 
 
 def test_an_apostrophe_in_english_text_does_not_break_the_arguments():
@@ -83,6 +83,13 @@ def test_an_apostrophe_in_english_text_does_not_break_the_arguments():
 
     assert parsed is not None
     assert parsed.args == ("the", "lamp's", "broken")
+
+
+def test_the_argument_text_keeps_chinese_punctuation_and_full_width_forms_as_written():
+    parsed = parse_command("／suggest　把“文明养犬”写进公约，ＯＫ？")
+
+    assert parsed is not None
+    assert parsed.argtext == "把“文明养犬”写进公约，ＯＫ？"
 
 
 def test_normalize_collapses_runs_of_mixed_spaces_and_trims():
