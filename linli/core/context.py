@@ -161,6 +161,7 @@ class PluginContext:
             payload=dict(payload or {}),
             source_plugin=self.plugin,
             person_id=self.person.id if self.person else None,
+            address=self.address,
         )
         self.effects.events.append(event)
         outbox.add_event(self.conn, event)

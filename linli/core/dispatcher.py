@@ -311,7 +311,7 @@ class Dispatcher:
                 kind="event",
                 district_id=district.id,
                 person_id=event.person_id,
-                address=address,
+                address=address or event.address,
                 domain_event=event,
                 language=language or district.language,
             )

@@ -111,6 +111,8 @@ class DomainEvent:
     payload: dict[str, Any] = field(factory=dict)
     source_plugin: str = ""
     person_id: int | None = None
+    #: the room the publishing handler was answering in, if any: subscribers may answer there
+    address: Address | None = None
     v: int = SCHEMA_VERSION
 
 

@@ -64,6 +64,7 @@ def run_handler(rt: Runtime, call: HandlerCall) -> Effects | None:
                     s.dialogs.c.room_key == ctx.address.room_key, s.dialogs.c.person_id == ctx.person.id))
             return ctx.effects
     except UserError as exc:
+        log.info("bad input answered", key=call.key, error=type(exc).__name__)
         return _answer_failure(rt, call, exc.message, None)
     except Exception as exc:
         if is_transient(exc):

@@ -122,7 +122,8 @@ class CorePlugin(Plugin):
             ctx.reply(ctx.t("Understood. linli will not keep anything you say until you agree; "
                             "send /privacy if you change your mind."))
 
-    @command("mydata", help=N_("See what linli holds about you"), aliases=("我的数据",), before_consent=True)
+    @command("mydata", help=N_("See what linli holds about you"), aliases=("我的数据",), before_consent=True,
+             where="private")
     def mydata(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
         t = ctx.t
@@ -143,9 +144,8 @@ class CorePlugin(Plugin):
             t("Consents: {consents}", consents="; ".join(_consent_line(t, c, ctx.district.timezone)
                                                           for c in consents) or t("none")),
         ]
-        lines.append(t("Other services of your community will tell you what they hold in a private message."))
-        if not ctx.send_private(person_id, "\n".join(lines)):
-            ctx.reply("\n".join(lines))
+        lines.append(t("Each service of your community tells you below what it holds."))
+        ctx.reply("\n".join(lines))
         ctx.audit("privacy.access", f"person:{person_id}")
         ctx.publish("linli.data_request", {"person_id": person_id})
 

@@ -122,6 +122,18 @@ class SuggestionsPlugin(Plugin):
             ctx.send_private(row.person_id, ctx.t("Your suggestion number {number} was answered: {answer}",
                                                   number=number, answer=text))
 
+    @on_event("linli.data_request")
+    def data_request(self, ctx: PluginContext) -> None:
+        assert ctx.event is not None
+        rows = ctx.store.select(suggestions, suggestions.c.person_id == ctx.event.payload["person_id"],
+                                order_by=[suggestions.c.number])
+        lines = [ctx.t("Suggestion box: {count} suggestion(s) of yours.", count=len(rows))]
+        lines += [f"#{r.number} {ctx.t.datetime(r.created_at, ctx.district.timezone, 'short')} {r.text}" for r in rows]
+        if ctx.address is not None:
+            ctx.reply("\n".join(lines))
+        else:
+            ctx.send_private(ctx.event.payload["person_id"], "\n".join(lines))
+
     @on_event("linli.person_forgotten")
     def forget(self, ctx: PluginContext) -> None:
         assert ctx.event is not None
