@@ -72,8 +72,8 @@ def worker(ctx: click.Context, state: State, processes: int | None, threads: int
         argv += ["--processes", str(processes)]
     if pid_file:
         argv += ["--pid-file", pid_file]
-    args = dramatiq.cli.make_argument_parser().parse_args(argv)
-    ctx.exit(dramatiq.cli.main(args))
+    args = dramatiq.cli.make_argument_parser().parse_args(argv)  # type: ignore[no-untyped-call]
+    ctx.exit(dramatiq.cli.main(args))  # type: ignore[no-untyped-call]
 
 
 @click.command(help=_t(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 import sqlalchemy as sa
 import structlog
@@ -25,7 +25,7 @@ from linli.workers.broker import outbox_queue
 from linli.workers.deployment import require_shared_broker
 from linli.workers.runtime import Runtime
 
-__all__ = ["ReplyWaiter", "console_room", "run_console_gateway"]
+__all__ = ["ReplyWaiter", "broker_idle", "console_room", "run_console_gateway"]
 
 log = structlog.get_logger("linli.gateway")
 
@@ -48,6 +48,16 @@ def console_room(rt: Runtime, district: str | None, *, by: str) -> tuple[directo
         if room not in chosen.rooms:
             directory.bind_room(conn, room, chosen.id, by=by)
     return chosen, room
+
+
+def broker_idle(broker: Any) -> bool:
+    """Whether a Redis broker holds no message, queued, in progress or delayed, on any
+    queue declared on ``broker``; one atomic snapshot (see :class:`ReplyWaiter`)."""
+    pipe = broker.client.pipeline(transaction=True)
+    for queue in broker.get_declared_queues():
+        for name in (queue, f"{queue}.DQ"):
+            pipe.hlen(f"{broker.namespace}:{name}.msgs")
+    return not any(pipe.execute())
 
 
 class ReplyWaiter:
@@ -79,17 +89,16 @@ class ReplyWaiter:
         self.rt.submit(inbound)
         self._pending.append(inbound.event_id)
 
-    def wait(self) -> bool:
-        """Block until the submitted events' work is done; False when the bound passed first."""
+    def wait(self) -> None:
+        """Block until the submitted events' work is done, or the bound has passed (logged)."""
         deadline = time.monotonic() + self.timeout
         done = self._broker_idle if self._redis() is not None else self._replies_sent
         while not done():
             if time.monotonic() > deadline:
                 log.warning("still waiting for replies; reading on", events=self._pending, seconds=self.timeout)
-                return False
+                break
             time.sleep(self._interval)
         self._pending.clear()
-        return True
 
     def _redis(self) -> object | None:
         from dramatiq.brokers.redis import RedisBroker
@@ -97,12 +106,7 @@ class ReplyWaiter:
         return self.rt.broker if isinstance(self.rt.broker, RedisBroker) else None
 
     def _broker_idle(self) -> bool:
-        broker = self.rt.broker
-        pipe = broker.client.pipeline(transaction=True)  # type: ignore[attr-defined]
-        for queue in broker.get_declared_queues():
-            for name in (queue, f"{queue}.DQ"):
-                pipe.hlen(f"{broker.namespace}:{name}.msgs")  # type: ignore[attr-defined]
-        return not any(pipe.execute())
+        return broker_idle(self.rt.broker)
 
     def _replies_sent(self) -> bool:
         if not self._pending:

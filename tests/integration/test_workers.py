@@ -1,0 +1,116 @@
+"""``linli worker`` processes on Redis and PostgreSQL: answers, redelivery, crashes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
+
+
+def test_a_worker_process_answers_help(deployment):
+    with deployment.worker():
+        event = deployment.say("u1", "/help")
+        [reply] = deployment.replies_to(event)
+    assert "/whoami" in reply["text"]
+    assert reply["address"] == {"platform": "test", "room": "group", "thread": None}
+
+
+def test_an_event_submitted_twice_is_answered_once(deployment):
+    event = deployment.inbound("u1", "/whoami")
+    with deployment.worker():
+        deployment.rt.submit(event)
+        deployment.rt.submit(event)
+        deployment.replies_to(event.event_id)
+        deployment.wait_idle()
+    assert [m["key"] for m in deployment.all_replies()] == [f"{event.event_id}:core.whoami:m0"]
+
+
+# not strict: the DirectoryCache cold-start race (tests/core/test_dispatcher.py) may drop the
+# second submission before it reaches the handler, and then this passes by luck
+@pytest.mark.xfail(reason="BUG: insert_ignore() reports every PostgreSQL insert as new (psycopg rowcount is -1), "
+                   "so a redelivered event runs its handler again: the second run answers an error")
+def test_a_suggestion_filed_through_worker_processes_is_stored_once_in_postgresql(deployment):
+    from linli.plugins.suggestions.tables import suggestions
+
+    with deployment.worker():
+        [prompt] = deployment.replies_to(deployment.say("u2", "/suggest 楼道灯坏了"))
+        repairs = next(c for c in prompt["choices"] if c["value"].endswith(":repairs"))
+        pick = deployment.inbound("u2", repairs["label"], kind="choice", choice=repairs["value"])
+        deployment.rt.submit(pick)
+        deployment.rt.submit(pick)  # redelivered by the platform: the same event id
+        [thanks] = deployment.replies_to(pick.event_id)
+        deployment.wait_idle()
+    with deployment.rt.store.connect() as conn:
+        rows = conn.execute(sa.select(suggestions.c.district_id, suggestions.c.category, suggestions.c.text)).all()
+    assert [tuple(r) for r in rows] == [("t", "repairs", "楼道灯坏了")]
+    assert [m["key"] for m in deployment.all_replies() if m["key"].startswith(pick.event_id)] == [thanks["key"]]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+
+def test_a_worker_killed_mid_stream_loses_no_event(deployment):
+    # Worker A handles events and plugin calls only, worker B everything: killing A while it
+    # holds unacknowledged messages tests their redelivery. (A worker killed while delivering
+    # would hold the room's delivery lock until its TTL; see docs/operations.md.)
+    recovery = {"LINLI_REDIS_HEARTBEAT_TIMEOUT_MS": "2000", "LINLI_REDIS_MAINTENANCE_CHANCE": "100000"}
+    a = deployment.start_worker("--queues", "linli.events,linli.plugin.core,linli.plugin.suggestions", **recovery)
+    [a_id] = deployment.wait_for_heartbeats(1)
+    deployment.start_worker(**recovery)
+    deployment.wait_for_heartbeats(2)
+    # one at a time first, so that the stream does not meet the DirectoryCache cold-start race
+    # (tests/core/test_dispatcher.py, xfail) in either worker
+    for _ in range(6):
+        deployment.replies_to(deployment.say("u0", "/whoami"))
+    events = [deployment.say(f"u{n % 10}", "/whoami") for n in range(100)]
+
+    deployment.replies_to(events[0])
+    [child] = a.children()
+    os.kill(child, signal.SIGKILL)
+    while not _gone(child):
+        time.sleep(0.01)
+    unacked = sum(deployment.redis.scard(key) for key in deployment.redis.scan_iter(f"dramatiq:__acks__.{a_id}.*"))
+
+    for event in events:
+        deployment.replies_to(event)
+    stream = {f"{e}:core.whoami:m0" for e in events}
+    keys = [m["key"] for m in deployment.all_replies() if m["key"] in stream]
+    assert unacked > 0, "worker A held no message when it was killed: the test proved nothing"
+    assert sorted(keys) == sorted(stream)  # each once: worker A never delivered, so nothing twice
+
+
+def test_the_console_gateway_prints_the_replies_to_piped_input(deployment):
+    with deployment.worker():
+        done = subprocess.run(
+            [sys.executable, "-m", "linli", "--settings", str(deployment.settings_path), "gateway",
+             "--platform", "console", "--as", "王五"],
+            input=b"/help\n/whoami\n", capture_output=True, env=deployment.env(), timeout=60,
+        )
+    out = done.stdout.decode()
+    assert done.returncode == 0, done.stderr.decode()
+    # each line's replies are printed before the next line is read, the last ones before it exits
+    assert out.index("/whoami —") < out.index("王五> /whoami") < out.rindex("linli ›")
+
+
+def test_a_worker_refuses_the_in_process_broker(tmp_path):
+    from click.testing import CliRunner
+
+    from linli.cli import main
+
+    (tmp_path / "settings.toml").write_text('[queue]\nbroker = "memory://"\n')
+    result = CliRunner().invoke(main, ["--settings", str(tmp_path / "settings.toml"), "worker"])
+    assert result.exit_code == 2
+    assert "shared between processes" in result.output
