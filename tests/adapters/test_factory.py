@@ -1,0 +1,50 @@
+"""The adapter factory: ``[platforms.*]`` tables in, the adapters a worker delivers for out."""
+
+from __future__ import annotations
+
+import json
+
+import attrs
+import pytest
+
+from linli.adapters import build_adapters, delivering_platforms
+from linli.adapters.redis_list import RedisListAdapter
+from linli.core.errors import SettingsError
+from linli.core.events import Address, Outbound
+from linli.core.settings import Settings
+
+
+def settings(**platforms):
+    return attrs.evolve(Settings(), platforms=platforms)
+
+
+def test_a_redis_list_platform_is_built_from_its_table():
+    adapters = build_adapters(settings(test={"kind": "redis-list", "url": "redis://127.0.0.1:6379/9", "list": "out"}))
+    [(platform, adapter)] = adapters.items()
+    assert platform == "test"
+    assert isinstance(adapter, RedisListAdapter) and adapter.platform == "test" and adapter.key == "out"
+
+
+def test_workers_never_deliver_for_the_console():
+    assert delivering_platforms(settings(console={})) == []
+
+
+def test_an_unknown_kind_is_a_settings_error_naming_the_table():
+    with pytest.raises(SettingsError, match=r"\[platforms.telegram\] kind: unknown adapter kind 'telegram'"):
+        delivering_platforms(settings(telegram={"token": "x"}))
+
+
+def test_a_missing_key_is_a_settings_error():
+    with pytest.raises(SettingsError, match="needs list"):
+        build_adapters(settings(test={"kind": "redis-list", "url": "redis://127.0.0.1:6379/9"}))
+
+
+@pytest.mark.redis
+def test_the_redis_list_adapter_pushes_each_message_as_json(redis_url):
+    adapter = RedisListAdapter(platform="test", url=redis_url, key="out")
+    try:
+        adapter.send(Outbound(Address("test", "group"), "你好", key="e1:core.help:m0"))
+        body = json.loads(adapter._client.lpop("out"))
+    finally:
+        adapter.close()
+    assert body["text"] == "你好" and body["key"] == "e1:core.help:m0" and body["delivered_at"] > 0
