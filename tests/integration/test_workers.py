@@ -33,10 +33,6 @@ def test_an_event_submitted_twice_is_answered_once(deployment):
     assert [m["key"] for m in deployment.all_replies()] == [f"{event.event_id}:core.whoami:m0"]
 
 
-# not strict: the DirectoryCache cold-start race (tests/core/test_dispatcher.py) may drop the
-# second submission before it reaches the handler, and then this passes by luck
-@pytest.mark.xfail(reason="BUG: insert_ignore() reports every PostgreSQL insert as new (psycopg rowcount is -1), "
-                   "so a redelivered event runs its handler again: the second run answers an error")
 def test_a_suggestion_filed_through_worker_processes_is_stored_once_in_postgresql(deployment):
     from linli.plugins.suggestions.tables import suggestions
 

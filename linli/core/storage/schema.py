@@ -212,9 +212,11 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any], 
         from sqlalchemy.dialects import postgresql, sqlite
 
         dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=[key])
+        # RETURNING rather than rowcount: psycopg reports -1 rows for an INSERT that
+        # SQLAlchemy gave an implicit RETURNING, so rowcount cannot tell "skipped" apart
+        stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
         _insert_ignore_cache[cache_key] = stmt
-    return bool(conn.execute(stmt, values).rowcount)
+    return conn.execute(stmt, values).first() is not None
 
 
 def plugin_table(plugin: str, name: str, plugin_metadata: sa.MetaData, *columns: Any, **kw: Any) -> sa.Table:
