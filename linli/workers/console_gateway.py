@@ -80,10 +80,13 @@ class ReplyWaiter:
     """
 
     def __init__(self, rt: Runtime, *, timeout: float = 10.0) -> None:
+        from dramatiq.brokers.redis import RedisBroker
+
         self.rt = rt
         self.timeout = timeout
         self._pending: list[str] = []
         self._interval = max(rt.settings.queue.worker_timeout_ms / 1000, 0.01)
+        self._done = self._broker_idle if isinstance(rt.broker, RedisBroker) else self._replies_sent
 
     def submit(self, inbound: Inbound) -> None:
         self.rt.submit(inbound)
@@ -92,18 +95,12 @@ class ReplyWaiter:
     def wait(self) -> None:
         """Block until the submitted events' work is done, or the bound has passed (logged)."""
         deadline = time.monotonic() + self.timeout
-        done = self._broker_idle if self._redis() is not None else self._replies_sent
-        while not done():
+        while not self._done():
             if time.monotonic() > deadline:
                 log.warning("still waiting for replies; reading on", events=self._pending, seconds=self.timeout)
                 break
             time.sleep(self._interval)
         self._pending.clear()
-
-    def _redis(self) -> object | None:
-        from dramatiq.brokers.redis import RedisBroker
-
-        return self.rt.broker if isinstance(self.rt.broker, RedisBroker) else None
 
     def _broker_idle(self) -> bool:
         return broker_idle(self.rt.broker)
