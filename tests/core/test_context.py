@@ -167,6 +167,21 @@ def chat(tmp_path) -> Iterator[ChatHarness]:
     harness.close()
 
 
+@pytest.fixture
+def worker_logs(monkeypatch) -> Iterator[list[dict]]:
+    """What the worker logs, with the context bound to each line (district, plugin, event id).
+
+    The worker's module-level logger is swapped for a fresh one: an earlier test that ran
+    ``configure_logging`` (which caches loggers on first use) would otherwise keep it from
+    ``capture_logs``.
+    """
+    from linli.workers import handlers
+
+    monkeypatch.setattr(handlers, "log", structlog.get_logger("linli.worker"))
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        yield logs
+
+
 def say_in_other(chat: ChatHarness, who: str, text: str) -> list[str]:
     """``who`` says ``text`` in district ``other``'s room."""
     from linli.core.events import Inbound, Sender
@@ -197,12 +212,11 @@ def test_a_handler_updates_only_its_own_districts_rows(chat):
     assert say_in_other(chat, "李四", "/notes") == ["兴隆的笔记"]
 
 
-def test_a_handler_touching_a_core_table_fails_and_the_error_is_logged(chat):
-    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-        answer = chat.say("张三", "/peek")
+def test_a_handler_touching_a_core_table_fails_and_the_error_is_logged(chat, worker_logs):
+    answer = chat.say("张三", "/peek")
 
     assert answer[0].startswith(APOLOGY_START)
-    assert [e["error"] for e in logs if e["event"] == "handler failed"] == ["PluginError"]
+    assert [e["error"] for e in worker_logs if e["event"] == "handler failed"] == ["PluginError"]
 
 
 def test_a_handler_touching_another_plugins_table_fails(chat):

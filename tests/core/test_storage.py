@@ -140,15 +140,7 @@ def test_a_naive_time_is_refused(store):
         conn.execute(sa.insert(s.persons).values(display_name="x", created_at=dt.datetime(2026, 1, 1)))
 
 
-def test_insert_ignore_inserts_a_key_once(store, request):
-    if store.dialect == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="BUG: insert_ignore returns bool(rowcount), and rowcount is -1 for this INSERT on "
-                "PostgreSQL (psycopg 3): every processed-event mark 'succeeds', so redeliveries run again",
-                strict=True,
-            )
-        )
+def test_insert_ignore_inserts_a_key_once(store):
     with store.begin() as conn:
         first = s.insert_ignore(conn, s.processed, {"key": "e1", "processed_at": s.utcnow()}, "key")
         second = s.insert_ignore(conn, s.processed, {"key": "e1", "processed_at": s.utcnow()}, "key")
