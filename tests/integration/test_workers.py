@@ -100,13 +100,3 @@ def test_the_console_gateway_prints_the_replies_to_piped_input(deployment):
     # each line's replies are printed before the next line is read, the last ones before it exits
     assert out.index("/whoami —") < out.index("王五> /whoami") < out.rindex("linli ›")
 
-
-def test_a_worker_refuses_the_in_process_broker(tmp_path):
-    from click.testing import CliRunner
-
-    from linli.cli import main
-
-    (tmp_path / "settings.toml").write_text('[queue]\nbroker = "memory://"\n')
-    result = CliRunner().invoke(main, ["--settings", str(tmp_path / "settings.toml"), "worker"])
-    assert result.exit_code == 2
-    assert "shared between processes" in result.output
