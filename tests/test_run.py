@@ -37,6 +37,11 @@ def linli(tmp_path: Path, *args: str, script: str = "", lang: str = "zh_CN") -> 
     )
 
 
+def shown(result: subprocess.CompletedProcess[str]) -> str:
+    """The whole session, for an assertion message."""
+    return f"exit {result.returncode}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
+
+
 def blocks(stdout: str) -> list[tuple[str, str]]:
     """The session as (the line typed, what linli answered to it), in order."""
     out: list[tuple[str, str]] = []
@@ -57,7 +62,7 @@ def test_a_piped_session_answers_each_line_in_order_after_that_line(tmp_path):
 
     result = linli(tmp_path, "run", script=script + "\n")
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, shown(result)
     lines = result.stdout.splitlines()
     assert lines[0] == "== 和平社区 (heping) =="
     session = blocks(result.stdout)
@@ -93,7 +98,7 @@ def test_a_session_continues_where_the_last_one_stopped(tmp_path):
 
     result = linli(tmp_path, "run", script="/whoami\n")
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, shown(result)
     ((_, answer),) = blocks(result.stdout)
     assert zh("You are {name} (person #{id}) in {district}.", name="张三", id=1, district="和平社区") in answer
     assert (tmp_path / "var" / "linli.db").is_file()
@@ -102,11 +107,11 @@ def test_a_session_continues_where_the_last_one_stopped(tmp_path):
 def test_district_xinglong_talks_in_the_village(tmp_path):
     result = linli(tmp_path, "run", "--district", "xinglong", "--as", "王书记", script="/help\n")
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "== 兴隆村 (xinglong) =="
+    assert result.returncode == 0, shown(result)
+    assert result.stdout.splitlines()[0] == "== 兴隆村 (xinglong) ==", shown(result)
     ((typed, answer),) = blocks(result.stdout)
-    assert typed == "[xinglong] 王书记> /help"
-    assert zh("{district}: what you can do here", district="兴隆村") in answer
+    assert typed == "[xinglong] 王书记> /help", shown(result)
+    assert zh("{district}: what you can do here", district="兴隆村") in answer, shown(result)
 
 
 def test_an_unknown_district_is_one_clear_error_line_and_a_non_zero_exit(tmp_path):
