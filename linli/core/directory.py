@@ -196,21 +196,26 @@ class DirectoryCache:
         self._districts: dict[str, DistrictInfo] = {}
         self._rooms: dict[str, str] = {}
 
+    def _fresh(self) -> bool:
+        return self._generation == _local_generation[0] and time.monotonic() - self._checked < self._ttl
+
     def _refresh(self, conn: sa.Connection) -> None:
-        now = time.monotonic()
-        if self._generation == _local_generation[0] and now - self._checked < self._ttl:
-            return
-        generation = _local_generation[0]
-        version = config_version(conn)
-        self._checked = now
-        self._generation = generation
-        if version == self._version:
+        if self._fresh():
             return
         with self._lock:
-            districts = {d.id: d for d in list_districts(conn)}
-            self._districts = districts
-            self._rooms = {room: d.id for d in districts.values() for room in d.rooms}
-            self._version = version
+            if self._fresh():  # another thread refreshed while we waited
+                return
+            started = time.monotonic()
+            generation = _local_generation[0]
+            version = config_version(conn)
+            if version != self._version:
+                districts = {d.id: d for d in list_districts(conn)}
+                self._rooms = {room: d.id for d in districts.values() for room in d.rooms}
+                self._districts = districts
+                self._version = version
+            # marked fresh only once loaded: a reader never trusts a half-made cache
+            self._generation = generation
+            self._checked = started
 
     def district(self, conn: sa.Connection, district_id: str) -> DistrictInfo | None:
         self._refresh(conn)

@@ -96,7 +96,7 @@ class PluginRegistry:
         elif isinstance(spec, EventSpec):
             self.events.setdefault(spec.name, []).append(h)
         elif isinstance(spec, JobSpec):
-            if any(j.plugin == h.plugin and j.spec.name == spec.name for j in self.jobs):  # type: ignore[union-attr]
+            if any(j.plugin == h.plugin and j.spec.name == spec.name for j in self.jobs):
                 raise PluginError(f"plugin {h.plugin!r} declares job {spec.name!r} twice")
             self.jobs.append(h)
         elif isinstance(spec, LedgerSpec):

@@ -76,6 +76,11 @@ class QueueSettings:
     #: how long an idle consumer waits between polls; lower means lower latency, more polling.
     worker_timeout_ms: int = field(default=100, validator=_positive)
     max_retries: int = 10
+    #: Redis broker: a worker silent this long counts as dead, and its unacknowledged
+    #: messages go back on their queues.
+    heartbeat_timeout_ms: int = field(default=60_000, validator=_positive)
+    #: Redis broker: in a million broker commands, how many also run that clean-up.
+    maintenance_chance: int = field(default=1000, validator=_positive)
 
 
 @frozen

@@ -11,11 +11,8 @@ module imports this one; tests and ``linli run`` build a Runtime themselves.
 
 ``[queue] worker_timeout_ms`` is applied by ``linli worker`` in the parent
 process (Dramatiq reads it from ``dramatiq_worker_timeout`` when first
-imported). Two environment variables tune the Redis broker's crash recovery:
-``LINLI_REDIS_HEARTBEAT_TIMEOUT_MS`` (default 60000: a worker silent that long
-counts as dead, and its unacknowledged messages go back on their queues) and
-``LINLI_REDIS_MAINTENANCE_CHANCE`` (default 1000 in a million: how often a
-broker command also runs that clean-up).
+imported). ``[queue] heartbeat_timeout_ms`` and ``maintenance_chance`` tune the
+Redis broker's crash recovery (see :mod:`linli.workers.broker`).
 """
 
 from __future__ import annotations
@@ -38,19 +35,6 @@ __all__ = ["boot", "broker", "runtime"]
 log = structlog.get_logger("linli.worker")
 
 
-def _tune_redis(broker: object) -> None:
-    """Apply the recovery knobs of the Redis broker (they are plain attributes it reads per command)."""
-    from dramatiq.brokers.redis import RedisBroker
-
-    if not isinstance(broker, RedisBroker):
-        return
-    for attribute, name in (("heartbeat_timeout", "LINLI_REDIS_HEARTBEAT_TIMEOUT_MS"),
-                            ("maintenance_chance", "LINLI_REDIS_MAINTENANCE_CHANCE")):
-        value = os.environ.get(name)
-        if value is not None:
-            setattr(broker, attribute, int(value))
-
-
 def boot(settings: Settings | None = None) -> Runtime:
     """Set up this worker process and return its runtime.
 
@@ -68,7 +52,6 @@ def boot(settings: Settings | None = None) -> Runtime:
     configure_logging(settings.logging.level, fmt)
     require_shared_broker(settings, "a linli worker")
     broker = build_broker(settings.queue)
-    _tune_redis(broker)
     rt = Runtime(settings, adapters=build_adapters(settings), broker=broker)
     log.info("worker process ready", pid=os.getpid(), delivers_for=sorted(rt.adapters))
     return rt

@@ -68,7 +68,11 @@ def build_broker(q: QueueSettings) -> dramatiq.Broker:
         from dramatiq.brokers.redis import RedisBroker
 
         # redis-py connects lazily: building the broker does no I/O
-        return RedisBroker(url=url, middleware=_middleware(q), heartbeat_timeout=60_000)  # type: ignore[no-untyped-call]
+        broker = RedisBroker(  # type: ignore[no-untyped-call]
+            url=url, middleware=_middleware(q), heartbeat_timeout=q.heartbeat_timeout_ms
+        )
+        broker.maintenance_chance = q.maintenance_chance
+        return broker
     if url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 

@@ -19,6 +19,7 @@ from linli.adapters.console import ConsoleAdapter
 from linli.core import directory
 from linli.core.errors import NotFound
 from linli.core.events import Inbound
+from linli.core.i18n import N_
 from linli.core.settings import Settings
 from linli.core.storage import schema as s
 from linli.workers.broker import outbox_queue
@@ -39,11 +40,11 @@ def console_room(rt: Runtime, district: str | None, *, by: str) -> tuple[directo
     with rt.store.begin() as conn:
         districts = directory.list_districts(conn)
         if not districts:
-            raise NotFound("no district is in the database: declare one under [districts.<id>] "
-                           "and run `linli db upgrade`")
+            raise NotFound(N_("no district is configured: add one under [districts.<id>] in settings.toml"))
         chosen = next((d for d in districts if d.id == district), None) if district else districts[0]
         if chosen is None:
-            raise NotFound(f"no district {district!r}; there are: {', '.join(d.id for d in districts)}")
+            raise NotFound(N_("no district {district!r}; there are: {known}"), district=district,
+                           known=", ".join(d.id for d in districts))
         room = next((r for r in chosen.rooms if r.startswith("console:")), f"console:{chosen.id}")
         if room not in chosen.rooms:
             directory.bind_room(conn, room, chosen.id, by=by)

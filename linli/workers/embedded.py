@@ -10,10 +10,9 @@ from typing import TextIO
 import structlog
 
 from linli.adapters.console import ConsoleAdapter
-from linli.core import directory
-from linli.core.errors import NotFound, SettingsError
-from linli.core.i18n import N_
+from linli.core.errors import SettingsError
 from linli.core.settings import Settings
+from linli.workers.console_gateway import console_room
 from linli.workers.runtime import Runtime
 from linli.workers.scheduler import Scheduler
 
@@ -43,17 +42,7 @@ def run_console(
         )
     runtime = Runtime(settings)
     runtime.prepare_database()
-    with runtime.store.begin() as conn:
-        districts = directory.list_districts(conn)
-        if not districts:
-            raise NotFound(N_("no district is configured: add one under [districts.<id>] in settings.toml"))
-        chosen = next((d for d in districts if d.id == district), None) if district else districts[0]
-        if chosen is None:
-            raise NotFound(N_("no district {district!r}; there are: {known}"), district=district,
-                           known=", ".join(d.id for d in districts))
-        room = next((r for r in chosen.rooms if r.startswith("console:")), f"console:{chosen.id}")
-        if room not in chosen.rooms:
-            directory.bind_room(conn, room, chosen.id, by="linli run")
+    chosen, room = console_room(runtime, district, by="linli run")
     console = ConsoleAdapter(
         room=room.partition(":")[2],
         speaker=speaker,

@@ -168,8 +168,10 @@ class Runtime:
                     mark_events_sent(conn, [e.event_id for e in effects.events], self.clock.now())
 
     def _deliver(self, room_key: str) -> None:
+        # the TTL frees the room if a worker dies while delivering; a drain sends at most
+        # one batch and never sleeps on a platform's rate limit (it retries later instead)
         mutex = ConcurrentRateLimiter(  # type: ignore[no-untyped-call]
-            self.rate_backend, f"linli-room:{room_key}", limit=1, ttl=120_000
+            self.rate_backend, f"linli-room:{room_key}", limit=1, ttl=30_000
         )
         with structlog.contextvars.bound_contextvars(room=room_key), mutex.acquire(raise_on_failure=True):
             try:

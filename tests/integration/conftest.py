@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,24 +22,10 @@ from typing import Any
 
 import pytest
 
-RABBITMQ_URL = os.environ.get("LINLI_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 REPLIES = "linli-test:replies"
 GROUP = "group"
 #: generous bounds for work to arrive; they only stop a broken test from hanging
 WAIT = 30.0
-
-
-@pytest.fixture
-def rabbitmq_url() -> str:
-    """The RabbitMQ server (skipped locally without it, failed on CI)."""
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=0.5):
-            pass
-    except OSError:
-        if os.environ.get("CI"):
-            pytest.fail("RabbitMQ is not running on 127.0.0.1:5672, and CI needs it")
-        pytest.skip("RabbitMQ is not running on 127.0.0.1:5672")
-    return RABBITMQ_URL
 
 
 class WorkerProcess:

@@ -62,7 +62,7 @@ def test_a_worker_killed_mid_stream_loses_no_event(deployment):
     # Worker A handles events and plugin calls only, worker B everything: killing A while it
     # holds unacknowledged messages tests their redelivery. (A worker killed while delivering
     # would hold the room's delivery lock until its TTL; see docs/operations.md.)
-    recovery = {"LINLI_REDIS_HEARTBEAT_TIMEOUT_MS": "2000", "LINLI_REDIS_MAINTENANCE_CHANCE": "100000"}
+    recovery = {"LINLI_QUEUE_HEARTBEAT_TIMEOUT_MS": "2000", "LINLI_QUEUE_MAINTENANCE_CHANCE": "100000"}
     a = deployment.start_worker("--queues", "linli.events,linli.plugin.core,linli.plugin.suggestions", **recovery)
     [a_id] = deployment.wait_for_heartbeats(1)
     deployment.start_worker(**recovery)

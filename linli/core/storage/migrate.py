@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported inside the functions: workers never migrate, and it costs them ~7 MB.
 
 __all__ = ["alembic_config", "current_heads", "pending", "upgrade"]
 
@@ -20,6 +22,7 @@ _HERE = Path(__file__).parent / "migrations"
 
 def alembic_config(engine: sa.Engine, version_dirs: Iterable[Path]) -> Config:
     """An Alembic config whose branches are core's and each given plugin's migrations."""
+    from alembic.config import Config
     cfg = Config()
     cfg.set_main_option("script_location", str(_HERE))
     dirs = [str(_HERE / "versions"), *(str(d) for d in version_dirs)]
@@ -43,6 +46,7 @@ def migration_dirs(packages: Iterable[str]) -> list[Path]:
 
 def upgrade(engine: sa.Engine, version_dirs: Iterable[Path]) -> list[str]:
     """Apply every pending migration; returns the revisions applied (none when up to date)."""
+    from alembic import command
     cfg = alembic_config(engine, version_dirs)
     before = set(current_heads(engine))
     with engine.begin() as conn:
@@ -53,12 +57,15 @@ def upgrade(engine: sa.Engine, version_dirs: Iterable[Path]) -> list[str]:
 
 
 def current_heads(engine: sa.Engine) -> tuple[str, ...]:
+    from alembic.runtime.migration import MigrationContext
     with engine.connect() as conn:
         return tuple(MigrationContext.configure(conn).get_current_heads())
 
 
 def pending(engine: sa.Engine, version_dirs: Iterable[Path]) -> list[str]:
     """Head revisions not yet applied."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
     script = ScriptDirectory.from_config(alembic_config(engine, version_dirs))
     with engine.connect() as conn:
         context = MigrationContext.configure(conn)

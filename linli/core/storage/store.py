@@ -58,8 +58,8 @@ class Store:
             else:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False}
-        else:
-            kwargs["pool_pre_ping"] = True
+        # no pool_pre_ping: it costs a round trip per checkout (several per event); a
+        # connection found dead fails as a transient error and the message is retried
         try:
             self.engine = sa.create_engine(url, **kwargs)
         except (sa.exc.ArgumentError, ImportError) as exc:
@@ -100,7 +100,7 @@ class Store:
             return migrate.upgrade(self.engine, self.migration_dirs)
         except sa.exc.OperationalError as exc:
             raise StorageError(N_("cannot reach the database {url}: {error}"), url=self.safe_url,
-                               error=_first_line(exc.orig)) from None
+                               error=_first_line(exc.orig or exc)) from None
 
     def pending_migrations(self) -> list[str]:
         return migrate.pending(self.engine, self.migration_dirs)
