@@ -529,11 +529,6 @@ def test_the_processed_mark_is_kept_per_handler_and_event(chat):
 # --- the directory cache under concurrent events ----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: DirectoryCache._refresh marks itself checked before it has loaded the districts, so an "
-    "event dispatched meanwhile on another thread finds its room unbound and is dropped",
-    strict=True,
-)
 def test_an_event_arriving_while_the_directory_loads_still_finds_its_room(chat, monkeypatch):
     import threading
 
