@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,8 @@ class ChatHarness:
         self.runtime.prepare_database()
         self.consented = consented
         self._ids = itertools.count(1)
+        # unique per harness: a harness reopened on the same database must not reuse event ids
+        self._session = uuid.uuid4().hex[:8]
         self._seen: dict[str, int] = {}
         self._worker = self.runtime.worker(threads=2)
         self._worker.start()
@@ -159,7 +162,7 @@ class ChatHarness:
         self.runtime.wait_idle()
 
     def _event_id(self) -> str:
-        return f"test:{next(self._ids)}"
+        return f"test:{self._session}:{next(self._ids)}"
 
     # --- reading ----------------------------------------------------------------------
 

@@ -76,6 +76,8 @@ class PluginContext:
     fire_time: dt.datetime | None = None
     #: the version of the privacy notice people must accept (``[privacy] notice_version``).
     notice_version: int = 1
+    #: the plugin manifest's ``config_defaults``, under :attr:`config`
+    config_defaults: Mapping[str, Any] = field(factory=dict, repr=False)
     #: the Chinese working-day calendar with the ``[scheduler]`` holidays and workdays
     calendar: WorkingDays = field(factory=WorkingDays, repr=False)
     #: the commands this person may use here, for ``/help``: (plugin, spec) pairs.
@@ -89,8 +91,9 @@ class PluginContext:
 
     @property
     def config(self) -> Mapping[str, Any]:
-        """This plugin's configuration in this district."""
-        return self.district.plugin_config(self.plugin)
+        """This plugin's configuration in this district: the manifest's ``config_defaults``
+        overridden by ``[districts.<id>.config.<plugin>]``."""
+        return {**self.config_defaults, **self.district.plugin_config(self.plugin)}
 
     @property
     def text(self) -> str:
@@ -120,9 +123,15 @@ class PluginContext:
         reads ``message`` (translate it with :attr:`t` first)."""
         return UserError(message)
 
-    def choice(self, label: str, name: str, data: str = "") -> Choice:
-        """A button; picking it runs this plugin's ``@on_choice(name)`` handler with ``ctx.data == data``."""
-        return Choice(label=label, value=f"{self.plugin}:{name}:{data}")
+    def choice(self, label: str, name: str, data: str = "", *, anyone: bool = False) -> Choice:
+        """A button; picking it runs this plugin's ``@on_choice(name)`` handler with ``ctx.data == data``.
+
+        A button is the person's own (a confirmation, a step of their dialog): when
+        someone else presses it in a group, the dispatcher tells them it is not theirs
+        and runs nothing. ``anyone=True`` makes it everyone's (a poll's options).
+        """
+        owner = f"@{self.person.id}" if self.person is not None and not anyone else ""
+        return Choice(label=label, value=f"{self.plugin}:{name}{owner}:{data}")
 
     def send(self, address: Address, text: str, *, choices: Sequence[Choice] = (), reply_to: str | None = None) -> None:
         """Send ``text`` to ``address`` once this handler's transaction commits."""

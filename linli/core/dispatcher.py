@@ -226,6 +226,10 @@ class Dispatcher:
                 base: dict[str, Any], answer: Callable[..., None]) -> list[HandlerCall]:
         plugin, _, rest = (inbound.choice or "").partition(":")
         name, _, data = rest.partition(":")
+        name, _, owner = name.partition("@")
+        if owner and owner != str(base["person_id"]):
+            answer(N_("That button is for someone else; it was not pressed for them."))
+            return []
         handler = self.registry.choices.get((plugin, name))
         if handler is None or plugin not in district.plugins:
             answer(N_("That button no longer works here."))

@@ -28,6 +28,8 @@ from linli.core.specs import (
 __all__ = ["Handler", "PluginRegistry", "load_entry_points"]
 
 ENTRY_POINT_GROUP = "linli.plugins"
+#: commands the dispatcher answers itself, whatever the plugins declare
+RESERVED_COMMANDS = ("cancel", "取消")
 
 
 @frozen
@@ -83,6 +85,8 @@ class PluginRegistry:
         spec = h.spec
         if isinstance(spec, CommandSpec):
             for word in (spec.name, *spec.aliases):
+                if word in RESERVED_COMMANDS:
+                    raise PluginError(f"command /{word} of {h.plugin!r}: /{word} is linli's own (it ends a dialog)")
                 owner = self.commands.get(word) or self.commands.get(self.aliases.get(word, ""))
                 if owner is not None:
                     raise PluginError(f"command /{word} of {h.plugin!r} is already taken by {owner.plugin!r}")

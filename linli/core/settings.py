@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import re
 import tomllib
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -182,8 +183,11 @@ def _converter() -> cattrs.Converter:
     return conv
 
 
-def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """``raw`` with the ``LINLI_*`` overrides, and where each override came from
+    (``"[queue] worker_threads"`` -> ``"LINLI_QUEUE_WORKER_THREADS"``)."""
     raw = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+    origins: dict[str, str] = {}
     for name, value in env.items():
         if not name.startswith("LINLI_"):
             continue
@@ -196,7 +200,8 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
                 continue
             key = rest[len(section) + 1 :]
         raw.setdefault(section, {})[key] = value
-    return raw
+        origins[f"[{section}] {key}"] = name
+    return raw, origins
 
 
 def _describe(path: str) -> str:
@@ -212,6 +217,8 @@ def _describe(path: str) -> str:
 def _format(exc: BaseException, type_: Any) -> str:
     if isinstance(exc, ValueError):  # our validators' words are already clear
         return str(exc)
+    if typing.get_origin(type_) is Literal:
+        return "must be one of " + ", ".join(str(v) for v in typing.get_args(type_))
     return cattrs.v.format_exception(exc, type_)
 
 
@@ -269,7 +276,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(N_("{file}: not valid TOML: {error}"), file=str(explicit), error=str(exc)) from None
     where = str(explicit) if explicit is not None else "built-in defaults"
-    raw = _apply_env(raw, env)
+    raw, from_env = _apply_env(raw, env)
     districts = raw.pop("districts", {})
     if not isinstance(districts, dict):
         raise SettingsError(f"{where}: [districts] must be a table of districts")
@@ -287,7 +294,13 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
     parsed = []
     for body in district_list:
         parsed.append(_structure(conv, body, DistrictSettings, where, f"[districts.{body['id']}]"))
-    settings: Settings = attrs.evolve(_structure(conv, raw, Settings, where, ""), districts=tuple(parsed))
+    try:
+        settings: Settings = attrs.evolve(_structure(conv, raw, Settings, where, ""), districts=tuple(parsed))
+    except SettingsError as exc:  # a value from the environment: name the variable, not the file
+        message = exc.message
+        for place, variable in from_env.items():
+            message = message.replace(place, f"{variable} ({place})")
+        raise SettingsError(message) from None
     for district in settings.districts:
         for room in district.rooms:
             if not _ROOM.match(room):

@@ -146,6 +146,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
         fire_time=fire_time,
         available=available,
         notice_version=rt.settings.privacy.notice_version,
+        config_defaults=rt.registry.plugins[call.plugin].manifest.config_defaults,
         calendar=rt.calendar,
     )
 

@@ -90,7 +90,7 @@ class Notebook(Plugin):
 
     @command("approve", help=N_("Offer a staff-only button"))
     def approve(self, ctx: PluginContext) -> None:
-        ctx.reply("approve?", choices=[ctx.choice("Approve", "approved", "42")])
+        ctx.reply("approve?", choices=[ctx.choice("Approve", "approved", "42", anyone=True)])
 
     @on_choice("approved", roles=("staff",))
     def approved(self, ctx: PluginContext) -> None:
@@ -229,7 +229,8 @@ def test_a_handler_touching_another_plugins_table_fails(chat):
 def test_a_button_made_with_choice_comes_back_to_the_plugin_with_its_data(chat):
     chat.say("张三", "/ask")
 
-    assert chat.sent[-1].choices[1].value == "notebook:fruit:pear"
+    # the button is 张三's own (person #1): "@1" says so
+    assert chat.sent[-1].choices[1].value == "notebook:fruit@1:pear"
     assert chat.pick("张三", "Pear") == ["you picked pear"]
 
 
@@ -310,11 +311,6 @@ def test_now_is_in_the_districts_time_zone(chat):
     assert say_in_other(chat, "李四", "/now") == ["2026-11-26T02:00:00+01:00"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: ctx.config is only the district's [districts.X.config.<plugin>]; "
-    "Manifest.config_defaults are never applied",
-    strict=True,
-)
 def test_config_is_the_manifest_defaults_overridden_by_the_districts_settings(chat):
     assert chat.say("张三", "/config") == ["hello 5"]
     assert say_in_other(chat, "李四", "/config") == ["servus 3"]

@@ -449,11 +449,6 @@ def test_a_worker_restart_in_the_middle_of_a_dialog_continues_it(tmp_path):
         second.close()
 
 
-@pytest.mark.xfail(
-    reason="BUG: ChatHarness numbers events test:1, test:2... afresh, so a reopened harness's events "
-    "look like redeliveries of the first one's and are dropped",
-    strict=True,
-)
 def test_a_reopened_harness_answers_a_command_the_previous_one_already_answered(tmp_path):
     first = ChatHarness(tmp_path, plugins=PLUGINS, language="en")
     assert first.say("张三", "/ping") != []
@@ -560,3 +555,15 @@ def test_an_event_arriving_while_the_directory_loads_still_finds_its_room(chat, 
 
     assert found["first"] is not None
     assert found["second"] is not None
+
+
+def test_a_button_pressed_by_someone_else_runs_nothing_for_either(chat):
+    chat.say("张三", "/forgetme")
+    button = chat.sent[-1].choices[0]
+    before = len(chat.sent)
+
+    chat.submit(Inbound("someone-else", chat.address(), Sender("test", "李四", "李四"), text=button.label,
+                        kind="choice", choice=button.value))
+
+    assert chat.in_room()[before:] == ["That button is for someone else; it was not pressed for them."]
+    assert "agreed" in chat.say("张三", "/mydata", private=True)[0]  # 张三 is still known, with his consent

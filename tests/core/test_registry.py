@@ -144,11 +144,6 @@ def test_a_plugin_declaring_one_choice_twice_is_refused():
         PluginRegistry([type("Twice", (Plugin,), body)])
 
 
-@pytest.mark.xfail(
-    reason="BUG: the registry lets a plugin declare /cancel, which the dispatcher "
-    "always handles itself: the plugin's command is silently shadowed",
-    strict=True,
-)
 def test_a_plugin_cannot_declare_the_cancel_command_the_dispatcher_keeps_for_itself():
     with pytest.raises(PluginError, match="cancel"):
         PluginRegistry([plugin_class("undo", commands=("cancel",))])

@@ -87,10 +87,6 @@ def test_a_missing_settings_file_is_a_settings_error(tmp_path):
     assert "not found" in message
 
 
-@pytest.mark.xfail(
-    reason="BUG: a Literal mismatch reads 'unknown error (city not in literal typing.Literal[...])'",
-    strict=True,
-)
 def test_a_value_outside_a_fixed_list_names_the_allowed_values_in_plain_words(tmp_path):
     message = error_of(write(tmp_path, '[districts.a]\nname = "A"\nkind = "city"\n'))
 
@@ -198,10 +194,6 @@ def test_a_misspelt_variable_of_a_known_section_is_refused(tmp_path):
     assert "levl" in message
 
 
-@pytest.mark.xfail(
-    reason="BUG: a bad LINLI_* value is blamed on the settings file; the variable is not named",
-    strict=True,
-)
 def test_a_bad_variable_is_blamed_on_the_variable_not_the_file(tmp_path):
     path = write(tmp_path, "[queue]\nworker_threads = 2\n")
 

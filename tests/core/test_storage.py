@@ -277,13 +277,9 @@ def test_select_and_insert_on_another_plugins_table_are_refused(store):
             scoped.insert_many(others, [{"text": "x"}])
 
 
-# --- statements the scoped store does not yet keep apart -----------------------------------------------
+# --- statements whose tables hide in aliases, subqueries and CTEs ------------------------------------
 
 
-LEAKS = "BUG: ScopedStore._scope adds district_id only to the outer statement, for base tables"
-
-
-@pytest.mark.xfail(reason=f"{LEAKS}: an alias (self-join) reads the other district", strict=True)
 def test_a_self_join_through_an_alias_stays_in_the_district(two_districts):
     twin = items.alias("twin")
     query = sa.select(items.c.text, twin.c.text).select_from(items.join(twin, twin.c.number == items.c.number))
@@ -293,7 +289,6 @@ def test_a_self_join_through_an_alias_stays_in_the_district(two_districts):
     assert rows == [("a: lamp broken", "a: lamp broken")]
 
 
-@pytest.mark.xfail(reason=f"{LEAKS}: a subquery in FROM reads the other district", strict=True)
 def test_a_subquery_in_from_stays_in_the_district(two_districts):
     inner = sa.select(items.c.id, items.c.text).subquery()
     with two_districts.begin() as conn:
@@ -302,7 +297,6 @@ def test_a_subquery_in_from_stays_in_the_district(two_districts):
     assert texts == ["a: lamp broken"]
 
 
-@pytest.mark.xfail(reason=f"{LEAKS}: a CTE reads the other district", strict=True)
 def test_a_common_table_expression_stays_in_the_district(two_districts):
     cte = sa.select(items.c.text).cte("texts")
     with two_districts.begin() as conn:
@@ -311,7 +305,6 @@ def test_a_common_table_expression_stays_in_the_district(two_districts):
     assert texts == ["a: lamp broken"]
 
 
-@pytest.mark.xfail(reason=f"{LEAKS}: a scalar subquery reads the other district", strict=True)
 def test_a_scalar_subquery_stays_in_the_district(two_districts):
     secret = sa.select(items.c.text).where(items.c.id == 2).scalar_subquery()
     with two_districts.begin() as conn:
@@ -320,11 +313,6 @@ def test_a_scalar_subquery_stays_in_the_district(two_districts):
     assert value is None
 
 
-@pytest.mark.xfail(
-    reason=f"{LEAKS}: a subquery in WHERE is left unscoped and its table is added to the "
-    "outer FROM (a cartesian product SQLAlchemy warns about)",
-    strict=True,
-)
 def test_a_filter_by_a_subquery_stays_in_the_district(two_districts):
     with_notes = sa.select(notes.c.item_id).where(notes.c.body.like("b:%"))
     query = sa.update(items).where(items.c.id.in_(with_notes)).values(text="touched")

@@ -67,10 +67,6 @@ def test_a_worker_killed_mid_stream_loses_no_event(deployment):
     [a_id] = deployment.wait_for_heartbeats(1)
     deployment.start_worker(**recovery)
     deployment.wait_for_heartbeats(2)
-    # one at a time first, so that the stream does not meet the DirectoryCache cold-start race
-    # (tests/core/test_dispatcher.py, xfail) in either worker
-    for _ in range(6):
-        deployment.replies_to(deployment.say("u0", "/whoami"))
     events = [deployment.say(f"u{n % 10}", "/whoami") for n in range(100)]
 
     deployment.replies_to(events[0])

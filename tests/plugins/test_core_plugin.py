@@ -314,10 +314,6 @@ def test_a_forgotten_persons_suggestions_stay_without_their_name(agreed):
     assert [tuple(r) for r in rows] == [("楼道灯坏了", None)]
 
 
-@pytest.mark.xfail(
-    reason="BUG: the /forgetme buttons carry no person: whoever presses 'Yes' in the group is forgotten",
-    strict=True,
-)
 def test_pressing_someone_elses_forgetme_button_deletes_nothing(agreed):
     agreed.say("张三", "/forgetme")
     agreed.say("李四", "/whoami")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from linli.core.errors import PluginError
 
@@ -39,15 +40,50 @@ class ScopedStore:
             )
 
     def _scope(self, stmt: Any) -> Any:
-        tables = [t for t in find_tables(stmt, include_joins=True, include_crud=True) if isinstance(t, sa.Table)]
+        """``stmt`` reading only this district's rows, wherever its tables appear.
+
+        Every plugin table read by the statement (in FROM, a join, an alias, a
+        subquery, a CTE, a scalar subquery in WHERE or SELECT) is replaced by a
+        subquery of this district's rows, the way the ORM adapts aliased tables;
+        the target of an UPDATE or DELETE gets the district in its WHERE instead,
+        so that correlated subqueries still refer to the row being changed.
+        """
+        tables = [t for t in find_tables(stmt, include_crud=True, include_selects=True, check_columns=True)
+                  if isinstance(t, sa.Table)]
         if not tables:
             raise PluginError("a statement without a table cannot be scoped to a district")
-        seen: set[str] = set()
         for table in tables:
             self._check(table)
-            if table.name not in seen:
-                seen.add(table.name)
-                stmt = stmt.where(table.c.district_id == self.district_id)
+        target = stmt.table if isinstance(stmt, sa.Update | sa.Delete) else None
+        scoped: dict[int, sa.Subquery] = {}
+
+        def rows_of(source: Any) -> sa.Subquery:
+            """This district's rows of a plugin table or an alias of one, as a named subquery."""
+            if id(source) not in scoped:
+                table = source if isinstance(source, sa.Table) else source.element
+                name = source.name
+                scoped[id(source)] = sa.select(table).where(table.c.district_id == self.district_id).subquery(name)
+            return scoped[id(source)]
+
+        def is_read(source: Any) -> bool:
+            if source is target:
+                return False
+            if isinstance(source, sa.Table):
+                return True
+            return isinstance(source, sa.Alias) and isinstance(source.element, sa.Table)
+
+        def replace(element: Any) -> ExternallyTraversible | None:
+            if is_read(element):
+                return rows_of(element)
+            table = getattr(element, "table", None)
+            if isinstance(element, sa.ColumnClause) and table is not None and is_read(table):
+                column: ExternallyTraversible = rows_of(table).c[element.key]
+                return column
+            return None
+
+        stmt = replacement_traverse(cast(ExternallyTraversible, stmt), {}, replace)  # type: ignore[call-overload]
+        if target is not None:
+            stmt = stmt.where(target.c.district_id == self.district_id)
         return stmt
 
     # reads
