@@ -162,7 +162,7 @@ def deliver_room(rt: Runtime, room_key: str) -> int:
     """
     sent = 0
     while True:
-        with rt.store.connect() as conn:
+        with rt.store.autocommit() as conn:
             rows = outbox.pending_for_room(conn, room_key, limit=BATCH)
         if not rows:
             return sent
@@ -181,7 +181,7 @@ def deliver_room(rt: Runtime, room_key: str) -> int:
                 with rt.store.begin() as conn:
                     outbox.mark_failed(conn, row.id, str(exc), final=False)
                 raise
-            with rt.store.begin() as conn:
+            with rt.store.autocommit() as conn:
                 outbox.mark_sent(conn, row.id, rt.clock.now())
             sent += 1
         if len(rows) < BATCH:

@@ -35,8 +35,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    read_only = conn.get_execution_options().get("linli_read_only", False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    options = conn.get_execution_options()
+    if options.get("linli_autocommit"):
+        return  # pysqlite runs with isolation_level None: each statement commits by itself
+    conn.exec_driver_sql("BEGIN" if options.get("linli_read_only") else "BEGIN IMMEDIATE")
 
 
 class Store:
@@ -88,6 +90,16 @@ class Store:
     def connect(self) -> Iterator[sa.Connection]:
         """A connection for reads."""
         with self.engine.connect().execution_options(linli_read_only=True) as conn:
+            yield conn
+
+    @contextmanager
+    def autocommit(self) -> Iterator[sa.Connection]:
+        """A connection whose statements each commit on their own: one round trip for a
+        single read or a single-statement write, with no BEGIN and COMMIT around it."""
+        options: dict[str, Any] = {"linli_autocommit": True}
+        if self.engine.dialect.name != "sqlite":
+            options["isolation_level"] = "AUTOCOMMIT"
+        with self.engine.connect().execution_options(**options) as conn:
             yield conn
 
     def upgrade(self) -> list[str]:
