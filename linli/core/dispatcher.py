@@ -24,7 +24,7 @@ from linli.core.directory import DirectoryCache, DistrictInfo
 from linli.core.events import Address, DomainEvent, HandlerCall, Inbound, Outbound
 from linli.core.i18n import N_, Translator, translator
 from linli.core.people import PersonInfo
-from linli.core.registry import Handler, PluginRegistry
+from linli.core.registry import RESERVED_COMMANDS, Handler, PluginRegistry
 from linli.core.specs import ChoiceSpec, CommandSpec
 from linli.core.storage import Store
 from linli.core.storage import schema as s
@@ -152,7 +152,9 @@ class Dispatcher:
             return []
 
         parsed = parse_command(inbound.text)
-        dialog = conn.execute(_DIALOG, {"room_key": room_key, "person_id": person.id}).first()
+        # a command does not continue a dialog, so most events need not look one up
+        wants_dialog = parsed is None or parsed.name in RESERVED_COMMANDS
+        dialog = conn.execute(_DIALOG, {"room_key": room_key, "person_id": person.id}).first() if wants_dialog else None
         if parsed is None:
             if dialog is not None:
                 return self._dialog(conn, inbound, dialog, consented, base, answer, t)
@@ -160,7 +162,7 @@ class Dispatcher:
                 answer(N_("Send /help to see what I can do for you."))
             return []
 
-        if parsed.name in ("cancel", "取消"):
+        if parsed.name in RESERVED_COMMANDS:
             if dialog is not None:
                 conn.execute(sa.delete(s.dialogs).where(
                     s.dialogs.c.room_key == room_key, s.dialogs.c.person_id == person.id))
