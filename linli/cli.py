@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -70,7 +71,7 @@ settings_option = click.option(
     expose_value=False,
     is_eager=True,
     callback=_remember_settings,
-    help="settings.toml to use (default: $LINLI_SETTINGS or ./settings.toml)",
+    help=_t("settings.toml to use (default: $LINLI_SETTINGS or ./settings.toml)"),
 )
 
 
@@ -88,49 +89,65 @@ class LinliGroup(click.Group):
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         cmd = settings_option(cmd) if not any(p.name == "settings" for p in cmd.params) else cmd
+        cmd.get_help_option = types.MethodType(_translated_help_option, cmd)  # type: ignore[method-assign]
         super().add_command(cmd, name)
+
+
+def _translated_help_option(self: click.Command, ctx: click.Context) -> click.Option | None:
+    """Click's --help option, with its text in the CLI's language."""
+    option = click.Command.get_help_option(self, ctx)
+    if option is not None:
+        option.help = _t("Show this message and exit.")
+    return option
 
 
 def command_group(name: str, help_text: str) -> LinliGroup:
     return LinliGroup(name=name, help=help_text)
 
 
-@click.group(cls=LinliGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LinliGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=_t("linli (邻里): community governance through chat.\n\n"
+            "Start with `linli run` to talk to the bot in this terminal; `linli doctor` checks a deployment."),
+)
 @settings_option
-@click.version_option(package_name="linli")
+@click.version_option(package_name="linli", message=_t("%(prog)s, version %(version)s"),
+                      help=_t("Show the version and exit."))
+@click.help_option("-h", "--help", help=_t("Show this message and exit."))
 def main() -> None:
-    """linli (邻里): community governance through chat.
-
-    Start with `linli run` to talk to the bot in this terminal.
-    """
+    pass
 
 
 
 
-@main.command()
-@click.option("--district", "-d", help="the district to talk in (default: the first one)")
-@click.option("--as", "speaker", default="张三", show_default=True, help="who speaks first")
+@main.command(
+    help=_t("Talk to linli in this terminal: in-process broker, SQLite, the console.\n\n"
+            "Switch the speaker with /as NAME to play two neighbours, /dm for a private chat with the bot, "
+            "/group to go back, /quit to leave. Piped input is read one message per line."),
+    short_help=_t("Talk to linli in this terminal (the embedded default)."),
+)
+@click.option("--district", "-d", help=_t("the district to talk in (default: the first one)"))
+@click.option("--as", "speaker", default="张三", show_default=True, help=_t("who speaks first"))
 @pass_state
 def run(state: State, district: str | None, speaker: str) -> None:
-    """Talk to linli in this terminal: embedded broker, SQLite, the console adapter.
-
-    Switch the speaker with /as NAME to play two neighbours; pipe a file in to
-    run a scripted session.
-    """
     from linli.workers.embedded import run_console
 
     run_console(state.settings, district=district, speaker=speaker)
 
 
-@main.group(cls=LinliGroup)
+@main.group(cls=LinliGroup, help=_t("The database: migrations."))
 def db() -> None:
-    """The database: migrations."""
+    pass
 
 
-@db.command("upgrade")
+@db.command(
+    "upgrade",
+    help=_t("Apply pending migrations (core and every plugin) and add the districts declared in the settings "
+            "that the database lacks. Safe to repeat."),
+)
 @pass_state
 def db_upgrade(state: State) -> None:
-    """Apply pending migrations (core and every plugin) and add declared districts. Safe to repeat."""
     rt = state.runtime()
     applied, seeded = rt.prepare_database()
     if applied:
