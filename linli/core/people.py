@@ -66,7 +66,11 @@ def person_for(conn: sa.Connection, identity: str, display_name: str, *, create:
     row = conn.execute(_BY_IDENTITY, {"identity": identity}).first()
     if row is not None or not create:
         return _person(row) if row is not None else None
-    person_id = conn.execute(sa.insert(s.persons).values(display_name=display_name or identity)).inserted_primary_key
+    # consent_version 0: never shown the privacy notice, so their first message brings it,
+    # also when an admin created them (`linli roles grant`) before they ever spoke
+    person_id = conn.execute(
+        sa.insert(s.persons).values(display_name=display_name or identity, consent_version=0)
+    ).inserted_primary_key
     assert person_id is not None
     conn.execute(
         sa.insert(s.identities).values(identity=identity, person_id=person_id[0], display_name=display_name)
