@@ -16,7 +16,7 @@ from linli.core.clock import Clock
 from linli.core.directory import DistrictInfo
 from linli.core.errors import UserError
 from linli.core.events import Address, Choice, DomainEvent, Inbound, Outbound
-from linli.core.i18n import Translator
+from linli.core.i18n import Translator, translator
 from linli.core.people import PersonInfo
 from linli.core.specs import CommandSpec
 from linli.core.storage import ScopedStore
@@ -123,15 +123,19 @@ class PluginContext:
         reads ``message`` (translate it with :attr:`t` first)."""
         return UserError(message)
 
-    def choice(self, label: str, name: str, data: str = "", *, anyone: bool = False) -> Choice:
+    def choice(self, label: str, name: str, data: str = "", *, anyone: bool = False,
+               owner: int | None = None) -> Choice:
         """A button; picking it runs this plugin's ``@on_choice(name)`` handler with ``ctx.data == data``.
 
         A button is the person's own (a confirmation, a step of their dialog): when
         someone else presses it in a group, the dispatcher tells them it is not theirs
-        and runs nothing. ``anyone=True`` makes it everyone's (a poll's options).
+        and runs nothing. ``anyone=True`` makes it everyone's (a poll's options); ``owner``
+        makes it another person's (a party's confirmation sent to their private chat).
         """
-        owner = f"@{self.person.id}" if self.person is not None and not anyone else ""
-        return Choice(label=label, value=f"{self.plugin}:{name}{owner}:{data}")
+        if owner is None and self.person is not None and not anyone:
+            owner = self.person.id
+        mark = f"@{owner}" if owner is not None else ""
+        return Choice(label=label, value=f"{self.plugin}:{name}{mark}:{data}")
 
     def send(self, address: Address, text: str, *, choices: Sequence[Choice] = (), reply_to: str | None = None) -> None:
         """Send ``text`` to ``address`` once this handler's transaction commits."""
@@ -147,18 +151,69 @@ class PluginContext:
         reply_to = self.inbound.event_id if self.inbound and not self.inbound.private else None
         self.send(self.address, text, choices=choices, reply_to=reply_to)
 
-    def send_private(self, person_id: int, text: str, *, choices: Sequence[Choice] = ()) -> bool:
-        """Send to a person's private chat with the bot; False when they have none yet
-        (on Telegram a person must open the bot once)."""
+    def private_address(self, person_id: int) -> Address | None:
+        """The person's private chat with the bot, or None when they never opened one."""
         room = self.conn.execute(
             sa.select(s.identities.c.private_room)
             .where(s.identities.c.person_id == person_id, s.identities.c.private_room.is_not(None))
             .limit(1)
         ).scalar()
-        if not room:
+        return Address.parse(room) if room else None
+
+    def send_private(self, person_id: int, text: str, *, choices: Sequence[Choice] = ()) -> bool:
+        """Send to a person's private chat with the bot; False when they have none yet
+        (on Telegram a person must open the bot once)."""
+        address = self.private_address(person_id)
+        if address is None:
             return False
-        self.send(Address.parse(room), text, choices=choices)
+        self.send(address, text, choices=choices)
         return True
+
+    def holders_of(self, role: str, scope: str | None = None) -> list[int]:
+        """Ids of the persons holding ``role`` in this district, in id order.
+
+        Parameters:
+          role: the role's name.
+          scope: only grants with exactly this scope (``"kind:police"``); None for any grant.
+        """
+        stmt = sa.select(s.role_grants.c.person_id).where(
+            s.role_grants.c.district_id == self.district.id, s.role_grants.c.role == role)
+        if scope is not None:
+            stmt = stmt.where(s.role_grants.c.scope == scope)
+        return sorted(set(self.conn.execute(stmt).scalars()))
+
+    def roles_of(self, person_id: int) -> Mapping[str, frozenset[str]]:
+        """Another person's roles in this district, each with its scopes."""
+        return people.roles_in(self.conn, person_id, self.district.id)
+
+    def person_named(self, name: str) -> int | None:
+        """The id of the one person called ``name`` (display name, or the user part of an
+        identity such as ``console:李四``); None when nobody or several are."""
+        name = name.strip().lstrip("@")
+        if not name:
+            return None
+        ids = set(self.conn.execute(
+            sa.select(s.identities.c.person_id).where(sa.or_(
+                s.identities.c.display_name == name,
+                s.identities.c.identity.like(f"%:{name.replace('%', '').replace('_', '')}")))
+        ).scalars())
+        ids |= set(self.conn.execute(sa.select(s.persons.c.id).where(s.persons.c.display_name == name)).scalars())
+        return ids.pop() if len(ids) == 1 else None
+
+    def display_names(self, person_ids: Sequence[int]) -> dict[int, str]:
+        """The display names of some persons, for a ledger or a private message (never a log line)."""
+        if not person_ids:
+            return {}
+        rows = self.conn.execute(
+            sa.select(s.persons.c.id, s.persons.c.display_name).where(s.persons.c.id.in_(list(person_ids))))
+        return {r.id: r.display_name for r in rows}
+
+    def translator_for(self, person_id: int) -> Translator:
+        """The translator for another person: the language they chose (``/lang``), else the
+        district's; for telling each party of a case in their own language."""
+        chosen = self.conn.execute(sa.select(s.persons.c.language).where(s.persons.c.id == person_id)).scalar()
+        language = chosen or self.district.language
+        return self.t if language == self.t.language else translator(language)
 
     def publish(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
         """Publish a domain event for the plugins that subscribe to ``name``."""
@@ -199,10 +254,15 @@ class PluginContext:
         prompt: str | None = None,
         timeout: dt.timedelta = DEFAULT_DIALOG_TIMEOUT,
         choices: Sequence[Choice] = (),
+        address: Address | None = None,
     ) -> None:
         """Begin a dialog: the person's next plain messages here go to ``@on_dialog(name)``
-        until it ends, is cancelled with ``/cancel``, or times out."""
-        if self.person is None or self.address is None:
+        until it ends, is cancelled with ``/cancel``, or times out.
+
+        ``address`` opens it in another room of the person's instead (their private chat,
+        from :meth:`private_address`), where ``prompt`` is then sent."""
+        room = address or self.address
+        if self.person is None or room is None:
             raise RuntimeError("a dialog needs a person and a room")
         values = {
             "district_id": self.district.id,
@@ -212,14 +272,17 @@ class PluginContext:
             "data": dict(data or {}),
             "expires_at": self.clock.now() + timeout,
         }
-        where = (s.dialogs.c.room_key == self.address.room_key, s.dialogs.c.person_id == self.person.id)
+        where = (s.dialogs.c.room_key == room.room_key, s.dialogs.c.person_id == self.person.id)
         if not self.conn.execute(sa.update(s.dialogs).where(*where).values(**values)).rowcount:
             self.conn.execute(
-                sa.insert(s.dialogs).values(room_key=self.address.room_key, person_id=self.person.id, **values)
+                sa.insert(s.dialogs).values(room_key=room.room_key, person_id=self.person.id, **values)
             )
-        self.effects.dialog_kept = True
-        if prompt:
-            self.reply(prompt, choices=choices)
+        if address is None or address.room_key == (self.address.room_key if self.address else None):
+            self.effects.dialog_kept = True
+            if prompt:
+                self.reply(prompt, choices=choices)
+        elif prompt:
+            self.send(address, prompt, choices=choices)
 
     def end_dialog(self) -> None:
         """End the person's dialog in this room (a dialog step that does not continue ends it anyway)."""

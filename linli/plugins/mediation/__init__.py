@@ -1,0 +1,43 @@
+"""调解 — the mobile mediation room (指尖上的移动调解室) and the morning meeting (民情晨会).
+
+A resident brings a dispute; the community's mediation team takes it up in private
+chats relayed by the bot; each working morning the team sees what is new, overdue
+and risky; the ledger (矛盾纠纷排查调处台账) is kept as the work happens.
+See docs/mediation.md.
+"""
+
+from __future__ import annotations
+
+from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
+from linli.plugins.mediation.agreement import Agreements
+from linli.plugins.mediation.casework import Casework
+from linli.plugins.mediation.filing import Filing
+from linli.plugins.mediation.ledgers import Ledgers
+from linli.plugins.mediation.meeting import Meeting
+from linli.plugins.mediation.privacy import Privacy
+from linli.plugins.mediation.tables import metadata
+
+__all__ = ["MediationPlugin"]
+
+
+class MediationPlugin(Filing, Casework, Agreements, Meeting, Ledgers, Privacy, Plugin):
+    manifest = Manifest(
+        name="mediation",
+        version="1.0",
+        description=N_("Mediation: residents bring disputes, the mediation team settles them in private"),
+        depends=("core",),
+        roles=(
+            RoleSpec("mediator", N_("mediator (scope kind:judicial, kind:lawyer, kind:police, kind:worker or "
+                                    "kind:volunteer)")),
+            RoleSpec("mediation_lead", N_("lead of the mediation team")),
+        ),
+        tables=metadata,
+        config_defaults={
+            "team_room": "",
+            "meeting_cron": "30 8 * * *",
+            "reminders_cron": "0 9 * * *",
+            "limit_days": 30,
+            "judicial_window_days": 30,
+            "judicial_reminder_days": 7,
+        },
+    )

@@ -1,0 +1,130 @@
+"""Finding a case, who may see and act on it, and telling the people in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from linli.core.plugin import Address, PluginContext
+from linli.plugins.mediation.labels import CATEGORIES, SOURCES
+from linli.plugins.mediation.tables import cases, members, records
+
+__all__ = [
+    "LEAD",
+    "MEDIATOR",
+    "case_number",
+    "create_case",
+    "load",
+    "may_act",
+    "may_see",
+    "mediator_ids",
+    "party_ids",
+    "record",
+    "team_room",
+    "tell",
+]
+
+MEDIATOR = "mediator"
+LEAD = "mediation_lead"
+
+
+def case_number(ctx: PluginContext, word: str) -> int:
+    """The case number in ``word`` (``3``, ``#3``, ``３``)."""
+    word = word.lstrip("#＃")
+    if not word.isdigit():
+        raise ctx.fail(ctx.t("Please give the case number, for example /case 3."))
+    return int(word)
+
+
+def load(ctx: PluginContext, number: int) -> Any:
+    """The case numbered ``number`` in this district.
+
+    Raises: UserError: there is no such case.
+    """
+    row = ctx.store.get(cases, cases.c.number == number)
+    if row is None:
+        raise ctx.fail(ctx.t("There is no mediation case {number}.", number=number))
+    return row
+
+
+def party_ids(ctx: PluginContext, case_id: int) -> list[int]:
+    return _ids(ctx, case_id, "party")
+
+
+def mediator_ids(ctx: PluginContext, case_id: int) -> list[int]:
+    return _ids(ctx, case_id, MEDIATOR)
+
+
+def _ids(ctx: PluginContext, case_id: int, role: str) -> list[int]:
+    rows = ctx.store.select(members, members.c.case_id == case_id, members.c.role == role,
+                            members.c.person_id.is_not(None), order_by=[members.c.id])
+    return [r.person_id for r in rows]
+
+
+def may_act(ctx: PluginContext, case: Any) -> bool:
+    """An assigned mediator of the case, or the team lead."""
+    if ctx.person is None:
+        return False
+    return ctx.has_role(LEAD) or (ctx.has_role(MEDIATOR) and ctx.person.id in mediator_ids(ctx, case.id))
+
+
+def may_see(ctx: PluginContext, case: Any) -> bool:
+    """A party, an assigned mediator, or the team lead."""
+    return may_act(ctx, case) or (ctx.person is not None and ctx.person.id in party_ids(ctx, case.id))
+
+
+def record(ctx: PluginContext, case_id: int, kind: str, text: str = "", **states: str) -> None:
+    """Add a line to the case's session record."""
+    ctx.store.insert(records, case_id=case_id, person_id=ctx.person.id if ctx.person else None, kind=kind,
+                     text=text, state_from=states.get("state_from"), state_to=states.get("state_to"),
+                     at=ctx.clock.now())
+
+
+def tell(ctx: PluginContext, person_ids: list[int], msgid: str, *, choices_for: Any = None, **values: Any) -> list[int]:
+    """Send ``msgid`` to each person's private chat in their own language.
+
+    ``choices_for(person_id, t)`` may give each person their own buttons. Returns the
+    ids of those who have no private chat yet.
+    """
+    missing = []
+    for pid in dict.fromkeys(person_ids):
+        t = ctx.translator_for(pid)
+        shown = {k: t(v) if k in ("category", "state", "source") else v for k, v in values.items()}
+        choices = choices_for(pid, t) if choices_for else ()
+        if not ctx.send_private(pid, t(msgid, **shown), choices=choices):
+            missing.append(pid)
+    return missing
+
+
+def team_room(ctx: PluginContext) -> Address | None:
+    room = ctx.config.get("team_room", "")
+    return Address.parse(room) if room else None
+
+
+def create_case(ctx: PluginContext, *, source: str, category: str, applicant: int | None, other_party: str = "",
+                facts: str = "", claims: str = "", contact: str = "chat", grid: str = "", reference: str = "",
+                parties: list[int] | None = None) -> int:
+    """Register a case and its parties; returns its number. The team room hears of it
+    (number, category and source only)."""
+    now = ctx.clock.now()
+    number = (ctx.store.execute(sa.select(sa.func.max(cases.c.number))).scalar() or 0) + 1
+    limit = dt.timedelta(days=int(ctx.config.get("limit_days", 30)))
+    people = list(dict.fromkeys([*([applicant] if applicant is not None else []), *(parties or [])]))
+    case_id = ctx.store.insert(
+        cases, number=number, source=source, category=category, other_party=other_party,
+        facts=facts, claims=claims, contact=contact, grid=grid, reference=reference,
+        headcount=max(2, len(people) + (1 if other_party else 0)),
+        opened_by=ctx.person.id if ctx.person else None, opened_at=now, deadline_at=now + limit)
+    for pid in people:
+        ctx.store.insert(members, case_id=case_id, person_id=pid, role="party", added_at=now)
+    record(ctx, case_id, "transition", state_to="registered")
+    ctx.audit("mediation.open", f"case:{number}", source=source, category=category)
+    room = team_room(ctx)
+    if room is not None:
+        ctx.send(room, ctx.t("New mediation case {number}: {category}, from {source}.", number=number,
+                             category=ctx.t(CATEGORIES[category]), source=ctx.t(SOURCES[source])))
+    ctx.log.info("mediation case opened", case=number, source=source, category=category)
+    return number
+

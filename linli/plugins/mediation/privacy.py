@@ -1,0 +1,49 @@
+"""What a person may ask about their cases, and forgetting them (docs/privacy.md)."""
+
+from __future__ import annotations
+
+from linli.core.plugin import PluginContext, on_event
+from linli.plugins.mediation.states import CLOSED, LABELS
+from linli.plugins.mediation.tables import cases, members, records
+
+__all__ = ["Privacy"]
+
+
+class Privacy:
+    """``linli.data_request`` and ``linli.person_forgotten``."""
+
+    @on_event("linli.data_request")
+    def data_request(self, ctx: PluginContext) -> None:
+        assert ctx.event is not None
+        pid = ctx.event.payload["person_id"]
+        mine = ctx.store.select(members, members.c.person_id == pid)
+        rows = ctx.store.select(cases, cases.c.id.in_(sorted({m.case_id for m in mine})), order_by=[cases.c.number])
+        lines = [ctx.t("Mediation: you take part in {count} case(s).", count=len(rows))]
+        lines += [f"#{r.number} {ctx.t(LABELS[r.status])}" for r in rows]
+        if rows:
+            lines.append(ctx.t("Send /case NUMBER to read one."))
+        if ctx.address is not None:
+            ctx.reply("\n".join(lines))
+        else:
+            ctx.send_private(pid, "\n".join(lines))
+
+    @on_event("linli.person_forgotten")
+    def forget(self, ctx: PluginContext) -> None:
+        """Closed cases stay as archives without the person; from open ones they are removed.
+
+        The facts and messages stay with the case (the other party's record needs them),
+        unlinked from the person.
+        """
+        assert ctx.event is not None
+        pid = ctx.event.payload["person_id"]
+        mine = ctx.store.select(members, members.c.person_id == pid)
+        closed = {r.id for r in ctx.store.select(cases, cases.c.id.in_(sorted({m.case_id for m in mine})))
+                  if r.status in CLOSED}
+        for m in mine:
+            if m.case_id in closed:
+                ctx.store.update(members, members.c.id == m.id, person_id=None)
+            else:
+                ctx.store.delete(members, members.c.id == m.id)
+        ctx.store.update(records, records.c.person_id == pid, person_id=None)
+        ctx.store.update(cases, cases.c.opened_by == pid, opened_by=None)
+        ctx.log.info("mediation person forgotten", cases=len(mine), archived=len(closed))
