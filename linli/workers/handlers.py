@@ -185,7 +185,7 @@ def deliver_room(rt: Runtime, room_key: str) -> int:
                 outbox.mark_sent(conn, row.id, rt.clock.now())
             sent += 1
         if len(rows) < BATCH:
-            # a row committed after our read has its own delivery message queued
+            # a row committed after our read is found by the look after the room is let go
             return sent
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import dramatiq
 import structlog
-from dramatiq.rate_limits import ConcurrentRateLimiter, RateLimitExceeded
+from dramatiq.rate_limits import ConcurrentRateLimiter
 
 from linli.core import directory
 from linli.core.adapter import ChatAdapter
@@ -21,7 +21,7 @@ from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import Dispatcher
 from linli.core.errors import DeliveryError
 from linli.core.events import DomainEvent, HandlerCall, Inbound, from_json, to_json
-from linli.core.outbox import mark_events_sent
+from linli.core.outbox import mark_events_sent, pending_for_room
 from linli.core.registry import PluginRegistry, load_entry_points
 from linli.core.settings import Settings
 from linli.core.storage import Store
@@ -104,7 +104,7 @@ class Runtime:
 
         def retry_delivery(retries: int, exc: BaseException) -> bool:
             # a platform asking us to wait is not a failure: keep trying, in order
-            return isinstance(exc, dramatiq.Retry | RateLimitExceeded) or retries < max_retries
+            return isinstance(exc, dramatiq.Retry) or retries < max_retries
 
         self.delivery_actors: dict[str, dramatiq.Actor[..., None]] = {
             platform: dramatiq.actor(
@@ -168,17 +168,31 @@ class Runtime:
                     mark_events_sent(conn, [e.event_id for e in effects.events], self.clock.now())
 
     def _deliver(self, room_key: str) -> None:
-        # the TTL frees the room if a worker dies while delivering; a drain sends at most
-        # one batch and never sleeps on a platform's rate limit (it retries later instead)
+        """Send a room's pending messages, in order, one worker per room at a time.
+
+        A message that finds the room busy leaves its rows to the worker holding it:
+        that one looks for pending rows again after letting go, and delivers what was
+        committed meanwhile (or leaves it to whoever took the room since, who reads
+        after letting go too). So no row waits for a retry because its room was busy.
+        """
+        # the TTL frees the room if a worker dies while delivering; a drain never sleeps
+        # on a platform's rate limit (it raises Retry and the room's rows wait, in order)
         mutex = ConcurrentRateLimiter(  # type: ignore[no-untyped-call]
             self.rate_backend, f"linli-room:{room_key}", limit=1, ttl=30_000
         )
-        with structlog.contextvars.bound_contextvars(room=room_key), mutex.acquire(raise_on_failure=True):
-            try:
-                handlers.deliver_room(self, room_key)
-            except DeliveryError as exc:
-                delay = int(exc.retry_after * 1000) if exc.retry_after else None
-                raise dramatiq.Retry(str(exc), delay=delay) from None
+        with structlog.contextvars.bound_contextvars(room=room_key):
+            while True:
+                with mutex.acquire(raise_on_failure=False) as acquired:
+                    if not acquired:
+                        return
+                    try:
+                        handlers.deliver_room(self, room_key)
+                    except DeliveryError as exc:
+                        delay = int(exc.retry_after * 1000) if exc.retry_after else None
+                        raise dramatiq.Retry(str(exc), delay=delay) from None
+                with self.store.autocommit() as conn:
+                    if not pending_for_room(conn, room_key, limit=1):
+                        return
 
     # --- in-process running -------------------------------------------------------------
 
