@@ -47,7 +47,7 @@ class Ledgers:
     def figures_ledger(self, ctx: PluginContext) -> Ledger:
         rows = ctx.store.select(cases)
         return Ledger(
-            columns=[N_("Counted by"), N_("Value"), N_("Cases")],
+            columns=[N_("Counted by"), N_("Item"), N_("Cases")],
             rows=[[ctx.t(title).rstrip(":："), label, n]
                   for title, counts in figures(ctx, rows) for label, n in counts],
         )

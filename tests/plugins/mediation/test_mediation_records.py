@@ -1,0 +1,126 @@
+"""The ledger (矛盾纠纷排查调处台账), the figures, referrals from other plugins, and the parties' privacy."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+import sqlalchemy as sa
+from conftest import CONFIG, PLUGINS, agree, file_case, make
+
+from linli.core.export import export_ledger
+from linli.core.i18n import translator
+from linli.core.plugin import Manifest, Plugin, PluginContext, command
+from linli.core.storage import schema as s
+from linli.plugins.mediation.tables import cases, members, records
+
+HEADERS = ["Case number", "Date registered", "Grid", "Source", "Type of dispute", "Parties", "Headcount", "Claims",
+           "Risk level", "Responsible mediator", "Measures", "Result", "Date closed", "Form of agreement",
+           "Follow-up", "Remarks"]
+
+
+def performed(chat) -> None:  # type: ignore[no-untyped-def]
+    file_case(chat)
+    agree(chat)
+    chat.pick("张三", "I confirm", private=True)
+    chat.pick("李四", "I confirm", private=True)
+    chat.say("王律师", "/note 1 组织双方线上调解一次")
+    chat.say("王律师", "/progress 1 performing 开始履行")
+    chat.say("王律师", "/progress 1 performed 已履行")
+
+
+def test_the_ledger_exports_as_a_workbook_with_one_row_per_case(med, tmp_path):
+    performed(med)
+    result = export_ledger(med.runtime.store, med.runtime.registry, "mediation.cases", "test", actor="cli:tester",
+                           path=tmp_path / "ledger.xlsx", clock=med.clock)
+    sheet = openpyxl.load_workbook(result.path).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == HEADERS
+    row = dict(zip(HEADERS, rows[1], strict=True))
+    assert row["Case number"] == 1
+    assert row["Source"] == "a party's application"
+    assert row["Type of dispute"] == "Between neighbours"
+    assert row["Parties"] == "张三、李四、楼上李四家"
+    assert row["Headcount"] == 2
+    assert row["Claims"] == "修好排水管，赔偿顶棚维修费800元"
+    assert row["Responsible mediator"] == "王律师"
+    assert row["Measures"] == "2026-11-26 组织双方线上调解一次"
+    assert row["Result"] == "performed"
+    assert row["Form of agreement"] == "written"
+    assert row["Date closed"] is not None
+
+
+def test_the_ledger_headers_are_the_official_chinese_columns_and_csv_works(tmp_path):
+    from linli.testing import ChatHarness
+
+    chat = ChatHarness(tmp_path, plugins=PLUGINS, config=CONFIG)
+    try:
+        path = export_ledger(chat.runtime.store, chat.runtime.registry, "mediation.cases", "test",
+                             actor="cli:tester", fmt="csv", path=tmp_path / "ledger.csv", clock=chat.clock).path
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh))
+        assert header == [translator("zh_CN")(h) for h in HEADERS]
+        assert header[:5] == ["编号", "登记日期", "网格", "来源", "纠纷类型"]
+    finally:
+        chat.close()
+
+
+def test_figures_count_cases_by_type_result_and_month(med, tmp_path):
+    performed(med)
+    file_case(med)
+    assert med.say("王律师", "/stats") == [
+        "Mediation cases: 2\nBy type:\n  Between neighbours: 2\nBy result:\n  registered: 1\n  performed: 1\n"
+        "By month:\n  2026-11: 2"]
+    assert med.say("张三", "/stats")[0].startswith("Sorry")
+    result = export_ledger(med.runtime.store, med.runtime.registry, "mediation.figures", "test", actor="cli:tester",
+                           path=tmp_path / "figures.xlsx", clock=med.clock)
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(result.path).active.iter_rows()]
+    assert rows[0] == ["Counted by", "Item", "Cases"]
+    assert ["By month", "2026-11", 2] in rows
+
+
+class Council(Plugin):
+    """A stand-in for another plugin that refers a matter to mediation."""
+
+    manifest = Manifest(name="council", version="1.0")
+
+    @command("refer")
+    def refer(self, ctx: PluginContext) -> None:
+        assert ctx.person is not None
+        ctx.publish("mediation.referral", {"source": "council", "category": "property", "grid": "网格3",
+                                           "summary": "停车位分配争议", "person_ids": [ctx.person.id]})
+        ctx.reply("referred")
+
+
+def test_a_referral_event_from_another_plugin_opens_a_case(tmp_path):
+    chat = make(tmp_path, plugins=[*PLUGINS, Council])
+    try:
+        chat.say("张三", "/refer")
+        assert chat.in_room("team")[-1] == (
+            "New mediation case 1: Owners and the property company, from a council matter.")
+        assert chat.last("张三", private=True).startswith("Your matter was passed to the community's mediators as "
+                                                         "mediation case 1.")
+        with chat.runtime.store.connect() as conn:
+            row = conn.execute(sa.select(cases)).one()
+            assert (row.source, row.category, row.grid, row.facts) == ("council", "property", "网格3", "停车位分配争议")
+    finally:
+        chat.close()
+
+
+def test_a_person_is_told_which_cases_they_are_party_to(med):
+    file_case(med)
+    answer = med.say("张三", "/mydata", private=True)
+    assert "Mediation: you take part in 1 case(s).\n#1 registered\nSend /case NUMBER to read one." in answer
+
+
+def test_a_forgotten_party_leaves_closed_cases_as_archives_without_their_name(med):
+    performed(med)
+    with med.runtime.store.connect() as conn:
+        forgotten = conn.execute(sa.select(s.persons.c.id).where(s.persons.c.display_name == "李四")).scalar()
+    med.say("李四", "/forgetme", private=True)
+    med.pick("李四", 1, private=True)
+    with med.runtime.store.connect() as conn:
+        parties = conn.execute(sa.select(members.c.person_id).where(members.c.role == "party")).scalars().all()
+        assert len(parties) == 2 and None in parties and forgotten not in parties
+        assert conn.execute(sa.select(cases.c.status)).scalar() == "performed"
+        assert forgotten not in conn.execute(sa.select(records.c.person_id)).scalars().all()
