@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from linli.core.plugin import N_, PluginContext, command, on_dialog
+from linli.core.plugin import N_, Choice, PluginContext, command, on_choice, on_dialog
 from linli.plugins.mediation.cases import (
     LEAD,
     MEDIATOR,
@@ -172,13 +172,36 @@ class Casework:
         ctx.store.insert(members, case_id=row.id, person_id=pid, role="party", added_at=ctx.clock.now())
         ctx.store.update(cases, cases.c.id == row.id, headcount=max(row.headcount, len(party_ids(ctx, row.id))))
         ctx.audit("mediation.add_party", f"case:{row.number}", party=pid)
+        def answers(person: int, t: Any) -> list[Choice]:
+            return [ctx.choice(t("I agree to mediation"), "consent", f"{row.number}:yes", owner=person),
+                    ctx.choice(t("I do not wish to take part"), "consent", f"{row.number}:no", owner=person)]
+
         missing = tell(ctx, [pid], N_("You are invited to mediation case {number} ({category}). Mediation is "
                                       "voluntary and free; send /case {number} to read it and to answer."),
-                       number=row.number, category=CATEGORIES[row.category])
+                       choices_for=answers, number=row.number, category=CATEGORIES[row.category])
         if missing:
             ctx.reply(ctx.t("Added, but they have no private chat with me yet: please ask them to open one."))
         else:
             ctx.reply(ctx.t("Added to case {number}; they were invited privately.", number=row.number))
+
+    @on_choice("consent")
+    def consent(self, ctx: PluginContext) -> None:
+        """A party invited with /addparty agrees to mediation or refuses it (mediation is voluntary)."""
+        assert ctx.person is not None
+        number, _, answer = ctx.data.partition(":")
+        row = load(ctx, case_number(ctx, number))
+        if ctx.person.id not in party_ids(ctx, row.id) or row.status in CLOSED:
+            raise ctx.fail(ctx.t("Case {number} is not waiting for your answer.", number=row.number))
+        record(ctx, row.id, "note", "agreed to mediation" if answer == "yes" else "refused mediation")
+        ctx.audit("mediation.consent", f"case:{row.number}", agreed=answer == "yes")
+        if answer == "yes":
+            msgid = N_("{name} agreed to mediation in case {number}.")
+            ctx.reply(ctx.t("Thank you. The mediator will write to you here."))
+        else:
+            msgid = N_("{name} does not wish to take part in case {number}; send /progress {number} declined "
+                       "REASON to close it.")
+            ctx.reply(ctx.t(AFTERWORD["declined"]))
+        tell(ctx, mediator_ids(ctx, row.id), msgid, name=ctx.person.display_name, number=row.number)
 
     def _actable(self, ctx: PluginContext) -> Any:
         row = load(ctx, case_number(ctx, ctx.args[0]))
