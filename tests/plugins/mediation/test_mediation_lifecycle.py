@@ -150,3 +150,31 @@ def test_the_team_lead_assigns_a_mediator_and_only_mediators_can_be_assigned(med
     with med.runtime.store.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(members)
                             .where(members.c.role == "mediator")).scalar() == 1
+
+
+def test_a_breached_agreement_points_the_parties_to_the_court(med):
+    file_case(med)
+    agree(med)
+    med.pick("张三", "I confirm", private=True)
+    med.pick("李四", "I confirm", private=True)
+    med.say("王律师", "/progress 1 performing 开始")
+    med.say("王律师", "/progress 1 breached 李四拒不赔偿")
+    assert med.last("张三", private=True) == (
+        "The agreement was not performed. You may bring a lawsuit in court; if the agreement was judicially "
+        "confirmed, you may apply to the court for enforcement.")
+    assert status(med) == "breached"
+    assert med.say("王律师", "/progress 1 performed 补上了") == ["Case 1 is not performed; it cannot become performed."]
+
+
+def test_log_lines_carry_no_names_and_no_case_text(med):
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logs:
+        file_case(med)
+        med.say("王律师", "/take 1")
+        med.say("王律师", "/case 1 周六上午入户", private=True)
+        med.say("王五", "/case 1", private=True)
+    assert any(e.get("event") == "mediation case opened" for e in logs)
+    text = repr(logs)
+    for personal in ("张三", "李四", "王律师", "王五", "排水", "800", "入户"):
+        assert personal not in text

@@ -101,3 +101,20 @@ def test_a_district_moves_the_morning_meeting_with_meeting_cron(tmp_path):
         assert [m for m in chat.run_jobs() if m.startswith("Morning meeting")]
     finally:
         chat.close()
+
+
+def test_the_digest_lists_agreements_whose_performance_deadline_is_near(med):
+    file_case(med)
+    agree(med)  # to be performed by 10 December 2026
+    med.pick("张三", "I confirm", private=True)
+    med.pick("李四", "I confirm", private=True)
+    med.say("王律师", "/progress 1 performing 开始履行")
+    med.run_jobs()
+    med.advance(days=1)  # Friday 27 November: the deadline is 13 days away
+    assert "Agreements due for performance:" not in next(m for m in med.run_jobs() if m.startswith("Morning"))
+    med.advance(days=7)  # Friday 4 December: 6 days away
+    digest = next(m for m in med.run_jobs() if m.startswith("Morning"))
+    assert digest.splitlines()[1:] == [
+        "Agreements due for performance:",
+        "#1 Between neighbours · being performed · risk low · 8 day(s) · mediator: 王律师",
+    ]
