@@ -121,6 +121,7 @@ def create_case(ctx: PluginContext, *, source: str, category: str, applicant: in
         ctx.store.insert(members, case_id=case_id, person_id=pid, role="party", added_at=now)
     record(ctx, case_id, "transition", state_to="registered")
     ctx.audit("mediation.open", f"case:{number}", source=source, category=category)
+    ctx.publish("mediation.case_opened", {"number": number, "source": source, "category": category})
     room = team_room(ctx)
     if room is not None:
         ctx.send(room, ctx.t("New mediation case {number}: {category}, from {source}.", number=number,

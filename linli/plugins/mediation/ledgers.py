@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from linli.core.plugin import N_, Ledger, PluginContext, ledger
 from linli.plugins.mediation.labels import CATEGORIES, FORMS, RISKS, SOURCES
 from linli.plugins.mediation.meeting import figures
 from linli.plugins.mediation.states import LABELS
-from linli.plugins.mediation.tables import agreements, cases, members
+from linli.plugins.mediation.tables import agreements, cases, members, records
 
 __all__ = ["Ledgers"]
 
@@ -51,3 +52,23 @@ class Ledgers:
             rows=[[ctx.t(title).rstrip(":："), label, n]
                   for title, counts in figures(ctx, rows) for label, n in counts],
         )
+
+    @ledger("sessions", title=N_("Mediation session records"))
+    def sessions_ledger(self, ctx: PluginContext) -> Ledger:
+        """Every message relayed in a case and every move, in order: the session record (调解笔录)."""
+        numbers = {r.id: r.number for r in ctx.store.select(cases)}
+        rows = ctx.store.select(records, order_by=[records.c.case_id, records.c.id])
+        names = ctx.display_names(sorted({r.person_id for r in rows if r.person_id is not None}))
+        kinds = {"message": N_("message"), "transition": N_("state change"), "note": N_("note")}
+        return Ledger(
+            columns=[N_("Case number"), N_("Time"), N_("Who"), N_("Kind"), N_("Record")],
+            rows=[[numbers.get(r.case_id), r.at, names.get(r.person_id, ""),
+                   ctx.t(kinds[r.kind]), _record_text(ctx, r)] for r in rows],
+        )
+
+
+def _record_text(ctx: PluginContext, row: Any) -> str:
+    if row.kind != "transition":
+        return str(row.text)
+    moved = "→".join(ctx.t(LABELS[s]) for s in (row.state_from, row.state_to) if s)
+    return f"{moved} {row.text}".strip()

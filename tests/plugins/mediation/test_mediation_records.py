@@ -124,3 +124,19 @@ def test_a_forgotten_party_leaves_closed_cases_as_archives_without_their_name(me
         assert len(parties) == 2 and None in parties and forgotten not in parties
         assert conn.execute(sa.select(cases.c.status)).scalar() == "performed"
         assert forgotten not in conn.execute(sa.select(records.c.person_id)).scalars().all()
+
+
+def test_the_session_record_keeps_every_relayed_message_and_move_in_order(med, tmp_path):
+    file_case(med)
+    med.say("王律师", "/take 1")
+    med.say("王律师", "/case 1 周六上午入户查看", private=True)
+    med.say("王律师", "/progress 1 accepted 双方同意")
+    result = export_ledger(med.runtime.store, med.runtime.registry, "mediation.sessions", "test", actor="cli:tester",
+                           path=tmp_path / "sessions.xlsx", clock=med.clock)
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(result.path).active.iter_rows()]
+    assert rows[0] == ["Case number", "Time", "Who", "Kind", "Record"]
+    assert [(r[0], r[2], r[3], r[4]) for r in rows[1:]] == [
+        (1, "张三", "state change", "registered"),
+        (1, "王律师", "message", "周六上午入户查看"),
+        (1, "王律师", "state change", "registered→accepted 双方同意"),
+    ]
