@@ -16,8 +16,8 @@ from linli.cli import State, _t, pass_state
 
 __all__ = ["register"]
 
-#: the gateways that exist; Telegram and Matrix join when their adapters do.
-GATEWAY_PLATFORMS = ("console",)
+#: the gateways that exist; Matrix joins when its adapter does.
+GATEWAY_PLATFORMS = ("console", "telegram")
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -78,18 +78,27 @@ def worker(ctx: click.Context, state: State, processes: int | None, threads: int
 
 @click.command(help=_t(
     "Connect a chat platform to the shared broker.\n\n"
-    "Each event received goes onto the queue for the workers. Only the console exists so far "
-    "(Telegram and Matrix come later); it reads "
-    "this terminal or a pipe, like `linli run`, and prints the replies."
+    "Each event received goes onto the queue for the workers. The console reads "
+    "this terminal or a pipe, like `linli run`, and prints the replies. Telegram receives one "
+    "bot's updates by long polling (or as a webhook with --webhook); the workers send its replies."
 ))
 @click.option("--platform", type=click.Choice(GATEWAY_PLATFORMS), required=True,
-              help=_t("The platform to connect (only the console so far)."))
+              help=_t("The platform to connect: console or telegram."))
+@click.option("--webhook", is_flag=True,
+              help=_t("Telegram: receive updates as a webhook ([platforms.telegram] webhook_url) "
+                      "instead of long polling."))
 @click.option("--district", "-d", help=_t("The district to talk in (default: the first one)."))
 @click.option("--as", "speaker", default="张三", show_default=True, help=_t("Who speaks first."))
 @click.option("--reply-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help=_t("With piped input, the most seconds to wait for one line's replies."))
 @pass_state
-def gateway(state: State, platform: str, district: str | None, speaker: str, reply_timeout: float) -> None:
+def gateway(state: State, platform: str, webhook: bool, district: str | None, speaker: str,
+            reply_timeout: float) -> None:
+    if platform == "telegram":
+        from linli.workers.telegram_gateway import run_telegram_gateway
+
+        run_telegram_gateway(state.settings, webhook=webhook)
+        return
     from linli.workers.console_gateway import run_console_gateway
 
     run_console_gateway(state.settings, district=district, speaker=speaker, reply_timeout=reply_timeout)

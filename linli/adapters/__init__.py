@@ -10,7 +10,10 @@ adapter serves it (by default the platform's own name)::
 
 The console is not built here: it needs a terminal, so ``linli run`` and
 ``linli gateway --platform console`` make their own and deliver for it themselves.
-Telegram and Matrix join :data:`KINDS` and :func:`_build` when their adapters land.
+    [platforms.telegram]          # the token comes from LINLI_TELEGRAM_TOKEN
+    api_url = "https://api.telegram.org"
+
+Matrix joins :data:`KINDS` and :func:`_build` when its adapter lands.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ __all__ = ["KINDS", "build_adapters", "delivering_platforms"]
 #: the adapter kinds a ``[platforms.*]`` table may name, with the keys each requires.
 KINDS: Mapping[str, tuple[str, ...]] = {
     "redis-list": ("url", "list"),
-    # "telegram": ("token",), "matrix": ("homeserver", "user", "token"): with their adapters
+    # the token is a secret: it comes from the environment, checked when the adapter is built
+    "telegram": (),
+    # "matrix": ("homeserver", "user", "token"): with its adapter
 }
 
 #: platforms whose adapter lives in a gateway process, never in a worker.
@@ -82,13 +87,19 @@ def build_adapters(settings: Settings) -> dict[str, ChatAdapter]:
     Raises:
       SettingsError: a ``[platforms.*]`` table is wrong.
     """
-    return {p: _build(p, settings.platforms[p]) for p in delivering_platforms(settings)}
+    return {p: _build(p, settings.platforms[p], settings) for p in delivering_platforms(settings)}
 
 
-def _build(platform: str, config: Mapping[str, Any]) -> ChatAdapter:
+def _build(platform: str, config: Mapping[str, Any], settings: Settings) -> ChatAdapter:
     kind = _kind(platform, config)
     if kind == "redis-list":
         from linli.adapters.redis_list import RedisListAdapter
 
         return RedisListAdapter(platform=platform, url=str(config["url"]), key=str(config["list"]))
+    if kind == "telegram":
+        from linli.adapters.telegram import TelegramAdapter, TelegramConfig
+        from linli.workers.broker import build_rate_backend
+
+        return TelegramAdapter(TelegramConfig(config), storage_url=settings.storage.url,
+                               rate_backend=build_rate_backend(settings.queue))
     raise AssertionError(f"adapter kind {kind!r} is declared in KINDS but not built")  # pragma: no cover

@@ -30,8 +30,8 @@ def test_workers_never_deliver_for_the_console():
 
 
 def test_an_unknown_kind_is_a_settings_error_naming_the_table():
-    with pytest.raises(SettingsError, match=r"\[platforms.telegram\] kind: unknown adapter kind 'telegram'"):
-        delivering_platforms(settings(telegram={"token": "x"}))
+    with pytest.raises(SettingsError, match=r"\[platforms.matrix\] kind: unknown adapter kind 'matrix'"):
+        delivering_platforms(settings(matrix={"token": "x"}))
 
 
 def test_a_missing_key_is_a_settings_error():
@@ -48,3 +48,20 @@ def test_the_redis_list_adapter_pushes_each_message_as_json(redis_url):
     finally:
         adapter.close()
     assert body["text"] == "你好" and body["key"] == "e1:core.help:m0" and body["delivered_at"] > 0
+
+
+def test_a_telegram_platform_is_built_with_its_token_from_the_environment(monkeypatch):
+    from linli.adapters.telegram import TelegramAdapter
+
+    monkeypatch.setenv("LINLI_TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.setenv("LINLI_TELEGRAM_API_URL", "http://127.0.0.1:9")
+    [adapter] = build_adapters(settings(telegram={})).values()
+    assert isinstance(adapter, TelegramAdapter)
+    assert adapter.config.api_url == "http://127.0.0.1:9" and adapter.config.bot_id == "123"
+    adapter.close()
+
+
+def test_telegram_without_a_token_is_a_settings_error(monkeypatch):
+    monkeypatch.delenv("LINLI_TELEGRAM_TOKEN", raising=False)
+    with pytest.raises(SettingsError, match="LINLI_TELEGRAM_TOKEN"):
+        build_adapters(settings(telegram={}))

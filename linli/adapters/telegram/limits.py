@@ -1,0 +1,75 @@
+"""Telegram's flood limits, shared by every worker process through the rate-limit
+backend (Redis in a deployment): about 30 messages a second per bot, one a second per
+chat with short bursts, 20 a minute per group.
+
+A message over a limit is not waited for in the worker thread: :class:`FloodLimits`
+raises :class:`~linli.core.errors.DeliveryError` with ``retry_after``, and the delivery
+actor retries the room later, its order kept. A 429 from Telegram pauses the chat for
+the time it asked, for every process.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from dramatiq.rate_limits import WindowRateLimiter
+
+from linli.core.errors import DeliveryError
+
+__all__ = ["FloodLimits"]
+
+
+class FloodLimits:
+    """The limits one bot's messages are held to.
+
+    Parameters:
+      backend: a Dramatiq rate-limiter backend (``rt.rate_backend``).
+      bot: the bot's id or another key unique per bot token.
+      per_second: messages a second for the whole bot.
+      per_chat: messages per ``chat_window`` seconds in one chat.
+      per_group: messages a minute in one group.
+    """
+
+    def __init__(self, backend: Any, bot: str, *, per_second: int = 30, per_chat: int = 3, chat_window: int = 3,
+                 per_group: int = 20) -> None:
+        self.backend = backend
+        self.bot = bot
+        self._bot = WindowRateLimiter(backend, f"linli-tg:{bot}:bot", limit=per_second, window=1)  # type: ignore[no-untyped-call]
+        self.per_chat, self.chat_window, self.per_group = per_chat, chat_window, per_group
+
+    def _paused(self, chat: str) -> bool:
+        # add() sets the key only when it is absent: absent means no pause (it lives 1 ms)
+        return not self.backend.add(f"linli-tg:{self.bot}:pause:{chat}", 1, 1)
+
+    def pause(self, chat: str, seconds: float) -> None:
+        """Hold every message to ``chat`` for ``seconds`` (Telegram answered 429)."""
+        self.backend.add(f"linli-tg:{self.bot}:pause:{chat}", 1, max(int(seconds * 1000), 1))
+
+    def acquire(self, chat: str) -> None:
+        """Take one message's place under every limit, or say how long to wait.
+
+        Raises:
+          DeliveryError: a limit is reached; ``retry_after`` is when to try again.
+        """
+        jitter = random.uniform(0, 0.2)
+        if self._paused(chat):
+            raise DeliveryError(f"telegram chat {chat} paused after a 429", retry_after=1.0 + jitter)
+        if chat.startswith("-"):  # groups and supergroups have negative ids
+            group = WindowRateLimiter(self.backend, f"linli-tg:{self.bot}:group:{chat}",  # type: ignore[no-untyped-call]
+                                      limit=self.per_group, window=60)
+            if not _take(group):
+                raise DeliveryError(f"telegram group {chat}: {self.per_group} messages a minute",
+                                    retry_after=3.0 + jitter)
+        per_chat = WindowRateLimiter(self.backend, f"linli-tg:{self.bot}:chat:{chat}",  # type: ignore[no-untyped-call]
+                                     limit=self.per_chat, window=self.chat_window)
+        if not _take(per_chat):
+            raise DeliveryError(f"telegram chat {chat}: {self.per_chat} messages in {self.chat_window} s",
+                                retry_after=1.0 + jitter)
+        if not _take(self._bot):
+            raise DeliveryError("telegram bot: messages a second", retry_after=0.1 + jitter)
+
+
+def _take(limiter: WindowRateLimiter) -> bool:
+    with limiter.acquire(raise_on_failure=False) as acquired:
+        return bool(acquired)
