@@ -4,6 +4,7 @@ their handlers read from the specs the decorators attached."""
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
@@ -14,6 +15,7 @@ from attrs import frozen
 
 from linli.core.errors import PluginError
 from linli.core.plugin import Plugin
+from linli.core.storage.schema import metadata as core_metadata
 from linli.core.specs import (
     ChoiceSpec,
     CommandSpec,
@@ -28,6 +30,7 @@ from linli.core.specs import (
 __all__ = ["Handler", "PluginRegistry", "load_entry_points"]
 
 ENTRY_POINT_GROUP = "linli.plugins"
+_PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 #: commands the dispatcher answers itself, whatever the plugins declare
 RESERVED_COMMANDS = ("cancel", "取消")
 
@@ -69,6 +72,12 @@ class PluginRegistry:
         if manifest is None:
             raise PluginError(f"{cls.__qualname__} has no manifest")
         name = manifest.name
+        if not _PLUGIN_NAME.match(name):
+            raise PluginError(f"plugin name {name!r}: use lower-case Latin letters, digits and '_'")
+        clash = next((t for t in core_metadata.tables if t.startswith(name + "_")), None)
+        if clash is not None:
+            # a plugin's tables are <name>_*: this name would give it the core table too
+            raise PluginError(f"plugin name {name!r} is taken by linli's own table {clash!r}")
         if name in self.plugins:
             raise PluginError(f"two plugins are named {name!r}")
         plugin = cls(log=structlog.get_logger(plugin=name))

@@ -254,3 +254,12 @@ def test_a_plugin_in_a_module_outside_any_package_runs_without_a_migrations_fold
         assert "core_0001" in runtime.store.upgrade()
     finally:
         runtime.close()
+
+
+@pytest.mark.parametrize("name", ["role", "Bad Name!", "district"])
+def test_a_plugin_name_that_is_not_an_identifier_or_would_own_a_core_table_is_refused(name):
+    class Intruder(Plugin):
+        manifest = Manifest(name=name, version="1")
+
+    with pytest.raises(PluginError, match=repr(name)):
+        PluginRegistry([Intruder])

@@ -322,3 +322,37 @@ def test_a_filter_by_a_subquery_stays_in_the_district(two_districts):
     # b's note points at a's item 1, but b's notes are not a's to read
     assert changed == 0
     assert all_items(two_districts) == [("a", "a: lamp broken"), ("b", "b: secret")]
+
+
+# --- statements the store cannot see into are refused ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("what", "statement"),
+    [
+        ("raw text", lambda: sa.select(items.c.text).where(sa.text("1=1"))),
+        ("a literal column", lambda: sa.select(items.c.text, sa.literal_column("(SELECT 1)"))),
+        ("a lightweight table", lambda: sa.select(sa.table("probe_items", sa.column("text")).c.text)),
+        ("a core table named lightly", lambda: sa.select(sa.table("persons", sa.column("display_name")))),
+        ("a move to another district", lambda: sa.update(items).where(items.c.id == 1).values(district_id="b")),
+        ("an update reading its own table",
+         lambda: sa.update(items).values(text=sa.select(items.c.text).where(items.c.id == 2).scalar_subquery())),
+        ("a delete reading its own table", lambda: sa.delete(items).where(items.c.id.in_(sa.select(items.c.id)))),
+    ],
+)
+def test_a_statement_the_store_cannot_keep_in_the_district_is_refused(two_districts, what, statement):
+    with two_districts.begin() as conn, pytest.raises(PluginError):
+        ScopedStore(conn, "probe", "a").execute(statement())
+
+    assert all_items(two_districts) == [("a", "a: lamp broken"), ("b", "b: secret")]
+
+
+def test_an_insert_of_a_sql_expression_is_refused(two_districts):
+    secret = sa.select(items.c.text).where(items.c.id == 2).scalar_subquery()
+    with two_districts.begin() as conn, pytest.raises(PluginError, match="plain values"):
+        ScopedStore(conn, "probe", "a").insert(items, number=9, text=secret)
+
+
+def test_counting_still_works_with_count_star(two_districts):
+    with two_districts.begin() as conn:
+        assert ScopedStore(conn, "probe", "a").count(items) == 1

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.sql.util import find_tables
-from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
+from sqlalchemy.sql.visitors import ExternallyTraversible, iterate, replacement_traverse
 
 from linli.core.errors import PluginError
 
@@ -48,13 +48,16 @@ class ScopedStore:
         the target of an UPDATE or DELETE gets the district in its WHERE instead,
         so that correlated subqueries still refer to the row being changed.
         """
-        tables = [t for t in find_tables(stmt, include_crud=True, include_selects=True, check_columns=True)
-                  if isinstance(t, sa.Table)]
+        found = find_tables(stmt, include_crud=True, include_selects=True, check_columns=True)
+        tables = [t for t in found if isinstance(t, sa.Table)]
         if not tables:
             raise PluginError("a statement without a table cannot be scoped to a district")
         for table in tables:
             self._check(table)
+        self._refuse_unscopable(stmt, found)
         target = stmt.table if isinstance(stmt, sa.Update | sa.Delete) else None
+        if target is not None:
+            self._check_dml(stmt, target)
         scoped: dict[int, sa.Subquery] = {}
 
         def rows_of(source: Any) -> sa.Subquery:
@@ -85,6 +88,39 @@ class ScopedStore:
         if target is not None:
             stmt = stmt.where(target.c.district_id == self.district_id)
         return stmt
+
+    @staticmethod
+    def _refuse_unscopable(stmt: Any, found: Iterable[Any]) -> None:
+        """SQL the store cannot see into cannot be kept in a district: refuse it."""
+        for table in found:
+            if isinstance(table, sa.TableClause) and not isinstance(table, sa.Table):  # sa.table("persons")
+                raise PluginError(f"table {getattr(table, 'name', table)!r} is not a declared plugin table")
+        for element in iterate(stmt):
+            if isinstance(element, sa.TextClause):
+                raise PluginError("raw SQL text cannot be kept in a district: build the statement with SQLAlchemy Core")
+            if isinstance(element, sa.ColumnClause) and element.is_literal and element.name != "*":
+                raise PluginError("literal_column() cannot be kept in a district: use the table's columns")
+
+    @staticmethod
+    def _check_dml(stmt: Any, target: Any) -> None:
+        """An UPDATE or DELETE may not move rows out of the district, nor read its own
+        table in a subquery (which could not tell the district's rows from the others')."""
+        values = {**(getattr(stmt, "_values", None) or {}), **dict(getattr(stmt, "_ordered_values", None) or ())}
+        if any(getattr(key, "key", key) == "district_id" for key in values):
+            raise PluginError("a row cannot be moved to another district")
+        for element in iterate(stmt):
+            if isinstance(element, sa.Select) and target in find_tables(element, check_columns=True):
+                raise PluginError(
+                    f"an UPDATE or DELETE of {target.name} may not read {target.name} in a subquery: "
+                    "select the rows first, then change them by id"
+                )
+
+    @staticmethod
+    def _plain(values: Mapping[str, Any]) -> Mapping[str, Any]:
+        for key, value in values.items():
+            if isinstance(value, sa.ClauseElement):
+                raise PluginError(f"value of {key!r} is a SQL expression: insert plain values")
+        return values
 
     # reads
 
@@ -119,14 +155,14 @@ class ScopedStore:
     def insert(self, table: sa.Table, values: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """Insert one row in this district; returns its primary key (a scalar for one column)."""
         self._check(table)
-        row = {**(values or {}), **kw, "district_id": self.district_id}
+        row = {**self._plain({**(values or {}), **kw}), "district_id": self.district_id}
         result = self._conn.execute(sa.insert(table).values(row))
         pk = result.inserted_primary_key
         return pk[0] if pk is not None and len(pk) == 1 else pk
 
     def insert_many(self, table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> int:
         self._check(table)
-        batch = [{**r, "district_id": self.district_id} for r in rows]
+        batch = [{**self._plain(r), "district_id": self.district_id} for r in rows]
         if batch:
             self._conn.execute(sa.insert(table), batch)
         return len(batch)
