@@ -15,7 +15,6 @@ from attrs import frozen
 
 from linli.core.errors import PluginError
 from linli.core.plugin import Plugin
-from linli.core.storage.schema import metadata as core_metadata
 from linli.core.specs import (
     ChoiceSpec,
     CommandSpec,
@@ -26,6 +25,7 @@ from linli.core.specs import (
     Spec,
     spec_of,
 )
+from linli.core.storage.schema import metadata as core_metadata
 
 __all__ = ["Handler", "PluginRegistry", "load_entry_points"]
 
