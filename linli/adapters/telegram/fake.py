@@ -161,10 +161,12 @@ class FakeBotApi:
         """Queue a message update; returns its update id."""
         return self.push({"message": self.message(chat_id, text, **kw)})
 
-    def push_press(self, sent: dict[str, Any], label: str, *, user_id: int = 1001, name: str = "张三") -> int:
-        """Queue the press of the button ``label`` under a sent message; returns the update id."""
+    def push_press(self, sent: dict[str, Any], label: str | int, *, user_id: int = 1001, name: str = "张三") -> int:
+        """Queue the press of a button under a sent message, by its label or its place
+        (0: the first); returns the update id."""
         buttons = [b for row in sent["reply_markup"]["inline_keyboard"] for b in row]
-        data = next(b["callback_data"] for b in buttons if b["text"] == label)
+        data = (buttons[label]["callback_data"] if isinstance(label, int)
+                else next(b["callback_data"] for b in buttons if b["text"] == label))
         chat_id = int(sent["chat_id"])
         message = self.message(chat_id, sent["text"], user_id=self.bot_id, name="linli")
         message["message_id"] = sent["message_id"]
