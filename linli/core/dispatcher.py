@@ -265,7 +265,8 @@ class Dispatcher:
         if not consented:
             return []
         return [HandlerCall(key=f"{inbound.event_id}:{handler.plugin}.{handler.name}", plugin=handler.plugin,
-                            handler=handler.name, kind="dialog", data="", **{**base, "district_id": district.id})]
+                            handler=handler.name, kind="dialog", data=dialog.step,
+                            **{**base, "district_id": district.id})]
 
     def _consent_calls(self, inbound: Inbound, district: DistrictInfo, person: PersonInfo,
                        language: str) -> list[HandlerCall]:

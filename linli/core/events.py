@@ -145,6 +145,7 @@ class HandlerCall:
     domain_event: DomainEvent | None = None
     args: tuple[str, ...] = ()
     argtext: str = ""
+    #: a button's data (kind "choice"), or the dialog step the dispatcher saw (kind "dialog")
     data: str = ""
     language: str = "zh_CN"
     #: the person and their roles here (role -> scopes) when the dispatcher looked them up

@@ -107,13 +107,19 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
     dialog = None
     has_dialogs = any(plugin == call.plugin for plugin, _ in rt.registry.dialogs)
     if has_dialogs and call.address is not None and person is not None:
+        # FOR UPDATE: two quick answers run one after the other, each seeing the step
+        # the other left (SQLite's BEGIN IMMEDIATE serialises them already)
         row = conn.execute(sa.select(s.dialogs).where(
             s.dialogs.c.room_key == call.address.room_key, s.dialogs.c.person_id == person.id,
-            s.dialogs.c.plugin == call.plugin)).first()
+            s.dialogs.c.plugin == call.plugin).with_for_update()).first()
         if row is not None:
             dialog = DialogState(row.name, row.step, row.data or {})
         elif call.kind == "dialog":
             return None  # cancelled in the meantime
+        if call.kind == "dialog" and dialog is not None and dialog.step != call.data:
+            # an answer sent before the bot asked its question: it belongs to no step
+            raise UserError(translator(language)(N_("I was still busy with your previous answer. "
+                                                   "Please send that message again.")))
     fire_time = dt.datetime.fromisoformat(call.fire_time) if call.fire_time else None
     private = bool(call.inbound and call.inbound.private)
 
