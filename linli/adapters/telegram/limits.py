@@ -39,12 +39,14 @@ class FloodLimits:
         self.per_chat, self.chat_window, self.per_group = per_chat, chat_window, per_group
 
     def _paused(self, chat: str) -> bool:
-        # add() sets the key only when it is absent: absent means no pause (it lives 1 ms)
-        return not self.backend.add(f"linli-tg:{self.bot}:pause:{chat}", 1, 1)
+        # the pause key holds 1 while it lives; adding 0 fails only then (and writes nothing).
+        # The backends have no plain read: incr() is the one that compares and sets atomically
+        return not self.backend.incr(f"linli-tg:{self.bot}:pause:{chat}", 0, 0, 1)
 
     def pause(self, chat: str, seconds: float) -> None:
         """Hold every message to ``chat`` for ``seconds`` (Telegram answered 429)."""
-        self.backend.add(f"linli-tg:{self.bot}:pause:{chat}", 1, max(int(seconds * 1000), 1))
+        # fails, keeping the pause there is, when the chat is paused already
+        self.backend.incr(f"linli-tg:{self.bot}:pause:{chat}", 1, 1, max(int(seconds * 1000), 1))
 
     def acquire(self, chat: str) -> None:
         """Take one message's place under every limit, or say how long to wait.
