@@ -12,7 +12,16 @@ import sqlalchemy as sa
 from linli.core.events import DomainEvent, Outbound, from_json, to_json
 from linli.core.storage import schema as s
 
-__all__ = ["OutboxRow", "add_event", "add_message", "mark_failed", "mark_sent", "pending_for_room", "stale_rows"]
+__all__ = [
+    "OutboxRow",
+    "add_event",
+    "add_message",
+    "mark_events_sent",
+    "mark_failed",
+    "mark_sent",
+    "pending_for_room",
+    "stale_rows",
+]
 
 
 def _insert_ignore(conn: sa.Connection, values: dict[str, Any]) -> bool:
@@ -49,18 +58,17 @@ def add_event(conn: sa.Connection, event: DomainEvent) -> bool:
 
 
 class OutboxRow:
-    __slots__ = ("attempts", "id", "kind", "message")
+    __slots__ = ("attempts", "id", "message")
 
     def __init__(self, row: Any) -> None:
         self.id: int = row.id
-        self.kind: str = row.kind
         self.attempts: int = row.attempts
         self.message: Outbound = from_json(row.payload, Outbound)
 
 
 # built once: these run for every message
 _PENDING = (
-    sa.select(s.outbox.c.id, s.outbox.c.kind, s.outbox.c.attempts, s.outbox.c.payload)
+    sa.select(s.outbox.c.id, s.outbox.c.attempts, s.outbox.c.payload)
     .where(s.outbox.c.status == "pending", s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
     .order_by(s.outbox.c.id)
     .limit(sa.bindparam("limit", type_=sa.Integer))

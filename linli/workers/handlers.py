@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -160,11 +161,21 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
 BATCH = 50
 
 
+def _backoff(attempts: int) -> float:
+    """Seconds to wait before the next try of a message that failed ``attempts`` times."""
+    return float(min(2 ** attempts, 300)) * random.uniform(0.8, 1.2)
+
+
 def deliver_room(rt: Runtime, room_key: str) -> int:
     """Send a room's pending messages in order; returns how many were sent.
 
+    A message the platform refuses for good is marked failed and the room goes on;
+    one that fails for now (a 5xx, a timeout) is tried again later, and marked
+    failed after ``[queue] max_retries`` tries so that it cannot block its room;
+    one the platform asks to hold back (a rate limit) waits as long as it says.
+
     Raises:
-      DeliveryError: the platform asked to wait; the rest stay pending, in order.
+      DeliveryError: try again after ``retry_after`` seconds; the rest stay pending, in order.
     """
     sent = 0
     while True:
@@ -174,19 +185,26 @@ def deliver_room(rt: Runtime, room_key: str) -> int:
             return sent
         for row in rows:
             adapter = rt.adapters.get(row.message.address.platform)
-            if adapter is None:
-                raise DeliveryError(f"no {row.message.address.platform} adapter in this process")
             try:
+                if adapter is None:
+                    raise DeliveryError(f"no {row.message.address.platform} adapter in this process")
                 adapter.send(row.message)
             except PermanentDeliveryError as exc:
                 log.warning("message cannot be delivered", room=room_key, outbox_id=row.id, error=str(exc))
-                with rt.store.begin() as conn:
+                with rt.store.autocommit() as conn:
                     outbox.mark_failed(conn, row.id, str(exc), final=True)
                 continue
             except DeliveryError as exc:
-                with rt.store.begin() as conn:
-                    outbox.mark_failed(conn, row.id, str(exc), final=False)
-                raise
+                if exc.retry_after is not None:  # the platform said how long to wait: not a failure
+                    raise
+                final = row.attempts + 1 >= rt.settings.queue.max_retries
+                with rt.store.autocommit() as conn:
+                    outbox.mark_failed(conn, row.id, str(exc), final=final)
+                if final:
+                    log.error("message given up after repeated failures", room=room_key, outbox_id=row.id,
+                              attempts=row.attempts + 1, error=str(exc))
+                    continue
+                raise DeliveryError(str(exc), retry_after=_backoff(row.attempts + 1)) from exc
             with rt.store.autocommit() as conn:
                 outbox.mark_sent(conn, row.id, rt.clock.now())
             sent += 1

@@ -289,3 +289,44 @@ def test_a_handler_on_postgresql_commits_its_write_and_reply_together(pg_runtime
 
     assert stored_notes(pg_runtime) == ["kept"]
     assert sent_texts(pg_runtime) == ["noted: kept", APOLOGY]
+
+
+def test_a_message_that_keeps_failing_is_given_up_after_max_retries_and_its_room_goes_on(tmp_path, monkeypatch):
+    from attrs import evolve
+
+    from linli.workers import handlers
+
+    monkeypatch.setattr(handlers, "_backoff", lambda attempts: 0.05)
+    settings = Settings()
+    chat = ChatHarness(tmp_path, plugins=[CorePlugin], settings=evolve(settings, queue=evolve(settings.queue,
+                                                                                              max_retries=3)))
+    try:
+        chat.adapter.fail_with = DeliveryError("HTTP 502 from the platform")
+        chat.say("张三", "/whoami")
+        chat.adapter.fail_with = None
+        assert chat.say("张三", "/lang en") == ["From now on I will answer you in English."]
+        with chat.runtime.store.connect() as conn:
+            rows = conn.execute(sa.select(s.outbox.c.status, s.outbox.c.attempts).order_by(s.outbox.c.id)).all()
+        assert [tuple(r) for r in rows] == [("failed", 3), ("sent", 1)]
+    finally:
+        chat.close()
+
+
+def test_a_message_the_platform_holds_back_waits_without_counting_as_a_failure(tmp_path, monkeypatch):
+    chat = ChatHarness(tmp_path, plugins=[CorePlugin])
+    calls = []
+    real_send = chat.adapter.send
+
+    def send(message):
+        calls.append(message.text)
+        if len(calls) <= 4:
+            raise DeliveryError("429 Too Many Requests", retry_after=0.01)
+        return real_send(message)
+
+    monkeypatch.setattr(chat.adapter, "send", send)
+    try:
+        assert len(chat.say("张三", "/whoami")) == 1
+        with chat.runtime.store.connect() as conn:
+            assert conn.execute(sa.select(s.outbox.c.status, s.outbox.c.attempts)).one() == ("sent", 1)
+    finally:
+        chat.close()
