@@ -10,7 +10,15 @@ from typing import Any
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
 from dramatiq.rate_limits.backends import StubBackend
 
 from linli.core.errors import BrokerError
@@ -46,6 +54,7 @@ class InProcessBroker(StubBroker):
 def _middleware(q: QueueSettings) -> list[Any]:
     return [
         AgeLimit(),
+        CurrentMessage(),
         TimeLimit(time_limit=300_000),
         ShutdownNotifications(),
         Callbacks(),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import structlog
+from dramatiq.middleware import CurrentMessage
 
 from linli.core import outbox, people
 from linli.core.context import DialogState, Effects, PluginContext
@@ -38,7 +39,20 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sa.exc.OperationalError):
         return not any(word in str(exc.orig).lower() for word in _PERMANENT_WORDS)
-    return False
+    # two handlers numbering rows at once (max + 1) collide on a unique key: the
+    # second one's retry reads the first one's row and takes the next number
+    return isinstance(exc, sa.exc.IntegrityError)
+
+
+def _last_try(rt: Runtime) -> bool:
+    """Whether the message being handled will not be retried if this attempt fails."""
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return True
+    limit = message.options.get("max_retries")
+    if limit is None:
+        limit = rt.broker.get_actor(message.actor_name).options.get("max_retries", rt.settings.queue.max_retries)
+    return bool(message.options.get("retries", 0) >= limit)
 
 
 def _mark(conn: sa.Connection, key: str) -> bool:
@@ -68,7 +82,7 @@ def run_handler(rt: Runtime, call: HandlerCall) -> Effects | None:
         log.info("bad input answered", key=call.key, error=type(exc).__name__)
         return _answer_failure(rt, call, exc.message, None)
     except Exception as exc:
-        if is_transient(exc):
+        if is_transient(exc) and not _last_try(rt):
             raise  # Dramatiq retries it with backoff; nothing was committed
         log.exception("handler failed", key=call.key, error=type(exc).__name__)
         return _answer_failure(rt, call, None, exc)

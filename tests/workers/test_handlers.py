@@ -330,3 +330,28 @@ def test_a_message_the_platform_holds_back_waits_without_counting_as_a_failure(t
             assert conn.execute(sa.select(s.outbox.c.status, s.outbox.c.attempts)).one() == ("sent", 1)
     finally:
         chat.close()
+
+
+def test_a_handler_failing_for_now_on_every_try_ends_with_an_apology_not_silence(tmp_path):
+    from attrs import evolve
+
+    class Flaky(Plugin):
+        manifest = Manifest(name="flaky", version="1")
+        tries = 0
+
+        @command("flaky", help=N_("Fail for now"))
+        def flaky(self, ctx: PluginContext) -> None:
+            type(self).tries += 1
+            raise sa.exc.OperationalError("UPDATE x", {}, Exception("database is locked"))
+
+    settings = Settings()
+    chat = ChatHarness(tmp_path, plugins=[CorePlugin, Flaky],
+                       settings=evolve(settings, queue=evolve(settings.queue, max_retries=1)))
+    monkey_backoff = chat.runtime.broker.get_actor("linli.handle.flaky")
+    monkey_backoff.options.update(min_backoff=1, max_backoff=5)
+    try:
+        replies = chat.say("张三", "/flaky")
+        assert Flaky.tries == 2
+        assert len(replies) == 1 and replies[0].startswith("抱歉")
+    finally:
+        chat.close()
