@@ -81,6 +81,8 @@ class ConsoleAdapter(ChatAdapter):
                 out.append(" " * (len(tag) + 5) + f"[{n}] {choice.label}")
             if message.choices:
                 self._choices[message.address.room_key] = [c.value for c in message.choices]
+            else:  # a later question: a bare number now answers it, not an older button
+                self._choices.pop(message.address.room_key, None)
             self.stdout.write("\n".join(out) + "\n")
             self.stdout.flush()
         return None

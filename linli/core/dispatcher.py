@@ -138,13 +138,13 @@ class Dispatcher:
         }
 
         if first_contact and inbound.kind == "message":
-            # the privacy notice comes first, whatever they said
-            conn.execute(sa.update(s.persons).where(s.persons.c.id == person.id).values(consent_version=None))
+            # the privacy notice comes first, whatever they said (its handler records that
+            # it was shown, in the same transaction as its message)
             calls = self._consent_calls(inbound, district, person, language)
             parsed = parse_command(inbound.text)
             handler = self.registry.command(parsed.name) if parsed else None
             if handler and isinstance(handler.spec, CommandSpec) and handler.spec.before_consent:
-                return [*self._route_command(conn, inbound, district, roles, False, base, answer), *calls]
+                return [*calls, *self._route_command(conn, inbound, district, roles, False, base, answer)]
             return calls
         if inbound.kind == "choice" and inbound.choice:
             return self._choice(inbound, district, roles, consented, base, answer)

@@ -92,6 +92,11 @@ class CorePlugin(Plugin):
 
     @on_event(CONSENT_REQUIRED)
     def consent_required(self, ctx: PluginContext) -> None:
+        if ctx.person is not None:  # shown now: the next message is no longer a first contact
+            ctx.conn.execute(
+                sa.update(s.persons).where(s.persons.c.id == ctx.person.id, s.persons.c.consent_version == 0)
+                .values(consent_version=None)
+            )
         self._notice(ctx)
 
     @command("privacy", help=N_("Read the privacy notice and give or withdraw consent"), aliases=("隐私",),
