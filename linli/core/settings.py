@@ -59,6 +59,11 @@ def _positive(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
         raise ValueError(f"{attribute.name}: must be positive, not {value}")
 
 
+def _not_negative(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name}: must be 0 or more, not {value}")
+
+
 @frozen
 class StorageSettings:
     #: SQLAlchemy URL. ``sqlite:///var/linli.db`` (relative to the settings file) or
@@ -76,7 +81,7 @@ class QueueSettings:
     worker_threads: int = field(default=4, validator=_positive)
     #: how long an idle consumer waits between polls; lower means lower latency, more polling.
     worker_timeout_ms: int = field(default=100, validator=_positive)
-    max_retries: int = 10
+    max_retries: int = field(default=10, validator=_not_negative)
     #: Redis broker: a worker silent this long counts as dead, and its unacknowledged
     #: messages go back on their queues.
     heartbeat_timeout_ms: int = field(default=60_000, validator=_positive)
@@ -109,7 +114,7 @@ class SchedulerSettings:
 @frozen
 class PrivacySettings:
     #: bump when the notice text changes; people are asked to consent again.
-    notice_version: int = 1
+    notice_version: int = field(default=1, validator=_positive)
 
 
 @frozen
@@ -177,6 +182,12 @@ def _converter() -> cattrs.Converter:
         except ValueError:
             raise ValueError(f"expected a whole number, not {value!r}") from None
 
+    def structure_dates(value: Any, _: Any) -> tuple[dt.date, ...]:
+        if isinstance(value, str):  # from the environment: LINLI_SCHEDULER_HOLIDAYS=2027-01-01,2027-01-02
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return tuple(structure_date(v, dt.date) for v in value)
+
+    conv.register_structure_hook_func(lambda t: t == tuple[dt.date, ...], structure_dates)
     conv.register_structure_hook(bool, structure_bool)
     conv.register_structure_hook(dt.date, structure_date)
     conv.register_structure_hook(int, structure_int)
@@ -299,7 +310,9 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
     except SettingsError as exc:  # a value from the environment: name the variable, not the file
         message = exc.message
         for place, variable in from_env.items():
-            message = message.replace(place, f"{variable} ({place})")
+            section, _, key = place.partition(" ")
+            # validators word it "[queue]: key: ...", cattrs "[queue] key: ..."
+            message = message.replace(f"{section}: {key}:", f"{place}:").replace(place, f"{variable} ({place})")
         raise SettingsError(message) from None
     for district in settings.districts:
         for room in district.rooms:

@@ -105,8 +105,10 @@ def test_a_store_that_cannot_be_reached_is_a_storage_error():
 def test_an_unusable_url_is_a_storage_error():
     from linli.core.errors import StorageError
 
-    with pytest.raises(StorageError, match="not usable"):
+    with pytest.raises(StorageError, match="SQLite or PostgreSQL"):
         Store("nosuchdb://x")
+    with pytest.raises(StorageError, match="not usable"):
+        Store("postgresql+nosuchdriver://x")
 
 
 # --- transactions and types -----------------------------------------------------------------------

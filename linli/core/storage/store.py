@@ -62,6 +62,9 @@ class Store:
             kwargs["connect_args"] = {"check_same_thread": False}
         # no pool_pre_ping: it costs a round trip per checkout (several per event); a
         # connection found dead fails as a transient error and the message is retried
+        if not url.startswith(("sqlite", "postgresql")):
+            raise StorageError(N_("[storage] url {url!r}: linli stores its data in SQLite or PostgreSQL "
+                                  "(sqlite:///var/linli.db, postgresql+psycopg://user@host/db)"), url=url)
         try:
             self.engine = sa.create_engine(url, **kwargs)
         except (sa.exc.ArgumentError, ImportError) as exc:
@@ -124,7 +127,7 @@ class Store:
     def ping(self) -> None:
         """Raises: StorageError: the database does not answer."""
         try:
-            with self.engine.connect() as conn:
+            with self.autocommit() as conn:  # no BEGIN IMMEDIATE: a health check takes no write lock
                 conn.execute(sa.text("SELECT 1"))
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(N_("cannot reach the database {url}: {error}"), url=self.safe_url,
