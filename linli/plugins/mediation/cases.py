@@ -20,6 +20,7 @@ __all__ = [
     "may_act",
     "may_see",
     "mediator_ids",
+    "out_of_the_group",
     "party_ids",
     "record",
     "team_room",
@@ -101,6 +102,18 @@ def tell(ctx: PluginContext, person_ids: list[int], msgid: str, *, choices_for: 
 def team_room(ctx: PluginContext) -> Address | None:
     room = ctx.config.get("team_room", "")
     return Address.parse(room) if room else None
+
+
+def out_of_the_group(ctx: PluginContext, command: str) -> None:
+    """Casework happens in a private chat or in the team's room, never in a residents' group.
+
+    Raises: UserError: the command came from another group.
+    """
+    room = team_room(ctx)
+    if ctx.private or (room is not None and ctx.address is not None and ctx.address.room_key == room.room_key):
+        return
+    raise ctx.fail(ctx.t("Please use /{command} in a private chat with me or in the mediation team's room, not in "
+                         "the group.", command=command))
 
 
 def create_case(ctx: PluginContext, *, source: str, category: str, applicant: int | None, other_party: str = "",

@@ -15,6 +15,7 @@ from linli.plugins.mediation.cases import (
     may_act,
     may_see,
     mediator_ids,
+    out_of_the_group,
     party_ids,
     record,
     team_room,
@@ -118,6 +119,7 @@ class Casework:
 
     @command("cases", help=N_("List the open mediation cases"), roles=(MEDIATOR, LEAD), aliases=("案件列表",))
     def list_cases(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "cases")
         rows = ctx.store.select(cases, cases.c.status.in_(sorted(OPEN)), order_by=[cases.c.number])
         if not rows:
             ctx.reply(ctx.t("No open mediation cases."))
@@ -127,6 +129,7 @@ class Casework:
     @command("take", help=N_("Take a mediation case as its mediator"), usage=N_("NUMBER"), roles=(MEDIATOR,),
              aliases=("接案",))
     def take(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "take")
         assert ctx.person is not None
         if len(ctx.args) != 1:
             raise ctx.fail(ctx.t("Usage: /take NUMBER, for example /take 3"))
@@ -135,6 +138,7 @@ class Casework:
     @command("assign", help=N_("Assign a mediator to a case"), usage=N_("NUMBER NAME"), roles=(LEAD,),
              aliases=("指派",))
     def assign(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "assign")
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /assign NUMBER NAME, for example /assign 3 王律师"))
         row = load(ctx, case_number(ctx, ctx.args[0]))
@@ -161,6 +165,7 @@ class Casework:
     @command("addparty", help=N_("Add a party to a mediation case"), usage=N_("NUMBER NAME"), roles=(MEDIATOR, LEAD),
              aliases=("加当事人",))
     def addparty(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "addparty")
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /addparty NUMBER NAME, for example /addparty 3 李四"))
         row = self._actable(ctx)
@@ -215,6 +220,7 @@ class Casework:
     @command("progress", help=N_("Move a mediation case on"), usage=N_("NUMBER STATE REASON"),
              roles=(MEDIATOR, LEAD), aliases=("进展",))
     def progress(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "progress")
         if len(ctx.args) < 3:
             raise ctx.fail(ctx.t("Usage: /progress NUMBER STATE REASON; states: {states}",
                                  states=", ".join(sorted(MANUAL))))
@@ -236,6 +242,7 @@ class Casework:
     @command("risk", help=N_("Set the risk level of a case"), usage=N_("NUMBER low|medium|high"),
              roles=(MEDIATOR, LEAD), aliases=("风险",))
     def risk(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "risk")
         if len(ctx.args) != 2:
             raise ctx.fail(ctx.t("Usage: /risk NUMBER low|medium|high"))
         row = self._actable(ctx)
@@ -250,6 +257,7 @@ class Casework:
     @command("extend", help=N_("Extend a case's time limit with the parties' consent"), usage=N_("NUMBER DAYS REASON"),
              roles=(MEDIATOR, LEAD), aliases=("延期",))
     def extend(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "extend")
         if len(ctx.args) < 3 or not ctx.args[1].isdigit() or not 0 < int(ctx.args[1]) <= 365:
             raise ctx.fail(ctx.t("Usage: /extend NUMBER DAYS REASON, for example /extend 3 15 both parties agreed"))
         row = self._actable(ctx)
@@ -263,11 +271,13 @@ class Casework:
     @command("note", help=N_("Record a measure taken in a case"), usage=N_("NUMBER TEXT"), roles=(MEDIATOR, LEAD),
              aliases=("措施",))
     def note(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "note")
         self._append(ctx, "measures")
 
     @command("followup", help=N_("Record a follow-up visit"), usage=N_("NUMBER TEXT"), roles=(MEDIATOR, LEAD),
              aliases=("回访",))
     def followup(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "followup")
         self._append(ctx, "followup")
 
     def _append(self, ctx: PluginContext, column: str) -> None:

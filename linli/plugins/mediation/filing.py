@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from linli.core.plugin import N_, Address, PluginContext, command, on_choice, on_dialog, on_event
-from linli.plugins.mediation.cases import LEAD, MEDIATOR, create_case
+from linli.plugins.mediation.cases import LEAD, MEDIATOR, create_case, out_of_the_group
 from linli.plugins.mediation.labels import CATEGORIES, CONTACT, SOURCES
 
 __all__ = ["Filing"]
@@ -30,6 +30,7 @@ class Filing:
     @command("opencase", help=N_("Open a mediation case found by the team"), roles=(MEDIATOR, LEAD),
              aliases=("立案",))
     def opencase(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "opencase")
         choices = [ctx.choice(ctx.t(label), "source", key) for key, label in SOURCES.items() if key != "application"]
         self._begin(ctx, {}, step="source", prompt=ctx.t("Where does this case come from?"), choices=choices)
 

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from linli.core.plugin import N_, PluginContext, command, scheduled
-from linli.plugins.mediation.cases import LEAD, MEDIATOR, mediator_ids, party_ids, team_room, tell
+from linli.plugins.mediation.cases import LEAD, MEDIATOR, mediator_ids, out_of_the_group, party_ids, team_room, tell
 from linli.plugins.mediation.labels import CATEGORIES
 from linli.plugins.mediation.lines import case_line
 from linli.plugins.mediation.states import LABELS, OPEN
@@ -76,6 +76,7 @@ class Meeting:
     @command("stats", help=N_("Mediation figures: cases by type, result and month"), roles=(MEDIATOR, LEAD),
              aliases=("调解统计",))
     def stats(self, ctx: PluginContext) -> None:
+        out_of_the_group(ctx, "stats")
         rows = ctx.store.select(cases)
         lines = [ctx.t("Mediation cases: {count}", count=len(rows))]
         for title, counts in figures(ctx, rows):

@@ -43,10 +43,10 @@ def file_case(chat: ChatHarness, who: str = "张三", *, in_group: bool = True) 
 
 def agree(chat: ChatHarness, number: int = 1) -> None:
     """The lawyer takes the case, adds 李四, and brings it to a written agreement."""
-    chat.say("王律师", f"/take {number}")
-    chat.say("王律师", f"/addparty {number} 李四")
-    chat.say("王律师", f"/progress {number} accepted both parties agree to mediate")
-    chat.say("王律师", f"/progress {number} mediating first session online")
+    chat.say("王律师", f"/take {number}", private=True)
+    chat.say("王律师", f"/addparty {number} 李四", private=True)
+    chat.say("王律师", f"/progress {number} accepted both parties agree to mediate", private=True)
+    chat.say("王律师", f"/progress {number} mediating first session online", private=True)
     chat.say("王律师", f"/agreement {number}", private=True)
     chat.say("王律师", "李四家三日内更换排水管，赔偿张三600元", private=True)
     chat.say("王律师", "李四负责维修和赔偿，张三配合入户", private=True)

@@ -16,7 +16,7 @@ def status(chat) -> str:  # type: ignore[no-untyped-def]
 
 def test_a_case_is_accepted_mediated_agreed_confirmed_and_performed(med):
     file_case(med)
-    assert sorted(med.say("王律师", "/take 1")) == [
+    assert sorted(med.say("王律师", "/take 1", private=True)) == [
         "Mediator 王律师 takes care of your case 1. Write to them with /case 1 MESSAGE.",
         "王律师 is the mediator of case 1.",
     ]
@@ -24,14 +24,18 @@ def test_a_case_is_accepted_mediated_agreed_confirmed_and_performed(med):
     assert status(med) == "agreement"
     assert med.last("李四", private=True).startswith("Agreement of case 1 (written):\nTerms: 李四家三日内更换排水管")
 
-    assert med.say("王律师", "/progress 1 performing start") == ["2 party(ies) have not confirmed the agreement yet."]
+    assert med.say("王律师", "/progress 1 performing start", private=True) == [
+        "2 party(ies) have not confirmed the agreement yet."
+    ]
     med.pick("张三", "I confirm", private=True)
-    assert med.say("王律师", "/progress 1 performing start") == ["1 party(ies) have not confirmed the agreement yet."]
+    assert med.say("王律师", "/progress 1 performing start", private=True) == [
+        "1 party(ies) have not confirmed the agreement yet."
+    ]
     med.pick("李四", "I confirm", private=True)
     assert med.last("王律师", private=True).startswith("All parties confirmed the agreement of case 1.")
 
-    med.say("王律师", "/progress 1 performing 李四开始维修")
-    med.say("王律师", "/progress 1 performed 排水管已更换，赔偿已付")
+    med.say("王律师", "/progress 1 performing 李四开始维修", private=True)
+    med.say("王律师", "/progress 1 performed 排水管已更换，赔偿已付", private=True)
     assert status(med) == "performed"
     assert med.last("张三", private=True) == "The agreement has been performed. Thank you for settling it peacefully."
     with med.runtime.store.connect() as conn:
@@ -47,9 +51,9 @@ def test_a_case_is_accepted_mediated_agreed_confirmed_and_performed(med):
 
 def test_parties_and_mediators_talk_through_the_bot_and_the_session_is_recorded(med):
     file_case(med)
-    agree_to_talk = med.say("王律师", "/take 1")
+    agree_to_talk = med.say("王律师", "/take 1", private=True)
     assert agree_to_talk
-    med.say("王律师", "/addparty 1 李四")
+    med.say("王律师", "/addparty 1 李四", private=True)
     assert sorted(med.say("李四", "/case 1 我家管子上周已经修过了", private=True)) == [
         "Passed on to case 1.",
         "[Case 1] 李四: 我家管子上周已经修过了",
@@ -70,9 +74,9 @@ def test_parties_and_mediators_talk_through_the_bot_and_the_session_is_recorded(
 
 def test_a_party_refuses_mediation_and_the_case_is_declined(med):
     file_case(med)
-    med.say("王律师", "/take 1")
-    med.say("王律师", "/progress 1 declined 李四不同意调解")
-    assert med.last() == "Case 1 is now: declined."
+    med.say("王律师", "/take 1", private=True)
+    med.say("王律师", "/progress 1 declined 李四不同意调解", private=True)
+    assert med.last("王律师", private=True) == "Case 1 is now: declined."
     assert med.in_room("@张三")[-2:] == [
         "Your mediation case 1 is now: declined. Reason: 李四不同意调解",
         "Mediation is voluntary. You may still apply for arbitration, ask the competent administrative department "
@@ -83,10 +87,10 @@ def test_a_party_refuses_mediation_and_the_case_is_declined(med):
 
 def test_a_case_ended_without_agreement_tells_the_parties_their_other_routes(med):
     file_case(med)
-    med.say("王律师", "/take 1")
-    med.say("王律师", "/progress 1 accepted 双方同意")
-    med.say("王律师", "/progress 1 mediating 开始")
-    med.say("王律师", "/progress 1 ended 分歧太大")
+    med.say("王律师", "/take 1", private=True)
+    med.say("王律师", "/progress 1 accepted 双方同意", private=True)
+    med.say("王律师", "/progress 1 mediating 开始", private=True)
+    med.say("王律师", "/progress 1 ended 分歧太大", private=True)
     assert med.last("张三", private=True).startswith("The mediation ended without agreement. You may apply for "
                                                     "arbitration")
     with med.runtime.store.connect() as conn:
@@ -95,8 +99,8 @@ def test_a_case_ended_without_agreement_tells_the_parties_their_other_routes(med
 
 def test_an_escalated_case_goes_to_the_community_police_and_the_team_room(med):
     file_case(med)
-    med.say("王律师", "/take 1")
-    med.say("王律师", "/progress 1 escalated 双方扬言动手")
+    med.say("王律师", "/take 1", private=True)
+    med.say("王律师", "/progress 1 escalated 双方扬言动手", private=True)
     assert med.last("赵警官", private=True) == (
         "Case 1 (Between neighbours) was escalated for public-order or criminal risk; please take it up. "
         "Send /case 1 to read it.")
@@ -115,7 +119,7 @@ def test_a_non_party_may_not_read_or_write_to_a_case(med):
         "Only the parties and the mediators of case 1 may see it."]
     # a mediator not assigned to the case may neither read it nor move it
     assert med.say("赵警官", "/case 1", private=True) == ["Only the parties and the mediators of case 1 may see it."]
-    assert med.say("赵警官", "/progress 1 accepted 好") == [
+    assert med.say("赵警官", "/progress 1 accepted 好", private=True) == [
         "Only the mediators of case 1 and the team lead may do that."]
     assert status(med) == "registered"
 
@@ -131,11 +135,14 @@ def test_reading_a_case_as_staff_is_audited_and_the_group_cannot_read_it(med):
 
 def test_moves_out_of_order_and_unknown_cases_change_nothing(med):
     file_case(med)
-    med.say("王律师", "/take 1")
-    assert med.say("王律师", "/progress 1 performed 好") == ["Case 1 is registered; it cannot become performed."]
-    assert med.say("王律师", "/progress 9 accepted 好") == ["There is no mediation case 9."]
-    assert med.say("王律师", "/progress 1 finished 好")[0].startswith("Unknown state finished")
-    assert med.say("王律师", "/progress 1 accepted") [0].startswith("Usage: /progress NUMBER STATE REASON")
+    med.say("王律师", "/take 1", private=True)
+    assert med.say("王律师", "/progress 1 performed 好", private=True) == [
+        "Case 1 is registered; it cannot become performed."
+    ]
+    assert med.say("王律师", "/progress 9 accepted 好", private=True) == ["There is no mediation case 9."]
+    assert med.say("王律师", "/progress 1 finished 好", private=True)[0].startswith("Unknown state finished")
+    assert med.say("王律师", "/progress 1 accepted", private=True)[0].startswith(
+        "Usage: /progress NUMBER STATE REASON")
     assert med.say("王律师", "/agreement 1", private=True) == [
         "An agreement can be recorded only while a case is being mediated."]
     assert status(med) == "registered"
@@ -143,9 +150,9 @@ def test_moves_out_of_order_and_unknown_cases_change_nothing(med):
 
 def test_the_team_lead_assigns_a_mediator_and_only_mediators_can_be_assigned(med):
     file_case(med)
-    assert med.say("刘主任", "/assign 1 王五") == ["王五 is not a mediator here."]
-    med.say("刘主任", "/assign 1 赵警官")
-    assert med.last() == "赵警官 is the mediator of case 1."
+    assert med.say("刘主任", "/assign 1 王五", private=True) == ["王五 is not a mediator here."]
+    med.say("刘主任", "/assign 1 赵警官", private=True)
+    assert med.last("刘主任", private=True) == "赵警官 is the mediator of case 1."
     assert med.last("赵警官", private=True) == "You were assigned to mediation case 1; send /case 1 to read it."
     with med.runtime.store.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(members)
@@ -157,13 +164,15 @@ def test_a_breached_agreement_points_the_parties_to_the_court(med):
     agree(med)
     med.pick("张三", "I confirm", private=True)
     med.pick("李四", "I confirm", private=True)
-    med.say("王律师", "/progress 1 performing 开始")
-    med.say("王律师", "/progress 1 breached 李四拒不赔偿")
+    med.say("王律师", "/progress 1 performing 开始", private=True)
+    med.say("王律师", "/progress 1 breached 李四拒不赔偿", private=True)
     assert med.last("张三", private=True) == (
         "The agreement was not performed. You may bring a lawsuit in court; if the agreement was judicially "
         "confirmed, you may apply to the court for enforcement.")
     assert status(med) == "breached"
-    assert med.say("王律师", "/progress 1 performed 补上了") == ["Case 1 is not performed; it cannot become performed."]
+    assert med.say("王律师", "/progress 1 performed 补上了", private=True) == [
+        "Case 1 is not performed; it cannot become performed."
+    ]
 
 
 def test_log_lines_carry_no_names_and_no_case_text(med):
@@ -171,10 +180,20 @@ def test_log_lines_carry_no_names_and_no_case_text(med):
 
     with capture_logs() as logs:
         file_case(med)
-        med.say("王律师", "/take 1")
+        med.say("王律师", "/take 1", private=True)
         med.say("王律师", "/case 1 周六上午入户", private=True)
         med.say("王五", "/case 1", private=True)
     assert any(e.get("event") == "mediation case opened" for e in logs)
     text = repr(logs)
     for personal in ("张三", "李四", "王律师", "王五", "排水", "800", "入户"):
         assert personal not in text
+
+
+def test_casework_in_the_residents_group_is_refused_and_changes_nothing(med):
+    file_case(med)
+    med.say("王律师", "/take 1", private=True)
+    for command in ("/progress 1 accepted 同意", "/risk 1 high", "/note 1 入户", "/cases", "/stats"):
+        name = command.split()[0][1:]
+        assert med.say("王律师", command) == [
+            f"Please use /{name} in a private chat with me or in the mediation team's room, not in the group."]
+    assert status(med) == "registered"

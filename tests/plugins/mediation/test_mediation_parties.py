@@ -15,8 +15,8 @@ from linli.testing import ChatHarness
 
 def test_an_invited_party_may_refuse_and_the_mediator_is_told(med):
     file_case(med)
-    med.say("王律师", "/take 1")
-    med.say("王律师", "/addparty 1 李四")
+    med.say("王律师", "/take 1", private=True)
+    med.say("王律师", "/addparty 1 李四", private=True)
     invitation = next(m for m in med.sent if m.address == med.address("李四", private=True) and m.choices)
     assert [c.label for c in invitation.choices] == ["I agree to mediation", "I do not wish to take part"]
     med.pick("李四", "I do not wish", private=True)
@@ -55,9 +55,9 @@ def test_a_redelivered_confirmation_is_recorded_once(med):
 def test_each_party_is_told_in_their_own_language(med):
     med.say("李四", "/lang zh_CN", private=True)
     file_case(med)
-    med.say("王律师", "/take 1")
-    med.say("王律师", "/addparty 1 李四")
-    med.say("王律师", "/progress 1 accepted ok")
+    med.say("王律师", "/take 1", private=True)
+    med.say("王律师", "/addparty 1 李四", private=True)
+    med.say("王律师", "/progress 1 accepted ok", private=True)
     zh = translator("zh_CN")
     assert med.last("李四", private=True) == zh("Your mediation case {number} is now: {state}. Reason: {reason}",
                                                number=1, state=zh("accepted"), reason="ok")
@@ -75,7 +75,8 @@ def test_cancelling_the_filing_dialog_saves_nothing(med):
 
 def test_a_case_of_one_district_is_unknown_in_another(tmp_path):
     village = DistrictSettings(id="village", name="Village", language="en", rooms=("test:village",),
-                               plugins=("core", "mediation"), config=CONFIG)
+                               plugins=("core", "mediation"),
+                               config={"mediation": {"team_room": "test:village"}})  # casework allowed there
     chat = ChatHarness(tmp_path, plugins=PLUGINS, language="en", config=CONFIG, districts=[village])
     try:
         meet(chat, "张三", "李四")

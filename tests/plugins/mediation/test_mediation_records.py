@@ -24,9 +24,9 @@ def performed(chat) -> None:  # type: ignore[no-untyped-def]
     agree(chat)
     chat.pick("张三", "I confirm", private=True)
     chat.pick("李四", "I confirm", private=True)
-    chat.say("王律师", "/note 1 组织双方线上调解一次")
-    chat.say("王律师", "/progress 1 performing 开始履行")
-    chat.say("王律师", "/progress 1 performed 已履行")
+    chat.say("王律师", "/note 1 组织双方线上调解一次", private=True)
+    chat.say("王律师", "/progress 1 performing 开始履行", private=True)
+    chat.say("王律师", "/progress 1 performed 已履行", private=True)
 
 
 def test_the_ledger_exports_as_a_workbook_with_one_row_per_case(med, tmp_path):
@@ -68,10 +68,10 @@ def test_the_ledger_headers_are_the_official_chinese_columns_and_csv_works(tmp_p
 def test_figures_count_cases_by_type_result_and_month(med, tmp_path):
     performed(med)
     file_case(med)
-    assert med.say("王律师", "/stats") == [
+    assert med.say("王律师", "/stats", private=True) == [
         "Mediation cases: 2\nBy type:\n  Between neighbours: 2\nBy result:\n  registered: 1\n  performed: 1\n"
         "By month:\n  2026-11: 2"]
-    assert med.say("张三", "/stats")[0].startswith("Sorry")
+    assert med.say("张三", "/stats", private=True)[0].startswith("Sorry")
     result = export_ledger(med.runtime.store, med.runtime.registry, "mediation.figures", "test", actor="cli:tester",
                            path=tmp_path / "figures.xlsx", clock=med.clock)
     rows = [[c.value for c in row] for row in openpyxl.load_workbook(result.path).active.iter_rows()]
@@ -128,9 +128,9 @@ def test_a_forgotten_party_leaves_closed_cases_as_archives_without_their_name(me
 
 def test_the_session_record_keeps_every_relayed_message_and_move_in_order(med, tmp_path):
     file_case(med)
-    med.say("王律师", "/take 1")
+    med.say("王律师", "/take 1", private=True)
     med.say("王律师", "/case 1 周六上午入户查看", private=True)
-    med.say("王律师", "/progress 1 accepted 双方同意")
+    med.say("王律师", "/progress 1 accepted 双方同意", private=True)
     result = export_ledger(med.runtime.store, med.runtime.registry, "mediation.sessions", "test", actor="cli:tester",
                            path=tmp_path / "sessions.xlsx", clock=med.clock)
     rows = [[c.value for c in row] for row in openpyxl.load_workbook(result.path).active.iter_rows()]

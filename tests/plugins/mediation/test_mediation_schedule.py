@@ -34,9 +34,9 @@ def test_the_digest_shows_overdue_and_high_risk_cases_without_personal_details(t
     chat = make(tmp_path)  # Thursday 26 November 2026, 09:00
     try:
         file_case(chat)
-        chat.say("王律师", "/take 1")
-        chat.say("王律师", "/progress 1 accepted 同意调解")
-        chat.say("王律师", "/risk 1 high")
+        chat.say("王律师", "/take 1", private=True)
+        chat.say("王律师", "/progress 1 accepted 同意调解", private=True)
+        chat.say("王律师", "/risk 1 high", private=True)
         chat.run_jobs()
         chat.advance(days=32)  # Monday 28 December, 09:00: past the one-month limit
         digest = next(m for m in chat.run_jobs() if m.startswith("Morning meeting"))
@@ -50,7 +50,7 @@ def test_the_digest_shows_overdue_and_high_risk_cases_without_personal_details(t
         for detail in ("张三", "李四", "排水", "800"):
             assert detail not in digest
 
-        chat.say("王律师", "/extend 1 30 双方同意延长")
+        chat.say("王律师", "/extend 1 30 双方同意延长", private=True)
         chat.advance(days=1)
         digest = next(m for m in chat.run_jobs() if m.startswith("Morning meeting"))
         assert "Past the time limit:" not in digest
@@ -78,7 +78,7 @@ def test_the_mediator_is_reminded_to_visit_when_the_performance_deadline_comes(m
     agree(med)  # to be performed by 10 December 2026
     med.pick("张三", "I confirm", private=True)
     med.pick("李四", "I confirm", private=True)
-    med.say("王律师", "/progress 1 performing 开始履行")
+    med.say("王律师", "/progress 1 performing 开始履行", private=True)
     med.run_jobs()
     med.advance(days=13)  # 9 December
     assert not [m for m in med.run_jobs() if "performance deadline" in m]
@@ -86,7 +86,7 @@ def test_the_mediator_is_reminded_to_visit_when_the_performance_deadline_comes(m
     assert [m for m in med.run_jobs() if "performance deadline" in m] == [
         "Case 1: the performance deadline 2026-12-10 has come; please visit the parties and record it with "
         "/followup 1 TEXT."]
-    assert med.say("王律师", "/followup 1 已回访，管道正常") == ["Recorded in case 1."]
+    assert med.say("王律师", "/followup 1 已回访，管道正常", private=True) == ["Recorded in case 1."]
 
 
 def test_a_district_moves_the_morning_meeting_with_meeting_cron(tmp_path):
@@ -108,7 +108,7 @@ def test_the_digest_lists_agreements_whose_performance_deadline_is_near(med):
     agree(med)  # to be performed by 10 December 2026
     med.pick("张三", "I confirm", private=True)
     med.pick("李四", "I confirm", private=True)
-    med.say("王律师", "/progress 1 performing 开始履行")
+    med.say("王律师", "/progress 1 performing 开始履行", private=True)
     med.run_jobs()
     med.advance(days=1)  # Friday 27 November: the deadline is 13 days away
     assert "Agreements due for performance:" not in next(m for m in med.run_jobs() if m.startswith("Morning"))
