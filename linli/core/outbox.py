@@ -20,6 +20,7 @@ __all__ = [
     "mark_failed",
     "mark_sent",
     "pending_for_room",
+    "prune",
     "stale_rows",
 ]
 
@@ -113,3 +114,16 @@ def mark_events_sent(conn: sa.Connection, keys: list[str], now: dt.datetime) -> 
         conn.execute(
             sa.update(s.outbox).where(s.outbox.c.key.in_(keys)).values(status="sent", sent_at=now)
         )
+
+
+def prune(conn: sa.Connection, before: dt.datetime) -> tuple[int, int]:
+    """Delete what was sent or given up before ``before``, and the processed-event marks
+    as old: message texts are personal data and are kept no longer than needed.
+
+    Returns: how many outbox rows and marks were deleted.
+    """
+    rows = conn.execute(
+        sa.delete(s.outbox).where(s.outbox.c.status != "pending", s.outbox.c.created_at < before)
+    ).rowcount
+    marks = conn.execute(sa.delete(s.processed).where(s.processed.c.processed_at < before)).rowcount
+    return int(rows), int(marks)

@@ -70,6 +70,9 @@ class StorageSettings:
     #: ``postgresql+psycopg://user@host/db``.
     url: str = "sqlite:///var/linli.db"
     echo: bool = False
+    #: sent messages (their texts are personal data) and processed-event marks are
+    #: deleted after this many days; a redelivery can never be that late.
+    retention_days: int = field(default=30, validator=_positive)
 
 
 @frozen

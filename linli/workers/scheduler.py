@@ -286,14 +286,19 @@ class Scheduler:
 
     def housekeep(self) -> int:
         """Re-send outbox rows left pending for more than 30 seconds (a crash between a
-        handler's commit and its enqueue); at most once per 30 seconds. Returns how
-        many rows were re-sent."""
+        handler's commit and its enqueue), and delete sent rows and processed marks
+        older than ``[storage] retention_days``; at most once per 30 seconds. Returns
+        how many rows were re-sent."""
         at = time.monotonic()
         if self._housekept_at is not None and at - self._housekept_at < STALE_AFTER.total_seconds():
             return 0
         self._housekept_at = at
         # created_at is written with the wall clock, so compare with the wall clock
         now = utcnow()
+        with self.rt.store.begin() as conn:
+            pruned = outbox.prune(conn, now - dt.timedelta(days=self.rt.settings.storage.retention_days))
+        if any(pruned):
+            self.log.info("old sent messages and marks deleted", messages=pruned[0], marks=pruned[1])
         with self.rt.store.connect() as conn:
             rows = outbox.stale_rows(conn, now - STALE_AFTER)
         if not rows:

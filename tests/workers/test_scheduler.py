@@ -429,3 +429,20 @@ def test_the_scheduler_process_stops_on_sigterm_and_releases_the_lock(tmp_path, 
     assert not client.exists("linli:scheduler")
     assert signal.getsignal(signal.SIGTERM) is before
     client.close()
+
+
+def test_housekeeping_deletes_sent_messages_and_marks_older_than_the_retention_but_keeps_pending_ones(chimes):
+    chimes.say("张三", "/help")
+    with chimes.runtime.store.begin() as conn:
+        outbox.add_message(conn, Outbound(CHIMES, "still to send", key="late:m0"), "test")
+        conn.execute(sa.update(s.outbox).values(created_at=s.utcnow() - dt.timedelta(days=31)))
+        conn.execute(sa.update(s.processed).values(processed_at=s.utcnow() - dt.timedelta(days=31)))
+
+    Scheduler(chimes.runtime).housekeep()
+    chimes.runtime.wait_idle()
+
+    with chimes.runtime.store.connect() as conn:
+        keys = conn.execute(sa.select(s.outbox.c.key)).scalars().all()
+        marks = conn.execute(sa.select(sa.func.count()).select_from(s.processed)).scalar()
+    assert keys == ["late:m0"]
+    assert marks == 0
