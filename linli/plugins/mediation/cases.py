@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import Address, PluginContext
+from linli.core.plugin import Address, Choice, PluginContext
 from linli.plugins.mediation.labels import CATEGORIES, SOURCES
 from linli.plugins.mediation.tables import cases, members, records
 
@@ -83,16 +84,26 @@ def record(ctx: PluginContext, case_id: int, kind: str, text: str = "", **states
                      at=ctx.clock.now())
 
 
-def tell(ctx: PluginContext, person_ids: list[int], msgid: str, *, choices_for: Any = None, **values: Any) -> list[int]:
+#: values of these names are msgids themselves (labels), translated for each recipient too
+TRANSLATED_VALUES = frozenset({"category", "state", "source"})
+
+
+def tell(ctx: PluginContext, person_ids: list[int], msgid: str, *,
+         choices_for: Callable[[int, Any], Sequence[Choice]] | None = None, **values: Any) -> list[int]:
     """Send ``msgid`` to each person's private chat in their own language.
 
-    ``choices_for(person_id, t)`` may give each person their own buttons. Returns the
-    ids of those who have no private chat yet.
+    Parameters:
+      person_ids: who to tell (each once).
+      msgid: the message, marked with ``N_`` by the caller.
+      choices_for: ``(person_id, translator) -> buttons`` for buttons of each person's own.
+      values: the placeholders; ``category``, ``state`` and ``source`` are label msgids.
+
+    Returns the ids of those who have no private chat yet.
     """
     missing = []
     for pid in dict.fromkeys(person_ids):
         t = ctx.translator_for(pid)
-        shown = {k: t(v) if k in ("category", "state", "source") else v for k, v in values.items()}
+        shown = {k: t(v) if k in TRANSLATED_VALUES else v for k, v in values.items()}
         choices = choices_for(pid, t) if choices_for else ()
         if not ctx.send_private(pid, t(msgid, **shown), choices=choices):
             missing.append(pid)
