@@ -11,6 +11,7 @@ import structlog
 
 from linli.adapters.console import ConsoleAdapter
 from linli.core.errors import SettingsError
+from linli.core.i18n import N_, translator
 from linli.core.settings import Settings
 from linli.workers.console_gateway import console_room
 from linli.workers.runtime import Runtime
@@ -19,6 +20,15 @@ from linli.workers.scheduler import Scheduler
 __all__ = ["run_console"]
 
 log = structlog.get_logger("linli.run")
+
+
+def _wait(runtime: Runtime, out: TextIO) -> None:
+    """Wait for the replies to a line; a slow one (a retry) prints later instead of ending the session."""
+    try:
+        runtime.wait_idle(timeout=30.0)
+    except TimeoutError:
+        out.write(translator(runtime.settings.i18n.default_language)(
+            N_("(still working on it: the answer will appear when it is ready)")) + "\n")
 
 
 def run_console(
@@ -43,12 +53,13 @@ def run_console(
     runtime = Runtime(settings)
     runtime.prepare_database()
     chosen, room = console_room(runtime, district, by="linli run")
+    console_out = stdout or sys.stdout
     console = ConsoleAdapter(
         room=room.partition(":")[2],
         speaker=speaker,
         stdin=stdin or sys.stdin,
         stdout=stdout or sys.stdout,
-        after_submit=runtime.wait_idle,
+        after_submit=lambda: _wait(runtime, console_out),
         language=chosen.language,
     )
     runtime.adapters["console"] = console
@@ -62,7 +73,7 @@ def run_console(
     try:
         console.stdout.write(f"== {chosen.name} ({chosen.id}) ==\n")
         console.run_gateway(runtime.submit)
-        runtime.wait_idle()
+        _wait(runtime, console_out)
     finally:
         stop_scheduler.set()
         scheduler.join(timeout=5)

@@ -172,7 +172,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
     )
 
 
-BATCH = 50
+BATCH = 20  # a drain holds its room well within the lock TTL (30 s)
 
 
 def _backoff(attempts: int) -> float:
