@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from conftest import file_case
+from mediation_helpers import file_case
 
 from linli.plugins.mediation.tables import cases, members
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from conftest import agree, file_case
+from mediation_helpers import agree, file_case
 
 from linli.core.storage import schema as s
 from linli.plugins.mediation.tables import cases, members, records

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from conftest import CONFIG, PLUGINS, agree, file_case, meet
+from mediation_helpers import CONFIG, PLUGINS, agree, file_case, meet
 
 from linli.core import people
 from linli.core.events import Address, Inbound, Sender

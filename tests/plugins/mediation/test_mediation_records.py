@@ -6,7 +6,7 @@ import csv
 
 import openpyxl
 import sqlalchemy as sa
-from conftest import CONFIG, PLUGINS, agree, file_case, make
+from mediation_helpers import CONFIG, PLUGINS, agree, file_case, make
 
 from linli.core.export import export_ledger
 from linli.core.i18n import translator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import SHANGHAI, agree, file_case, make
+from mediation_helpers import SHANGHAI, agree, file_case, make
 
 
 def test_the_morning_meeting_comes_on_a_make_up_sunday_and_not_on_a_national_holiday(tmp_path):
@@ -90,7 +90,7 @@ def test_the_mediator_is_reminded_to_visit_when_the_performance_deadline_comes(m
 
 
 def test_a_district_moves_the_morning_meeting_with_meeting_cron(tmp_path):
-    from conftest import CONFIG
+    from mediation_helpers import CONFIG
 
     chat = make(tmp_path, config={"mediation": {**CONFIG["mediation"], "meeting_cron": "0 10 * * *"}})
     try:
