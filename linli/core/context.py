@@ -187,17 +187,29 @@ class PluginContext:
         return people.roles_in(self.conn, person_id, self.district.id)
 
     def person_named(self, name: str) -> int | None:
-        """The id of the one person called ``name`` (display name, or the user part of an
-        identity such as ``console:李四``); None when nobody or several are."""
+        """The id of the one person of this district called ``name`` (display name, or the
+        user part of an identity such as ``console:李四``); None when nobody or several are.
+
+        A person is of this district when it is their home district (where they last spoke
+        in a group) or they hold a role here: a namesake elsewhere is never picked.
+        """
         name = name.strip().lstrip("@")
         if not name:
             return None
+        here = sa.or_(
+            s.persons.c.home_district == self.district.id,
+            s.persons.c.id.in_(sa.select(s.role_grants.c.person_id).where(
+                s.role_grants.c.district_id == self.district.id)),
+        )
+        named = sa.or_(
+            s.persons.c.display_name == name,
+            s.identities.c.display_name == name,
+            s.identities.c.identity.endswith(f":{name}", autoescape=True),
+        )
         ids = set(self.conn.execute(
-            sa.select(s.identities.c.person_id).where(sa.or_(
-                s.identities.c.display_name == name,
-                s.identities.c.identity.like(f"%:{name.replace('%', '').replace('_', '')}")))
+            sa.select(s.persons.c.id).join(s.identities, s.identities.c.person_id == s.persons.c.id)
+            .where(here, named)
         ).scalars())
-        ids |= set(self.conn.execute(sa.select(s.persons.c.id).where(s.persons.c.display_name == name)).scalars())
         return ids.pop() if len(ids) == 1 else None
 
     def display_names(self, person_ids: Sequence[int]) -> dict[int, str]:

@@ -327,3 +327,31 @@ def test_a_scheduled_job_fires_per_district_in_its_time_zone_with_no_person_and_
         "tick at 2026-11-26T09:00:00+01:00 (no room, person None)",
         "tick at 2026-11-27T09:00:00+08:00 (no room, person None)",
     ]
+
+
+class Finder(Plugin):
+    manifest = Manifest(name="finder", version="1")
+
+    @command("find", help=N_("Find a person by name"))
+    def find(self, ctx: PluginContext) -> None:
+        ctx.reply(f"found {ctx.person_named(ctx.argtext)}")
+
+
+def test_a_person_is_found_by_name_only_among_the_people_of_this_district(tmp_path):
+    from linli.core import people
+    from linli.core.settings import DistrictSettings
+    from linli.plugins.core import CorePlugin
+
+    other = DistrictSettings(id="other", name="Other", rooms=("test:elsewhere",), plugins=("core",))
+    chat = ChatHarness(tmp_path, plugins=[CorePlugin, Finder], districts=[other])
+    try:
+        with chat.runtime.store.begin() as conn:  # 李四 of the other district, and a name with an underscore
+            li = people.person_for(conn, "test:李四", "李四")
+            conn.execute(sa.update(s.persons).where(s.persons.c.id == li.id).values(home_district="other"))
+        assert chat.say("张三", "/find 李四") == ["found None"]
+        chat.say("李四", "/help")  # speaks in this district's group: now one of ours
+        chat.say("john_doe", "/help")
+        assert chat.say("张三", "/find 李四") == [f"found {li.id}"]
+        assert chat.say("张三", "/find johndoe") == ["found None"]
+    finally:
+        chat.close()
