@@ -84,7 +84,10 @@ class TelegramDeployment:
         deadline = time.monotonic() + WAIT
         while not condition():
             if time.monotonic() > deadline:
-                pytest.fail(f"{what} after {WAIT} s; processes said:\n{self.outputs()}")
+                api = self.api
+                pytest.fail(f"{what} after {WAIT} s; the fake Bot API: {len(api.sent)} sent, {api.too_many} 429s, "
+                            f"calls {dict(api.calls)}, {api.pending()} updates pending; processes said:\n"
+                            f"{self.outputs()}")
             time.sleep(0.1)
 
     def replies_by_event(self) -> dict[str, list[str]]:
@@ -120,10 +123,19 @@ def _free_port() -> int:
 
 @pytest.fixture
 def tg(tmp_path: Path, redis_url: str, postgres_url: str) -> Iterator[TelegramDeployment]:
+    import redis
+
+    # a database of its own on the same server: another test run's workers on the shared
+    # test database would take these tests' messages (and its flushdb their queues)
+    own = redis_url.rsplit("/", 1)[0] + "/13"
+    client = redis.Redis.from_url(own)
+    client.flushdb()
     with FakeBotApi() as api:
-        deployment = TelegramDeployment(tmp_path, api, redis_url=redis_url, postgres_url=postgres_url)
+        deployment = TelegramDeployment(tmp_path, api, redis_url=own, postgres_url=postgres_url)
         yield deployment
         deployment.close()
+    client.flushdb()
+    client.close()
 
 
 def event_id(api: FakeBotApi, update_id: int) -> str:

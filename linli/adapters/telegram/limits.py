@@ -11,9 +11,10 @@ the time it asked, for every process.
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
-from dramatiq.rate_limits import WindowRateLimiter
+from dramatiq.rate_limits import BucketRateLimiter, WindowRateLimiter
 
 from linli.core.errors import DeliveryError
 
@@ -32,10 +33,14 @@ class FloodLimits:
     """
 
     def __init__(self, backend: Any, bot: str, *, per_second: int = 30, per_chat: int = 3, chat_window: int = 3,
-                 per_group: int = 20) -> None:
+                 per_group: int = 20, bot_wait: float = 1.0, chat_wait: float = 1.5) -> None:
         self.backend = backend
         self.bot = bot
-        self._bot = WindowRateLimiter(backend, f"linli-tg:{bot}:bot", limit=per_second, window=1)  # type: ignore[no-untyped-call]
+        # one message per 1/30 s bucket, not 30 per calendar second: thirty at the end of one
+        # second and thirty at the start of the next would be 60 within one second
+        self._bot = BucketRateLimiter(backend, f"linli-tg:{bot}:bot",  # type: ignore[no-untyped-call]
+                                      limit=1, bucket=-(-1000 // per_second))
+        self.bot_wait, self.chat_wait = bot_wait, chat_wait
         self.per_chat, self.chat_window, self.per_group = per_chat, chat_window, per_group
 
     def _paused(self, chat: str) -> bool:
@@ -57,21 +62,33 @@ class FloodLimits:
         jitter = random.uniform(0, 0.2)
         if self._paused(chat):
             raise DeliveryError(f"telegram chat {chat} paused after a 429", retry_after=1.0 + jitter)
+        per_chat = WindowRateLimiter(self.backend, f"linli-tg:{self.bot}:chat:{chat}",  # type: ignore[no-untyped-call]
+                                     limit=self.per_chat, window=self.chat_window)
+        # a chat's next slot is at most a second or so away, and the room is locked to this
+        # thread meanwhile anyway: wait for it here. Handing the message back to the broker
+        # instead sends the room's other delivery messages into Dramatiq's growing backoff
+        if not _wait_for(per_chat, self.chat_wait):
+            raise DeliveryError(f"telegram chat {chat}: {self.per_chat} messages in {self.chat_window} s",
+                                retry_after=1.0 + jitter)
         if chat.startswith("-"):  # groups and supergroups have negative ids
             group = WindowRateLimiter(self.backend, f"linli-tg:{self.bot}:group:{chat}",  # type: ignore[no-untyped-call]
                                       limit=self.per_group, window=60)
-            if not _take(group):
+            if not _take(group):  # seconds away: the broker retries the room later, in order
                 raise DeliveryError(f"telegram group {chat}: {self.per_group} messages a minute",
                                     retry_after=3.0 + jitter)
-        per_chat = WindowRateLimiter(self.backend, f"linli-tg:{self.bot}:chat:{chat}",  # type: ignore[no-untyped-call]
-                                     limit=self.per_chat, window=self.chat_window)
-        if not _take(per_chat):
-            raise DeliveryError(f"telegram chat {chat}: {self.per_chat} messages in {self.chat_window} s",
-                                retry_after=1.0 + jitter)
-        if not _take(self._bot):
+        if not _wait_for(self._bot, self.bot_wait):
             raise DeliveryError("telegram bot: messages a second", retry_after=0.1 + jitter)
 
 
-def _take(limiter: WindowRateLimiter) -> bool:
+def _wait_for(limiter: WindowRateLimiter | BucketRateLimiter, seconds: float) -> bool:
+    """Take a place under ``limiter``, trying for at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not _take(limiter):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(random.uniform(0.005, 0.05))
+    return True
+
+def _take(limiter: WindowRateLimiter | BucketRateLimiter) -> bool:
     with limiter.acquire(raise_on_failure=False) as acquired:
         return bool(acquired)

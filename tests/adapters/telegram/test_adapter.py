@@ -129,6 +129,7 @@ def test_a_5xx_is_a_delivery_error_to_retry(make, api):
 
 def test_the_chat_limit_asks_to_retry_before_telegram_would_refuse(make, api):
     adapter = make()
+    adapter.limits.chat_wait = 0
     for n in range(3):
         adapter.send(Outbound(Address("telegram", "5"), f"m{n}"))
     with pytest.raises(DeliveryError) as caught:
