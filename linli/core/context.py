@@ -123,6 +123,17 @@ class PluginContext:
         reads ``message`` (translate it with :attr:`t` first)."""
         return UserError(message)
 
+    def checked_text(self, text: str, *, empty: str, limit: int = 2000) -> str:
+        """``text`` stripped, or a :class:`UserError` to the person when it is empty (``empty``,
+        already translated) or longer than ``limit`` characters."""
+        text = text.strip()
+        if not text:
+            raise self.fail(empty)
+        if len(text) > limit:
+            raise self.fail(self.t("That is too long ({length} characters); please keep it under {limit}.",
+                                   length=len(text), limit=limit))
+        return text
+
     def choice(self, label: str, name: str, data: str = "", *, anyone: bool = False,
                owner: int | None = None) -> Choice:
         """A button; picking it runs this plugin's ``@on_choice(name)`` handler with ``ctx.data == data``.

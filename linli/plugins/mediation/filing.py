@@ -136,10 +136,4 @@ class Filing:
 
 
 def _checked(ctx: PluginContext, text: str) -> str:
-    text = text.strip()
-    if not text:
-        raise ctx.fail(ctx.t("Please write a few words."))
-    if len(text) > MAX_TEXT:
-        raise ctx.fail(ctx.t("That is too long ({length} characters); please keep it under {limit}.",
-                             length=len(text), limit=MAX_TEXT))
-    return text
+    return ctx.checked_text(text, empty=ctx.t("Please write a few words."), limit=MAX_TEXT)

@@ -168,10 +168,5 @@ class SuggestionsPlugin(Plugin):
 
 
 def _checked(ctx: PluginContext, text: str) -> str:
-    text = text.strip()
-    if not text:
-        raise ctx.fail(ctx.t("The suggestion is empty. What would you like to suggest?"))
-    if len(text) > MAX_TEXT:
-        raise ctx.fail(ctx.t("That is too long ({length} characters); please keep it under {limit}.",
-                             length=len(text), limit=MAX_TEXT))
-    return text
+    return ctx.checked_text(text, empty=ctx.t("The suggestion is empty. What would you like to suggest?"),
+                            limit=MAX_TEXT)
