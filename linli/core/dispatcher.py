@@ -29,7 +29,7 @@ from linli.core.specs import ChoiceSpec, CommandSpec
 from linli.core.storage import Store
 from linli.core.storage import schema as s
 
-__all__ = ["CONSENT_REQUIRED", "Dispatcher", "allowed"]
+__all__ = ["CONSENT_REQUIRED", "Dispatcher", "allowed", "usable_commands"]
 
 log = structlog.get_logger("linli.dispatcher")
 
@@ -56,6 +56,18 @@ def allowed(spec: CommandSpec | ChoiceSpec, roles: dict[str, frozenset[str]], *,
     if spec.roles and not people.has_role(roles, spec.roles):
         return N_("Sorry, /{command} is only for: {roles}.")
     return None
+
+
+def usable_commands(registry: PluginRegistry, district: DistrictInfo, roles: dict[str, frozenset[str]], *,
+                    private: bool) -> list[tuple[str, CommandSpec]]:
+    """The (plugin, spec) of each command this person may use here: for ``/help`` and
+    for the suggestions after an unknown command."""
+    return [
+        (h.plugin, h.spec)
+        for h in registry.commands.values()
+        if h.plugin in district.plugins and isinstance(h.spec, CommandSpec) and not h.spec.hidden
+        and allowed(h.spec, roles, consented=True, private=private) is None
+    ]
 
 
 class Dispatcher:
@@ -282,14 +294,7 @@ class Dispatcher:
 
     def _unknown(self, word: str, district: DistrictInfo, roles: dict[str, frozenset[str]], consented: bool,
                  private: bool, answer: Callable[..., None]) -> None:
-        usable = [
-            name
-            for name, h in self.registry.commands.items()
-            if h.plugin in district.plugins
-            and isinstance(h.spec, CommandSpec)
-            and not h.spec.hidden
-            and allowed(h.spec, roles, consented=True, private=private) is None
-        ]
+        usable = [spec.name for _, spec in usable_commands(self.registry, district, roles, private=private)]
         usable += [a for a, n in self.registry.aliases.items() if n in usable]
         close = difflib.get_close_matches(word, usable, n=3, cutoff=0.6)
         if close:

@@ -12,7 +12,7 @@ from dramatiq.middleware import CurrentMessage
 
 from linli.core import outbox, people
 from linli.core.context import DialogState, Effects, PluginContext
-from linli.core.dispatcher import allowed
+from linli.core.dispatcher import usable_commands
 from linli.core.errors import DeliveryError, PermanentDeliveryError, UserError
 from linli.core.events import HandlerCall, Outbound
 from linli.core.i18n import N_, translator
@@ -139,12 +139,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
     private = bool(call.inbound and call.inbound.private)
 
     def available() -> list[tuple[str, CommandSpec]]:
-        return [
-            (h.plugin, h.spec)
-            for h in rt.registry.commands.values()
-            if h.plugin in district.plugins and isinstance(h.spec, CommandSpec) and not h.spec.hidden
-            and allowed(h.spec, roles, consented=True, private=private) is None
-        ]
+        return usable_commands(rt.registry, district, roles, private=private)
 
     return PluginContext(
         plugin=call.plugin,
