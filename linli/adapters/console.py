@@ -81,8 +81,6 @@ class ConsoleAdapter(ChatAdapter):
                 out.append(" " * (len(tag) + 5) + f"[{n}] {choice.label}")
             if message.choices:
                 self._choices[message.address.room_key] = [c.value for c in message.choices]
-            else:  # a later question: a bare number now answers it, not an older button
-                self._choices.pop(message.address.room_key, None)
             self.stdout.write("\n".join(out) + "\n")
             self.stdout.flush()
         return None
@@ -139,7 +137,9 @@ class ConsoleAdapter(ChatAdapter):
         address = self._address()
         sender = Sender("console", self.speaker, self.speaker)
         event_id = f"console:{self._session}:{next(self._counter)}"
-        pending = self._choices.get(address.room_key)
+        # buttons are answered by the next line only: a press uses them up, and anything
+        # else typed means the person moved on, so a later bare number is an answer, not a press
+        pending = self._choices.pop(address.room_key, None)
         if pending and text.isdigit() and 1 <= int(text) <= len(pending):
             inbound = Inbound(event_id, address, sender, text=text, kind="choice", private=self.private,
                               choice=pending[int(text) - 1])
