@@ -5,7 +5,9 @@ chat with short bursts, 20 a minute per group.
 A worker thread waits a moment for the bot's or the chat's next slot; beyond that (a
 group's minute used up) :class:`FloodLimits` raises :class:`~linli.core.errors.DeliveryError`
 with ``retry_after``, and the delivery actor retries the room later, its order kept.
-A 429 from Telegram pauses the chat for the time it asked, for every process.
+A 429 from Telegram pauses the chat for the time it asked, for every process; a second
+429 within a second (whichever chat it came from) means the bot as a whole is over
+Telegram's limit, and pauses every chat of the bot for that time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from dramatiq.rate_limits import BucketRateLimiter, WindowRateLimiter
 from linli.core.errors import DeliveryError
 
 __all__ = ["FloodLimits"]
+
+#: the pause key of the whole bot (chat ids are numbers, so no chat has this name)
+BOT = "bot"
 
 
 class FloodLimits:
@@ -49,9 +54,13 @@ class FloodLimits:
         return not self.backend.incr(f"linli-tg:{self.bot}:pause:{chat}", 0, 0, 1)
 
     def pause(self, chat: str, seconds: float) -> None:
-        """Hold every message to ``chat`` for ``seconds`` (Telegram answered 429)."""
+        """Hold every message to ``chat`` for ``seconds`` (Telegram answered 429), and
+        every message of the bot when another 429 came less than a second ago."""
+        ttl = max(int(seconds * 1000), 1)
         # fails, keeping the pause there is, when the chat is paused already
-        self.backend.incr(f"linli-tg:{self.bot}:pause:{chat}", 1, 1, max(int(seconds * 1000), 1))
+        self.backend.incr(f"linli-tg:{self.bot}:pause:{chat}", 1, 1, ttl)
+        if not self.backend.add(f"linli-tg:{self.bot}:recent-429", 1, 1000):
+            self.backend.incr(f"linli-tg:{self.bot}:pause:{BOT}", 1, 1, ttl)
 
     def acquire(self, chat: str) -> None:
         """Take one message's place under every limit, or say how long to wait.
@@ -60,6 +69,8 @@ class FloodLimits:
           DeliveryError: a limit is reached; ``retry_after`` is when to try again.
         """
         jitter = random.uniform(0, 0.2)
+        if self._paused(BOT):
+            raise DeliveryError("telegram bot paused after 429s in several chats", retry_after=1.0 + jitter)
         if self._paused(chat):
             raise DeliveryError(f"telegram chat {chat} paused after a 429", retry_after=1.0 + jitter)
         per_chat = WindowRateLimiter(self.backend, f"linli-tg:{self.bot}:chat:{chat}",  # type: ignore[no-untyped-call]

@@ -83,3 +83,14 @@ def test_a_429_pauses_the_chat_for_every_process(backend):
     with pytest.raises(DeliveryError, match="paused"):
         other.acquire("5")
     other.acquire("6")
+
+
+def test_429s_in_two_chats_within_a_second_pause_the_whole_bot(backend):
+    bot = f"bot-{time.monotonic_ns()}"
+    one, other = FloodLimits(backend, bot), FloodLimits(backend, bot)
+    one.pause("5", 2.0)
+    other.acquire("6")  # one 429 pauses only its chat
+    other.pause("7", 2.0)
+    with pytest.raises(DeliveryError, match="bot paused"):
+        one.acquire("8")
+    FloodLimits(backend, f"{bot}-another").acquire("8")  # another bot is not held
