@@ -11,6 +11,7 @@ from __future__ import annotations
 from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
 from linli.plugins.mediation.agreement import Agreements
 from linli.plugins.mediation.casework import Casework
+from linli.plugins.mediation.extension import Extensions
 from linli.plugins.mediation.filing import Filing
 from linli.plugins.mediation.ledgers import Ledgers
 from linli.plugins.mediation.meeting import Meeting
@@ -20,7 +21,7 @@ from linli.plugins.mediation.tables import metadata
 __all__ = ["MediationPlugin"]
 
 
-class MediationPlugin(Filing, Casework, Agreements, Meeting, Ledgers, Privacy, Plugin):
+class MediationPlugin(Filing, Casework, Extensions, Agreements, Meeting, Ledgers, Privacy, Plugin):
     manifest = Manifest(
         name="mediation",
         version="1.0",

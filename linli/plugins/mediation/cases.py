@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "record",
     "team_room",
     "tell",
+    "words_after",
 ]
 
 MEDIATOR = "mediator"
@@ -153,3 +155,9 @@ def create_case(ctx: PluginContext, *, source: str, category: str, applicant: in
     ctx.log.info("mediation case opened", case=number, source=source, category=category)
     return number
 
+
+
+def words_after(ctx: PluginContext, n: int) -> str:
+    """What follows the first ``n`` words of the command, exactly as written."""
+    parts = re.split(r"[\s\u3000]+", ctx.argtext.strip(), maxsplit=n)
+    return parts[n].strip() if len(parts) > n else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from linli.core.plugin import N_, Choice, PluginContext, command, on_choice, on_dialog
@@ -20,6 +19,7 @@ from linli.plugins.mediation.cases import (
     record,
     team_room,
     tell,
+    words_after,
 )
 from linli.plugins.mediation.labels import CATEGORIES, CONTACT, FORMS, RISKS
 from linli.plugins.mediation.lines import case_line
@@ -42,12 +42,6 @@ AFTERWORD = {
 }
 
 
-def _rest(ctx: PluginContext, n: int) -> str:
-    """What follows the first ``n`` words of the command, exactly as written."""
-    parts = re.split(r"[\s\u3000]+", ctx.argtext.strip(), maxsplit=n)
-    return parts[n].strip() if len(parts) > n else ""
-
-
 class Casework:
     """Handlers for the parties and the team once a case exists."""
 
@@ -62,7 +56,7 @@ class Casework:
         if not may_see(ctx, row):
             raise ctx.fail(ctx.t("Only the parties and the mediators of case {number} may see it.",
                                  number=row.number))
-        message = _rest(ctx, 1)
+        message = words_after(ctx, 1)
         if message:
             self._relay(ctx, row, message)
             return
@@ -142,9 +136,9 @@ class Casework:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /assign NUMBER NAME, for example /assign 3 王律师"))
         row = load(ctx, case_number(ctx, ctx.args[0]))
-        pid = ctx.person_named(_rest(ctx, 1))
+        pid = ctx.person_named(words_after(ctx, 1))
         if pid is None or MEDIATOR not in ctx.roles_of(pid):
-            raise ctx.fail(ctx.t("{name} is not a mediator here.", name=_rest(ctx, 1)))
+            raise ctx.fail(ctx.t("{name} is not a mediator here.", name=words_after(ctx, 1)))
         self._assign(ctx, row, pid)
 
     def _assign(self, ctx: PluginContext, row: Any, pid: int) -> None:
@@ -169,9 +163,9 @@ class Casework:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /addparty NUMBER NAME, for example /addparty 3 李四"))
         row = self._actable(ctx)
-        pid = ctx.person_named(_rest(ctx, 1))
+        pid = ctx.person_named(words_after(ctx, 1))
         if pid is None:
-            raise ctx.fail(ctx.t("I do not know {name}: they must have written to me once.", name=_rest(ctx, 1)))
+            raise ctx.fail(ctx.t("I do not know {name}: they must have written to me once.", name=words_after(ctx, 1)))
         if pid in party_ids(ctx, row.id):
             raise ctx.fail(ctx.t("They are already a party to case {number}.", number=row.number))
         ctx.store.insert(members, case_id=row.id, person_id=pid, role="party", added_at=ctx.clock.now())
@@ -237,7 +231,7 @@ class Casework:
                                       members.c.person_id.is_not(None), members.c.confirmed_at.is_(None))
             if waiting:
                 raise ctx.fail(ctx.t("{n} party(ies) have not confirmed the agreement yet.", n=waiting))
-        move(ctx, row, target, _rest(ctx, 2))
+        move(ctx, row, target, words_after(ctx, 2))
 
     @command("risk", help=N_("Set the risk level of a case"), usage=N_("NUMBER low|medium|high"),
              roles=(MEDIATOR, LEAD), aliases=("风险",))
@@ -253,20 +247,6 @@ class Casework:
         record(ctx, row.id, "note", f"risk:{level}")
         ctx.audit("mediation.risk", f"case:{row.number}", risk=level)
         ctx.reply(ctx.t("Case {number}: risk {risk}.", number=row.number, risk=ctx.t(RISKS[level])))
-
-    @command("extend", help=N_("Extend a case's time limit with the parties' consent"), usage=N_("NUMBER DAYS REASON"),
-             roles=(MEDIATOR, LEAD), aliases=("延期",))
-    def extend(self, ctx: PluginContext) -> None:
-        out_of_the_group(ctx, "extend")
-        if len(ctx.args) < 3 or not ctx.args[1].isdigit() or not 0 < int(ctx.args[1]) <= 365:
-            raise ctx.fail(ctx.t("Usage: /extend NUMBER DAYS REASON, for example /extend 3 15 both parties agreed"))
-        row = self._actable(ctx)
-        deadline = row.deadline_at + dt.timedelta(days=int(ctx.args[1]))
-        ctx.store.update(cases, cases.c.id == row.id, deadline_at=deadline)
-        record(ctx, row.id, "note", _rest(ctx, 2))
-        ctx.audit("mediation.extend", f"case:{row.number}", days=int(ctx.args[1]))
-        ctx.reply(ctx.t("Case {number} now runs until {date}.", number=row.number,
-                        date=ctx.t.datetime(deadline, ctx.district.timezone, "short")))
 
     @command("note", help=N_("Record a measure taken in a case"), usage=N_("NUMBER TEXT"), roles=(MEDIATOR, LEAD),
              aliases=("措施",))
@@ -285,7 +265,7 @@ class Casework:
             raise ctx.fail(ctx.t("Usage: /{command} NUMBER TEXT", command="note" if column == "measures" else
                                  "followup"))
         row = self._actable(ctx)
-        text = _rest(ctx, 1)
+        text = words_after(ctx, 1)
         day = ctx.now().date().isoformat()
         old = getattr(row, column)
         ctx.store.update(cases, cases.c.id == row.id, **{column: f"{old}\n{day} {text}".strip()})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linli.core.plugin import PluginContext, on_event
 from linli.plugins.mediation.states import CLOSED, LABELS
-from linli.plugins.mediation.tables import cases, members, records
+from linli.plugins.mediation.tables import cases, extension_answers, extensions, members, records
 
 __all__ = ["Privacy"]
 
@@ -46,4 +46,6 @@ class Privacy:
                 ctx.store.delete(members, members.c.id == m.id)
         ctx.store.update(records, records.c.person_id == pid, person_id=None)
         ctx.store.update(cases, cases.c.opened_by == pid, opened_by=None)
+        ctx.store.update(extensions, extensions.c.asked_by == pid, asked_by=None)
+        ctx.store.update(extension_answers, extension_answers.c.person_id == pid, person_id=None)
         ctx.log.info("mediation person forgotten", cases=len(mine), archived=len(closed))

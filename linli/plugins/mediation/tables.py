@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from linli.core.plugin import UTCDateTime, plugin_table
 
-__all__ = ["agreements", "cases", "members", "metadata", "records"]
+__all__ = ["agreements", "cases", "extension_answers", "extensions", "members", "metadata", "records"]
 
 metadata = sa.MetaData()
 
@@ -81,4 +81,32 @@ agreements = plugin_table(
     sa.Column("made_by", sa.Integer, nullable=True),
     sa.Column("made_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("district_id", "case_id", name="uq_mediation_agreements_case"),
+)
+
+# a mediator's request to extend a case's time limit: asked → agreed (every party in the
+# chat said yes) | refused (one said no)
+extensions = plugin_table(
+    "mediation",
+    "extensions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.Integer, nullable=False, index=True),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("asked_by", sa.Integer, nullable=True),
+    sa.Column("asked_at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+)
+
+extension_answers = plugin_table(
+    "mediation",
+    "extension_answers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("extension_id", sa.Integer, nullable=False, index=True),
+    sa.Column("person_id", sa.Integer, nullable=True),
+    sa.Column("agreed", sa.Boolean, nullable=False),
+    sa.Column("answered_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("district_id", "extension_id", "person_id", name="uq_mediation_extension_answers_person"),
 )

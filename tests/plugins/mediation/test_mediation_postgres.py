@@ -17,7 +17,7 @@ MIGRATIONS = Path(linli.plugins.mediation.__file__).parent / "migrations"
 def test_the_mediation_migration_applies_on_postgresql_once_and_keeps_numbers_unique_per_district(postgres_url):
     store = Store(postgres_url, migration_dirs=[MIGRATIONS])
     try:
-        assert "mediation_0001" in store.upgrade()
+        assert any(r.startswith("mediation_") for r in store.upgrade())  # the branch's head
         assert store.upgrade() == []
         now = dt.datetime(2026, 11, 26, 1, tzinfo=dt.UTC)
         row = {"number": 1, "source": "application", "category": "neighbours", "opened_at": now, "deadline_at": now}

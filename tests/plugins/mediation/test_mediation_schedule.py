@@ -51,6 +51,7 @@ def test_the_digest_shows_overdue_and_high_risk_cases_without_personal_details(t
             assert detail not in digest
 
         chat.say("王律师", "/extend 1 30 双方同意延长", private=True)
+        chat.pick("张三", "I agree to the extension", private=True)  # the only party in the chat
         chat.advance(days=1)
         digest = next(m for m in chat.run_jobs() if m.startswith("Morning meeting"))
         assert "Past the time limit:" not in digest
