@@ -1,0 +1,60 @@
+"""院子议事 — the courtyard council: residents raise matters, talk them over and decide together.
+
+A resident raises a matter (议题) in the group; neighbours comment and support it; the council
+(党群"智囊团") turns it into a proposal and puts it to a poll; the poll closes on time and decides
+it; a passed matter is implemented and reviewed. Ledgers of matters and polls export with
+``linli export``. See docs/council.md.
+
+The plugin class is composed of mixins, one per part of the work; each keeps its handlers.
+"""
+
+from __future__ import annotations
+
+from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
+from linli.plugins.council.deliberation import Deliberation
+from linli.plugins.council.ledgers import Ledgers
+from linli.plugins.council.privacy import Privacy
+from linli.plugins.council.referral import Referral
+from linli.plugins.council.schedule import Schedule
+from linli.plugins.council.tables import metadata
+from linli.plugins.council.voting import Voting
+
+__all__ = ["CouncilPlugin"]
+
+
+class CouncilPlugin(Deliberation, Voting, Referral, Schedule, Ledgers, Privacy, Plugin):
+    manifest = Manifest(
+        name="council",
+        version="1.0",
+        description=N_("Courtyard council: residents raise matters, talk them over and vote on them"),
+        depends=("core",),
+        roles=(
+            RoleSpec("council", N_("member of the courtyard council")),
+            RoleSpec("facilitator", N_("facilitator of the courtyard council (may enter proxy votes)")),
+        ),
+        tables=metadata,
+        config_defaults={
+            # the group where polls and results are announced ("" = where the poll was opened)
+            "room": "",
+            # where review reminders go ("" = privately to each council member)
+            "council_room": "",
+            # a poll is valid when more than this share of the eligible voters take part
+            "quorum": 0.5,
+            # a yes/no question passes when more than this share of those who vote agree
+            "threshold": 0.5,
+            # "person" or "household" (one vote per household: the latest of its members)
+            "counting": "person",
+            # how many may vote (persons or households); 0 = those on the council roll
+            "electorate": 0,
+            # hide the running count until the poll closes
+            "hide_results": False,
+            # how long a poll stays open unless /poll says otherwise
+            "poll_days": 3,
+            # remind those who have not voted this many hours before a poll closes
+            "reminder_hours": 24,
+            # a passed matter comes up for review this many days after the decision
+            "review_days": 30,
+            "polls_cron": "* * * * *",
+            "reviews_cron": "0 9 * * *",
+        },
+    )
