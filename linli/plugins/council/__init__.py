@@ -11,8 +11,14 @@ The plugin class is composed of mixins, one per part of the work; each keeps its
 from __future__ import annotations
 
 from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
+from linli.plugins.council.actions import Actions
+from linli.plugins.council.adoptions import Adoptions
+from linli.plugins.council.community_ledgers import CommunityLedgers
+from linli.plugins.council.community_privacy import CommunityPrivacy
+from linli.plugins.council.convention import Convention
 from linli.plugins.council.deliberation import Deliberation
 from linli.plugins.council.ledgers import Ledgers
+from linli.plugins.council.meetings import Meetings
 from linli.plugins.council.privacy import Privacy
 from linli.plugins.council.referral import Referral
 from linli.plugins.council.schedule import Schedule
@@ -22,7 +28,8 @@ from linli.plugins.council.voting import Voting
 __all__ = ["CouncilPlugin"]
 
 
-class CouncilPlugin(Deliberation, Voting, Referral, Schedule, Ledgers, Privacy, Plugin):
+class CouncilPlugin(Deliberation, Voting, Referral, Schedule, Ledgers, Privacy, Meetings, Convention, Actions,
+                    Adoptions, CommunityLedgers, CommunityPrivacy, Plugin):
     manifest = Manifest(
         name="council",
         version="1.0",
@@ -56,5 +63,13 @@ class CouncilPlugin(Deliberation, Voting, Referral, Schedule, Ledgers, Privacy, 
             "review_days": 30,
             "polls_cron": "* * * * *",
             "reviews_cron": "0 9 * * *",
+            # an amendment of the residents' convention is voted on for this many days
+            "amendment_days": 7,
+            # the term of an adoption agreement (认领协议), and its duties ("" = the standard text)
+            "adoption_months": 12,
+            "adoption_duties": "",
+            # adopters are reminded this many days before their term ends
+            "adoption_reminder_days": 30,
+            "adoptions_cron": "0 9 * * *",
         },
     )
