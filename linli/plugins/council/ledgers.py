@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 from linli.core.plugin import N_, Ledger, PluginContext, ledger
 from linli.plugins.council.polls import KINDS, OUTCOMES, choice_text, latest_ballots
 from linli.plugins.council.states import CATEGORIES, LABELS
-from linli.plugins.council.tables import comments, matters, polls, supports, votes
+from linli.plugins.council.tables import comments, history, matters, polls, supports, votes
 
 __all__ = ["Ledgers"]
 
 MATTER_COLUMNS = [
     N_("Matter number"), N_("Date raised"), N_("Title"), N_("Category"), N_("Raised by"), N_("Content"),
     N_("Supporters"), N_("Comments"), N_("Proposal"), N_("Polls"), N_("State"), N_("Outcome"), N_("Date decided"),
-    N_("Review date"), N_("Date closed"),
+    N_("Review date"), N_("How it was done"), N_("Date closed"),
 ]
 POLL_COLUMNS = [
     N_("Poll number"), N_("Matter number"), N_("Question"), N_("Kind of poll"), N_("Secret ballot"),
@@ -37,6 +37,7 @@ class Ledgers:
         names = ctx.display_names(sorted({r.raised_by for r in rows_ if r.raised_by is not None}))
         backing = _count_by(ctx.store.select(supports))
         talk = _count_by(ctx.store.select(comments))
+        finished = {h.matter_id: h.note for h in ctx.store.select(history, history.c.state_to == "done")}
         numbers: dict[int, list[str]] = {}
         for p in ctx.store.select(polls, polls.c.matter_id.is_not(None), order_by=[polls.c.number]):
             numbers.setdefault(p.matter_id, []).append(str(p.number))
@@ -44,7 +45,7 @@ class Ledgers:
             r.number, r.created_at.astimezone(tz).date(), r.title, ctx.t(CATEGORIES[r.category]),
             names.get(r.raised_by, ""), r.text, backing.get(r.id, 0), talk.get(r.id, 0), r.proposal,
             "、".join(numbers.get(r.id, [])), ctx.t(LABELS[r.status]), _outcome(ctx, r.outcome),
-            r.decided_at.astimezone(tz).date() if r.decided_at else None, r.review_on,
+            r.decided_at.astimezone(tz).date() if r.decided_at else None, r.review_on, finished.get(r.id, ""),
             r.closed_at.astimezone(tz).date() if r.closed_at else None,
         ] for r in rows_]
         return Ledger(columns=MATTER_COLUMNS, rows=rows)

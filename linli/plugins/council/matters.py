@@ -105,7 +105,7 @@ def move_matter(ctx: PluginContext, row: Any, target: str, note: str = "") -> No
         values["review_on"] = ctx.now().date() + dt.timedelta(days=days)
     if target in ("rejected", "withdrawn", "done", "merged", "referred"):
         values["closed_at"] = now
-    if note and target in ("passed", "rejected", "withdrawn", "done", "referred"):
+    if note and target in ("passed", "rejected", "withdrawn", "referred"):
         values["outcome"] = note
     ctx.store.update(matters, matters.c.id == row.id, **values)
     record(ctx, row.id, target, note, state_from=row.status)
