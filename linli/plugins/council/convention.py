@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -80,7 +81,7 @@ class Convention:
         return "\n".join(lines)
 
     def _article_date(self, ctx: PluginContext, when: dt.datetime) -> str:
-        return ctx.t.datetime(when, ctx.district.timezone, "short")
+        return when.astimezone(ZoneInfo(ctx.district.timezone)).date().isoformat()
 
     def _load_article(self, ctx: PluginContext, n: int, *, in_force: bool = True) -> Any:
         row = ctx.store.get(articles, articles.c.number == n)
