@@ -289,7 +289,7 @@ def matter_text(ctx: PluginContext, row: Any) -> str:
         lines += [f"- {names.get(c.person_id, '—')}: {c.text}" for c in notes[-10:]]
     for p in ctx.store.select(polls, polls.c.matter_id == row.id, order_by=[polls.c.number]):
         lines.append(ctx.t("Poll {number} ({kind}): {state}", number=p.number, kind=ctx.t(KINDS[p.kind]),
-                           state=outcome_label(ctx, p.outcome) if p.status == "closed" else ctx.t("open")))
+                           state=outcome_label(ctx, p.outcome) if p.status == "closed" else ctx.t("open for voting")))
     lines.append(ctx.t("History:"))
     for m in moves:
         moved = (f"{ctx.t(LABELS[m.state_from])}→{ctx.t(LABELS[m.state_to])}"

@@ -66,7 +66,7 @@ class Ledgers:
                 (ctx.t("yes") if p.outcome != "no_quorum" else ctx.t("no")) if p.status == "closed" else "",
                 count, sum(1 for v in ballots.values() if v.proxy_by is not None),
                 "\n".join(v.objection for v in ballots.values() if v.objection),
-                _outcome(ctx, p.outcome) if p.status == "closed" else ctx.t("open"),
+                _outcome(ctx, p.outcome) if p.status == "closed" else ctx.t("open for voting"),
             ])
         return Ledger(columns=POLL_COLUMNS, rows=rows)
 

@@ -85,11 +85,16 @@ def create_matter(ctx: PluginContext, *, title: str, text: str, category: str) -
     return number
 
 
-def move_matter(ctx: PluginContext, row: Any, target: str, note: str = "") -> None:
+def move_matter(ctx: PluginContext, row: Any, target: str, note: str = "", *, outcome: str | None = None) -> None:
     """Move a matter to ``target``, record who did it and why, and publish ``council.matter_moved``.
 
     Checks only that the move exists (:func:`~linli.plugins.council.states.allowed`); the caller
     checks who may make it.
+
+    Parameters:
+      note: why, for the history (a reason, a poll's undecided outcome, how it was done).
+      outcome: what was decided, kept on the matter when it is passed, rejected, withdrawn or
+        referred (default: ``note``): a poll's outcome key or the winning option.
 
     Raises: UserError: the matter cannot move from its state to ``target``.
     """
@@ -105,8 +110,9 @@ def move_matter(ctx: PluginContext, row: Any, target: str, note: str = "") -> No
         values["review_on"] = ctx.now().date() + dt.timedelta(days=days)
     if target in ("rejected", "withdrawn", "done", "merged", "referred"):
         values["closed_at"] = now
-    if note and target in ("passed", "rejected", "withdrawn", "referred"):
-        values["outcome"] = note
+    decided = outcome if outcome is not None else note
+    if decided and target in ("passed", "rejected", "withdrawn", "referred"):
+        values["outcome"] = decided
     ctx.store.update(matters, matters.c.id == row.id, **values)
     record(ctx, row.id, target, note, state_from=row.status)
     ctx.audit("council.move", f"matter:{row.number}", state_from=row.status, state_to=target)

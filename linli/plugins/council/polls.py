@@ -247,7 +247,7 @@ def cast(ctx: PluginContext, row: Any, voter: int, picks: Sequence[int], *, prox
                              "result.", number=row.number))
     mine = ctx.store.select(votes, votes.c.poll_id == row.id, votes.c.person_id == voter, order_by=[votes.c.id])
     if mine and list(mine[-1].choice) == list(picks) and mine[-1].objection == objection:
-        raise ctx.fail(ctx.t("That vote is already recorded in poll {number}: {choice}. Nothing changed.",
+        raise ctx.fail(ctx.t("This vote is already recorded in poll {number}: {choice}. Nothing changed.",
                              number=row.number, choice=choice_text(ctx.t, row, picks)))
     enrol(ctx, voter)
     ctx.store.insert(votes, poll_id=row.id, person_id=voter, household=household_of(ctx, voter), choice=list(picks),
@@ -274,7 +274,9 @@ def close_poll(ctx: PluginContext, row: Any) -> Result:
         if matter is not None and matter.status == "voting":
             target = {"passed": "passed", "rejected": "rejected", "no_quorum": "proposal", "tie": "proposal"}.get(
                 result.outcome, "passed")
-            move_matter(ctx, matter, target, result.outcome)
+            # the history says why when the state alone does not: a winning option, no quorum, a tie
+            note = "" if result.outcome == target else result.outcome
+            move_matter(ctx, matter, target, note, outcome=result.outcome if target != "proposal" else None)
             after = load_matter(ctx, matter.number)
             lines.append(ctx.t("Matter {number} is now: {state}.", number=matter.number,
                                state=ctx.t(LABELS[after.status])))

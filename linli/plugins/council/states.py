@@ -48,7 +48,7 @@ CATEGORIES = {
     "safety": N_("Safety"),
     "convention": N_("Residents' convention"),
     "property": N_("Property management"),
-    "neighbours": N_("Between neighbours"),
+    "neighbours": N_("Neighbourly relations"),
     "other": N_("Other"),
 }
 

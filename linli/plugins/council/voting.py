@@ -186,6 +186,9 @@ class Voting:
         if voter is None:
             raise ctx.fail(ctx.t("{name} is not a resident here that I know of: they must have written in this "
                                  "community's group once.", name=ctx.args[1]))
+        if ctx.store.count(votes, votes.c.poll_id == row.id, votes.c.person_id == voter, votes.c.proxy_by.is_(None)):
+            raise ctx.fail(ctx.t("{name} has voted in poll {number} themselves; a proxy vote is only for residents "
+                                 "who cannot vote online.", name=ctx.args[1], number=row.number))
         picks = _picks(ctx, row, ctx.args[2:])
         shown = cast(ctx, row, voter, picks, proxy_by=ctx.person.id)
         ctx.reply(ctx.t("Proxy vote recorded in poll {number} for {name}: {choice} (entered by {by}, logged as a "

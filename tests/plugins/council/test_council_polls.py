@@ -50,8 +50,11 @@ def test_a_facilitator_enters_a_proxy_vote_that_is_logged_as_such(council):
         "Proxy vote recorded in poll 1 for 赵六: Agree (entered by 陈主任, logged as a proxy vote)."]
     assert council.say("陈主任", "/proxy 1 钱七 yes") == [
         "钱七 is not a resident here that I know of: they must have written in this community's group once."]
+    council.pick("李四", "Disagree")
+    assert council.say("陈主任", "/proxy 1 李四 yes") == [
+        "李四 has voted in poll 1 themselves; a proxy vote is only for residents who cannot vote online."]
     with council.runtime.store.connect() as conn:
-        vote = conn.execute(sa.select(votes)).one()
+        vote = conn.execute(sa.select(votes).where(votes.c.proxy_by.is_not(None))).one()
         facilitator = conn.execute(sa.text("select id from persons where display_name = '陈主任'")).scalar()
         audit = conn.execute(sa.text("select action, target from audit_log where action = 'council.proxy_vote'")).all()
     assert vote.proxy_by == facilitator
@@ -83,7 +86,7 @@ def test_only_the_latest_vote_counts(council):
     council.pick("张三", "Disagree")
     assert council.pick("张三", "Agree") == [
         "张三, your vote in poll 1 is changed to: Agree. Only your latest vote counts."]
-    assert council.say("张三", "/vote 1 yes") == ["That vote is already recorded in poll 1: Agree. Nothing changed."]
+    assert council.say("张三", "/vote 1 yes") == ["This vote is already recorded in poll 1: Agree. Nothing changed."]
     council.pick("李四", "Agree")
     result = council.say("刘书记", "/closepoll 1")[0]
     assert "Agree 2 · Disagree 0 · Abstain 0" in result and "Turnout: 2 of 2" in result

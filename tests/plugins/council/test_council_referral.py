@@ -20,7 +20,7 @@ def test_a_referred_matter_becomes_a_mediation_case_with_its_parties(tmp_path):
     chat = make(tmp_path, plugins=[*PLUGINS, MediationPlugin], config={"mediation": {"team_room": "test:team"}})
     try:
         raise_matter(chat, who="张三", title="楼上漏水", text="楼上李四家漏水，把我家厨房顶棚泡坏了",
-                     category="Between neighbours")
+                     category="Neighbourly")
         assert chat.say("刘书记", "/refer 1 张三 李四") == [
             "Matter 1 is referred to the community's mediators; the parties will hear from them privately. "
             "(0 supporter(s) recorded.)",
