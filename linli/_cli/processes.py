@@ -16,8 +16,8 @@ from linli.cli import State, _t, pass_state
 
 __all__ = ["register"]
 
-#: the gateways that exist; Matrix joins when its adapter does.
-GATEWAY_PLATFORMS = ("console", "telegram")
+#: the gateways that exist.
+GATEWAY_PLATFORMS = ("console", "telegram", "matrix")
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -80,10 +80,11 @@ def worker(ctx: click.Context, state: State, processes: int | None, threads: int
     "Connect a chat platform to the shared broker.\n\n"
     "Each event received goes onto the queue for the workers. The console reads "
     "this terminal or a pipe, like `linli run`, and prints the replies. Telegram receives one "
-    "bot's updates by long polling (or as a webhook with --webhook); the workers send its replies."
+    "bot's updates by long polling (or as a webhook with --webhook); Matrix syncs one bot account's "
+    "rooms; the workers send their replies."
 ))
 @click.option("--platform", type=click.Choice(GATEWAY_PLATFORMS), required=True,
-              help=_t("The platform to connect: console or telegram."))
+              help=_t("The platform to connect: console, telegram or matrix."))
 @click.option("--webhook", is_flag=True,
               help=_t("Telegram: receive updates as a webhook ([platforms.telegram] webhook_url) "
                       "instead of long polling."))
@@ -94,6 +95,11 @@ def worker(ctx: click.Context, state: State, processes: int | None, threads: int
 @pass_state
 def gateway(state: State, platform: str, webhook: bool, district: str | None, speaker: str,
             reply_timeout: float) -> None:
+    if platform == "matrix":
+        from linli.workers.matrix_gateway import run_matrix_gateway
+
+        run_matrix_gateway(state.settings)
+        return
     if platform == "telegram":
         from linli.workers.telegram_gateway import run_telegram_gateway
 

@@ -13,7 +13,9 @@ The console is not built here: it needs a terminal, so ``linli run`` and
     [platforms.telegram]          # the token comes from LINLI_TELEGRAM_TOKEN
     api_url = "https://api.telegram.org"
 
-Matrix joins :data:`KINDS` and :func:`_build` when its adapter lands.
+    [platforms.matrix]            # the token comes from LINLI_MATRIX_ACCESS_TOKEN
+    homeserver = "https://matrix.example.org"
+    user_id = "@linli:example.org"
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ KINDS: Mapping[str, tuple[str, ...]] = {
     "redis-list": ("url", "list"),
     # the token is a secret: it comes from the environment, checked when the adapter is built
     "telegram": (),
-    # "matrix": ("homeserver", "user", "token"): with its adapter
+    # the token is a secret too (LINLI_MATRIX_ACCESS_TOKEN); the homeserver may come from the environment
+    "matrix": (),
 }
 
 #: platforms whose adapter lives in a gateway process, never in a worker.
@@ -102,4 +105,8 @@ def _build(platform: str, config: Mapping[str, Any], settings: Settings) -> Chat
 
         return TelegramAdapter(TelegramConfig(config), storage_url=settings.storage.url,
                                rate_backend=build_rate_backend(settings.queue))
+    if kind == "matrix":
+        from linli.adapters.matrix import MatrixAdapter, MatrixConfig
+
+        return MatrixAdapter(MatrixConfig(config), storage_url=settings.storage.url)
     raise AssertionError(f"adapter kind {kind!r} is declared in KINDS but not built")  # pragma: no cover

@@ -1,0 +1,64 @@
+"""``linli gateway --platform matrix``: one bot account's room events onto the shared broker.
+
+The workers deliver the replies (the ``linli.outbox.matrix`` queue); this process syncs,
+answers invites (bound rooms and ``allow_rooms`` are joined, others declined), and tells an
+encrypted room that the bot cannot read it.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from linli.core.errors import SettingsError
+from linli.core.i18n import N_, translator
+from linli.core.settings import Settings
+from linli.workers.deployment import require_shared_broker
+from linli.workers.runtime import Runtime
+
+__all__ = ["ENCRYPTED_NOTICE", "run_matrix_gateway"]
+
+log = structlog.get_logger("linli.gateway")
+
+ENCRYPTED_NOTICE = N_("I cannot read encrypted messages, so I did not see what was written here. "
+                      "Please talk to me in a room without encryption (an administrator can bind one "
+                      "to the community), or in a private chat without encryption.")
+
+
+def run_matrix_gateway(settings: Settings) -> None:
+    """Sync until SIGTERM or Ctrl-C.
+
+    Parameters:
+      settings: the loaded settings (a Redis or RabbitMQ broker, the deployment's database,
+        ``[platforms.matrix]``).
+
+    Raises:
+      SettingsError: the broker is the in-process one, or the Matrix settings are wrong.
+    """
+    from linli.adapters.matrix import MatrixAdapter, MatrixConfig, RoomPolicy
+
+    require_shared_broker(settings, "linli gateway")
+    table = settings.platforms.get("matrix")
+    if table is None:
+        raise SettingsError("add a [platforms.matrix] table to the settings to run the Matrix gateway")
+    config = MatrixConfig(table)
+    rt = Runtime(settings)
+
+    def allowed(room: str) -> bool:
+        if room in config.allow_rooms:
+            return True
+        with rt.store.connect() as conn:
+            return rt.directory.district_of_room(conn, f"matrix:{room}") is not None
+
+    def language(room: str) -> str:
+        with rt.store.connect() as conn:
+            district = rt.directory.district_of_room(conn, f"matrix:{room}")
+        return district.language if district is not None else settings.i18n.default_language
+
+    policy = RoomPolicy(allowed, accept_direct=config.accept_direct, language=language)
+    adapter = MatrixAdapter(config, storage_url=settings.storage.url, policy=policy,
+                            encrypted_notice=lambda lang: translator(lang)(ENCRYPTED_NOTICE))
+    try:
+        adapter.run_gateway(rt.submit)
+    finally:
+        adapter.close()
+        rt.close()
