@@ -11,7 +11,7 @@ from typing import Any
 from linli.core.plugin import Address, Choice, PluginContext
 from linli.plugins.council.matters import COUNCIL
 
-__all__ = ["add_months", "council_room", "notify_council", "number", "tell"]
+__all__ = ["add_months", "council_room", "group_room", "notify_council", "number", "tell"]
 
 
 def number(ctx: PluginContext, word: str, usage: str) -> int:
@@ -29,6 +29,17 @@ def council_room(ctx: PluginContext) -> Address | None:
     """The council's own room (``council_room`` in the district's config), if it has one."""
     room = str(ctx.config.get("council_room", "") or "")
     return Address.parse(room) if room else None
+
+
+def group_room(ctx: PluginContext) -> Address | None:
+    """The residents' group where the council announces things: the configured ``room``, else the
+    group the command came from, else the district's first room (as polls are announced)."""
+    configured = str(ctx.config.get("room", "") or "")
+    if configured:
+        return Address.parse(configured)
+    if ctx.address is not None and not ctx.private:
+        return ctx.address
+    return Address.parse(ctx.district.rooms[0]) if ctx.district.rooms else None
 
 
 def notify_council(ctx: PluginContext, text: str, choices: Sequence[Choice] = ()) -> None:

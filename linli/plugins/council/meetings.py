@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, PluginContext, command
-from linli.plugins.council._community import number, tell
+from linli.core.plugin import N_, PluginContext, command, scheduled
+from linli.plugins.council._community import group_room, number, tell
 from linli.plugins.council.community_tables import agenda, attendance, meetings
 from linli.plugins.council.matters import MOVERS, load_matter, matter_number, may_move, words_after
 from linli.plugins.council.states import LABELS
@@ -55,7 +55,11 @@ class Meetings:
             ctx.store.insert(agenda, meeting_id=meeting_id, matter_id=matter.id, position=position)
         ctx.audit("council.meeting_called", f"meeting:{n}", items=len(items))
         meeting = ctx.store.get(meetings, meetings.c.id == meeting_id)
-        ctx.reply(self._meeting_text(ctx, meeting))
+        text = self._meeting_text(ctx, meeting)
+        group = group_room(ctx)
+        if group is not None and (ctx.address is None or group.room_key != ctx.address.room_key):
+            ctx.send(group, text)  # called from a private chat or the council's room: the residents hear of it
+        ctx.reply(text)
         told = tell(ctx, ctx.person.id, N_("The check-in code of council meeting {number} is {code}. Read it out at "
                                            "the meeting; those present send /checkin {code}."), number=n, code=code)
         if not told:
@@ -107,6 +111,20 @@ class Meetings:
         if row is None:
             raise ctx.fail(ctx.t("There is no council meeting {number} here. Send /meetings to see them.", number=n))
         return row
+
+    @scheduled("meeting_reminders", "0 9 * * *")
+    def meeting_reminders(self, ctx: PluginContext) -> None:
+        """Each morning: the residents' group hears of the council meetings of the next day."""
+        group = group_room(ctx)
+        if group is None:
+            return
+        tz = ZoneInfo(ctx.district.timezone)
+        tomorrow = (ctx.fire_time or ctx.now()).date() + dt.timedelta(days=1)
+        for meeting in ctx.store.select(meetings, meetings.c.status == "scheduled", order_by=[meetings.c.starts_at]):
+            if meeting.starts_at.astimezone(tz).date() == tomorrow:
+                reminder = ctx.t("Reminder: the council meeting is tomorrow. Everyone is welcome; bring your "
+                                 "neighbours.")
+                ctx.send(group, "\n".join([reminder, self._meeting_text(ctx, meeting)]))
 
     @command("meetings", help=N_("List the council meetings"), aliases=("议事会",))
     def list_meetings(self, ctx: PluginContext) -> None:

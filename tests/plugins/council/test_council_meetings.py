@@ -125,3 +125,20 @@ def test_the_meeting_record_ledger_has_a_row_per_agenda_item(council, tmp_path):
         [1, "2026-12-03 19:00", "红邻议事亭", "scheduled", 1, 1, "3号楼前路灯坏了", None, "到会1人"],
         [1, "2026-12-03 19:00", "红邻议事亭", "scheduled", 1, 2, "水塘清淤栽荷花", "同意清淤", "到会1人"],
     ]
+
+
+def test_a_meeting_called_in_private_is_announced_in_the_group_and_reminded_the_day_before(council):
+    raise_matter(council)
+    sent = council.say("刘书记", "/callmeeting 12-03 19:00 红邻议事亭", private=True)
+    assert council.in_room("group")[-1] == sent[0] == council.in_room("@刘书记")[-2]
+    assert sent[0].startswith("Council meeting 1: 12/3/26, 7:00\u202fPM, 红邻议事亭 (scheduled)\nAgenda:")
+    council.run_jobs()  # Thursday 26 November, 09:00: the schedule starts
+    council.advance(days=5)  # Tuesday 1 December
+    assert not [m for m in council.run_jobs() if m.startswith("Reminder")]
+    council.advance(days=1)  # Wednesday 2 December: the meeting is tomorrow
+    reminders = [m for m in council.run_jobs() if m.startswith("Reminder")]
+    assert reminders == [
+        "Reminder: the council meeting is tomorrow. Everyone is welcome; bring your neighbours.\n" + sent[0]]
+    assert council.in_room("group")[-1] == reminders[0]
+    council.advance(days=1)
+    assert not [m for m in council.run_jobs() if m.startswith("Reminder")]
