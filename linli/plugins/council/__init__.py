@@ -71,5 +71,7 @@ class CouncilPlugin(Deliberation, Voting, Referral, Schedule, Ledgers, Privacy, 
             # adopters are reminded this many days before their term ends
             "adoption_reminder_days": 30,
             "adoptions_cron": "0 9 * * *",
+            # the residents' group hears of a council meeting the day before
+            "meeting_reminders_cron": "0 9 * * *",
         },
     )
