@@ -208,3 +208,23 @@ def test_the_adoption_ledger_exports_as_xlsx_and_csv_with_chinese_headers(counci
         header = next(csv.reader(fh))
     assert header == [translator("zh_CN")(h) for h in rows[0]]
     assert header[0] == "认领物编号"
+
+
+def test_adoption_reads_naturally_in_chinese_and_in_english_for_who_asks(tmp_path):
+    chat = make(tmp_path, language="zh_CN")
+    t = translator("zh_CN")
+    try:
+        assert chat.say("刘书记", "/登记认领 绿地 东侧小开荒") == ["已登记为可认领：#1 绿地：东侧小开荒。"]
+        assert chat.say("张三", "/认领 1")[-1] == "谢谢您！您认领#1 东侧小开荒的申请已登记，议事会会把认领协议发给您。"
+        assert chat.pick("刘书记", "发出认领协议", private=True)[0].startswith(
+            "认领协议：#1 绿地：东侧小开荒\n期限：自签订之日起12个月\n认领责任：按时浇水除草")
+        assert chat.pick("张三", "我签订协议", private=True)[-1] == (
+            "谢谢您！从2026-11-26到2027-11-25，#1 东侧小开荒就交给您照料了。")
+        assert chat.say("李四", "/认领 1") == [
+            t("#{number} {name} is already {state}; please pick another one from /adoptables.", number=1,
+              name="东侧小开荒", state=t("adopted"))]
+        chat.say("李四", "/lang en")
+        assert chat.say("李四", "/adoptables") == [
+            "Things to adopt (send /adopt NUMBER to apply):\n#1 green plot: 东侧小开荒 · adopted until 2027-11-25"]
+    finally:
+        chat.close()
