@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from linli.core.plugin import N_, PluginContext, command, on_choice
-from linli.plugins.council._community import notify_council, number, tell
+from linli.plugins.council._community import group_room, notify_council, number, tell
 from linli.plugins.council.community_tables import task_updates, task_volunteers, tasks
 from linli.plugins.council.matters import MOVERS, load_matter, matter_number, may_move, words_after
 from linli.plugins.council.tables import matters
@@ -39,9 +39,13 @@ class Actions:
         ctx.store.insert(tasks, number=n, matter_id=matter.id, text=text, status="open",
                          created_by=ctx.person.id if ctx.person else None, created_at=ctx.clock.now())
         ctx.audit("council.action_created", f"action:{n}", matter=matter.number)
-        ctx.reply(ctx.t("Action item {number} for matter {matter}: {text}\nVolunteers, send /signup {number} or "
-                        "press the button.", number=n, matter=matter.number, text=text),
-                  choices=[ctx.choice(ctx.t("I will help"), "signup", str(n), anyone=True)])
+        text = ctx.t("Action item {number} for matter {matter}: {text}\nVolunteers, send /signup {number} or press "
+                     "the button.", number=n, matter=matter.number, text=text)
+        button = [ctx.choice(ctx.t("I will help"), "signup", str(n), anyone=True)]
+        group = group_room(ctx)
+        if group is not None and (ctx.address is None or group.room_key != ctx.address.room_key):
+            ctx.send(group, text, choices=button)  # created in a private chat: volunteers are in the group
+        ctx.reply(text, choices=button)
 
     @command("actions", help=N_("List the action items still to do"), usage=N_("[MATTER]"), aliases=("行动清单",))
     def list_actions(self, ctx: PluginContext) -> None:

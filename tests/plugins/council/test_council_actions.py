@@ -106,3 +106,10 @@ def test_the_action_ledger_lists_items_with_volunteers_progress_and_confirmation
     assert rows[0] == ["Action number", "Matter number", "Action item", "Volunteers", "State", "Progress",
                        "Confirmed by", "Date done"]
     assert rows[1][:7] == [1, 1, "装灯", "李四", "done", "2026-11-26 灯泡已买好", "刘书记"]
+
+
+def test_an_action_item_created_in_a_private_chat_is_offered_to_volunteers_in_the_group(council):
+    passed(council)
+    sent = council.say("刘书记", "/action 1 装灯", private=True)
+    assert sent == ["Action item 1 for matter 1: 装灯\nVolunteers, send /signup 1 or press the button."] * 2
+    assert council.pick("王五", "I will help")[0].startswith("Thank you, 王五! You are signed up for action item 1")
