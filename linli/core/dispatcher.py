@@ -11,7 +11,8 @@ so a redelivered event answers once.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ import structlog
 
 from linli.core import outbox, people
 from linli.core.clock import Clock
-from linli.core.commands import parse_command
+from linli.core.commands import parse_command as _parse_command
 from linli.core.directory import DirectoryCache, DistrictInfo
 from linli.core.events import Address, DomainEvent, HandlerCall, Inbound, Outbound
 from linli.core.i18n import N_, Translator, translator
@@ -29,7 +30,7 @@ from linli.core.specs import ChoiceSpec, CommandSpec
 from linli.core.storage import Store
 from linli.core.storage import schema as s
 
-__all__ = ["CONSENT_REQUIRED", "Dispatcher", "allowed", "usable_commands"]
+__all__ = ["CONSENT_REQUIRED", "Dispatcher", "allowed", "usable_commands", "with_platform_roles"]
 
 log = structlog.get_logger("linli.dispatcher")
 
@@ -37,6 +38,9 @@ log = structlog.get_logger("linli.dispatcher")
 #: uses a command that needs it; the core plugin answers with the notice.
 CONSENT_REQUIRED = "linli.consent_required"
 
+
+# an event's text is read more than once, and the same commands come again and again
+parse_command = functools.lru_cache(maxsize=512)(_parse_command)
 
 _DIALOG = sa.select(s.dialogs).where(
     s.dialogs.c.room_key == sa.bindparam("room_key"), s.dialogs.c.person_id == sa.bindparam("person_id")
@@ -68,6 +72,23 @@ def usable_commands(registry: PluginRegistry, district: DistrictInfo, roles: dic
         if h.plugin in district.plugins and isinstance(h.spec, CommandSpec) and not h.spec.hidden
         and allowed(h.spec, roles, consented=True, private=private) is None
     ]
+
+
+def with_platform_roles(roles: dict[str, frozenset[str]], platform_roles: Iterable[str],
+                        district: DistrictInfo) -> dict[str, frozenset[str]]:
+    """``roles`` plus what the district grants for the sender's standing in the room (a Matrix
+    room moderator): ``[districts.<id>.config.core] platform_roles = {moderator = "staff"}``.
+    Nothing is granted unless the district says so."""
+    mapping = district.plugin_config("core").get("platform_roles")
+    if not isinstance(mapping, Mapping):
+        return roles
+    out = dict(roles)
+    for standing in platform_roles:
+        granted = mapping.get(standing)
+        for role in [granted] if isinstance(granted, str) else granted if isinstance(granted, list) else []:
+            if isinstance(role, str) and role:
+                out[role] = out.get(role, frozenset()) | {""}
+    return out
 
 
 class Dispatcher:
@@ -103,19 +124,25 @@ class Dispatcher:
         """Decide who handles ``inbound``; returns the calls and the rooms the
         dispatcher itself wrote replies for (both to enqueue after commit)."""
         with self.store.begin() as conn:
-            answers: list[Outbound] = []
-            calls = self._route(conn, inbound, answers)
-            rooms = [a.address.room_key for a in answers if outbox.add_message(conn, a, None)]
+            return self.route(conn, inbound)
+
+    def route(self, conn: sa.Connection, inbound: Inbound) -> tuple[list[HandlerCall], list[str]]:
+        """:meth:`dispatch` in the caller's transaction (which may run the calls too)."""
+        answers: list[Outbound] = []
+        calls = self._route(conn, inbound, answers)
+        rooms = [a.address.room_key for a in answers if outbox.add_message(conn, a, None)]
         return calls, rooms
 
     def _route(self, conn: sa.Connection, inbound: Inbound, answers: list[Outbound]) -> list[HandlerCall]:
         room_key = inbound.address.room_key
         district = self.directory.district_of_room(conn, room_key)
-        person = people.person_for(conn, inbound.sender.identity, inbound.sender.display_name)
-        assert person is not None
+        person, roles = people.person_with_roles(conn, inbound.sender.identity, inbound.sender.display_name,
+                                                 district.id if district else None)
         person = self._remember(conn, inbound, person, district)
         if district is None and inbound.private and person.home_district:
             district = self.directory.district(conn, person.home_district)
+            if district is not None:
+                roles = people.roles_in(conn, person.id, district.id)
         language = person.language or (district.language if district else self.default_language)
         t = translator(language)
 
@@ -136,9 +163,10 @@ class Dispatcher:
                            key=f"unbound:{room_key}", room=room_key)
             return []
 
-        roles = people.roles_in(conn, person.id, district.id)
         consented = (person.consent_version or 0) >= self.notice_version
         first_contact = person.consent_version == 0
+        if inbound.platform_roles:
+            roles = with_platform_roles(roles, inbound.platform_roles, district)
         base = {
             "district_id": district.id,
             "person_id": person.id,

@@ -18,7 +18,31 @@ import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
-import structlog
+
+def _import_structlog() -> None:
+    """Import structlog without the extras it picks up whenever they are installed.
+
+    structlog imports rich (to pretty-print tracebacks on a terminal) and its Twisted
+    integration as soon as it is imported; linli needs neither for its logs, and
+    together they cost 6 MB in every process, the Dramatiq workers (forked from a
+    parent that has imported this module) included. They stay importable for
+    whoever wants them later (the CLI prints tables with rich); a pretty log shows
+    plain tracebacks.
+    """
+    hidden = [name for name in ("rich", "twisted") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import structlog  # noqa: F401
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
+
+
+_import_structlog()
+
+import structlog  # noqa: E402 - imported above without its extras
 
 __all__ = ["Redactor", "configure_logging", "redact"]
 

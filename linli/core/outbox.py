@@ -11,11 +11,13 @@ import sqlalchemy as sa
 
 from linli.core.events import DomainEvent, Outbound, from_json, to_json
 from linli.core.storage import schema as s
+from linli.core.storage.prepared import Prepared
 
 __all__ = [
     "OutboxRow",
     "add_event",
     "add_message",
+    "has_pending",
     "mark_events_sent",
     "mark_failed",
     "mark_sent",
@@ -61,20 +63,25 @@ def add_event(conn: sa.Connection, event: DomainEvent) -> bool:
 class OutboxRow:
     __slots__ = ("attempts", "id", "message")
 
-    def __init__(self, row: Any) -> None:
-        self.id: int = row.id
-        self.attempts: int = row.attempts
-        self.message: Outbound = from_json(row.payload, Outbound)
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        self.id: int = row[0]
+        self.attempts: int = row[1]
+        self.message: Outbound = from_json(row[2], Outbound)
 
 
 # built once: these run for every message
-_PENDING = (
+_PENDING = Prepared(
     sa.select(s.outbox.c.id, s.outbox.c.attempts, s.outbox.c.payload)
     .where(s.outbox.c.status == "pending", s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
     .order_by(s.outbox.c.id)
     .limit(sa.bindparam("limit", type_=sa.Integer))
 )
-_SENT = (
+_ANY_PENDING = Prepared(
+    sa.select(s.outbox.c.id)
+    .where(s.outbox.c.status == "pending", s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
+    .limit(1)
+)
+_SENT = Prepared(
     sa.update(s.outbox)
     .where(s.outbox.c.id == sa.bindparam("row_id"))
     .values(status="sent", sent_at=sa.bindparam("now", type_=s.UTCDateTime), attempts=s.outbox.c.attempts + 1,
@@ -84,11 +91,16 @@ _SENT = (
 
 def pending_for_room(conn: sa.Connection, room_key: str, limit: int = 50) -> list[OutboxRow]:
     """Pending messages of one room, oldest first: the order they are sent in."""
-    return [OutboxRow(r) for r in conn.execute(_PENDING, {"room": room_key, "limit": limit})]
+    return [OutboxRow(r) for r in _PENDING.rows(conn, {"room": room_key, "limit": limit})]
+
+
+def has_pending(conn: sa.Connection, room_key: str) -> bool:
+    """Whether a message of the room waits to be sent."""
+    return _ANY_PENDING.first(conn, {"room": room_key}) is not None
 
 
 def mark_sent(conn: sa.Connection, row_id: int, now: dt.datetime) -> None:
-    conn.execute(_SENT, {"row_id": row_id, "now": now})
+    _SENT.rowcount(conn, {"row_id": row_id, "now": now})
 
 
 def mark_failed(conn: sa.Connection, row_id: int, error: str, *, final: bool) -> None:

@@ -18,6 +18,7 @@ from linli.core.errors import NotFound
 from linli.core.events import PersonInfo
 from linli.core.i18n import N_
 from linli.core.storage import schema as s
+from linli.core.storage.prepared import Prepared
 
 __all__ = [
     "ADMIN",
@@ -29,6 +30,7 @@ __all__ = [
     "grants_of",
     "link_identity",
     "person_for",
+    "person_with_roles",
     "record_consent",
     "revoke_role",
     "roles_in",
@@ -56,8 +58,19 @@ _BY_IDENTITY = (
     .join(s.identities, s.identities.c.person_id == s.persons.c.id)
     .where(s.identities.c.identity == sa.bindparam("identity"))
 )
-_ROLES = sa.select(s.role_grants.c.role, s.role_grants.c.scope).where(
+_ROLES = Prepared(sa.select(s.role_grants.c.role, s.role_grants.c.scope).where(
     s.role_grants.c.person_id == sa.bindparam("person_id"), s.role_grants.c.district_id == sa.bindparam("district_id")
+))
+# the person behind an identity and their roles in a district, in one statement: every event asks
+_WITH_ROLES = Prepared(
+    sa.select(s.persons.c.id, s.persons.c.display_name, s.persons.c.language, s.persons.c.home_district,
+              s.persons.c.consent_version, s.role_grants.c.role, s.role_grants.c.scope)
+    .select_from(
+        s.identities.join(s.persons, s.identities.c.person_id == s.persons.c.id).outerjoin(
+            s.role_grants, sa.and_(s.role_grants.c.person_id == s.persons.c.id,
+                                   s.role_grants.c.district_id == sa.bindparam("district_id", type_=sa.String)))
+    )
+    .where(s.identities.c.identity == sa.bindparam("identity"))
 )
 
 
@@ -76,6 +89,24 @@ def person_for(conn: sa.Connection, identity: str, display_name: str, *, create:
         sa.insert(s.identities).values(identity=identity, person_id=person_id[0], display_name=display_name)
     )
     return PersonInfo(person_id[0], display_name or identity, None, None, 0)
+
+
+def person_with_roles(conn: sa.Connection, identity: str, display_name: str,
+                      district_id: str | None) -> tuple[PersonInfo, dict[str, frozenset[str]]]:
+    """The person behind ``identity`` (created on first contact, like :func:`person_for`)
+    and their roles in ``district_id`` (none when it is ``None``)."""
+    rows = _WITH_ROLES.rows(conn, {"identity": identity, "district_id": district_id})
+    if not rows:
+        person = person_for(conn, identity, display_name)
+        assert person is not None
+        return person, {}
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        if row[5] is not None:
+            out.setdefault(row[5], set()).add(row[6])
+    first = rows[0]
+    return (PersonInfo(first[0], first[1], first[2], first[3], first[4]),
+            {role: frozenset(scopes) for role, scopes in out.items()})
 
 
 def find_person(conn: sa.Connection, who: str) -> PersonInfo:
@@ -106,7 +137,7 @@ def link_identity(conn: sa.Connection, person_id: int, identity: str, display_na
 def roles_in(conn: sa.Connection, person_id: int, district_id: str) -> dict[str, frozenset[str]]:
     """The person's roles in a district, each with its scopes (``""`` is the whole district)."""
     out: dict[str, set[str]] = {}
-    for role, scope in conn.execute(_ROLES, {"person_id": person_id, "district_id": district_id}):
+    for role, scope in _ROLES.rows(conn, {"person_id": person_id, "district_id": district_id}):
         out.setdefault(role, set()).add(scope)
     return {role: frozenset(scopes) for role, scopes in out.items()}
 

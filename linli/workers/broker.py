@@ -25,7 +25,7 @@ from linli.core.errors import BrokerError
 from linli.core.i18n import N_
 from linli.core.settings import QueueSettings
 
-__all__ = ["EVENTS_QUEUE", "build_broker", "build_rate_backend", "outbox_queue", "plugin_queue"]
+__all__ = ["EVENTS_QUEUE", "build_broker", "build_rate_backend", "outbox_queue", "plugin_queue", "shared_redis_url"]
 
 EVENTS_QUEUE = "linli.events"
 
@@ -92,10 +92,16 @@ def build_broker(q: QueueSettings) -> dramatiq.Broker:
     raise BrokerError(N_("[queue] broker {url!r}: use memory://, redis://host:port/db or amqp://host"), url=url)
 
 
+def shared_redis_url(q: QueueSettings) -> str:
+    """Where rate limits and room locks are shared: ``rate_limit_url``, else the broker
+    if it is Redis; empty when they can only be kept in this process."""
+    return q.rate_limit_url or (q.broker if q.broker.startswith(("redis://", "rediss://", "unix://")) else "")
+
+
 def build_rate_backend(q: QueueSettings) -> Any:
-    """Where rate limiters and per-room locks are kept: Redis when there is one,
-    else in this process (fine for one process, not for several)."""
-    url = q.rate_limit_url or (q.broker if q.broker.startswith(("redis://", "rediss://", "unix://")) else "")
+    """Where rate limiters are kept: Redis when there is one, else in this process
+    (fine for one process, not for several)."""
+    url = shared_redis_url(q)
     if url:
         import redis
         from dramatiq.rate_limits.backends import RedisBackend

@@ -23,7 +23,7 @@ from linli.core.storage import schema as s
 if TYPE_CHECKING:
     from linli.workers.runtime import Runtime
 
-__all__ = ["deliver_room", "run_handler"]
+__all__ = ["deliver_room", "handle_in", "handler_failed", "run_handler"]
 
 log = structlog.get_logger("linli.worker")
 
@@ -44,15 +44,21 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, sa.exc.IntegrityError)
 
 
-def _last_try(rt: Runtime) -> bool:
-    """Whether the message being handled will not be retried if this attempt fails."""
-    message = CurrentMessage.get_current_message()
-    if message is None:
-        return True
-    limit = message.options.get("max_retries")
-    if limit is None:
-        limit = rt.broker.get_actor(message.actor_name).options.get("max_retries", rt.settings.queue.max_retries)
-    return bool(message.options.get("retries", 0) >= limit)
+def _last_try(rt: Runtime, call: HandlerCall, retries: int | None) -> bool:
+    """Whether this attempt at ``call`` will not be retried if it fails.
+
+    ``retries`` counts the earlier tries of a call run outside its message (a hop run
+    in the thread that produced it); ``None``: the call is the message being handled."""
+    if retries is None:
+        message = CurrentMessage.get_current_message()
+        if message is None:
+            return True
+        limit = message.options.get("max_retries")
+        if limit is None:
+            limit = rt.broker.get_actor(message.actor_name).options.get("max_retries", rt.settings.queue.max_retries)
+        return bool(message.options.get("retries", 0) >= limit)
+    actor = rt.plugin_actors[call.plugin]
+    return bool(retries >= actor.options.get("max_retries", rt.settings.queue.max_retries))
 
 
 def _mark(conn: sa.Connection, key: str) -> bool:
@@ -60,32 +66,60 @@ def _mark(conn: sa.Connection, key: str) -> bool:
     return s.insert_ignore(conn, s.processed, {"key": key, "processed_at": s.utcnow()}, "key")
 
 
-def run_handler(rt: Runtime, call: HandlerCall) -> Effects | None:
+def run_handler(rt: Runtime, call: HandlerCall, *, retries: int | None = None) -> Effects | None:
     """Run one plugin handler; its writes, its messages, its events and the
     processed mark commit together. Returns the effects, ``None`` when the event
-    had been handled before."""
-    handler = rt.registry.handler(call.plugin, call.handler)
+    had been handled before.
+
+    Parameters:
+      retries: the tries before this one when the call runs without its message
+        (see :mod:`linli.workers.hops`); by default the message being handled says.
+
+    Raises:
+      Exception: a transient database error when the call will be tried again.
+    """
+    rt.registry.handler(call.plugin, call.handler)  # an unknown handler is the message's error, not the person's
     try:
         with rt.store.begin() as conn:
-            if not _mark(conn, call.key):
-                log.debug("already handled", key=call.key)
-                return None
-            ctx = _context(rt, conn, call)
-            if ctx is None:
-                return Effects()
-            handler.func(ctx)
-            if call.kind == "dialog" and not ctx.effects.dialog_kept and ctx.address and ctx.person:
-                conn.execute(sa.delete(s.dialogs).where(
-                    s.dialogs.c.room_key == ctx.address.room_key, s.dialogs.c.person_id == ctx.person.id))
-            return ctx.effects
-    except UserError as exc:
+            return handle_in(rt, conn, call)
+    except Exception as exc:
+        return handler_failed(rt, call, exc, retries=retries)
+
+
+def handler_failed(rt: Runtime, call: HandlerCall, exc: Exception, *, retries: int | None = None) -> Effects | None:
+    """After a try of ``call`` raised ``exc`` and its transaction was rolled back: answer
+    the person and mark the event, or let the call be tried again.
+
+    Raises:
+      Exception: ``exc`` again, when it is transient and the call will be retried.
+    """
+    if isinstance(exc, UserError):
         log.info("bad input answered", key=call.key, error=type(exc).__name__)
         return _answer_failure(rt, call, exc.message, None)
-    except Exception as exc:
-        if is_transient(exc) and not _last_try(rt):
-            raise  # Dramatiq retries it with backoff; nothing was committed
-        log.exception("handler failed", key=call.key, error=type(exc).__name__)
-        return _answer_failure(rt, call, None, exc)
+    if is_transient(exc) and not _last_try(rt, call, retries):
+        raise exc  # retried with backoff; nothing was committed
+    log.error("handler failed", key=call.key, error=type(exc).__name__, exc_info=exc)
+    return _answer_failure(rt, call, None, exc)
+
+
+def handle_in(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> Effects | None:
+    """Run one plugin handler in the caller's transaction, with its mark; ``None``
+    when the event had been handled before.
+
+    Raises:
+      Exception: whatever the handler raised; the caller rolls the transaction back.
+    """
+    if not _mark(conn, call.key):
+        log.debug("already handled", key=call.key)
+        return None
+    ctx = _context(rt, conn, call)
+    if ctx is None:
+        return Effects()
+    rt.registry.handler(call.plugin, call.handler).func(ctx)
+    if call.kind == "dialog" and not ctx.effects.dialog_kept and ctx.address and ctx.person:
+        conn.execute(sa.delete(s.dialogs).where(
+            s.dialogs.c.room_key == ctx.address.room_key, s.dialogs.c.person_id == ctx.person.id))
+    return ctx.effects
 
 
 def _answer_failure(rt: Runtime, call: HandlerCall, message: str | None, exc: BaseException | None) -> Effects | None:
@@ -175,7 +209,7 @@ def _backoff(attempts: int) -> float:
     return float(min(2 ** attempts, 300)) * random.uniform(0.8, 1.2)
 
 
-def deliver_room(rt: Runtime, room_key: str) -> int:
+def deliver_room(rt: Runtime, room_key: str, conn: sa.Connection | None = None) -> int:
     """Send a room's pending messages in order; returns how many were sent.
 
     A message the platform refuses for good is marked failed and the room goes on;
@@ -183,13 +217,18 @@ def deliver_room(rt: Runtime, room_key: str) -> int:
     failed after ``[queue] max_retries`` tries so that it cannot block its room;
     one the platform asks to hold back (a rate limit) waits as long as it says.
 
+    Parameters:
+      conn: an autocommit connection to use (:meth:`Store.autocommit`); by default one of its own.
+
     Raises:
       DeliveryError: try again after ``retry_after`` seconds; the rest stay pending, in order.
     """
+    if conn is None:
+        with rt.store.autocommit() as own:
+            return deliver_room(rt, room_key, own)
     sent = 0
     while True:
-        with rt.store.autocommit() as conn:
-            rows = outbox.pending_for_room(conn, room_key, limit=BATCH)
+        rows = outbox.pending_for_room(conn, room_key, limit=BATCH)
         if not rows:
             return sent
         for row in rows:
@@ -200,22 +239,19 @@ def deliver_room(rt: Runtime, room_key: str) -> int:
                 adapter.send(row.message)
             except PermanentDeliveryError as exc:
                 log.warning("message cannot be delivered", room=room_key, outbox_id=row.id, error=str(exc))
-                with rt.store.autocommit() as conn:
-                    outbox.mark_failed(conn, row.id, str(exc), final=True)
+                outbox.mark_failed(conn, row.id, str(exc), final=True)
                 continue
             except DeliveryError as exc:
                 if exc.retry_after is not None:  # the platform said how long to wait: not a failure
                     raise
                 final = row.attempts + 1 >= rt.settings.queue.max_retries
-                with rt.store.autocommit() as conn:
-                    outbox.mark_failed(conn, row.id, str(exc), final=final)
+                outbox.mark_failed(conn, row.id, str(exc), final=final)
                 if final:
                     log.error("message given up after repeated failures", room=room_key, outbox_id=row.id,
                               attempts=row.attempts + 1, error=str(exc))
                     continue
                 raise DeliveryError(str(exc), retry_after=_backoff(row.attempts + 1)) from exc
-            with rt.store.autocommit() as conn:
-                outbox.mark_sent(conn, row.id, rt.clock.now())
+            outbox.mark_sent(conn, row.id, rt.clock.now())
             sent += 1
         if len(rows) < BATCH:
             # a row committed after our read is found by the look after the room is let go

@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from dramatiq.middleware import Middleware
@@ -29,6 +31,8 @@ class IdleTracker(Middleware):
         self._cond = threading.Condition()
         self._pending: Counter[str] = Counter()
         self._delayed: set[str] = set()
+        #: hops running in some thread without a message (see linli.workers.hops)
+        self._running = 0
 
     def after_enqueue(self, broker: Any, message: Any, delay: Any) -> None:
         with self._cond:
@@ -46,8 +50,21 @@ class IdleTracker(Middleware):
             self._pending[message.message_id] -= 1
             if self._pending[message.message_id] <= 0:
                 del self._pending[message.message_id]
-            if not self._pending:
+            if not self._pending and not self._running:
                 self._cond.notify_all()
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Count work done without a message (a hop run in the thread that produced it)."""
+        with self._cond:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                if not self._pending and not self._running:
+                    self._cond.notify_all()
 
     def after_process_message(self, broker: Any, message: Any, *, result: Any = None, exception: Any = None) -> None:
         self._done(message)
@@ -58,13 +75,13 @@ class IdleTracker(Middleware):
     @property
     def busy(self) -> int:
         with self._cond:
-            return sum(self._pending.values())
+            return sum(self._pending.values()) + self._running
 
     def wait(self, timeout: float) -> bool:
         """Block until nothing is pending; False if ``timeout`` seconds passed first."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._pending:
+            while self._pending or self._running:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False

@@ -7,11 +7,11 @@ explicitly and pass it down; importing this module builds nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import dramatiq
 import structlog
-from dramatiq.rate_limits import ConcurrentRateLimiter
 
 from linli.core import directory
 from linli.core.adapter import ChatAdapter
@@ -21,14 +21,23 @@ from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import Dispatcher
 from linli.core.errors import DeliveryError
 from linli.core.events import DomainEvent, HandlerCall, Inbound, from_json, to_json
-from linli.core.outbox import mark_events_sent, pending_for_room
+from linli.core.outbox import has_pending, mark_events_sent
 from linli.core.registry import PluginRegistry, load_entry_points
 from linli.core.settings import Settings
 from linli.core.storage import Store
 from linli.core.storage.migrate import migration_dirs
 from linli.workers import handlers
-from linli.workers.broker import EVENTS_QUEUE, build_broker, build_rate_backend, outbox_queue, plugin_queue
+from linli.workers.broker import (
+    EVENTS_QUEUE,
+    build_broker,
+    build_rate_backend,
+    outbox_queue,
+    plugin_queue,
+    shared_redis_url,
+)
+from linli.workers.hops import Hops, LocalQueues
 from linli.workers.idle import IdleTracker
+from linli.workers.locks import build_room_locks
 
 __all__ = ["PLATFORMS", "Runtime"]
 
@@ -36,6 +45,11 @@ log = structlog.get_logger("linli.worker")
 
 #: the platforms whose outbox queues are declared (an adapter may be absent in a process).
 PLATFORMS = ("console", "telegram", "matrix", "test")
+
+
+def _message(kind: str | None, obj: Any) -> tuple[Any, ...]:
+    """An actor's arguments for an event class: its JSON form, after the kind for ``linli.events``."""
+    return (to_json(obj),) if kind is None else (kind, to_json(obj))
 
 
 class Runtime:
@@ -75,6 +89,11 @@ class Runtime:
         self.adapters: dict[str, ChatAdapter] = dict(adapters or {})
         self.broker = broker or build_broker(settings.queue)
         self.rate_backend = build_rate_backend(settings.queue)
+        self.room_locks = build_room_locks(shared_redis_url(settings.queue))
+        local = LocalQueues()
+        self.broker.add_middleware(local)
+        tracker = self._idle_tracker()
+        self.hops = Hops(local, tracker.running if tracker is not None else None)
         self._declare_actors()
 
     # --- set-up ------------------------------------------------------------------
@@ -122,12 +141,18 @@ class Runtime:
     # --- sending work ---------------------------------------------------------------
 
     def submit(self, inbound: Inbound) -> None:
-        """Put a platform event on ``linli.events``; returns once the broker has it."""
-        self.dispatch_actor.send("inbound", to_json(inbound))
+        """Put a platform event on ``linli.events``; returns once the broker has it.
+
+        When a worker of this process consumes ``linli.events`` (``linli run``), the
+        event is dispatched, handled and delivered here instead, before this returns
+        (see :mod:`linli.workers.hops`)."""
+        self.hops.run(self.dispatch_actor, partial(self._dispatch_inbound, inbound),
+                      partial(_message, "inbound", inbound))
 
     def _enqueue_calls(self, calls: Iterable[HandlerCall]) -> None:
         for call in calls:
-            self.plugin_actors[call.plugin].send(to_json(call))
+            self.hops.run(self.plugin_actors[call.plugin], partial(self._handle_call, call, retries=0),
+                          partial(_message, None, call))
 
     def _enqueue_rooms(self, rooms: Iterable[str]) -> None:
         for room in dict.fromkeys(rooms):
@@ -136,36 +161,91 @@ class Runtime:
             if actor is None:
                 log.error("no outbox queue for platform", room=room)
                 continue
-            actor.send(room)
+            self.hops.run(actor, partial(self._deliver, room), partial(tuple, (room,)), local=platform in self.adapters)
+
+    def _enqueue_events(self, events: list[DomainEvent]) -> None:
+        for event in events:
+            self.hops.run(self.dispatch_actor, partial(self._dispatch_domain, event),
+                          partial(_message, "domain", event))
+        if events:
+            # routed (their calls handled or queued) or on the queue: the sweep need not re-send them
+            with self.store.begin() as conn:
+                mark_events_sent(conn, [e.event_id for e in events], self.clock.now())
 
     # --- the actors -------------------------------------------------------------------
 
     def _dispatch(self, kind: str, body: dict[str, Any]) -> None:
         if kind == "inbound":
-            inbound = from_json(body, Inbound)
-            with structlog.contextvars.bound_contextvars(event_id=inbound.event_id, room=inbound.address.room_key):
-                calls, rooms = self.dispatcher.dispatch(inbound)
-                self._enqueue_rooms(rooms)
-                self._enqueue_calls(calls)
+            self._dispatch_inbound(from_json(body, Inbound))
         elif kind == "domain":
-            event = from_json(body, DomainEvent)
-            with structlog.contextvars.bound_contextvars(event_id=event.event_id, district=event.district_id):
-                self._enqueue_calls(self.dispatcher.route_event(event))
+            self._dispatch_domain(from_json(body, DomainEvent))
         else:
             log.error("unknown message on linli.events dropped", kind=kind)
 
+    def _dispatch_inbound(self, inbound: Inbound) -> None:
+        with structlog.contextvars.bound_contextvars(event_id=inbound.event_id, room=inbound.address.room_key):
+            failed = self._dispatch_and_handle(inbound)
+            if failed is None:
+                return
+            # hop by hop: the dispatch commits on its own, each handler in its own transaction
+            calls, rooms = self.dispatcher.dispatch(inbound)
+            self._enqueue_rooms(rooms)
+            call, exc = failed
+            for c in calls:
+                if call is not None and exc is not None and c.key == call.key:
+                    # its first try was the one that failed: no second run of the handler now
+                    self.hops.run(self.plugin_actors[c.plugin], partial(self._handle_call, c, retries=0, failed=exc),
+                                  partial(_message, None, c))
+                else:
+                    self._enqueue_calls([c])
+
+    def _dispatch_and_handle(self, inbound: Inbound) -> tuple[HandlerCall | None, Exception | None] | None:
+        """Dispatch ``inbound`` and run the handlers this process serves in one transaction.
+
+        The dispatcher's writes, each handler's writes, messages and mark commit together
+        (a handler's own guarantee, only wider), which saves a transaction per event.
+
+        Returns: None when done; else nothing was committed, and the call whose handler
+          failed with its error (both None when the dispatch itself failed).
+        """
+        served = self.hops.serves
+        call: HandlerCall | None = None
+        try:
+            with self.store.begin() as conn:
+                calls, rooms = self.dispatcher.route(conn, inbound)
+                done = []
+                for call in calls:
+                    if served(plugin_queue(call.plugin)):
+                        with structlog.contextvars.bound_contextvars(**handlers.describe(call)):
+                            done.append((call, handlers.handle_in(self, conn, call)))
+                call = None
+        except Exception as exc:  # nothing was committed; the caller goes hop by hop
+            return (call, exc) if call is not None else (None, None)
+        self._enqueue_rooms(rooms)
+        self._enqueue_calls(c for c in calls if not served(plugin_queue(c.plugin)))
+        for _, effects in done:
+            if effects is not None:
+                self._enqueue_rooms(m.address.room_key for m in effects.messages)
+                self._enqueue_events(effects.events)
+        return None
+
+    def _dispatch_domain(self, event: DomainEvent) -> None:
+        with structlog.contextvars.bound_contextvars(event_id=event.event_id, district=event.district_id):
+            self._enqueue_calls(self.dispatcher.route_event(event))
+
     def _handle(self, body: dict[str, Any]) -> None:
-        call = from_json(body, HandlerCall)
+        self._handle_call(from_json(body, HandlerCall))
+
+    def _handle_call(self, call: HandlerCall, *, retries: int | None = None, failed: Exception | None = None) -> None:
         with structlog.contextvars.bound_contextvars(**handlers.describe(call)):
-            effects = handlers.run_handler(self, call)
+            if failed is None:
+                effects = handlers.run_handler(self, call, retries=retries)
+            else:
+                effects = handlers.handler_failed(self, call, failed, retries=retries)
             if effects is None:
                 return
             self._enqueue_rooms(m.address.room_key for m in effects.messages)
-            for event in effects.events:
-                self.dispatch_actor.send("domain", to_json(event))
-            if effects.events:
-                with self.store.begin() as conn:
-                    mark_events_sent(conn, [e.event_id for e in effects.events], self.clock.now())
+            self._enqueue_events(effects.events)
 
     def _deliver(self, room_key: str) -> None:
         """Send a room's pending messages, in order, one worker per room at a time.
@@ -175,24 +255,20 @@ class Runtime:
         committed meanwhile (or leaves it to whoever took the room since, who reads
         after letting go too). So no row waits for a retry because its room was busy.
         """
-        # the TTL frees the room if a worker dies while delivering; a drain never sleeps
+        # the lock's TTL frees the room if a worker dies while delivering; a drain never sleeps
         # on a platform's rate limit (it raises Retry and the room's rows wait, in order)
-        mutex = ConcurrentRateLimiter(  # type: ignore[no-untyped-call]
-            self.rate_backend, f"linli-room:{room_key}", limit=1, ttl=30_000
-        )
-        with structlog.contextvars.bound_contextvars(room=room_key):
+        with structlog.contextvars.bound_contextvars(room=room_key), self.store.autocommit() as conn:
             while True:
-                with mutex.acquire(raise_on_failure=False) as acquired:
-                    if not acquired:
+                with self.room_locks.hold(room_key) as held:
+                    if not held:
                         return
                     try:
-                        handlers.deliver_room(self, room_key)
+                        handlers.deliver_room(self, room_key, conn)
                     except DeliveryError as exc:
                         delay = int(exc.retry_after * 1000) if exc.retry_after else None
                         raise dramatiq.Retry(str(exc), delay=delay) from None
-                with self.store.autocommit() as conn:
-                    if not pending_for_room(conn, room_key, limit=1):
-                        return
+                if not has_pending(conn, room_key):
+                    return
 
     # --- in-process running -------------------------------------------------------------
 
@@ -210,11 +286,14 @@ class Runtime:
 
         Raises: TimeoutError: work is still going on after ``timeout`` seconds.
         """
-        tracker = next((m for m in self.broker.middleware if isinstance(m, IdleTracker)), None)
+        tracker = self._idle_tracker()
         if tracker is None:
             raise TypeError("wait_idle() needs the in-process broker")
         if not tracker.wait(timeout):
             raise TimeoutError(f"{tracker.busy} message(s) still being handled after {timeout} s")
+
+    def _idle_tracker(self) -> IdleTracker | None:
+        return next((m for m in self.broker.middleware if isinstance(m, IdleTracker)), None)
 
     def close(self) -> None:
         for adapter in self.adapters.values():

@@ -197,26 +197,38 @@ schedule_state = sa.Table(
 )
 
 
-_insert_ignore_cache: dict[tuple[str, str, str], Any] = {}
+_insert_ignore_cache: dict[tuple[str, str, str, frozenset[str]], Any] = {}
 
 
 def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any], key: str) -> bool:
     """Insert a row unless one with the same ``key`` column exists; True when inserted.
 
     Concurrent writers of the same key wait for each other, and exactly one wins.
-    The statement is built once per table and dialect: this is on every event's path.
+    The statement is built once per table, dialect and set of columns and run as a
+    :class:`~linli.core.storage.prepared.Prepared` statement: this is on every event's path.
     """
-    cache_key = (conn.dialect.name, table.name, key)
-    stmt = _insert_ignore_cache.get(cache_key)
-    if stmt is None:
+    cache_key = (conn.dialect.name, table.name, key, frozenset(values))
+    entry = _insert_ignore_cache.get(cache_key)
+    if entry is None:
         from sqlalchemy.dialects import postgresql, sqlite
 
+        from linli.core.storage.prepared import Prepared
+
         dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+        # the Python-side defaults (created_at) are filled in here: the statement names every column
+        defaults: dict[str, Any] = {c.name: c.default for c in table.c if c.name not in values
+                                    and c.default is not None and c.default.is_scalar | c.default.is_callable}
+        columns = {name: sa.bindparam(name, type_=table.c[name].type) for name in (*values, *defaults)}
         # RETURNING rather than rowcount: psycopg reports -1 rows for an INSERT that
         # SQLAlchemy gave an implicit RETURNING, so rowcount cannot tell "skipped" apart
-        stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
-        _insert_ignore_cache[cache_key] = stmt
-    return conn.execute(stmt, values).first() is not None
+        stmt = (dialect.insert(table).values(columns).on_conflict_do_nothing(index_elements=[key])
+                .returning(table.c[key]))
+        entry = (Prepared(stmt), defaults)
+        _insert_ignore_cache[cache_key] = entry
+    prepared, defaults = entry
+    if defaults:
+        values = {**values, **{name: d.arg(None) if d.is_callable else d.arg for name, d in defaults.items()}}
+    return prepared.first(conn, values) is not None
 
 
 def plugin_table(plugin: str, name: str, plugin_metadata: sa.MetaData, *columns: Any, **kw: Any) -> sa.Table:

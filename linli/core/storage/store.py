@@ -14,6 +14,7 @@ from sqlalchemy.pool import StaticPool
 from linli.core.errors import StorageError
 from linli.core.i18n import N_
 from linli.core.storage import migrate
+from linli.core.storage.prepared import Prepared
 
 __all__ = ["Store"]
 
@@ -34,11 +35,16 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+# straight to the driver: through exec_driver_sql a BEGIN costs more than the commit
+_BEGIN = Prepared(sa.text("BEGIN"))
+_BEGIN_IMMEDIATE = Prepared(sa.text("BEGIN IMMEDIATE"))
+
+
 def _sqlite_begin(conn: sa.Connection) -> None:
     options = conn.get_execution_options()
     if options.get("linli_autocommit"):
         return  # pysqlite runs with isolation_level None: each statement commits by itself
-    conn.exec_driver_sql("BEGIN" if options.get("linli_read_only") else "BEGIN IMMEDIATE")
+    (_BEGIN if options.get("linli_read_only") else _BEGIN_IMMEDIATE).rowcount(conn)
 
 
 class Store:

@@ -1,0 +1,57 @@
+"""The per-room delivery lock: one holder at a time, in this process or in Redis."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from linli.workers.locks import LocalRoomLocks, RedisRoomLocks, build_room_locks
+
+
+def test_a_room_held_in_this_process_is_refused_to_a_second_holder_until_it_is_let_go():
+    locks = LocalRoomLocks()
+    with locks.hold("test:a") as first:
+        with locks.hold("test:a") as second, locks.hold("test:b") as other_room:
+            assert (first, second, other_room) == (True, False, True)
+        with locks.hold("test:a") as still:
+            assert still is False  # a refused hold does not free the room
+    with locks.hold("test:a") as again:
+        assert again is True
+
+
+@pytest.fixture
+def redis_locks(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def test_a_room_held_in_redis_is_refused_to_another_process_until_it_is_let_go(redis_locks):
+    one, two = RedisRoomLocks(redis_locks), RedisRoomLocks(redis_locks)
+    with one.hold("test:a") as first, two.hold("test:a") as second:
+        assert (first, second) == (True, False)
+    with two.hold("test:a") as again:
+        assert again is True
+
+
+def test_a_holder_whose_ttl_ran_out_does_not_free_the_room_of_the_next_holder(redis_locks):
+    slow, quick = RedisRoomLocks(redis_locks, ttl_ms=50), RedisRoomLocks(redis_locks)
+    slow_hold = slow.hold("test:a")
+    assert slow_hold.__enter__()
+    time.sleep(0.1)  # the slow holder's TTL runs out while it still works
+    quick_hold = quick.hold("test:a")
+    assert quick_hold.__enter__()
+
+    slow_hold.__exit__(None, None, None)
+
+    assert redis_locks.exists("linli-room-lock:test:a") == 1  # still the quick holder's
+    quick_hold.__exit__(None, None, None)
+    assert redis_locks.exists("linli-room-lock:test:a") == 0
+
+
+def test_the_locks_live_in_redis_when_there_is_a_redis_url_and_in_this_process_otherwise(redis_url):
+    assert isinstance(build_room_locks(""), LocalRoomLocks)
+    assert isinstance(build_room_locks(redis_url), RedisRoomLocks)
