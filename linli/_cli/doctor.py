@@ -167,8 +167,12 @@ def _check_platforms(report: _Report, platforms: dict[str, Any], found: Sequence
             report("warn", _t("platform {name}: linli has no adapter by that name", name=name))
             continue
         missing = [var for var in needs.get(name, ()) if not os.environ.get(var)]
-        if name == "matrix" and not (isinstance(conf, dict) and conf.get("homeserver")):
-            missing.insert(0, "[platforms.matrix] homeserver")
+        if name == "matrix":
+            if os.environ.get("LINLI_MATRIX_PASSWORD"):  # a password login instead of a token
+                missing = []
+            for key in ("user_id", "homeserver"):
+                if not (isinstance(conf, dict) and conf.get(key)):
+                    missing.insert(0, f"[platforms.matrix] {key}")
         if missing:
             report("fail", _t("platform {name}: {missing} not set: put it in the settings or the environment",
                               name=name, missing=", ".join(missing)))

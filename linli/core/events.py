@@ -86,6 +86,9 @@ class Inbound:
     private: bool = False
     choice: str | None = None
     reply_to: str | None = None
+    #: the sender's standing in the room as the platform says it (Matrix power levels give
+    #: ``moderator`` and ``room_admin``); a district may map these to its roles
+    platform_roles: tuple[str, ...] = ()
     v: int = SCHEMA_VERSION
 
 

@@ -30,8 +30,8 @@ def test_workers_never_deliver_for_the_console():
 
 
 def test_an_unknown_kind_is_a_settings_error_naming_the_table():
-    with pytest.raises(SettingsError, match=r"\[platforms.matrix\] kind: unknown adapter kind 'matrix'"):
-        delivering_platforms(settings(matrix={"token": "x"}))
+    with pytest.raises(SettingsError, match=r"\[platforms.xmpp\] kind: unknown adapter kind 'xmpp'"):
+        delivering_platforms(settings(xmpp={"token": "x"}))
 
 
 def test_a_missing_key_is_a_settings_error():
@@ -65,3 +65,20 @@ def test_telegram_without_a_token_is_a_settings_error(monkeypatch):
     monkeypatch.delenv("LINLI_TELEGRAM_TOKEN", raising=False)
     with pytest.raises(SettingsError, match="LINLI_TELEGRAM_TOKEN"):
         build_adapters(settings(telegram={}))
+
+
+def test_a_matrix_platform_is_built_with_its_token_from_the_environment(monkeypatch):
+    from linli.adapters.matrix import MatrixAdapter
+
+    monkeypatch.setenv("LINLI_MATRIX_ACCESS_TOKEN", "syt_abc")
+    [adapter] = build_adapters(settings(matrix={"homeserver": "http://127.0.0.1:9", "user_id": "@linli:x"})).values()
+    assert isinstance(adapter, MatrixAdapter)
+    assert adapter.config.access_token == "syt_abc" and adapter.config.user_id == "@linli:x"
+    adapter.close()
+
+
+def test_matrix_without_a_token_or_password_is_a_settings_error(monkeypatch):
+    monkeypatch.delenv("LINLI_MATRIX_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("LINLI_MATRIX_PASSWORD", raising=False)
+    with pytest.raises(SettingsError, match="LINLI_MATRIX_ACCESS_TOKEN"):
+        build_adapters(settings(matrix={"homeserver": "http://127.0.0.1:9", "user_id": "@linli:x"}))

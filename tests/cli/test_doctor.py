@@ -54,7 +54,8 @@ def test_doctor_pings_a_real_redis_broker(ready, redis_url):
 
 def test_doctor_checks_platform_tokens(ready):
     ready.settings.write_text(ready.settings.read_text(encoding="utf-8")
-                              + "\n[platforms.telegram]\n[platforms.matrix]\nhomeserver = \"https://m.example.org\"\n",
+                              + "\n[platforms.telegram]\n[platforms.matrix]\nhomeserver = \"https://m.example.org\"\n"
+                              + "user_id = \"@linli:m.example.org\"\n",
                               encoding="utf-8")
     result = ready("doctor")
     assert result.exit_code == 1

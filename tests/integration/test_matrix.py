@@ -126,7 +126,6 @@ class MatrixDeployment:
     """Settings, the database prepared, the bot's account, and the processes a test starts."""
 
     def __init__(self, path: Path, server: Synapse, *, redis_url: str, storage_url: str) -> None:
-        from linli.core import people
         from linli.core.settings import load_settings
         from linli.workers.runtime import Runtime
 
@@ -140,17 +139,24 @@ class MatrixDeployment:
             '[logging]\nlevel = "info"\nformat = "json"\n'
             f'[platforms.matrix]\nhomeserver = "{server.url}"\nuser_id = "{self.bot["user_id"]}"\n'
             'sync_timeout = 2\ntimeline_limit = 3\n'
-            '[districts.t]\nname = "测试社区"\nplugins = ["core", "suggestions"]\n',
+            '[districts.t]\nname = "测试社区"\nplugins = ["core", "suggestions"]\n'
+            '[districts.t.config.core]\nplatform_roles = { room_admin = "staff" }\n',
             encoding="utf-8",
         )
         self.settings = load_settings(self.settings_path, env={})
         self.rt = Runtime(self.settings)
         self.rt.prepare_database()
+        self.consented(self.resident.user_id)
+        self.procs: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def consented(self, user_id: str) -> None:
+        """Make ``user_id`` a person who accepted the privacy notice already."""
+        from linli.core import people
+
         with self.rt.store.begin() as conn:
-            person = people.person_for(conn, f"matrix:{self.resident.user_id}", "居民")
+            person = people.person_for(conn, f"matrix:{user_id}", user_id)
             assert person is not None
             people.record_consent(conn, person.id, self.settings.privacy.notice_version, True)
-        self.procs: list[tuple[subprocess.Popen[bytes], Path]] = []
 
     def bind(self, room: str) -> None:
         from linli.core import directory
@@ -451,3 +457,22 @@ def test_room_version_12_creators_and_moderators_have_roles_from_power_levels(mx
     assert creator == (MODERATOR, ROOM_ADMIN)
     assert moderator == (MODERATOR,)
     assert nobody == ()
+
+
+def test_a_room_admin_acts_as_staff_where_the_district_says_so(mx):
+    room = mx.bound_room()  # the resident made it: power level 100
+    other = Resident(mx.server, f"other{mx.path.name[-12:].lower().replace('_', '')}")
+    mx.consented(other.user_id)
+    try:
+        mx.resident.run(mx.resident.client.room_invite(room, other.user_id))
+        other.join(room)
+        mx.worker()
+        mx.gateway()
+        mx.wait_for(lambda: mx.resident.membership(room, mx.bot["user_id"]) == "join", "the bot did not join")
+        admin_asks = mx.resident.say(room, "!whoami")
+        other_asks = other.say(room, "!whoami")
+        mx.wait_for(lambda: {admin_asks, other_asks} <= set(mx.replies(room)), "no answers to !whoami")
+    finally:
+        other.close()
+    assert "staff" in mx.replies(room)[admin_asks][0]["content"]["body"]
+    assert "staff" not in mx.replies(room)[other_asks][0]["content"]["body"]

@@ -22,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import attrs
 import structlog
 
 from linli.adapters.matrix.api import MatrixApi, MatrixError
@@ -247,6 +248,10 @@ class Syncer:
                 log.exception("event skipped: it could not be read", room=room, event_id=event_id)
                 inbound = None
             if inbound is not None:
+                if not inbound.private and inbound.kind in ("message", "choice"):
+                    roles = await self.power.roles(room, inbound.sender.user_id)
+                    if roles:
+                        inbound = attrs.evolve(inbound, platform_roles=roles)
                 await asyncio.to_thread(self.submit, inbound)
         self._recent.append(event_id)
 

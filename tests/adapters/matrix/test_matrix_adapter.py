@@ -296,3 +296,18 @@ def test_an_encrypted_message_is_answered_with_a_notice_once(hs, make):
     [notice] = hs.sent
     assert notice["content"]["body"] == "cannot read (zh_CN)"
     assert notice["content"]["m.relates_to"] == {"m.in_reply_to": {"event_id": "$x0"}}
+
+
+def test_a_group_message_carries_the_senders_standing_from_the_power_levels(hs, make):
+    adapter = make()
+    adapter.state.save_since("s1")
+    hs.state[(ROOM, "m.room.power_levels")] = {"users": {"@mod:fake": 50}}
+    hs.state[(ROOM, "m.room.create")] = {"type": "m.room.create", "sender": "@founder:fake",
+                                          "content": {"room_version": "12"}}
+    hs.batches = [batch("s2", {ROOM: [message("$a", "/help", sender="@mod:fake"),
+                                      message("$b", "/help", sender="@founder:fake"),
+                                      message("$c", "/help", sender="@li:fake")]})]
+    gateway = Gateway(adapter)
+    wait_for(lambda: len(gateway.got) == 3)
+    gateway.stop()
+    assert [i.platform_roles for i in gateway.got] == [("moderator",), ("moderator", "room_admin"), ()]
