@@ -259,6 +259,14 @@ class Dispatcher:
                               s.identities.c.private_room != inbound.address.room_key))
                 .values(private_room=inbound.address.room_key)
             )
+        elif inbound.private_address:
+            # the platform can open a private chat itself (a Matrix direct room): usable until
+            # the person writes to the bot privately, which records that room instead
+            conn.execute(
+                sa.update(s.identities)
+                .where(s.identities.c.identity == inbound.sender.identity, s.identities.c.private_room.is_(None))
+                .values(private_room=inbound.private_address)
+            )
         if district is not None and person.home_district != district.id:
             conn.execute(sa.update(s.persons).where(s.persons.c.id == person.id).values(home_district=district.id))
             person = PersonInfo(person.id, person.display_name, person.language, district.id, person.consent_version)

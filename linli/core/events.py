@@ -89,6 +89,10 @@ class Inbound:
     #: the sender's standing in the room as the platform says it (Matrix power levels give
     #: ``moderator`` and ``room_admin``); a district may map these to its roles
     platform_roles: tuple[str, ...] = ()
+    #: where the bot can write to the sender privately without their having written privately
+    #: first (Matrix: ``matrix:@user:server``, a direct room the adapter opens); ``None`` when
+    #: the platform needs the person to open the private chat (Telegram)
+    private_address: str | None = None
     v: int = SCHEMA_VERSION
 
 

@@ -220,7 +220,10 @@ class MatrixDeployment:
             time.sleep(0.2)
 
     def bot_messages(self, room: str) -> list[dict[str, Any]]:
-        return [e for e in self.resident.events(room)
+        return self.bot_messages_seen_by(self.resident, room)
+
+    def bot_messages_seen_by(self, resident: Resident, room: str) -> list[dict[str, Any]]:
+        return [e for e in resident.events(room)
                 if e.get("sender") == self.bot["user_id"] and e.get("type") == "m.room.message"]
 
     def replies(self, room: str) -> dict[str, list[dict[str, Any]]]:
@@ -459,7 +462,7 @@ def test_room_version_12_creators_and_moderators_have_roles_from_power_levels(mx
     assert nobody == ()
 
 
-def test_a_room_admin_acts_as_staff_where_the_district_says_so(mx):
+def test_a_room_admin_acts_as_staff_where_the_district_says_so_and_answers_reach_people_privately(mx):
     room = mx.bound_room()  # the resident made it: power level 100
     other = Resident(mx.server, f"other{mx.path.name[-12:].lower().replace('_', '')}")
     mx.consented(other.user_id)
@@ -472,7 +475,22 @@ def test_a_room_admin_acts_as_staff_where_the_district_says_so(mx):
         admin_asks = mx.resident.say(room, "!whoami")
         other_asks = other.say(room, "!whoami")
         mx.wait_for(lambda: {admin_asks, other_asks} <= set(mx.replies(room)), "no answers to !whoami")
+        assert "staff" in mx.replies(room)[admin_asks][0]["content"]["body"]
+        assert "staff" not in mx.replies(room)[other_asks][0]["content"]["body"]
+
+        # the staff's answer reaches the suggester privately, in a direct room the bot opens
+        suggested = other.say(room, "!suggest 楼道的灯坏了")
+        mx.wait_for(lambda: suggested in mx.replies(room), "no reply to !suggest")  # which category?
+        before = len(mx.bot_messages(room))
+        other.say(room, "1")
+        mx.wait_for(lambda: len(mx.bot_messages(room)) > before, "the category was not taken")
+        answered = mx.resident.say(room, "!answer 1 明天修")
+        mx.wait_for(lambda: answered in mx.replies(room), "no reply to !answer")
+        invites: dict[str, Any] = {}
+        mx.wait_for(lambda: bool(invites.update(other.invites()) or invites), "no direct room for the suggester")
+        [(direct, _)] = invites.items()
+        other.join(direct)
+        mx.wait_for(lambda: len(mx.bot_messages_seen_by(other, direct)) == 1, "the answer did not arrive privately")
+        assert "明天修" in mx.bot_messages_seen_by(other, direct)[0]["content"]["body"]
     finally:
         other.close()
-    assert "staff" in mx.replies(room)[admin_asks][0]["content"]["body"]
-    assert "staff" not in mx.replies(room)[other_asks][0]["content"]["body"]

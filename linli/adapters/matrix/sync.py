@@ -28,6 +28,7 @@ import structlog
 from linli.adapters.matrix.api import MatrixApi, MatrixError
 from linli.adapters.matrix.mapping import RoomFacts, to_inbound
 from linli.adapters.matrix.power import PowerLevels
+from linli.adapters.matrix.render import PLATFORM
 from linli.adapters.matrix.state import MatrixState
 from linli.core.adapter import Submit
 
@@ -250,8 +251,9 @@ class Syncer:
             if inbound is not None:
                 if not inbound.private and inbound.kind in ("message", "choice"):
                     roles = await self.power.roles(room, inbound.sender.user_id)
-                    if roles:
-                        inbound = attrs.evolve(inbound, platform_roles=roles)
+                    # a message to the person's user id goes to their direct room, made when needed
+                    inbound = attrs.evolve(inbound, platform_roles=roles,
+                                           private_address=f"{PLATFORM}:{inbound.sender.user_id}")
                 await asyncio.to_thread(self.submit, inbound)
         self._recent.append(event_id)
 

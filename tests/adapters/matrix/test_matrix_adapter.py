@@ -298,7 +298,7 @@ def test_an_encrypted_message_is_answered_with_a_notice_once(hs, make):
     assert notice["content"]["m.relates_to"] == {"m.in_reply_to": {"event_id": "$x0"}}
 
 
-def test_a_group_message_carries_the_senders_standing_from_the_power_levels(hs, make):
+def test_a_group_message_carries_the_senders_standing_and_private_address(hs, make):
     adapter = make()
     adapter.state.save_since("s1")
     hs.state[(ROOM, "m.room.power_levels")] = {"users": {"@mod:fake": 50}}
@@ -311,3 +311,5 @@ def test_a_group_message_carries_the_senders_standing_from_the_power_levels(hs, 
     wait_for(lambda: len(gateway.got) == 3)
     gateway.stop()
     assert [i.platform_roles for i in gateway.got] == [("moderator",), ("moderator", "room_admin"), ()]
+    # and where the person can be written to privately: their user id, a direct room the adapter opens
+    assert gateway.got[2].private_address == "matrix:@li:fake"
