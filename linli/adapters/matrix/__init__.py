@@ -161,6 +161,8 @@ class MatrixAdapter(ChatAdapter):
         if not api.client.access_token:
             await self.logged_in(api)
         room = message.address.room
+        if room.startswith("!") and (gone := await asyncio.to_thread(self.state.gone_direct_user, room)):
+            room = gone  # the person left that direct room: a new one is opened
         if room.startswith("@"):
             room = await self._direct_room(api, room)
         contents = render(message)

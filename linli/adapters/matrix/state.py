@@ -105,6 +105,15 @@ class MatrixState:
     def forget_direct(self, user: str, room: str) -> None:
         self.delete(f"dm-user:{user}", f"dm-room:{room}")
 
+    def direct_gone(self, user: str, room: str) -> None:
+        """``user`` left their direct room ``room``: messages still addressed to it go to a new one."""
+        self.forget_direct(user, room)
+        self.put(f"dm-gone:{room}", user)
+
+    def gone_direct_user(self, room: str) -> str | None:
+        """The person whose direct room ``room`` was, when they left it."""
+        return self.get(f"dm-gone:{room}")
+
     # --- choices offered ---------------------------------------------------------------------
 
     def save_choices(self, room: str, values: list[str], event_id: str | None = None) -> None:

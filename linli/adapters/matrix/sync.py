@@ -234,6 +234,8 @@ class Syncer:
             return
         if event.get("type") == "m.room.encrypted" and event.get("sender") != self.api.user_id:
             await self._cannot_decrypt(room, event_id)
+        elif event.get("type") == "m.room.member" and await self._is_direct(room):
+            await self._direct_membership(room, event)
         else:
             facts = RoomFacts(
                 private=await self._is_direct(room),
@@ -286,6 +288,23 @@ class Syncer:
                 raise
         log.warning("invite declined: the room is not bound to a district (linli rooms bind matrix:ROOM_ID)",
                     room=room, inviter=inviter)
+
+    async def _direct_membership(self, room: str, event: Mapping[str, Any]) -> None:
+        """The person left their direct room: the bot leaves too, and the next private message
+        to them opens a new one."""
+        content = event.get("content") if isinstance(event.get("content"), Mapping) else {}
+        assert isinstance(content, Mapping)
+        user = await asyncio.to_thread(self.state.direct_user, room)
+        if event.get("state_key") != user or user is None or content.get("membership") not in ("leave", "ban"):
+            return
+        await asyncio.to_thread(self.state.direct_gone, user, room)
+        self._direct.pop(room, None)
+        try:
+            await self.api.leave(room)
+        except MatrixError as exc:
+            if exc.transient:
+                raise
+        log.info("the person left their direct room; the bot left too", room=room)
 
     async def _remember_direct(self, user: str, room: str) -> None:
         await asyncio.to_thread(self.state.save_direct, user, room)

@@ -33,6 +33,7 @@ class FakeHomeserver:
         self.account_data: dict[str, Any] = {}
         self.state: dict[tuple[str, str], dict[str, Any]] = {}
         self.calls: defaultdict[str, int] = defaultdict(int)
+        self.logins: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -83,6 +84,11 @@ class FakeHomeserver:
         self.calls[route[0] if route else ""] += 1
         if request.headers.get("Authorization") != "Bearer secret-token" and route[:1] != ["login"]:
             return _json(401, {"errcode": "M_UNKNOWN_TOKEN", "error": "bad token"})
+        if route == ["login"]:
+            self.logins.append(body or {})
+            if (body or {}).get("password") != "right-password":
+                return _json(403, {"errcode": "M_FORBIDDEN", "error": "Invalid password"})
+            return _json(200, {"access_token": "secret-token", "device_id": "LINLIDEV", "user_id": "@linli:fake"})
         if route[:1] == ["rooms"] and len(route) == 5 and route[2] == "send":
             return self._send(route[1], route[3], route[4], body or {})
         if route == ["sync"]:

@@ -313,3 +313,46 @@ def test_a_group_message_carries_the_senders_standing_and_private_address(hs, ma
     assert [i.platform_roles for i in gateway.got] == [("moderator",), ("moderator", "room_admin"), ()]
     # and where the person can be written to privately: their user id, a direct room the adapter opens
     assert gateway.got[2].private_address == "matrix:@li:fake"
+
+
+def test_a_password_login_is_stored_and_reused_so_the_device_stays_the_same(hs, tmp_path, make):
+    make()  # creates the tables
+    url = f"sqlite:///{tmp_path / 'linli.db'}"
+    config = MatrixConfig({"homeserver": hs.url, "user_id": BOT}, env={"LINLI_MATRIX_PASSWORD": "right-password"})
+    for n in range(2):
+        adapter = MatrixAdapter(config, storage_url=url)
+        try:
+            adapter.send(Outbound(Address("matrix", ROOM), "你好", key=f"pw:{n}"))
+        finally:
+            adapter.close()
+    assert len(hs.logins) == 1 and hs.logins[0]["identifier"]["user"] == BOT
+    assert len(hs.sent) == 2
+    assert adapter.state.login() == ("secret-token", "LINLIDEV")
+
+
+def test_a_wrong_password_is_a_permanent_failure(hs, tmp_path, make):
+    make()
+    config = MatrixConfig({"homeserver": hs.url, "user_id": BOT}, env={"LINLI_MATRIX_PASSWORD": "wrong"})
+    adapter = MatrixAdapter(config, storage_url=f"sqlite:///{tmp_path / 'linli.db'}")
+    try:
+        with pytest.raises(PermanentDeliveryError, match="login refused"):
+            adapter.send(Outbound(Address("matrix", ROOM), "你好", key="pw:x"))
+    finally:
+        adapter.close()
+
+
+def test_when_the_person_leaves_their_direct_room_the_bot_leaves_and_opens_a_new_one_when_needed(hs, make):
+    adapter = make()
+    adapter.state.save_since("s1")
+    adapter.state.save_direct("@li:fake", "!dm:fake")
+    left = {"type": "m.room.member", "event_id": "$l", "sender": "@li:fake", "state_key": "@li:fake",
+            "content": {"membership": "leave"}, "unsigned": {"prev_content": {"membership": "join"}}}
+    hs.batches = [batch("s2", {"!dm:fake": [left]})]
+    gateway = Gateway(adapter)
+    wait_for(lambda: adapter.state.since() == "s2")
+    gateway.stop()
+    assert hs.left == ["!dm:fake"] and gateway.got == []
+    assert adapter.state.direct_room("@li:fake") is None
+    adapter.send(Outbound(Address("matrix", "!dm:fake"), "还在吗", key="dm:after"))
+    assert [m["room"] for m in hs.sent] == ["!dm1:fake"]
+    assert hs.created[0]["invite"] == ["@li:fake"]
