@@ -100,7 +100,7 @@ class Meetings:
                 lines.append(ctx.t("   decided: {decision}", decision=item.decision))
         present = ctx.store.count(attendance, attendance.c.meeting_id == meeting.id)
         if present:
-            lines.append(ctx.t.plural("{n} person checked in.", "{n} people checked in.", present))
+            lines.append(ctx.t("Checked in: {n}.", n=present))
         if meeting.minutes:
             lines.append(ctx.t("Minutes:\n{minutes}", minutes=meeting.minutes))
         return "\n".join(lines)

@@ -57,7 +57,7 @@ def test_a_meeting_is_called_attended_minuted_and_its_decisions_linked_to_matter
         "1. matter 1 3号楼前路灯坏了 (open for comment)",
         "2. matter 2 水塘清淤栽荷花 (open for comment)",
         "   decided: 同意清淤后栽种荷花，下周六组织志愿者",
-        "2 people checked in.",
+        "Checked in: 2.",
         "Minutes:",
         "居民代表到会，讨论了路灯和水塘",
     ]
