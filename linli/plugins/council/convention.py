@@ -28,7 +28,7 @@ HISTORY_WORDS = ("history", "历史", "沿革")
 SOURCES = {"edit": N_("written by the council"), "amendment": N_("adopted by vote")}
 # TRANSLATORS: what became of a proposed amendment to the convention
 OUTCOMES = {"voting": N_("being voted on"), "adopted": N_("adopted"), "rejected": N_("rejected"),
-            "no_quorum": N_("not decided: too few votes")}
+            "no_quorum": N_("not decided: too few votes"), "tie": N_("no decision: a tie")}
 
 
 class Convention:
@@ -194,7 +194,7 @@ class Convention:
             text = ctx.t("The residents' convention is amended. Article {number} now reads (version {version}):\n"
                          "{text}", number=article.number, version=version, text=proposal.text)
         else:
-            status = "no_quorum" if outcome == "no_quorum" else "rejected"
+            status = outcome if outcome in ("no_quorum", "tie") else "rejected"
             text = ctx.t("The amendment to article {number} was not adopted ({outcome}); the article stays as it "
                          "was.", number=article.number, outcome=ctx.t(OUTCOMES[status]))
         ctx.store.update(amendments, amendments.c.id == proposal.id, status=status, decided_at=now)

@@ -159,3 +159,17 @@ def test_meetings_read_naturally_in_chinese(tmp_path):
         assert chat.say("李四", "/签到 abcd") == ["签到码不对，请向会议主持人再确认一下。"]
     finally:
         chat.close()
+
+
+def test_a_check_in_delivered_twice_is_recorded_once(council):
+    from linli.core.events import Inbound, Sender
+
+    code = call(council)
+    council.advance(days=7, hours=10)
+    press = Inbound("tg-77", council.address(), Sender("test", "张三", "张三"), text=f"/checkin {code}")
+    council.submit(press)
+    council.submit(press)  # the platform delivered it twice
+    with council.runtime.store.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(attendance)).scalar() == 1
+    welcome = "Welcome, 张三! You are checked in at council meeting 1 (1 present)."
+    assert [m.text for m in council.sent].count(welcome) == 1
