@@ -34,6 +34,8 @@ STATES = {
 }
 #: an application or agreement that holds the thing: nobody else may apply meanwhile
 CURRENT = ("applied", "offered", "active")
+#: how many things one /newadoptable may register (one per line)
+MAX_REGISTER = 200
 DEFAULT_DUTIES = N_("Water and weed it, keep it free of litter, plant flowers rather than vegetables, and tell the "
                     "council if you can no longer look after it.")
 
@@ -76,21 +78,29 @@ class Adoptions:
              aliases=("登记认领",))
     def new_adoptable(self, ctx: PluginContext) -> None:
         kinds = "、".join(f"{key} ({ctx.t(label)})" for key, label in KINDS.items())
-        if len(ctx.args) < 2:
-            raise ctx.fail(ctx.t("Usage: /newadoptable KIND NAME, for example /newadoptable plot 3号楼东侧绿地; kinds: "
-                                 "{kinds}", kinds=kinds))
-        kind = next((k for k, v in KINDS.items() if ctx.args[0].lower() in (k, ctx.t(v).lower())), None)
-        if kind is None:
-            raise ctx.fail(ctx.t("Unknown kind {kind}; kinds: {kinds}", kind=ctx.args[0], kinds=kinds))
-        name = ctx.checked_text(words_after(ctx, 1), empty=ctx.t("Please give it a name."), limit=200)
-        if ctx.store.count(adoptables, adoptables.c.name == name):
-            raise ctx.fail(ctx.t("{name} is already in the register.", name=name))
-        n = (ctx.store.execute(sa.select(sa.func.max(adoptables.c.number))).scalar() or 0) + 1
-        ctx.store.insert(adoptables, number=n, kind=kind, name=name,
-                         created_by=ctx.person.id if ctx.person else None, created_at=ctx.clock.now())
-        ctx.audit("council.adoptable_added", f"adoptable:{n}", kind=kind)
-        ctx.reply(ctx.t("Registered for adoption: #{number} {kind}: {name}.", number=n, kind=ctx.t(KINDS[kind]),
-                        name=name))
+        usage = ctx.t("Usage: /newadoptable KIND NAME, for example /newadoptable plot 3号楼东侧绿地 (several at once: "
+                      "one KIND NAME per line); kinds: {kinds}", kinds=kinds)
+        lines = [line.split(None, 1) for line in ctx.argtext.splitlines() if line.strip()]
+        if not lines or len(lines) > MAX_REGISTER or any(len(words) < 2 for words in lines):
+            raise ctx.fail(usage)
+        first = (ctx.store.execute(sa.select(sa.func.max(adoptables.c.number))).scalar() or 0) + 1
+        added, seen = [], set()
+        for n, (word, rest) in enumerate(lines, start=first):
+            kind = next((k for k, v in KINDS.items() if word.lower() in (k, ctx.t(v).lower())), None)
+            if kind is None:
+                raise ctx.fail(ctx.t("Unknown kind {kind}; kinds: {kinds}", kind=word, kinds=kinds))
+            name = ctx.checked_text(rest, empty=ctx.t("Please give it a name."), limit=200)
+            if name in seen or ctx.store.count(adoptables, adoptables.c.name == name):
+                raise ctx.fail(ctx.t("{name} is already in the register.", name=name))
+            seen.add(name)
+            ctx.store.insert(adoptables, number=n, kind=kind, name=name,
+                             created_by=ctx.person.id if ctx.person else None, created_at=ctx.clock.now())
+            ctx.audit("council.adoptable_added", f"adoptable:{n}", kind=kind)
+            added.append(ctx.t("#{number} {kind}: {name}", number=n, kind=ctx.t(KINDS[kind]), name=name))
+        if len(added) == 1:
+            ctx.reply(ctx.t("Registered for adoption: {things}.", things=added[0]))
+        else:
+            ctx.reply("\n".join([ctx.t("Registered for adoption: {count} things.", count=len(added)), *added]))
 
     def _adoptable(self, ctx: PluginContext, usage: str) -> Any:
         if not ctx.args:

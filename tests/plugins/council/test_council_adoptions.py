@@ -135,6 +135,7 @@ def test_bad_input_gets_a_clear_answer_and_changes_nothing(council):
     assert council.say("张三", "/newadoptable plot 花坛")[0].startswith("Sorry, /newadoptable is only for")
     assert council.say("刘书记", "/newadoptable garden 花坛")[0].startswith("Unknown kind garden; kinds:")
     assert council.say("刘书记", "/newadoptable plot")[0].startswith("Usage: /newadoptable KIND NAME")
+    assert council.say("刘书记", "/newadoptable plot 甲\nbed 乙\nplot 甲") == ["甲 is already in the register."]
     register(council)
     assert council.say("刘书记", f"/newadoptable bed {PLOT}") == [f"{PLOT} is already in the register."]
     assert council.say("张三", "/adopt 7") == [
@@ -228,3 +229,10 @@ def test_adoption_reads_naturally_in_chinese_and_in_english_for_who_asks(tmp_pat
             "Things to adopt (send /adopt NUMBER to apply):\n#1 green plot: 东侧小开荒 · adopted until 2027-11-25"]
     finally:
         chat.close()
+
+
+def test_many_plots_are_registered_at_once_one_per_line(council):
+    assert council.say("刘书记", "/newadoptable plot 小开荒1号\nplot 小开荒2号\nbed 2号楼门前花坛") == [
+        "Registered for adoption: 3 things.\n#1 green plot: 小开荒1号\n#2 green plot: 小开荒2号\n"
+        "#3 flower bed: 2号楼门前花坛"]
+    assert council.say("张三", "/adopt 3")[-1].startswith("Thank you! Your application for #3 2号楼门前花坛")
