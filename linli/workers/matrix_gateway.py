@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import structlog
 
-from linli.core.errors import SettingsError
+from linli.core.errors import SettingsError, StorageError
 from linli.core.i18n import N_, translator
 from linli.core.settings import Settings
 from linli.workers.deployment import require_shared_broker
@@ -33,6 +33,7 @@ def run_matrix_gateway(settings: Settings) -> None:
 
     Raises:
       SettingsError: the broker is the in-process one, or the Matrix settings are wrong.
+      StorageError: the database is not upgraded.
     """
     from linli.adapters.matrix import MatrixAdapter, MatrixConfig, RoomPolicy
 
@@ -42,6 +43,11 @@ def run_matrix_gateway(settings: Settings) -> None:
         raise SettingsError("add a [platforms.matrix] table to the settings to run the Matrix gateway")
     config = MatrixConfig(table)
     rt = Runtime(settings)
+    pending = rt.store.pending_migrations()
+    if pending:  # the sync token and the direct rooms live in the database
+        rt.close()
+        raise StorageError(N_("the database schema is not current (pending: {revisions}); run `linli db upgrade`"),
+                           revisions=", ".join(pending))
 
     def allowed(room: str) -> bool:
         if room in config.allow_rooms:

@@ -218,7 +218,7 @@ class MatrixAdapter(ChatAdapter):
                     await self.logged_in(api)
                     break
                 except MatrixError as exc:
-                    await syncer._failed("login", exc)
+                    await syncer.retry_later("login", exc)
             await syncer.run()
         finally:
             self._loop = self._syncer = None

@@ -124,7 +124,8 @@ class Syncer:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), seconds)
 
-    async def _failed(self, what: str, exc: BaseException) -> None:
+    async def retry_later(self, what: str, exc: BaseException) -> None:
+        """Log that ``what`` failed and wait a growing, jittered while (less if stopped meanwhile)."""
         wait = self.backoff.next()
         log.warning(f"{what} failed; retrying", error=str(exc) or type(exc).__name__, wait=round(wait, 2),
                     failures=self.backoff.failures)
@@ -156,19 +157,19 @@ class Syncer:
             except MatrixError as exc:
                 if exc.status in (401, 403) and exc.errcode in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
                     log.error("the homeserver does not accept the access token", error=str(exc))
-                await self._failed("sync", exc)
+                await self.retry_later("sync", exc)
                 continue
             if batch is None:
                 return
             token = batch.get("next_batch")
             if not isinstance(token, str):
-                await self._failed("sync", ValueError("the answer has no next_batch"))
+                await self.retry_later("sync", ValueError("the answer has no next_batch"))
                 continue
             try:
                 await self.handle_batch(batch, since)
                 await asyncio.to_thread(self.state.save_since, token)
             except Exception as exc:  # the broker, the database or the homeserver: the batch comes again
-                await self._failed("handling a sync batch", exc)
+                await self.retry_later("handling a sync batch", exc)
                 continue
             if first:
                 log.info("first sync: earlier history is not replayed", user=self.api.user_id)
@@ -206,7 +207,7 @@ class Syncer:
                 await self._event(room, event)
         for room, _ in _items(rooms.get("leave")):
             user = await asyncio.to_thread(self.state.direct_user, room)
-            if user is not None:  # the person left their direct room: a new one is made when needed
+            if user is not None:  # the bot left or was removed from a direct room: a new one is made when needed
                 await asyncio.to_thread(self.state.forget_direct, user, room)
                 self._direct.pop(room, None)
 
