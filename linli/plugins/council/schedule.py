@@ -20,13 +20,17 @@ class Schedule:
 
     @scheduled("polls", "* * * * *")
     def polls_job(self, ctx: PluginContext) -> None:
-        """Every minute: remind the residents who have not voted, and close the polls that are due."""
+        """Every minute: remind the residents who have not voted, and close the polls that are due.
+
+        The reminder comes ``reminder_hours`` before the close, but not before half of the poll's
+        time has passed: a poll open for an hour in a meeting does not remind everyone at once."""
         now = ctx.clock.now()
         lead = dt.timedelta(hours=float(ctx.config.get("reminder_hours", 24)))
         for row in ctx.store.select(polls, polls.c.status == "open", order_by=[polls.c.number]):
             if row.closes_at <= now:
                 close_poll(ctx, row)
-            elif row.reminded_at is None and row.closes_at - lead <= now:
+            elif row.reminded_at is None and max(row.closes_at - lead,
+                                                 row.opened_at + (row.closes_at - row.opened_at) / 2) <= now:
                 self._remind(ctx, row)
 
     def _remind(self, ctx: PluginContext, poll: Any) -> None:

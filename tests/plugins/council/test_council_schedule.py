@@ -99,3 +99,14 @@ def test_the_council_is_reminded_when_a_passed_matter_is_due_for_review(tmp_path
     finally:
         chat.close()
 
+
+
+def test_a_short_poll_reminds_only_after_half_its_time(council):
+    raise_matter(council)
+    council.say("李四", "/support 1")
+    to_vote(council, poll="2h")  # shorter than the 24 hours' lead
+    council.run_jobs()
+    council.advance(minutes=59)
+    assert not [m for m in council.run_jobs() if "have not voted" in m]
+    council.advance(minutes=1)
+    assert len([m for m in council.run_jobs() if "have not voted" in m]) == 2  # 张三 and 李四
