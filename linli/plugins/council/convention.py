@@ -16,13 +16,13 @@ from linli.plugins.council.community_tables import amendments, articles, version
 from linli.plugins.council.matters import MOVERS, words_after
 from linli.plugins.council.polls import open_poll
 
-__all__ = ["SUBJECT", "Convention"]
+__all__ = ["SUBJECT", "Convention", "article_number"]
 
 #: the poll subject of an amendment; its ``subject_ref`` is the article's id
 SUBJECT = "convention_article"
 MAX_ARTICLE = 2000
 #: ``3. text``, ``3、text``, ``第3条 text``: one article per line when several are given at once
-ARTICLE_LINE = re.compile(r"^\s*(?:第\s*)?(\d+)\s*(?:条)?\s*[.、．:：]?\s+(.+?)\s*$")
+ARTICLE_LINE = re.compile(r"^\s*(?:第\s*)?(\d+)(?:\s*条|\s*[.、．:：]|\s)\s*[.、．:：]?\s*(.+?)\s*$")
 HISTORY_WORDS = ("history", "历史", "沿革")
 # TRANSLATORS: how a version of a convention article came about
 SOURCES = {"edit": N_("written by the council"), "amendment": N_("adopted by vote")}
@@ -41,7 +41,7 @@ class Convention:
         if not ctx.args:
             ctx.reply(self._whole_convention(ctx))
             return
-        article = self._load_article(ctx, number(ctx, ctx.args[0], usage), in_force=False)
+        article = self._load_article(ctx, article_number(ctx, ctx.args[0], usage), in_force=False)
         if len(ctx.args) > 1:
             if ctx.args[1].lower() not in HISTORY_WORDS:
                 raise ctx.fail(usage)
@@ -96,16 +96,11 @@ class Convention:
     def write_article(self, ctx: PluginContext) -> None:
         usage = ctx.t("Usage: /article NUMBER TEXT, for example /article 1 爱护院内绿地，不在绿地里种菜; several "
                       "articles at once, one per line: 1. TEXT")
-        lines = [line for line in ctx.argtext.splitlines() if line.strip()]
-        if len(lines) > 1:
-            pairs = [ARTICLE_LINE.match(line) for line in lines]
-            if not all(pairs):
-                raise ctx.fail(usage)
-            given = [(int(m.group(1)), m.group(2)) for m in pairs if m]
-        else:
-            if len(ctx.args) < 2:
-                raise ctx.fail(usage)
-            given = [(number(ctx, ctx.args[0], usage), words_after(ctx, 1))]
+        pairs = [ARTICLE_LINE.match(line) for line in ctx.argtext.splitlines() if line.strip()]
+        given = [(int(m.group(1)), m.group(2)) for m in pairs if m]
+        numbers = [n for n, _ in given]
+        if not pairs or len(given) != len(pairs) or min(numbers) < 1 or len(set(numbers)) != len(numbers):
+            raise ctx.fail(usage)
         written = [self._write_article(ctx, n, ctx.checked_text(text, empty=usage, limit=MAX_ARTICLE))
                    for n, text in given]
         ctx.reply(ctx.t("Written: {articles}. Send /convention to read the whole convention.",
@@ -138,7 +133,7 @@ class Convention:
                       "(the next free number adds a new article)")
         if len(ctx.args) < 2:
             raise ctx.fail(usage)
-        n = number(ctx, ctx.args[0], usage)
+        n = article_number(ctx, ctx.args[0], usage)
         text = ctx.checked_text(words_after(ctx, 1), empty=usage, limit=MAX_ARTICLE)
         now = ctx.clock.now()
         row = ctx.store.get(articles, articles.c.number == n)
@@ -204,3 +199,11 @@ class Convention:
             ctx.send(Address.parse(proposal.room), text)
         else:
             notify_council(ctx, text)
+
+
+def article_number(ctx: PluginContext, word: str, usage: str) -> int:
+    """The article number in ``word``: ``3``, ``3.``, ``第3条``.
+
+    Raises: UserError: it is not one (the person reads ``usage``).
+    """
+    return number(ctx, word.strip().removeprefix("第").rstrip(".、．:：").removesuffix("条"), usage)

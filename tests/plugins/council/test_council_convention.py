@@ -129,3 +129,14 @@ def test_the_convention_reads_naturally_in_chinese(tmp_path):
         assert answer.splitlines()[1] == t("Article {number}: {text}", number=1, text="爱护院内绿地")
     finally:
         chat.close()
+
+
+def test_articles_are_numbered_the_way_people_write_them(council):
+    assert council.say("刘书记", "/article 1. 爱护院内绿地")[0].startswith("Written: article 1 (version 1)")
+    assert council.say("刘书记", "/article 第2条 楼道内不堆放杂物")[0].startswith("Written: article 2 (version 1)")
+    assert council.say("刘书记", "/article 3、文明养犬")[0].startswith("Written: article 3 (version 1)")
+    assert council.say("刘书记", "/article 12")[0].startswith("Usage: /article NUMBER TEXT")
+    assert council.say("刘书记", "/article 1 甲\n1 乙")[0].startswith("Usage: /article NUMBER TEXT")
+    assert council.say("张三", "/convention 第2条") == ["Article 2 (version 1, since 2026-11-26):\n楼道内不堆放杂物"]
+    council.say("刘书记", "/amend 第3条 文明养犬，出门牵绳")
+    assert council.say("张三", "/convention 3.")[0].endswith("An amendment is being voted on: 文明养犬，出门牵绳")
