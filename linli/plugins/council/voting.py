@@ -157,7 +157,10 @@ class Voting:
                          name=ctx.person.display_name, number=row.number, choice=shown, when=until)
         if row.kind == "yesno" and picks == [1] and not objection:
             text += "\n" + ctx.t("To say why, send /object {number} REASON.", number=row.number)
-        ctx.reply(text)
+        # a hundred votes would be a hundred group messages (and Telegram allows 20 a minute in a
+        # group): the voter hears it privately when they can
+        if ctx.private or not ctx.send_private(ctx.person.id, text):
+            ctx.reply(text)
 
     @command("object", help=N_("Disagree with a proposal and say why"), usage=N_("NUMBER REASON"),
              aliases=("异议",))

@@ -267,3 +267,15 @@ def test_a_duplicate_is_merged_with_its_supporters_and_comments(council):
     assert "1 supporter(s)" in shown and "王五: 我也觉得" in shown
     assert "Merged into matter 1." in council.say("张三", "/matter 2")[0]
     assert council.say("刘书记", "/merge 1 2") == ["Matter 2 is closed; merge into an open matter."]
+
+
+def test_a_vote_in_the_group_is_acknowledged_privately_when_the_voter_has_a_private_chat(council):
+    raise_matter(council)
+    to_vote(council)
+    group_before = len(council.in_room("group"))
+    council.pick("张三", "Agree")
+    assert len(council.in_room("group")) == group_before
+    assert council.last("张三", private=True).startswith("张三, your vote in poll 1 is recorded: Agree.")
+    council.say("孙八", "/whoami")  # no private chat with the bot: the answer comes in the group
+    assert council.pick("孙八", "Disagree")[0].startswith("孙八, your vote in poll 1 is recorded: Disagree.")
+    assert council.last().startswith("孙八, your vote in poll 1 is recorded: Disagree.")
