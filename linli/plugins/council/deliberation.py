@@ -181,7 +181,7 @@ class Deliberation:
                 already.add(s.person_id)
         for c in ctx.store.select(comments, comments.c.matter_id == dup.id, order_by=[comments.c.id]):
             ctx.store.insert(comments, matter_id=into.id, person_id=c.person_id, text=c.text, at=c.at)
-        record(ctx, into.id, into.status, f"#{dup.number}", state_from=into.status)
+        record(ctx, into.id, into.status, f"merged:{dup.number}", state_from=into.status)
         ctx.reply(ctx.t("Matter {dup} is merged into matter {into}; its supporters and comments are carried over.",
                         dup=dup.number, into=into.number))
 
@@ -234,7 +234,7 @@ class Deliberation:
         if day < ctx.now().date():
             raise ctx.fail(ctx.t("The review date must not be in the past."))
         ctx.store.update(matters, matters.c.id == row.id, review_on=day, review_reminded_on=None)
-        record(ctx, row.id, row.status, f"review {day.isoformat()}", state_from=row.status)
+        record(ctx, row.id, row.status, f"review:{day.isoformat()}", state_from=row.status)
         ctx.reply(ctx.t("Matter {number} will be reviewed on {date}.", number=row.number, date=day.isoformat()))
 
 
@@ -294,9 +294,19 @@ def matter_text(ctx: PluginContext, row: Any) -> str:
     for m in moves:
         moved = (f"{ctx.t(LABELS[m.state_from])}→{ctx.t(LABELS[m.state_to])}"
                  if m.state_from and m.state_from != m.state_to else ctx.t(LABELS[m.state_to]))
-        note = outcome_label(ctx, m.note) if m.note else ""
+        note = _note(ctx, m.note)
         lines.append(f"- {ctx.t.datetime(m.at, tz, 'short')} {names.get(m.person_id, '')} {moved} {note}".rstrip())
     return "\n".join(line for line in lines if line)
+
+
+def _note(ctx: PluginContext, note: str) -> str:
+    """A history note in words: the marks the plugin writes itself are translated, people's text kept."""
+    kind, _, value = note.partition(":")
+    if kind == "merged" and value.isdigit():
+        return ctx.t("matter {number} was merged into this one", number=value)
+    if kind == "review" and value:
+        return ctx.t("review date set to {date}", date=value)
+    return outcome_label(ctx, note)
 
 
 def outcome_label(ctx: PluginContext, outcome: str | None) -> str:

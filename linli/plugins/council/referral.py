@@ -37,7 +37,7 @@ class Referral:
             parties.append(pid)
         if not parties and row.raised_by is not None:
             parties.append(row.raised_by)
-        move_matter(ctx, row, "referred", "mediation")
+        move_matter(ctx, row, "referred")
         ctx.publish("mediation.referral", {
             "source": "council",
             "category": MEDIATION_CATEGORY.get(row.category, "other"),

@@ -265,6 +265,7 @@ def test_a_duplicate_is_merged_with_its_supporters_and_comments(council):
         "Matter 2 is merged into matter 1; its supporters and comments are carried over."]
     shown = council.say("张三", "/matter 1")[0]
     assert "1 supporter(s)" in shown and "王五: 我也觉得" in shown
+    assert "open for comment matter 2 was merged into this one" in shown
     assert "Merged into matter 1." in council.say("张三", "/matter 2")[0]
     assert council.say("刘书记", "/merge 1 2") == ["Matter 2 is closed; merge into an open matter."]
 

@@ -30,7 +30,7 @@ def test_a_referred_matter_becomes_a_mediation_case_with_its_parties(tmp_path):
             "Your matter was passed to the community's mediators as mediation case 1. Mediation is voluntary and "
             "free; a mediator will write to you here."]
         with chat.runtime.store.connect() as conn:
-            assert conn.execute(sa.select(matters.c.status, matters.c.outcome)).one() == ("referred", "mediation")
+            assert conn.execute(sa.select(matters.c.status, matters.c.outcome)).one() == ("referred", "")
             case = conn.execute(sa.select(cases)).one()
             assert (case.source, case.category, case.reference) == ("council", "neighbours", "council:1")
             assert "楼上李四家漏水" in case.facts
