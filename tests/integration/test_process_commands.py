@@ -52,9 +52,15 @@ def test_a_worker_refuses_a_queue_that_is_not_linlis(run):
 
 
 def test_the_gateway_offers_only_the_platforms_that_exist(run):
+    result = run(SHARED, "gateway", "--platform", "xmpp")
+    assert result.exit_code == 2
+    assert "console" in result.output and "telegram" in result.output and "matrix" in result.output
+
+
+def test_the_matrix_gateway_needs_its_settings_table(run):
     result = run(SHARED, "gateway", "--platform", "matrix")
     assert result.exit_code == 2
-    assert "console" in result.output and "telegram" in result.output
+    assert "[platforms.matrix]" in result.output
 
 
 def test_the_telegram_gateway_needs_its_settings_table(run):
