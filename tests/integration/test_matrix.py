@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pytest
 from matrix_homeserver import SERVER_NAME, Synapse
 
-pytestmark = [pytest.mark.slow, pytest.mark.redis]
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
 T = TypeVar("T")
 WAIT = 40.0
@@ -249,14 +249,14 @@ class MatrixDeployment:
 
 
 @pytest.fixture
-def mx(tmp_path: Path, synapse: Synapse, redis_url: str) -> Iterator[MatrixDeployment]:
+def mx(tmp_path: Path, synapse: Synapse, redis_url: str, postgres_url: str) -> Iterator[MatrixDeployment]:
     import redis
 
     # a database of its own: another test run's workers on the shared one would take these messages
     own = redis_url.rsplit("/", 1)[0] + "/12"
     client = redis.Redis.from_url(own)
     client.flushdb()
-    deployment = MatrixDeployment(tmp_path, synapse, redis_url=own, storage_url=f"sqlite:///{tmp_path / 'linli.db'}")
+    deployment = MatrixDeployment(tmp_path, synapse, redis_url=own, storage_url=postgres_url)
     yield deployment
     deployment.close()
     client.flushdb()
@@ -386,8 +386,8 @@ def test_a_private_message_opens_a_direct_room_that_the_person_can_answer_in(mx)
     import sqlalchemy as sa
 
     from linli.core import outbox
-    from linli.core.storage import schema as s
     from linli.core.events import Address, Outbound
+    from linli.core.storage import schema as s
 
     mx.worker()
     mx.gateway()
