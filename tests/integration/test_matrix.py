@@ -274,6 +274,12 @@ def test_a_command_in_a_bound_room_gets_its_reply(mx):
     assert "/help" in reply["content"]["body"] or "help" in reply["content"]["body"].lower()
     assert reply["content"]["format"] == "org.matrix.custom.html"
     assert reply["content"]["msgtype"] == "m.notice"
+    # a command written in a thread is answered in that thread
+    threaded = mx.resident.say(room, "!whoami", **{"m.relates_to": {
+        "rel_type": "m.thread", "event_id": asked, "is_falling_back": True, "m.in_reply_to": {"event_id": asked}}})
+    mx.wait_for(lambda: threaded in mx.replies(room), "no reply in the thread")
+    relation = mx.replies(room)[threaded][0]["content"]["m.relates_to"]
+    assert (relation["rel_type"], relation["event_id"]) == ("m.thread", asked)
     gateway.send_signal(signal.SIGTERM)
     gateway.wait(timeout=WAIT)
     assert gateway.returncode == 0, mx.outputs()
