@@ -92,7 +92,11 @@ class FakeHomeserver:
         if route[:1] == ["rooms"] and len(route) == 5 and route[2] == "send":
             return self._send(route[1], route[3], route[4], body or {})
         if route == ["sync"]:
-            return self._sync(dict(request.query))
+            answer = self._sync(dict(request.query))
+            if answer is None:  # nothing new: hold the call open a little, as a homeserver does
+                await asyncio.sleep(min(int(request.query.get("timeout", "0")) / 1000, 0.1))
+                answer = _json(200, {"next_batch": request.query.get("since") or "s0"})
+            return answer
         if route[:1] == ["rooms"] and route[2:] == ["messages"]:
             self.messages_asked.append(dict(request.query))
             return _json(200, self.pages.get(request.query["from"], {"chunk": []}))
@@ -127,13 +131,13 @@ class FakeHomeserver:
         self.sent.append({"room": room, "type": event_type, "txn": txn, "content": content, "event_id": event_id})
         return _json(200, {"event_id": event_id})
 
-    def _sync(self, query: dict[str, str]) -> web.Response:
+    def _sync(self, query: dict[str, str]) -> web.Response | None:
         self.syncs.append(query)
         if self.sync_failures:
             return _json(self.sync_failures.pop(0), {"errcode": "M_UNKNOWN", "error": "scripted"})
         if self.batches:
             return _json(200, self.batches.pop(0))
-        return _json(200, {"next_batch": query.get("since") or "s0"})
+        return None
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:

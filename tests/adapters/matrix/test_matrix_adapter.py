@@ -235,7 +235,7 @@ def test_an_event_seen_twice_is_queued_once(hs, make):
 def test_sync_errors_back_off_instead_of_hammering_the_homeserver(hs, make):
     adapter = make()
     adapter.state.save_since("s1")
-    hs.sync_failures = [502] * 4
+    hs.sync_failures = [502] * 100
     gateway = Gateway(adapter)
     time.sleep(1.5)
     gateway.stop()
