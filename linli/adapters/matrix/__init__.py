@@ -160,6 +160,35 @@ class MatrixAdapter(ChatAdapter):
     async def _send(self, api: MatrixApi, message: Outbound) -> str | None:
         if not api.client.access_token:
             await self.logged_in(api)
+        try:
+            return await self._send_parts(api, message)
+        except MatrixError as exc:
+            if not (exc.status == 401 and await self.logged_in_again(api)):
+                raise
+        return await self._send_parts(api, message)
+
+    async def logged_in_again(self, api: MatrixApi) -> bool:
+        """After the homeserver refused the token: with a password, take the login another process
+        stored meanwhile, or log in again; ``False`` without a password (the token is the deployer's).
+
+        Raises:
+          MatrixError: the new login failed.
+        """
+        if not self.config.password:
+            return False
+        stale = api.client.access_token
+        stored = await asyncio.to_thread(self.state.login)
+        if stored is None or stored[0] == stale:
+            await asyncio.to_thread(self.state.forget_login)
+            log.warning("the homeserver refused the stored token; logging in again with the password")
+            self._credentials = None
+            await self.logged_in(api)
+        else:
+            api.client.access_token, api.client.device_id = stored
+            self._credentials = stored
+        return True
+
+    async def _send_parts(self, api: MatrixApi, message: Outbound) -> str | None:
         room = message.address.room
         if room.startswith("!") and (gone := await asyncio.to_thread(self.state.gone_direct_user, room)):
             room = gone  # the person left that direct room: a new one is opened
@@ -219,6 +248,7 @@ class MatrixAdapter(ChatAdapter):
                     break
                 except MatrixError as exc:
                     await syncer.retry_later("login", exc)
+            syncer.relogin = lambda: self.logged_in_again(api)
             await syncer.run()
         finally:
             self._loop = self._syncer = None

@@ -107,6 +107,8 @@ class Syncer:
         self._names: dict[str, str] = {}
         self._direct: dict[str, bool] = {}
         self._noticed: dict[str, float] = {}
+        #: called when the homeserver refuses the token; True: there is a new one (a password login)
+        self.relogin: Callable[[], Awaitable[bool]] = _no_relogin
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -155,7 +157,12 @@ class Syncer:
                     since, timeout_ms=0 if first else self.timeout_ms,
                     filter_=sync_filter(1 if first else self.timeline_limit)))
             except MatrixError as exc:
-                if exc.status in (401, 403) and exc.errcode in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
+                if exc.status == 401:
+                    try:
+                        if await self.relogin():
+                            continue
+                    except MatrixError as login_failed:
+                        exc = login_failed
                     log.error("the homeserver does not accept the access token", error=str(exc))
                 await self.retry_later("sync", exc)
                 continue
@@ -363,6 +370,10 @@ class Syncer:
                         error=str(exc))
         log.info("encrypted message cannot be read; the room was told", room=room, event_id=event_id)
         self._noticed[room] = now
+
+
+async def _no_relogin() -> bool:
+    return False
 
 
 async def mark_direct(api: MatrixApi, user: str, room: str) -> None:

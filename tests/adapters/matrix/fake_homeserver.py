@@ -34,6 +34,8 @@ class FakeHomeserver:
         self.state: dict[tuple[str, str], dict[str, Any]] = {}
         self.calls: defaultdict[str, int] = defaultdict(int)
         self.logins: list[dict[str, Any]] = []
+        #: the one access token accepted (a password login gets it)
+        self.token = "secret-token"
         self._ids = itertools.count(1)
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -82,13 +84,13 @@ class FakeHomeserver:
         route = parts[3:] if parts[:3] == ["_matrix", "client", "v3"] else parts
         body = await request.json() if request.can_read_body else None
         self.calls[route[0] if route else ""] += 1
-        if request.headers.get("Authorization") != "Bearer secret-token" and route[:1] != ["login"]:
+        if request.headers.get("Authorization") != f"Bearer {self.token}" and route[:1] != ["login"]:
             return _json(401, {"errcode": "M_UNKNOWN_TOKEN", "error": "bad token"})
         if route == ["login"]:
             self.logins.append(body or {})
             if (body or {}).get("password") != "right-password":
                 return _json(403, {"errcode": "M_FORBIDDEN", "error": "Invalid password"})
-            return _json(200, {"access_token": "secret-token", "device_id": "LINLIDEV", "user_id": "@linli:fake"})
+            return _json(200, {"access_token": self.token, "device_id": "LINLIDEV", "user_id": "@linli:fake"})
         if route[:1] == ["rooms"] and len(route) == 5 and route[2] == "send":
             return self._send(route[1], route[3], route[4], body or {})
         if route == ["sync"]:

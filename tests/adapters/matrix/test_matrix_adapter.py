@@ -356,3 +356,31 @@ def test_when_the_person_leaves_their_direct_room_the_bot_leaves_and_opens_a_new
     adapter.send(Outbound(Address("matrix", "!dm:fake"), "还在吗", key="dm:after"))
     assert [m["room"] for m in hs.sent] == ["!dm1:fake"]
     assert hs.created[0]["invite"] == ["@li:fake"]
+
+
+def test_a_refused_token_from_a_password_login_is_replaced_by_a_new_login(hs, tmp_path, make):
+    make()
+    config = MatrixConfig({"homeserver": hs.url, "user_id": BOT, "sync_timeout": 0.2},
+                          env={"LINLI_MATRIX_PASSWORD": "right-password"})
+    adapter = MatrixAdapter(config, storage_url=f"sqlite:///{tmp_path / 'linli.db'}")
+    try:
+        adapter.send(Outbound(Address("matrix", ROOM), "一", key="t:1"))
+        hs.token = "rotated"  # the old token was logged out
+        adapter.send(Outbound(Address("matrix", ROOM), "二", key="t:2"))
+        assert adapter.state.login() == ("rotated", "LINLIDEV")
+        hs.token = "rotated-again"
+        adapter.state.save_since("s1")
+        gateway = Gateway(adapter)
+        wait_for(lambda: len(hs.logins) == 3 and len(hs.syncs) > 2)
+        gateway.stop()
+    finally:
+        adapter.close()
+    assert [m["content"]["body"] for m in hs.sent] == ["一", "二"]
+
+
+def test_a_refused_token_from_the_environment_is_a_permanent_failure(hs, make):
+    adapter = make()
+    hs.token = "rotated"
+    with pytest.raises(PermanentDeliveryError, match="M_UNKNOWN_TOKEN"):
+        adapter.send(Outbound(Address("matrix", ROOM), "一", key="t:3"))
+    assert hs.logins == []
