@@ -10,18 +10,14 @@ from __future__ import annotations
 import structlog
 
 from linli.core.errors import SettingsError, StorageError
-from linli.core.i18n import N_, translator
+from linli.core.i18n import N_
 from linli.core.settings import Settings
 from linli.workers.deployment import require_shared_broker
 from linli.workers.runtime import Runtime
 
-__all__ = ["ENCRYPTED_NOTICE", "run_matrix_gateway"]
+__all__ = ["run_matrix_gateway"]
 
 log = structlog.get_logger("linli.gateway")
-
-ENCRYPTED_NOTICE = N_("I cannot read encrypted messages, so I did not see what was written here. "
-                      "Please talk to me in a room without encryption (an administrator can bind one "
-                      "to the community), or in a private chat without encryption.")
 
 
 def run_matrix_gateway(settings: Settings) -> None:
@@ -61,8 +57,7 @@ def run_matrix_gateway(settings: Settings) -> None:
         return district.language if district is not None else settings.i18n.default_language
 
     policy = RoomPolicy(allowed, accept_direct=config.accept_direct, language=language)
-    adapter = MatrixAdapter(config, storage_url=settings.storage.url, policy=policy,
-                            encrypted_notice=lambda lang: translator(lang)(ENCRYPTED_NOTICE))
+    adapter = MatrixAdapter(config, storage_url=settings.storage.url, policy=policy)
     try:
         adapter.run_gateway(rt.submit)
     finally:

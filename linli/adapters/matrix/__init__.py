@@ -34,10 +34,16 @@ from linli.adapters.matrix.sync import RoomPolicy, Syncer, mark_direct
 from linli.core.adapter import ChatAdapter, Submit
 from linli.core.errors import SettingsError
 from linli.core.events import Outbound
+from linli.core.i18n import N_, translator
 
-__all__ = ["MatrixAdapter", "MatrixConfig", "RoomPolicy"]
+__all__ = ["ENCRYPTED_NOTICE", "MatrixAdapter", "MatrixConfig", "RoomPolicy"]
 
 log = structlog.get_logger("linli.adapters.matrix")
+
+#: what an encrypted room is told (in its district's language): the bot cannot read it
+ENCRYPTED_NOTICE = N_("I cannot read encrypted messages, so I did not see what was written here. "
+                      "Please talk to me in a room without encryption (an administrator can bind one "
+                      "to the community), or in a private chat without encryption.")
 
 
 def _flag(value: Any) -> bool:
@@ -97,7 +103,7 @@ class MatrixAdapter(ChatAdapter):
       policy: which invites the gateway accepts and the language it speaks in a room
         (the gateway's; a worker that only sends needs none).
       encrypted_notice: the text telling an encrypted room that its messages cannot be read,
-        in a language.
+        in a language (by default :data:`ENCRYPTED_NOTICE`, translated).
     """
 
     platform = PLATFORM
@@ -109,10 +115,9 @@ class MatrixAdapter(ChatAdapter):
         self.state = MatrixState(storage_url, config.user_id)
         self.policy = policy or RoomPolicy(lambda room: room in config.allow_rooms,
                                            accept_direct=config.accept_direct)
-        self.encrypted_notice = encrypted_notice or (lambda language: "I cannot read encrypted messages.")
+        self.encrypted_notice = encrypted_notice or (lambda language: translator(language)(ENCRYPTED_NOTICE))
         self._client = LoopThread(self._api, timeout=config.request_timeout + 5)
         self._credentials: tuple[str, str] | None = None
-        self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._syncer: Syncer | None = None
         self._stop_requested = threading.Event()
