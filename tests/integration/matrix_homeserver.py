@@ -24,7 +24,7 @@ from typing import Any
 SERVER_NAME = "linli.test"
 SECRET = "linli-test-registration-secret"
 #: messages a second before M_LIMIT_EXCEEDED, for users without an exemption
-MESSAGES_PER_SECOND = 0.2
+MESSAGES_PER_SECOND = 1.0
 MESSAGE_BURST = 3
 
 _GENEROUS = {"per_second": 1000, "burst_count": 1000}

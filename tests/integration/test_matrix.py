@@ -10,6 +10,7 @@ homeserver's M_LIMIT_EXCEEDED is obeyed; encrypted rooms are told they cannot be
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -125,12 +126,13 @@ class Resident:
 class MatrixDeployment:
     """Settings, the database prepared, the bot's account, and the processes a test starts."""
 
-    def __init__(self, path: Path, server: Synapse, *, redis_url: str, storage_url: str) -> None:
+    def __init__(self, path: Path, server: Synapse, *, redis_url: str, storage_url: str,
+                 limited: bool = False) -> None:
         from linli.core.settings import load_settings
         from linli.workers.runtime import Runtime
 
         self.path, self.server = path, server
-        self.bot = server.register(f"bot{path.name[-12:].lower().replace('_', '')}")
+        self.bot = server.register(f"bot{path.name[-12:].lower().replace('_', '')}", limited=limited)
         self.resident = Resident(server, f"resident{path.name[-12:].lower().replace('_', '')}")
         self.settings_path = path / "settings.toml"
         self.settings_path.write_text(
@@ -250,6 +252,19 @@ class MatrixDeployment:
 
 @pytest.fixture
 def mx(tmp_path: Path, synapse: Synapse, postgres_url: str) -> Iterator[MatrixDeployment]:
+    with _deployment(tmp_path, synapse, postgres_url) as deployment:
+        yield deployment
+
+
+@pytest.fixture
+def limited_mx(tmp_path: Path, synapse: Synapse, postgres_url: str) -> Iterator[MatrixDeployment]:
+    """A deployment whose bot has the homeserver's ordinary message rate limit."""
+    with _deployment(tmp_path, synapse, postgres_url, limited=True) as deployment:
+        yield deployment
+
+
+@contextlib.contextmanager
+def _deployment(tmp_path: Path, synapse: Synapse, postgres_url: str, **kw: Any) -> Iterator[MatrixDeployment]:
     import redis
 
     # a Redis database of its own, and the shared one left alone: another test run's workers
@@ -263,11 +278,13 @@ def mx(tmp_path: Path, synapse: Synapse, postgres_url: str) -> Iterator[MatrixDe
         if os.environ.get("CI"):
             pytest.fail(f"Redis is not running at {own}, and CI needs it")
         pytest.skip(f"Redis is not running at {own}")
-    deployment = MatrixDeployment(tmp_path, synapse, redis_url=own, storage_url=postgres_url)
-    yield deployment
-    deployment.close()
-    client.flushdb()
-    client.close()
+    deployment = MatrixDeployment(tmp_path, synapse, redis_url=own, storage_url=postgres_url, **kw)
+    try:
+        yield deployment
+    finally:
+        deployment.close()
+        client.flushdb()
+        client.close()
 
 
 def test_a_command_in_a_bound_room_gets_its_reply(mx):
@@ -507,3 +524,21 @@ def test_a_room_admin_acts_as_staff_where_the_district_says_so_and_answers_reach
         assert "明天修" in mx.bot_messages_seen_by(other, direct)[0]["content"]["body"]
     finally:
         other.close()
+
+
+def test_a_rate_limited_bot_delivers_every_message_once_and_in_order(limited_mx):
+    from linli.core import outbox
+    from linli.core.events import Address, Outbound
+
+    mx = limited_mx
+    room = mx.bound_room()
+    mx.join(room)
+    texts = [f"第{n}条通知" for n in range(8)]  # the burst is 3, then one a second
+    with mx.rt.store.begin() as conn:
+        for n, text in enumerate(texts):
+            outbox.add_message(conn, Outbound(Address("matrix", room), text, key=f"notice:{n}"), "t")
+    mx.rt._enqueue_rooms([f"matrix:{room}"])
+    mx.worker()
+    mx.wait_for(lambda: len(mx.bot_messages(room)) >= len(texts), "not every message was delivered")
+    time.sleep(1)
+    assert [e["content"]["body"] for e in mx.bot_messages(room)] == texts
