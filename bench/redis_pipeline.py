@@ -57,7 +57,8 @@ def sporadic(send: Callable[[], str], client: Any, key: str, samples: int) -> li
         start = time.perf_counter()
         mark = send()
         while (item := client.blpop([key], timeout=1)) is None:
-            pass
+            if time.perf_counter() - start > 60:
+                raise SystemExit(f"no reply to {mark} within 60 s (another benchmark flushing the same database?)")
         out.append((time.perf_counter() - start) * 1000)
         if mark.encode() not in item[1]:
             raise SystemExit(f"expected the reply to {mark}, got {item[1]!r}")
@@ -73,6 +74,8 @@ def burst(send: Callable[[], str], client: Any, key: str, count: int) -> dict[st
         send()
     sent = time.perf_counter()
     while client.llen(key) < count:
+        if time.perf_counter() - sent > 300:
+            raise SystemExit(f"only {client.llen(key)} of {count} replies within 300 s")
         time.sleep(0.002)
     end = time.perf_counter()
     client.delete(key)

@@ -17,6 +17,7 @@ Redis broker's crash recovery (see :mod:`linli.workers.broker`).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -53,6 +54,9 @@ def boot(settings: Settings | None = None) -> Runtime:
     require_shared_broker(settings, "a linli worker")
     broker = build_broker(settings.queue)
     rt = Runtime(settings, adapters=build_adapters(settings), broker=broker)
+    # modules, plugins and the runtime live as long as the process: the cyclic GC need not walk them again
+    gc.collect()
+    gc.freeze()
     log.info("worker process ready", pid=os.getpid(), delivers_for=sorted(rt.adapters))
     return rt
 

@@ -3,6 +3,7 @@ the scheduler and the console adapter."""
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from typing import TextIO
@@ -63,6 +64,9 @@ def run_console(
         language=chosen.language,
     )
     runtime.adapters["console"] = console
+    # what start-up built lives as long as the session: the cyclic GC need not walk it again
+    gc.collect()
+    gc.freeze()
     worker = runtime.worker()
     worker.start()
     stop_scheduler = threading.Event()
@@ -72,7 +76,10 @@ def run_console(
     scheduler.start()
     try:
         console.stdout.write(f"== {chosen.name} ({chosen.id}) ==\n")
-        console.run_gateway(runtime.submit)
+        # each line is dispatched, handled and delivered in this thread (see linli.workers.hops),
+        # on one connection kept for the whole session
+        with runtime.store.session():
+            console.run_gateway(runtime.submit)
         _wait(runtime, console_out)
     finally:
         stop_scheduler.set()

@@ -154,7 +154,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
             roles = people.roles_in(conn, person.id, district.id)
     language = (person.language if person and person.language else None) or call.language or district.language
     dialog = None
-    has_dialogs = any(plugin == call.plugin for plugin, _ in rt.registry.dialogs)
+    has_dialogs = call.plugin in rt.dialog_plugins
     if has_dialogs and call.address is not None and person is not None:
         # FOR UPDATE: two quick answers run one after the other, each seeing the step
         # the other left (SQLite's BEGIN IMMEDIATE serialises them already)

@@ -1,11 +1,15 @@
 """The per-room delivery lock: one deliverer per room at a time, so a room's
 messages go out in order.
 
-With Redis it is one ``SET NX PX`` to take and one compare-and-delete to let go
-(two round trips); Dramatiq's ``ConcurrentRateLimiter``, used here before, needs
-a WATCH/MULTI transaction for each step, which cost more than the delivery
-itself. Without Redis the lock lives in this process (the embedded default and
-the tests: every deliverer is in it). The TTL frees a room whose holder died.
+A deliverer that finds the room taken leaves its messages to the holder. So that
+the holder need not ask the database after every drain whether something was
+committed meanwhile, a refused attempt leaves a mark on the room, atomically with
+the refusal; the holder, when it lets go, learns whether the room was marked and
+only then looks again. With Redis, taking and letting go are one script call each
+(Dramatiq's ``ConcurrentRateLimiter``, used here before, needed a WATCH/MULTI
+transaction for each step, which cost more than the delivery itself). Without
+Redis the lock lives in this process (the embedded default and the tests: every
+deliverer is in it). The TTL frees a room whose holder died.
 """
 
 from __future__ import annotations
@@ -16,16 +20,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-__all__ = ["LocalRoomLocks", "RedisRoomLocks", "RoomLocks", "build_room_locks"]
+__all__ = ["Hold", "LocalRoomLocks", "RedisRoomLocks", "RoomLocks", "build_room_locks"]
 
 #: how long a room stays taken when its holder dies (a drain never waits on a platform)
 TTL_MS = 30_000
 
 
+class Hold:
+    """One attempt at a room.
+
+    ``held``: whether this caller got the room. ``missed``, once the hold is let go:
+    whether someone was refused the room meanwhile (their messages may be pending).
+    """
+
+    __slots__ = ("held", "missed")
+
+    def __init__(self, held: bool) -> None:
+        self.held = held
+        self.missed = True
+
+
 class RoomLocks(Protocol):
     def hold(self, room_key: str) -> Any:
-        """A context manager yielding True when this caller now holds the room, False
-        when someone else does (then it leaves the room's messages to them)."""
+        """A context manager yielding a :class:`Hold`."""
 
 
 class LocalRoomLocks:
@@ -34,22 +51,45 @@ class LocalRoomLocks:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._held: set[str] = set()
+        self._missed: set[str] = set()
 
     @contextmanager
-    def hold(self, room_key: str) -> Iterator[bool]:
+    def hold(self, room_key: str) -> Iterator[Hold]:
         with self._lock:
-            taken = room_key not in self._held
-            self._held.add(room_key)
+            hold = Hold(room_key not in self._held)
+            if hold.held:
+                self._held.add(room_key)
+                self._missed.discard(room_key)  # what was refused before is in the rows we read now
+            else:
+                self._missed.add(room_key)
         try:
-            yield taken
+            yield hold
         finally:
-            if taken:
+            if hold.held:
                 with self._lock:
                     self._held.discard(room_key)
+                    hold.missed = room_key in self._missed
+                    self._missed.discard(room_key)
 
 
-# let go only of our own hold: after a TTL ran out, the room may be someone else's
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+# KEYS: the lock, the room's "someone was refused" mark; ARGV: our token, the TTL in ms
+_TAKE = """
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('del', KEYS[2])
+  return 1
+end
+redis.call('set', KEYS[2], '1', 'PX', ARGV[2])
+return 0
+"""
+# let go only of our own hold (after a TTL ran out the room may be someone else's, and
+# their mark theirs): then say whether we were marked, else answer "maybe" (1)
+_LET_GO = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('del', KEYS[1])
+  return redis.call('del', KEYS[2])
+end
+return 1
+"""
 
 
 class RedisRoomLocks:
@@ -63,18 +103,19 @@ class RedisRoomLocks:
     def __init__(self, client: Any, ttl_ms: int = TTL_MS) -> None:
         self._client = client
         self._ttl_ms = ttl_ms
-        self._release = client.register_script(_RELEASE)
+        self._take = client.register_script(_TAKE)
+        self._let_go = client.register_script(_LET_GO)
 
     @contextmanager
-    def hold(self, room_key: str) -> Iterator[bool]:
-        key = f"linli-room-lock:{room_key}"
+    def hold(self, room_key: str) -> Iterator[Hold]:
+        keys = [f"linli-room-lock:{room_key}", f"linli-room-missed:{room_key}"]
         token = os.urandom(8).hex()
-        taken = bool(self._client.set(key, token, nx=True, px=self._ttl_ms))
+        hold = Hold(bool(self._take(keys=keys, args=[token, self._ttl_ms])))
         try:
-            yield taken
+            yield hold
         finally:
-            if taken:
-                self._release(keys=[key], args=[token])
+            if hold.held:
+                hold.missed = bool(self._let_go(keys=keys, args=[token]))
 
 
 def build_room_locks(redis_url: str) -> RoomLocks:

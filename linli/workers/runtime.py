@@ -86,6 +86,8 @@ class Runtime:
             self.store, self.registry, self.directory, self.clock, settings.privacy.notice_version,
             settings.i18n.default_language,
         )
+        #: the plugins that have dialogs (their handlers look up the person's open dialog)
+        self.dialog_plugins = frozenset(plugin for plugin, _ in self.registry.dialogs)
         self.adapters: dict[str, ChatAdapter] = dict(adapters or {})
         self.broker = broker or build_broker(settings.queue)
         self.rate_backend = build_rate_backend(settings.queue)
@@ -183,7 +185,8 @@ class Runtime:
             log.error("unknown message on linli.events dropped", kind=kind)
 
     def _dispatch_inbound(self, inbound: Inbound) -> None:
-        with structlog.contextvars.bound_contextvars(event_id=inbound.event_id, room=inbound.address.room_key):
+        with self.store.session(), structlog.contextvars.bound_contextvars(event_id=inbound.event_id,
+                                                                            room=inbound.address.room_key):
             failed = self._dispatch_and_handle(inbound)
             if failed is None:
                 return
@@ -230,14 +233,15 @@ class Runtime:
         return None
 
     def _dispatch_domain(self, event: DomainEvent) -> None:
-        with structlog.contextvars.bound_contextvars(event_id=event.event_id, district=event.district_id):
+        with self.store.session(), structlog.contextvars.bound_contextvars(event_id=event.event_id,
+                                                                            district=event.district_id):
             self._enqueue_calls(self.dispatcher.route_event(event))
 
     def _handle(self, body: dict[str, Any]) -> None:
         self._handle_call(from_json(body, HandlerCall))
 
     def _handle_call(self, call: HandlerCall, *, retries: int | None = None, failed: Exception | None = None) -> None:
-        with structlog.contextvars.bound_contextvars(**handlers.describe(call)):
+        with self.store.session(), structlog.contextvars.bound_contextvars(**handlers.describe(call)):
             if failed is None:
                 effects = handlers.run_handler(self, call, retries=retries)
             else:
@@ -250,24 +254,26 @@ class Runtime:
     def _deliver(self, room_key: str) -> None:
         """Send a room's pending messages, in order, one worker per room at a time.
 
-        A message that finds the room busy leaves its rows to the worker holding it:
-        that one looks for pending rows again after letting go, and delivers what was
-        committed meanwhile (or leaves it to whoever took the room since, who reads
-        after letting go too). So no row waits for a retry because its room was busy.
+        A message that finds the room busy leaves its rows to the worker holding it,
+        and a mark on the room: that one, if marked, looks for pending rows again after
+        letting go, and delivers what was committed meanwhile (or leaves it to whoever
+        took the room since, who reads after letting go too). So no row waits for a
+        retry because its room was busy.
         """
         # the lock's TTL frees the room if a worker dies while delivering; a drain never sleeps
         # on a platform's rate limit (it raises Retry and the room's rows wait, in order)
-        with structlog.contextvars.bound_contextvars(room=room_key), self.store.autocommit() as conn:
+        # no room bound to the log context: deliver_room names the room in each of its lines
+        with self.store.session(), self.store.autocommit() as conn:
             while True:
-                with self.room_locks.hold(room_key) as held:
-                    if not held:
+                with self.room_locks.hold(room_key) as hold:
+                    if not hold.held:
                         return
                     try:
                         handlers.deliver_room(self, room_key, conn)
                     except DeliveryError as exc:
                         delay = int(exc.retry_after * 1000) if exc.retry_after else None
                         raise dramatiq.Retry(str(exc), delay=delay) from None
-                if not has_pending(conn, room_key):
+                if not hold.missed or not has_pending(conn, room_key):
                     return
 
     # --- in-process running -------------------------------------------------------------

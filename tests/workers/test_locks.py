@@ -13,11 +13,24 @@ def test_a_room_held_in_this_process_is_refused_to_a_second_holder_until_it_is_l
     locks = LocalRoomLocks()
     with locks.hold("test:a") as first:
         with locks.hold("test:a") as second, locks.hold("test:b") as other_room:
-            assert (first, second, other_room) == (True, False, True)
+            assert (first.held, second.held, other_room.held) == (True, False, True)
         with locks.hold("test:a") as still:
-            assert still is False  # a refused hold does not free the room
+            assert not still.held  # a refused hold does not free the room
     with locks.hold("test:a") as again:
-        assert again is True
+        assert again.held
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_the_holder_learns_on_letting_go_whether_someone_was_refused_the_room_meanwhile(refused, redis_locks):
+    for locks in (LocalRoomLocks(), RedisRoomLocks(redis_locks)):
+        with locks.hold("test:a") as hold:
+            if refused:
+                with locks.hold("test:a") as other:
+                    assert not other.held
+        assert hold.missed is refused
+        with locks.hold("test:a") as next_hold:
+            pass
+        assert next_hold.missed is False  # the mark went with the hold that learnt of it
 
 
 @pytest.fixture
@@ -32,18 +45,18 @@ def redis_locks(redis_url):
 def test_a_room_held_in_redis_is_refused_to_another_process_until_it_is_let_go(redis_locks):
     one, two = RedisRoomLocks(redis_locks), RedisRoomLocks(redis_locks)
     with one.hold("test:a") as first, two.hold("test:a") as second:
-        assert (first, second) == (True, False)
+        assert (first.held, second.held) == (True, False)
     with two.hold("test:a") as again:
-        assert again is True
+        assert again.held
 
 
 def test_a_holder_whose_ttl_ran_out_does_not_free_the_room_of_the_next_holder(redis_locks):
     slow, quick = RedisRoomLocks(redis_locks, ttl_ms=50), RedisRoomLocks(redis_locks)
     slow_hold = slow.hold("test:a")
-    assert slow_hold.__enter__()
+    assert slow_hold.__enter__().held
     time.sleep(0.1)  # the slow holder's TTL runs out while it still works
     quick_hold = quick.hold("test:a")
-    assert quick_hold.__enter__()
+    assert quick_hold.__enter__().held
 
     slow_hold.__exit__(None, None, None)
 

@@ -27,11 +27,16 @@ _Processor = Callable[[Any], Any]
 @frozen
 class _Plan:
     sql: str
-    order: tuple[str, ...] | None  # parameter names in order, for positional drivers
+    #: for positional drivers: (name, default, processor) of each parameter in order
+    positional: tuple[tuple[str, Any, _Processor | None], ...] | None
     defaults: Mapping[str, Any]
     binds: tuple[tuple[str, _Processor], ...]
-    results: tuple[_Processor | None, ...] | None  # None: no result processing needed
+    #: (column index, processor) of the result columns that need processing
+    results: tuple[tuple[int, _Processor], ...]
     returns_rows: bool
+
+
+_REQUIRED = object()
 
 
 class Prepared:
@@ -62,13 +67,16 @@ class Prepared:
                 processors.append((name, processor))
         columns: Sequence[Any] = list(getattr(self.stmt, "selected_columns", None) or
                                       getattr(self.stmt, "exported_columns", None) or ())
-        results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+        results = [(i, c.type.dialect_impl(dialect).result_processor(dialect, None)) for i, c in enumerate(columns)]
+        defaults = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
+        by_name = dict(processors)
         plan = _Plan(
             sql=compiled.string,
-            order=tuple(compiled.positiontup) if dialect.positional else None,
-            defaults={name: bind.effective_value for name, bind in binds.items() if not bind.required},
+            positional=tuple((name, defaults.get(name, _REQUIRED), by_name.get(name))
+                             for name in compiled.positiontup) if dialect.positional else None,
+            defaults=defaults,
             binds=tuple(processors),
-            results=results if any(p is not None for p in results) else None,
+            results=tuple((i, p) for i, p in results if p is not None),
             returns_rows=bool(columns),
         )
         self._plans[dialect.name] = plan
@@ -76,11 +84,19 @@ class Prepared:
 
     def _run(self, conn: sa.Connection, params: Mapping[str, Any]) -> tuple[list[Any], int]:
         dialect = conn.dialect
-        plan = self._plan(dialect)
-        values = {**plan.defaults, **params}
-        for name, processor in plan.binds:
-            values[name] = processor(values[name])
-        args: Any = [values[name] for name in plan.order] if plan.order is not None else values
+        plan = self._plans.get(dialect.name) or self._plan(dialect)
+        args: Any
+        if plan.positional is not None:
+            args = []
+            for name, default, processor in plan.positional:
+                value = params.get(name, default)
+                if value is _REQUIRED:
+                    raise KeyError(f"no value for the parameter {name!r}")
+                args.append(value if processor is None else processor(value))
+        else:
+            args = {**plan.defaults, **params}
+            for name, processor in plan.binds:
+                args[name] = processor(args[name])
         dbapi_conn: Any = conn.connection.dbapi_connection
         cursor = dbapi_conn.cursor()
         try:
@@ -95,9 +111,14 @@ class Prepared:
                                              connection_invalidated=invalidated, dialect=dialect) from exc
         finally:
             cursor.close()
-        if plan.results is not None:
-            processors = plan.results
-            rows = [tuple(p(v) if p is not None else v for p, v in zip(processors, row, strict=True)) for row in rows]
+        if plan.results and rows:
+            processed = []
+            for row in rows:
+                values = list(row)
+                for i, processor in plan.results:
+                    values[i] = processor(values[i])
+                processed.append(tuple(values))
+            rows = processed
         return rows, count
 
     def rows(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA wal_autocheckpoint=10000")
     cur.close()
 
 
@@ -84,32 +86,63 @@ class Store:
             @event.listens_for(self.engine, "connect")
             def _no_pysqlite_begin(dbapi_conn: Any, _: Any) -> None:
                 dbapi_conn.isolation_level = None
+        self._mode_options = self._modes()
+        self._kept = threading.local()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def _modes(self) -> dict[str, dict[str, Any]]:
+        """The execution options of each way a connection is used."""
+        modes: dict[str, dict[str, Any]] = {
+            "write": {"linli_autocommit": False, "linli_read_only": False},
+            "read": {"linli_autocommit": False, "linli_read_only": True},
+            "autocommit": {"linli_autocommit": True, "linli_read_only": False},
+        }
+        if self.engine.dialect.name != "sqlite":
+            modes["autocommit"]["isolation_level"] = "AUTOCOMMIT"
+        return modes
+
+    def session(self) -> AbstractContextManager[None]:
+        """Keep one connection for this thread's transactions and autocommit statements
+        inside the block, instead of checking one out of the pool for each.
+
+        An event's dispatch, its handlers and its deliveries run one after the other in
+        one thread: checking a connection out and back in for each of them cost more than
+        some of their statements (``linli run`` keeps one for the whole session). Nested
+        sessions share the outer one's connection; a transaction opened while the kept
+        connection is in use gets a connection of its own.
+        """
+        return _Session(self)
+
+    def _use(self, mode: str) -> AbstractContextManager[sa.Connection]:
+        if getattr(self._kept, "conn", None) is None:
+            return self._own(mode)
+        return _Borrowed(self, mode)
+
     @contextmanager
-    def begin(self) -> Iterator[sa.Connection]:
+    def _own(self, mode: str) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(**self._mode_options[mode])
+            if mode == "write":
+                with conn.begin():
+                    yield conn
+            else:
+                yield conn
+
+    def begin(self) -> AbstractContextManager[sa.Connection]:
         """One transaction: everything inside commits together or not at all."""
-        with self.engine.begin() as conn:
-            yield conn
+        return self._use("write")
 
-    @contextmanager
-    def connect(self) -> Iterator[sa.Connection]:
+    def connect(self) -> AbstractContextManager[sa.Connection]:
         """A connection for reads."""
-        with self.engine.connect().execution_options(linli_read_only=True) as conn:
-            yield conn
+        return self._use("read")
 
-    @contextmanager
-    def autocommit(self) -> Iterator[sa.Connection]:
+    def autocommit(self) -> AbstractContextManager[sa.Connection]:
         """A connection whose statements each commit on their own: one round trip for a
         single read or a single-statement write, with no BEGIN and COMMIT around it."""
-        options: dict[str, Any] = {"linli_autocommit": True}
-        if self.engine.dialect.name != "sqlite":
-            options["isolation_level"] = "AUTOCOMMIT"
-        with self.engine.connect().execution_options(**options) as conn:
-            yield conn
+        return self._use("autocommit")
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations of core and of every plugin; idempotent.
@@ -141,3 +174,62 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _Session:
+    """See :meth:`Store.session`."""
+
+    __slots__ = ("_outer", "_store")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._outer = False
+
+    def __enter__(self) -> None:
+        kept = self._store._kept
+        self._outer = not getattr(kept, "active", False)
+        if self._outer:
+            kept.conn = self._store.engine.connect()
+            kept.active, kept.mode = True, None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._outer:
+            kept = self._store._kept
+            conn, kept.active, kept.conn = kept.conn, False, None
+            conn.close()
+
+
+class _Borrowed:
+    """The session's kept connection, used in one way (write, read, autocommit) for a block."""
+
+    __slots__ = ("_conn", "_mode", "_store", "_transaction")
+
+    def __init__(self, store: Store, mode: str) -> None:
+        self._store, self._mode = store, mode
+
+    def __enter__(self) -> sa.Connection:
+        kept = self._store._kept
+        conn: sa.Connection = kept.conn
+        kept.conn = None  # in use until the block ends: a nested one gets its own
+        self._conn = conn
+        if kept.mode != self._mode:
+            options = self._store._mode_options
+            if kept.mode == "autocommit" and "isolation_level" in options["autocommit"]:
+                conn.execution_options(isolation_level=conn.default_isolation_level)
+            conn.execution_options(**options[self._mode])
+            kept.mode = self._mode
+        self._transaction = conn.begin() if self._mode == "write" else None
+        return conn
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        conn = self._conn
+        try:
+            if self._transaction is not None:
+                if exc_type is None:
+                    self._transaction.commit()
+                else:
+                    self._transaction.rollback()
+            elif conn.in_transaction():
+                conn.rollback()  # what SQLAlchemy began for a read (or nothing, in autocommit)
+        finally:
+            self._store._kept.conn = conn

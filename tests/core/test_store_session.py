@@ -1,0 +1,70 @@
+"""A session keeps one connection for a thread's transactions and autocommit statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from linli.core.storage import Store
+
+md = sa.MetaData()
+notes = sa.Table("notes", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.String(50)))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path) -> Iterator[Store]:
+    url = f"sqlite:///{tmp_path / 'x.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    store = Store(url)
+    md.create_all(store.engine)
+    yield store
+    store.dispose()
+
+
+def texts(store: Store) -> list[str]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(sa.select(notes.c.text).order_by(notes.c.id)).scalars())
+
+
+def test_transactions_and_autocommit_statements_in_a_session_share_one_connection(store):
+    seen = []
+    with store.session():
+        with store.begin() as conn:
+            conn.execute(sa.insert(notes).values(text="in a transaction"))
+            seen.append(conn)
+        with store.autocommit() as conn:
+            conn.execute(sa.insert(notes).values(text="on its own"))
+            seen.append(conn)
+        with store.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(notes)).scalar() == 2
+            seen.append(conn)
+        assert texts(store) == ["in a transaction", "on its own"]  # committed, seen from elsewhere
+    assert seen[0] is seen[1] is seen[2]
+
+
+def test_a_failed_transaction_in_a_session_keeps_nothing_and_the_session_goes_on(store):
+    with store.session():
+        with pytest.raises(ZeroDivisionError), store.begin() as conn:
+            conn.execute(sa.insert(notes).values(text="rolled back"))
+            raise ZeroDivisionError
+        with store.begin() as conn:
+            conn.execute(sa.insert(notes).values(text="kept"))
+    assert texts(store) == ["kept"]
+
+
+def test_a_transaction_opened_while_the_kept_connection_is_in_use_gets_its_own(store):
+    with store.session(), store.autocommit() as outer:
+        with store.begin() as inner:
+            assert inner is not outer
+            inner.execute(sa.insert(notes).values(text="inner"))
+        assert texts(store) == ["inner"]
+
+
+def test_nested_sessions_share_the_outer_connection(store):
+    with store.session():
+        with store.begin() as first:
+            pass
+        with store.session(), store.begin() as second:
+            pass
+    assert first is second
