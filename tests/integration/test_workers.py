@@ -67,14 +67,20 @@ def test_a_worker_killed_mid_stream_loses_no_event(deployment):
     [a_id] = deployment.wait_for_heartbeats(1)
     deployment.start_worker(**recovery)
     deployment.wait_for_heartbeats(2)
-    events = [deployment.say(f"u{n % 10}", "/whoami") for n in range(100)]
+    def held_by_a() -> int:
+        return sum(deployment.redis.scard(key) for key in deployment.redis.scan_iter(f"dramatiq:__acks__.{a_id}.*"))
 
-    deployment.replies_to(events[0])
+    events = [deployment.say(f"u{n % 10}", "/whoami") for n in range(200)]
+    # kill A the moment it holds messages: it dispatches and handles each event inline, so
+    # waiting for a first reply could find it idle again
+    deadline = time.monotonic() + 30
+    while not held_by_a() and time.monotonic() < deadline:
+        time.sleep(0.001)
     [child] = a.children()
     os.kill(child, signal.SIGKILL)
     while not _gone(child):
         time.sleep(0.01)
-    unacked = sum(deployment.redis.scard(key) for key in deployment.redis.scan_iter(f"dramatiq:__acks__.{a_id}.*"))
+    unacked = held_by_a()
 
     for event in events:
         deployment.replies_to(event)
