@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
 
 import sqlalchemy as sa
 
+from linli.adapters._state import AdapterState
 from linli.core.storage import schema as s
 
 __all__ = ["NUMBER_ANSWERS_FOR", "MatrixState"]
@@ -23,23 +23,15 @@ __all__ = ["NUMBER_ANSWERS_FOR", "MatrixState"]
 NUMBER_ANSWERS_FOR = 15 * 60
 
 
-class MatrixState:
+class MatrixState(AdapterState):
     """Parameters:
     url: the deployment's database (``[storage] url``); connected on first use.
     user: the bot's user id, so two bots on one database keep apart.
     """
 
     def __init__(self, url: str, user: str) -> None:
-        self.url = url
+        super().__init__(url)
         self.user = user
-        self._engine: sa.Engine | None = None
-
-    @property
-    def engine(self) -> sa.Engine:
-        if self._engine is None:
-            kw: dict[str, Any] = {} if self.url.startswith("sqlite") else {"pool_size": 2, "max_overflow": 4}
-            self._engine = sa.create_engine(self.url, **kw)
-        return self._engine
 
     def _name(self, what: str) -> str:
         return f"matrix:{self.user}:{what}"
@@ -149,10 +141,6 @@ class MatrixState:
     def forget_parts(self, key: str, count: int) -> None:
         self.delete(*(f"part:{_short(key)}:{n}" for n in range(count)))
 
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
 
 
 def _short(key: str) -> str:

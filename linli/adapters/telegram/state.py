@@ -8,32 +8,23 @@ name -> value records, and an adapter has no migrations of its own.
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
+from linli.adapters._state import AdapterState
 from linli.core.storage import schema as s
 
 __all__ = ["TelegramState"]
 
 
-class TelegramState:
+class TelegramState(AdapterState):
     """Parameters:
     url: the deployment's database (``[storage] url``); connected on first use.
     bot: a key unique per bot (its id), so two bots on one database keep apart.
     """
 
     def __init__(self, url: str, bot: str) -> None:
-        self.url = url
+        super().__init__(url)
         self.bot = bot
-        self._engine: sa.Engine | None = None
-
-    @property
-    def engine(self) -> sa.Engine:
-        if self._engine is None:
-            kw: dict[str, Any] = {} if self.url.startswith("sqlite") else {"pool_size": 2, "max_overflow": 4}
-            self._engine = sa.create_engine(self.url, **kw)
-        return self._engine
 
     def _get(self, name: str) -> str | None:
         with self.engine.connect() as conn:
@@ -84,8 +75,3 @@ class TelegramState:
         names = [f"telegram-part:{key}:{n}" for n in range(count)]
         with self.engine.begin() as conn:
             conn.execute(sa.delete(s.cursors).where(s.cursors.c.name.in_(names)))
-
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
