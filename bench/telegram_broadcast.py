@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=681)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--per-second", type=int, default=28, help="the bot's limit linli keeps to")
+    parser.add_argument("--per-second", type=int, default=30, help="the bot's limit linli keeps to")
     args = parser.parse_args()
 
     from linli.adapters.telegram.fake import FakeBotApi
