@@ -136,6 +136,10 @@ class Dispatcher:
     def _route(self, conn: sa.Connection, inbound: Inbound, answers: list[Outbound]) -> list[HandlerCall]:
         room_key = inbound.address.room_key
         district = self.directory.district_of_room(conn, room_key)
+        if district is None and inbound.private:
+            # a link the community shared (t.me/<bot>?start=<district id>) makes that district
+            # the person's home: their private chat with the bot is about it from now on
+            district = self._linked_district(conn, inbound.text)
         person, roles = people.person_with_roles(conn, inbound.sender.identity, inbound.sender.display_name,
                                                  district.id if district else None)
         person = self._remember(conn, inbound, person, district)
@@ -154,8 +158,9 @@ class Dispatcher:
         if district is None:
             if (inbound.kind == "message" and parse_command(inbound.text) is not None) or inbound.private:
                 if inbound.private:
-                    answer(N_("I don't know your community yet. Please say something in your "
-                              "community's group first, then talk to me here."))
+                    answer(N_("I don't know your community yet. Open the link your community shared "
+                              "with you, or say something in your community's group first, then talk "
+                              "to me here."))
                 else:
                     # one polite answer per unbound room, ever: the key dedupes it
                     answer(N_("This room is not linked to a community yet. An administrator can "
@@ -247,6 +252,13 @@ class Dispatcher:
                 **base,
             )
         ]
+
+    def _linked_district(self, conn: sa.Connection, text: str) -> DistrictInfo | None:
+        """The district a ``/start <district id>`` names (a deep link's payload), if any."""
+        parsed = parse_command(text) if text.startswith("/start") else None
+        if parsed is None or parsed.name != "start" or len(parsed.args) != 1:
+            return None
+        return self.directory.district(conn, parsed.args[0])
 
     def _remember(self, conn: sa.Connection, inbound: Inbound, person: PersonInfo,
                   district: DistrictInfo | None) -> PersonInfo:

@@ -69,7 +69,8 @@ UNBOUND = N_(
     "link it with: linli rooms bind {room} --district ID"
 )
 STRANGER = N_(
-    "I don't know your community yet. Please say something in your community's group first, then talk to me here."
+    "I don't know your community yet. Open the link your community shared with you, or say something in your "
+    "community's group first, then talk to me here."
 )
 
 
@@ -185,6 +186,41 @@ def test_a_private_chat_with_someone_from_no_known_group_is_asked_to_speak_in_a_
 
     assert chat.in_room("@stranger") == [translator("zh_CN")(STRANGER)]
     assert probe(chat).runs == []
+
+
+def test_a_start_link_makes_its_district_the_home_of_a_private_chat(tmp_path):
+    village = DistrictSettings(id="village", name="Village", language="en", rooms=("test:village-group",),
+                               plugins=("core", "probe"))
+    chat = ChatHarness(tmp_path, plugins=PLUGINS, language="en", districts=[village])
+    try:
+        # t.me/<bot>?start=village: someone who was never in any group opens the bot
+        chat.submit(inbound("e1", "@newcomer", "newcomer", "/start village", private=True))
+        notice, help_text = chat.in_room("@newcomer")
+        assert "privacy" in notice.lower()
+        assert help_text.startswith("Village: what you can do here")
+        consent(chat, "test:newcomer", "newcomer")
+        chat.submit(inbound("e2", "@newcomer", "newcomer", "/ping", private=True))
+        assert chat.in_room("@newcomer")[-1].startswith("pong from village")
+
+        # a link to another district moves the private chat there
+        chat.submit(inbound("e3", "@newcomer", "newcomer", "/start test", private=True))
+        chat.submit(inbound("e4", "@newcomer", "newcomer", "/ping", private=True))
+        assert chat.in_room("@newcomer")[-1].startswith("pong from test")
+    finally:
+        chat.close()
+
+
+def test_a_start_link_to_no_known_district_changes_nothing(chat):
+    chat.say("张三", "/ping")  # 张三's home is the test district
+    chat.submit(inbound("e1", "@张三", "张三", "/start nowhere", private=True))
+    assert chat.say("张三", "/ping", private=True)[0].startswith("pong from test")
+
+    chat.submit(inbound("e2", "@stranger", "stranger", "/start nowhere", private=True))
+    assert chat.in_room("@stranger") == [translator("zh_CN")(STRANGER)]
+
+
+def test_start_in_a_group_shows_what_one_can_do_there(chat):
+    assert chat.say("张三", "/start")[0].startswith("Test Community: what you can do here")
 
 
 # --- which commands exist here ---------------------------------------------------------------

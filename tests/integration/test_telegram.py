@@ -199,6 +199,20 @@ def test_a_button_press_reaches_the_plugin_and_is_answered(tg):
     assert "/help" in api.sent_to(GROUPS[0])[1]["text"]
 
 
+def test_a_start_link_opens_a_private_chat_in_its_district(tg):
+    """t.me/<bot>?start=t: someone never seen in any group gets the privacy notice and
+    the district's commands in their private chat."""
+    api = tg.api
+    api.push_message(4242, "/start t", user_id=4242, name="新居民")
+    tg.worker()
+    tg.gateway()
+    tg.wait_for(lambda: len(api.sent_to(4242)) == 2, "no answer to /start")
+    notice, commands = (m["text"] for m in api.sent_to(4242))
+    assert "隐私" in notice
+    assert commands.startswith("测试社区")
+    assert "/suggest" in commands
+
+
 def test_a_forged_webhook_request_is_refused_and_a_real_one_answered(tg):
     api = tg.api
     tg.worker()

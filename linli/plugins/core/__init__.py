@@ -52,7 +52,8 @@ class CorePlugin(Plugin):
 
     # --- help and identity ---------------------------------------------------------
 
-    @command("help", help=N_("Show what you can do here"), aliases=("帮助",), before_consent=True)
+    # "start": what Telegram sends when someone first opens the bot or a link to it
+    @command("help", help=N_("Show what you can do here"), aliases=("帮助", "start"), before_consent=True)
     def help(self, ctx: PluginContext) -> None:
         t = ctx.t
         lines = [t("{district}: what you can do here", district=ctx.district.name)]
