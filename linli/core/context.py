@@ -180,6 +180,14 @@ class PluginContext:
         self.send(address, text, choices=choices)
         return True
 
+    def tell(self, person_id: int, text: str) -> None:
+        """Answer a person about themselves: in the room the event came from (the private
+        chat of /mydata), else — a job published the event — in their private chat."""
+        if self.address is not None:
+            self.reply(text)
+        else:
+            self.send_private(person_id, text)
+
     def holders_of(self, role: str, scope: str | None = None) -> list[int]:
         """Ids of the persons holding ``role`` in this district, in id order.
 

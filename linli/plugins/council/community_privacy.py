@@ -42,10 +42,7 @@ class CommunityPrivacy:
             thing = things[h.adoptable_id]
             lines.append(ctx.t("#{number} {name}: {state}", number=thing.number, name=thing.name,
                                state=ctx.t(STATES[h.status])))
-        if ctx.address is not None:
-            ctx.reply("\n".join(lines))
-        else:
-            ctx.send_private(pid, "\n".join(lines))
+        ctx.tell(pid, "\n".join(lines))
 
     @on_event("linli.person_forgotten")
     def community_forget(self, ctx: PluginContext) -> None:

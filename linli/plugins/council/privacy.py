@@ -24,10 +24,7 @@ class Privacy:
                      "{supports} support(s), {votes} ballot(s) cast.",
                      household=member.household if member is not None and member.household else "—",
                      raised=raised, comments=said, supports=backed, votes=voted)
-        if ctx.address is not None:
-            ctx.reply(text)
-        else:
-            ctx.send_private(pid, text)
+        ctx.tell(pid, text)
 
     @on_event("linli.person_forgotten")
     def forget(self, ctx: PluginContext) -> None:

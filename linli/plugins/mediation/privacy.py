@@ -22,10 +22,7 @@ class Privacy:
         lines += [f"#{r.number} {ctx.t(LABELS[r.status])}" for r in rows]
         if rows:
             lines.append(ctx.t("Send /case NUMBER to read one."))
-        if ctx.address is not None:
-            ctx.reply("\n".join(lines))
-        else:
-            ctx.send_private(pid, "\n".join(lines))
+        ctx.tell(pid, "\n".join(lines))
 
     @on_event("linli.person_forgotten")
     def forget(self, ctx: PluginContext) -> None:

@@ -129,10 +129,7 @@ class SuggestionsPlugin(Plugin):
                                 order_by=[suggestions.c.number])
         lines = [ctx.t("Suggestion box: {count} suggestion(s) of yours.", count=len(rows))]
         lines += [f"#{r.number} {ctx.t.datetime(r.created_at, ctx.district.timezone, 'short')} {r.text}" for r in rows]
-        if ctx.address is not None:
-            ctx.reply("\n".join(lines))
-        else:
-            ctx.send_private(ctx.event.payload["person_id"], "\n".join(lines))
+        ctx.tell(ctx.event.payload["person_id"], "\n".join(lines))
 
     @on_event("linli.person_forgotten")
     def forget(self, ctx: PluginContext) -> None:
