@@ -38,6 +38,7 @@ from linli.workers.broker import (
 from linli.workers.hops import Hops, LocalQueues
 from linli.workers.idle import IdleTracker
 from linli.workers.locks import build_room_locks
+from linli.workers.polling import QuietPolling, polls_redis
 
 __all__ = ["PLATFORMS", "Runtime"]
 
@@ -94,6 +95,8 @@ class Runtime:
         self.room_locks = build_room_locks(shared_redis_url(settings.queue))
         local = LocalQueues()
         self.broker.add_middleware(local)
+        if polls_redis(self.broker):
+            self.broker.add_middleware(QuietPolling(local))
         tracker = self._idle_tracker()
         self.hops = Hops(local, tracker.running if tracker is not None else None)
         self._declare_actors()
