@@ -126,14 +126,21 @@ class Dispatcher:
         with self.store.begin() as conn:
             return self.route(conn, inbound)
 
-    def route(self, conn: sa.Connection, inbound: Inbound) -> tuple[list[HandlerCall], list[str]]:
-        """:meth:`dispatch` in the caller's transaction (which may run the calls too)."""
+    def route(self, conn: sa.Connection, inbound: Inbound,
+              claim: people.Claim | None = None) -> tuple[list[HandlerCall], list[str]]:
+        """:meth:`dispatch` in the caller's transaction (which may run the calls too).
+
+        Parameters:
+          claim: a processed mark to claim while the sender is looked up (see
+            :class:`~linli.core.people.Claim`); the caller keeps or removes it.
+        """
         answers: list[Outbound] = []
-        calls = self._route(conn, inbound, answers)
+        calls = self._route(conn, inbound, answers, claim)
         rooms = [a.address.room_key for a in answers if outbox.add_message(conn, a, None)]
         return calls, rooms
 
-    def _route(self, conn: sa.Connection, inbound: Inbound, answers: list[Outbound]) -> list[HandlerCall]:
+    def _route(self, conn: sa.Connection, inbound: Inbound, answers: list[Outbound],
+               claim: people.Claim | None = None) -> list[HandlerCall]:
         room_key = inbound.address.room_key
         district = self.directory.district_of_room(conn, room_key)
         if district is None and inbound.private:
@@ -141,7 +148,7 @@ class Dispatcher:
             # the person's home: their private chat with the bot is about it from now on
             district = self._linked_district(conn, inbound.text)
         person, roles = people.person_with_roles(conn, inbound.sender.identity, inbound.sender.display_name,
-                                                 district.id if district else None)
+                                                 district.id if district else None, claim)
         person = self._remember(conn, inbound, person, district)
         if district is None and inbound.private and person.home_district:
             district = self.directory.district(conn, person.home_district)

@@ -22,6 +22,7 @@ from linli.core.storage.prepared import Prepared
 
 __all__ = [
     "ADMIN",
+    "Claim",
     "Grant",
     "PersonInfo",
     "audit",
@@ -74,6 +75,44 @@ _WITH_ROLES = Prepared(
 )
 
 
+class Claim:
+    """A processed-event mark to claim in the statement that looks the sender up (PostgreSQL):
+    the handler the event will most likely reach, run in the same transaction, then need
+    not claim its mark in a round trip of its own.
+
+    ``inserted``: None until tried; then whether the mark was claimed now (False: it
+    existed, the event was handled before).
+    """
+
+    __slots__ = ("inserted", "key")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.inserted: bool | None = None
+
+
+def _with_roles_claiming() -> Prepared:
+    from sqlalchemy.dialects import postgresql
+
+    mark = (postgresql.insert(s.processed)
+            .values(key=sa.bindparam("key", type_=sa.String), processed_at=sa.bindparam("now", type_=s.UTCDateTime))
+            .on_conflict_do_nothing(index_elements=["key"]).returning(s.processed.c.key).cte("mark"))
+    one = sa.select(sa.literal_column("1").label("one")).subquery("one")
+    person = s.identities.join(s.persons, s.identities.c.person_id == s.persons.c.id).outerjoin(
+        s.role_grants, sa.and_(s.role_grants.c.person_id == s.persons.c.id,
+                               s.role_grants.c.district_id == sa.bindparam("district_id", type_=sa.String)))
+    # one row at least (a LEFT JOIN from a single row), so the claim's outcome comes back for a stranger too
+    return Prepared(
+        sa.select(sa.select(sa.func.count()).select_from(mark).scalar_subquery(), s.persons.c.id,
+                  s.persons.c.display_name, s.persons.c.language, s.persons.c.home_district,
+                  s.persons.c.consent_version, s.role_grants.c.role, s.role_grants.c.scope)
+        .select_from(one.outerjoin(person, s.identities.c.identity == sa.bindparam("identity")))
+    )
+
+
+_WITH_ROLES_CLAIMING = _with_roles_claiming()
+
+
 def person_for(conn: sa.Connection, identity: str, display_name: str, *, create: bool = True) -> PersonInfo | None:
     """The person behind ``identity``, created on first contact (with ``consent_version`` 0)."""
     row = conn.execute(_BY_IDENTITY, {"identity": identity}).first()
@@ -91,11 +130,22 @@ def person_for(conn: sa.Connection, identity: str, display_name: str, *, create:
     return PersonInfo(person_id[0], display_name or identity, None, None, 0)
 
 
-def person_with_roles(conn: sa.Connection, identity: str, display_name: str,
-                      district_id: str | None) -> tuple[PersonInfo, dict[str, frozenset[str]]]:
+def person_with_roles(conn: sa.Connection, identity: str, display_name: str, district_id: str | None,
+                      claim: Claim | None = None) -> tuple[PersonInfo, dict[str, frozenset[str]]]:
     """The person behind ``identity`` (created on first contact, like :func:`person_for`)
-    and their roles in ``district_id`` (none when it is ``None``)."""
-    rows = _WITH_ROLES.rows(conn, {"identity": identity, "district_id": district_id})
+    and their roles in ``district_id`` (none when it is ``None``).
+
+    Parameters:
+      claim: a processed-event mark to claim in the same statement (on PostgreSQL; elsewhere
+        it is left untried).
+    """
+    if claim is not None and conn.dialect.name == "postgresql":
+        found = _WITH_ROLES_CLAIMING.rows(conn, {"identity": identity, "district_id": district_id,
+                                                 "key": claim.key, "now": s.utcnow()})
+        claim.inserted = bool(found[0][0])
+        rows = [row[1:] for row in found if row[1] is not None]
+    else:
+        rows = _WITH_ROLES.rows(conn, {"identity": identity, "district_id": district_id})
     if not rows:
         person = person_for(conn, identity, display_name)
         assert person is not None

@@ -23,7 +23,7 @@ from linli.core.storage import schema as s
 if TYPE_CHECKING:
     from linli.workers.runtime import Runtime
 
-__all__ = ["deliver_room", "handle_in", "handler_failed", "run_handler"]
+__all__ = ["deliver_room", "handle_in", "handler_failed", "run_handler", "unmark"]
 
 log = structlog.get_logger("linli.worker")
 
@@ -66,6 +66,11 @@ def _mark(conn: sa.Connection, key: str) -> bool:
     return s.insert_ignore(conn, s.processed, {"key": key, "processed_at": s.utcnow()}, "key")
 
 
+def unmark(conn: sa.Connection, key: str) -> None:
+    """Remove a processed mark claimed in this transaction for a handler that did not run."""
+    conn.execute(sa.delete(s.processed).where(s.processed.c.key == key))
+
+
 def run_handler(rt: Runtime, call: HandlerCall, *, retries: int | None = None) -> Effects | None:
     """Run one plugin handler; its writes, its messages, its events and the
     processed mark commit together. Returns the effects, ``None`` when the event
@@ -102,14 +107,18 @@ def handler_failed(rt: Runtime, call: HandlerCall, exc: Exception, *, retries: i
     return _answer_failure(rt, call, None, exc)
 
 
-def handle_in(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> Effects | None:
+def handle_in(rt: Runtime, conn: sa.Connection, call: HandlerCall, *, marked: bool | None = None) -> Effects | None:
     """Run one plugin handler in the caller's transaction, with its mark; ``None``
     when the event had been handled before.
+
+    Parameters:
+      marked: whether the caller claimed the mark in this transaction already (False: it
+        existed); by default it is claimed here.
 
     Raises:
       Exception: whatever the handler raised; the caller rolls the transaction back.
     """
-    if not _mark(conn, call.key):
+    if not (_mark(conn, call.key) if marked is None else marked):
         log.debug("already handled", key=call.key)
         return None
     ctx = _context(rt, conn, call)

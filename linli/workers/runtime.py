@@ -18,10 +18,11 @@ from linli.core.adapter import ChatAdapter
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock, SystemClock
 from linli.core.directory import DirectoryCache
-from linli.core.dispatcher import Dispatcher
+from linli.core.dispatcher import Dispatcher, parse_command
 from linli.core.errors import DeliveryError
 from linli.core.events import DomainEvent, HandlerCall, Inbound, from_json, to_json
 from linli.core.outbox import has_pending, mark_events_sent
+from linli.core.people import Claim
 from linli.core.registry import PluginRegistry, load_entry_points
 from linli.core.settings import Settings
 from linli.core.storage import Store
@@ -38,6 +39,7 @@ from linli.workers.broker import (
 from linli.workers.hops import Hops, LocalQueues
 from linli.workers.idle import IdleTracker
 from linli.workers.locks import build_room_locks
+from linli.workers.polling import QuietPolling, polls_redis
 
 __all__ = ["PLATFORMS", "Runtime"]
 
@@ -94,6 +96,8 @@ class Runtime:
         self.room_locks = build_room_locks(shared_redis_url(settings.queue))
         local = LocalQueues()
         self.broker.add_middleware(local)
+        if polls_redis(self.broker):
+            self.broker.add_middleware(QuietPolling(local))
         tracker = self._idle_tracker()
         self.hops = Hops(local, tracker.running if tracker is not None else None)
         self._declare_actors()
@@ -213,15 +217,22 @@ class Runtime:
         """
         served = self.hops.serves
         call: HandlerCall | None = None
+        claim = self._claim(inbound)
         try:
             with self.store.begin() as conn:
-                calls, rooms = self.dispatcher.route(conn, inbound)
+                calls, rooms = self.dispatcher.route(conn, inbound, claim)
+                claimed = claim.inserted if claim is not None else None
                 done = []
                 for call in calls:
                     if served(plugin_queue(call.plugin)):
+                        marked = None
+                        if claim is not None and call.key == claim.key:
+                            marked, claimed = claimed, None
                         with structlog.contextvars.bound_contextvars(**handlers.describe(call)):
-                            done.append((call, handlers.handle_in(self, conn, call)))
+                            done.append((call, handlers.handle_in(self, conn, call, marked=marked)))
                 call = None
+                if claim is not None and claimed:  # the event did not reach that handler here
+                    handlers.unmark(conn, claim.key)
         except Exception as exc:  # nothing was committed; the caller goes hop by hop
             return (call, exc) if call is not None else (None, None)
         self._enqueue_rooms(rooms)
@@ -231,6 +242,18 @@ class Runtime:
                 self._enqueue_rooms(m.address.room_key for m in effects.messages)
                 self._enqueue_events(effects.events)
         return None
+
+    def _claim(self, inbound: Inbound) -> Claim | None:
+        """The processed mark of the command handler ``inbound`` names, to claim while the
+        sender is looked up, when this process runs that handler and the database can
+        (PostgreSQL): a round trip less for most events."""
+        if inbound.kind != "message" or self.store.dialect != "postgresql":
+            return None
+        parsed = parse_command(inbound.text)
+        handler = self.registry.command(parsed.name) if parsed is not None else None
+        if handler is None or not self.hops.serves(plugin_queue(handler.plugin)):
+            return None
+        return Claim(f"{inbound.event_id}:{handler.plugin}.{handler.name}")
 
     def _dispatch_domain(self, event: DomainEvent) -> None:
         with self.store.session(), structlog.contextvars.bound_contextvars(event_id=event.event_id,

@@ -79,3 +79,13 @@ def test_insert_ignore_fills_in_python_side_defaults_and_tells_whether_it_insert
     with store.connect() as conn:
         created = conn.execute(sa.select(s.outbox.c.created_at)).scalar_one()
     assert abs(created - s.utcnow()) < dt.timedelta(minutes=1)
+
+
+def test_a_statement_that_failed_leaves_the_connection_usable_for_the_next(store):
+    with store.begin() as conn:
+        INSERT.first(conn, {"name": "门", "data": {}, "at": WHEN})
+    with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
+        INSERT.first(conn, {"name": "门", "data": {}, "at": WHEN})
+    with store.begin() as conn:
+        assert RENAME.rowcount(conn, {"old": "门", "new": "窗"}) == 1
+        assert BY_KIND.rows(conn) == [("窗", {}, WHEN)]

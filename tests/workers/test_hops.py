@@ -110,9 +110,13 @@ def test_a_redelivered_event_changes_nothing_and_sends_nothing_twice_when_run_in
 
 @pytest.fixture
 def runtime(tmp_path) -> Iterator[Runtime]:
+    yield from _runtime(f"sqlite:///{tmp_path / 'linli.db'}")
+
+
+def _runtime(url: str) -> Iterator[Runtime]:
     Echo.runs = 0
     district = DistrictSettings(id="test", name="Test", language="en", rooms=("test:group",), plugins=("core", "echo"))
-    settings = Settings(storage=StorageSettings(url=f"sqlite:///{tmp_path / 'linli.db'}"), districts=(district,))
+    settings = Settings(storage=StorageSettings(url=url), districts=(district,))
     rt = Runtime(settings, registry=PluginRegistry([CorePlugin, Echo]), adapters={"test": RecordingAdapter()},
                  clock=FrozenClock(dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)))
     rt.prepare_database()
@@ -164,3 +168,41 @@ def test_without_a_worker_in_this_process_submit_only_enqueues(runtime):
 
     assert queued(runtime, EVENTS_QUEUE) == 1
     assert Echo.runs == 0
+
+
+# --- on PostgreSQL the command's mark is claimed in the statement that finds the sender ---------------
+
+
+@pytest.fixture
+def pg_runtime(postgres_url) -> Iterator[Runtime]:
+    rt = next(gen := _runtime(postgres_url))
+    worker = rt.worker(threads=1)
+    worker.start()
+    yield rt
+    worker.stop()
+    next(gen, None)
+
+
+def marks(rt: Runtime) -> set[str]:
+    with rt.store.connect() as conn:
+        return set(conn.execute(sa.select(s.processed.c.key)).scalars())
+
+
+def test_on_postgresql_a_redelivered_command_finds_the_mark_claimed_with_the_sender_and_runs_once(pg_runtime):
+    event = Inbound("pg-1", Address("test", "group"), Sender("test", "张三", "张三"), text="/echo once")
+
+    pg_runtime.submit(event)
+    pg_runtime.submit(event)
+
+    assert Echo.runs == 1
+    assert texts(pg_runtime.adapters["test"]) == ["echo: once"]  # type: ignore[arg-type]
+    assert "pg-1:echo.echo" in marks(pg_runtime)
+
+
+def test_on_postgresql_a_mark_claimed_for_a_handler_the_event_does_not_reach_is_removed(pg_runtime):
+    # a stranger's first message brings the privacy notice instead of /echo
+    pg_runtime.submit(Inbound("pg-2", Address("test", "group"), Sender("test", "王五", "王五"), text="/echo hi"))
+
+    assert Echo.runs == 0
+    assert "pg-2:echo.echo" not in marks(pg_runtime)
+    assert any(key.startswith("pg-2:") for key in marks(pg_runtime))  # the notice's handler was marked

@@ -68,3 +68,34 @@ def test_a_holder_whose_ttl_ran_out_does_not_free_the_room_of_the_next_holder(re
 def test_the_locks_live_in_redis_when_there_is_a_redis_url_and_in_this_process_otherwise(redis_url):
     assert isinstance(build_room_locks(""), LocalRoomLocks)
     assert isinstance(build_room_locks(redis_url), RedisRoomLocks)
+
+
+def test_redis_locks_work_again_after_redis_forgot_their_scripts(redis_locks):
+    locks = RedisRoomLocks(redis_locks)
+    with locks.hold("test:a") as before:
+        assert before.held
+    redis_locks.script_flush()
+    with locks.hold("test:a") as first, locks.hold("test:a") as second:
+        assert (first.held, second.held) == (True, False)
+    assert first.missed
+
+
+def test_each_thread_takes_redis_locks_on_a_connection_of_its_own(redis_locks):
+    import threading
+
+    locks = RedisRoomLocks(redis_locks)
+    clients = []
+
+    def take() -> None:
+        with locks.hold("test:b"):
+            pass
+        with locks.hold("test:b"):
+            clients.append(locks._thread.client)
+
+    threads = [threading.Thread(target=take) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(clients) == 2 and clients[0] is not clients[1]
+    assert clients[0].connection is not clients[1].connection

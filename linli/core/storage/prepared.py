@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from attrs import frozen
 from sqlalchemy.engine import Dialect
+from sqlalchemy.pool import StaticPool
 
 __all__ = ["Prepared"]
 
@@ -37,6 +38,7 @@ class _Plan:
 
 
 _REQUIRED = object()
+_CURSOR = "linli.prepared.cursor"
 
 
 class Prepared:
@@ -97,20 +99,34 @@ class Prepared:
             args = {**plan.defaults, **params}
             for name, processor in plan.binds:
                 args[name] = processor(args[name])
-        dbapi_conn: Any = conn.connection.dbapi_connection
-        cursor = dbapi_conn.cursor()
+        pooled = conn.connection
+        dbapi_conn: Any = pooled.dbapi_connection
+        # a cursor kept with the DBAPI connection (in the pool's record of it, cleared when the
+        # connection is replaced): making one per statement cost more than some statements
+        cursor: Any = pooled.info.get(_CURSOR)
+        kept = cursor is not None
+        if not kept:
+            cursor = dbapi_conn.cursor()
+            # a StaticPool shares its one connection between threads: each gets a cursor of its own
+            kept = not isinstance(conn.engine.pool, StaticPool)
+            if kept:
+                pooled.info[_CURSOR] = cursor
         try:
             cursor.execute(plan.sql, args)
             rows = cursor.fetchall() if plan.returns_rows else []
             count = cursor.rowcount
         except dialect.loaded_dbapi.Error as exc:
+            if kept:
+                pooled.info.pop(_CURSOR, None)
+                kept = False  # closed below: a cursor that failed is not used again
             invalidated = dialect.is_disconnect(exc, dbapi_conn, cursor)
             if invalidated:
                 conn.invalidate(exc)
             raise sa.exc.DBAPIError.instance(plan.sql, args, exc, dialect.loaded_dbapi.Error,
                                              connection_invalidated=invalidated, dialect=dialect) from exc
         finally:
-            cursor.close()
+            if not kept:
+                cursor.close()
         if plan.results and rows:
             processed = []
             for row in rows:
