@@ -72,13 +72,13 @@ class OutboxRow:
 # built once: these run for every message
 _PENDING = Prepared(
     sa.select(s.outbox.c.id, s.outbox.c.attempts, s.outbox.c.payload)
-    .where(s.outbox.c.status == "pending", s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
+    .where(s.OUTBOX_PENDING, s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
     .order_by(s.outbox.c.id)
     .limit(sa.bindparam("limit", type_=sa.Integer))
 )
 _ANY_PENDING = Prepared(
     sa.select(s.outbox.c.id)
-    .where(s.outbox.c.status == "pending", s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
+    .where(s.OUTBOX_PENDING, s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
     .limit(1)
 )
 _SENT = Prepared(
@@ -114,7 +114,7 @@ def stale_rows(conn: sa.Connection, older_than: dt.datetime) -> list[tuple[str, 
     """Pending rows left behind by a crash between commit and enqueue: (kind, room, payload)."""
     rows = conn.execute(
         sa.select(s.outbox.c.kind, s.outbox.c.room, s.outbox.c.payload)
-        .where(s.outbox.c.status == "pending", s.outbox.c.created_at < older_than)
+        .where(s.OUTBOX_PENDING, s.outbox.c.created_at < older_than)
         .order_by(s.outbox.c.id)
         .limit(1000)
     )

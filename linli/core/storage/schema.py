@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-__all__ = ["UTCDateTime", "insert_ignore", "metadata", "plugin_table", "utcnow"]
+__all__ = ["OUTBOX_PENDING", "UTCDateTime", "insert_ignore", "metadata", "plugin_table", "utcnow"]
 
 
 def utcnow() -> dt.datetime:
@@ -122,6 +122,9 @@ processed = sa.Table(
     metadata,
     sa.Column("key", sa.String(400), primary_key=True),
     sa.Column("processed_at", UTCDateTime, nullable=False, default=utcnow),
+    # marks are only ever found by their key: on SQLite the key's own B-tree is the table,
+    # one B-tree to write per event instead of the table's and its primary key index
+    sqlite_with_rowid=False,
 )
 
 outbox = sa.Table(
@@ -139,8 +142,15 @@ outbox = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     sa.Column("sent_at", UTCDateTime, nullable=True),
-    sa.Index("ix_outbox_pending", "status", "platform", "room", "id"),
 )
+
+#: the outbox rows still to be sent. The value is written into the SQL instead of bound, in
+#: the queries as in the index below, so that both databases may use that partial index.
+OUTBOX_PENDING = outbox.c.status == sa.literal_column("'pending'")
+
+# A room's pending rows, oldest first: the deliverer's one question. The index holds pending
+# rows only, so it stays small, and marking a row sent just takes its entry out.
+sa.Index("ix_outbox_pending", outbox.c.room, outbox.c.id, sqlite_where=OUTBOX_PENDING, postgresql_where=OUTBOX_PENDING)
 
 dialogs = sa.Table(
     "dialogs",
