@@ -21,6 +21,7 @@ from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import Dispatcher
 from linli.core.errors import DeliveryError
 from linli.core.events import DomainEvent, HandlerCall, Inbound, from_json, to_json
+from linli.core.logging import bound_context
 from linli.core.outbox import has_pending, mark_events_sent
 from linli.core.registry import PluginRegistry, load_entry_points
 from linli.core.settings import Settings
@@ -185,8 +186,7 @@ class Runtime:
             log.error("unknown message on linli.events dropped", kind=kind)
 
     def _dispatch_inbound(self, inbound: Inbound) -> None:
-        with self.store.session(), structlog.contextvars.bound_contextvars(event_id=inbound.event_id,
-                                                                            room=inbound.address.room_key):
+        with self.store.session(), bound_context(event_id=inbound.event_id, room=inbound.address.room_key):
             failed = self._dispatch_and_handle(inbound)
             if failed is None:
                 return
@@ -219,7 +219,7 @@ class Runtime:
                 done = []
                 for call in calls:
                     if served(plugin_queue(call.plugin)):
-                        with structlog.contextvars.bound_contextvars(**handlers.describe(call)):
+                        with bound_context(**handlers.describe(call)):
                             done.append((call, handlers.handle_in(self, conn, call)))
                 call = None
         except Exception as exc:  # nothing was committed; the caller goes hop by hop
@@ -233,15 +233,14 @@ class Runtime:
         return None
 
     def _dispatch_domain(self, event: DomainEvent) -> None:
-        with self.store.session(), structlog.contextvars.bound_contextvars(event_id=event.event_id,
-                                                                            district=event.district_id):
+        with self.store.session(), bound_context(event_id=event.event_id, district=event.district_id):
             self._enqueue_calls(self.dispatcher.route_event(event))
 
     def _handle(self, body: dict[str, Any]) -> None:
         self._handle_call(from_json(body, HandlerCall))
 
     def _handle_call(self, call: HandlerCall, *, retries: int | None = None, failed: Exception | None = None) -> None:
-        with self.store.session(), structlog.contextvars.bound_contextvars(**handlers.describe(call)):
+        with self.store.session(), bound_context(**handlers.describe(call)):
             if failed is None:
                 effects = handlers.run_handler(self, call, retries=retries)
             else:

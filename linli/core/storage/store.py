@@ -42,11 +42,22 @@ _BEGIN = Prepared(sa.text("BEGIN"))
 _BEGIN_IMMEDIATE = Prepared(sa.text("BEGIN IMMEDIATE"))
 
 
+#: where a connection checked out by the store says how it is used: "write", "read" or
+#: "autocommit" (a plain dict entry: execution options copy themselves and run events on
+#: every change, and the console thread's kept connection changes twice per event)
+_MODE = "linli_mode"
+
+
 def _sqlite_begin(conn: sa.Connection) -> None:
-    options = conn.get_execution_options()
-    if options.get("linli_autocommit"):
+    mode = conn.info.get(_MODE, "write")
+    if mode == "autocommit":
         return  # pysqlite runs with isolation_level None: each statement commits by itself
-    (_BEGIN if options.get("linli_read_only") else _BEGIN_IMMEDIATE).rowcount(conn)
+    (_BEGIN if mode == "read" else _BEGIN_IMMEDIATE).rowcount(conn)
+
+
+def _forget_mode(_: Any, record: Any) -> None:
+    """A connection back in the pool is used in no way; whoever takes it next says how."""
+    record.info.pop(_MODE, None)
 
 
 class Store:
@@ -82,27 +93,18 @@ class Store:
             # SQLite takes its write lock at BEGIN IMMEDIATE, so two writers queue up
             # instead of failing with "database is locked" half-way through.
             event.listen(self.engine, "begin", _sqlite_begin)
+            event.listen(self.engine, "checkin", _forget_mode)
 
             @event.listens_for(self.engine, "connect")
             def _no_pysqlite_begin(dbapi_conn: Any, _: Any) -> None:
                 dbapi_conn.isolation_level = None
-        self._mode_options = self._modes()
+        #: PostgreSQL's autocommit is an isolation level, switched with execution options
+        self._autocommit_level = self.engine.dialect.name != "sqlite"
         self._kept = threading.local()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
-
-    def _modes(self) -> dict[str, dict[str, Any]]:
-        """The execution options of each way a connection is used."""
-        modes: dict[str, dict[str, Any]] = {
-            "write": {"linli_autocommit": False, "linli_read_only": False},
-            "read": {"linli_autocommit": False, "linli_read_only": True},
-            "autocommit": {"linli_autocommit": True, "linli_read_only": False},
-        }
-        if self.engine.dialect.name != "sqlite":
-            modes["autocommit"]["isolation_level"] = "AUTOCOMMIT"
-        return modes
 
     def session(self) -> AbstractContextManager[None]:
         """Keep one connection for this thread's transactions and autocommit statements
@@ -124,7 +126,9 @@ class Store:
     @contextmanager
     def _own(self, mode: str) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
-            conn.execution_options(**self._mode_options[mode])
+            conn.info[_MODE] = mode
+            if mode == "autocommit" and self._autocommit_level:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
             if mode == "write":
                 with conn.begin():
                     yield conn
@@ -213,10 +217,10 @@ class _Borrowed:
         kept.conn = None  # in use until the block ends: a nested one gets its own
         self._conn = conn
         if kept.mode != self._mode:
-            options = self._store._mode_options
-            if kept.mode == "autocommit" and "isolation_level" in options["autocommit"]:
-                conn.execution_options(isolation_level=conn.default_isolation_level)
-            conn.execution_options(**options[self._mode])
+            conn.info[_MODE] = self._mode
+            if self._store._autocommit_level and "autocommit" in (kept.mode, self._mode):
+                conn.execution_options(isolation_level="AUTOCOMMIT" if self._mode == "autocommit"
+                                       else conn.default_isolation_level)
             kept.mode = self._mode
         self._transaction = conn.begin() if self._mode == "write" else None
         return conn
