@@ -32,32 +32,37 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.close()
 
 
-def _first_line(exc: BaseException) -> str:
-    """The driver's own message without SQLAlchemy's multi-line background notes."""
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 # straight to the driver: through exec_driver_sql a BEGIN costs more than the commit
 _BEGIN = Prepared(sa.text("BEGIN"))
 _BEGIN_IMMEDIATE = Prepared(sa.text("BEGIN IMMEDIATE"))
+_COMMIT = Prepared(sa.text("COMMIT"))
 
+#: what begins a transaction on SQLite in each way a connection is used: SQLite takes its
+#: write lock at BEGIN IMMEDIATE, so two writers queue up instead of failing with "database
+#: is locked" half-way through; in autocommit each statement commits by itself (pysqlite
+#: runs with isolation_level None)
+_BEGINS: dict[str, Prepared | None] = {"write": _BEGIN_IMMEDIATE, "read": _BEGIN, "autocommit": None}
 
-#: where a connection checked out by the store says how it is used: "write", "read" or
-#: "autocommit" (a plain dict entry: execution options copy themselves and run events on
-#: every change, and the console thread's kept connection changes twice per event)
-_MODE = "linli_mode"
+#: the key in a SQLite connection's info of the statement that SQLAlchemy's begin runs on it
+#: (a plain dict entry, set at checkout and dropped at checkin: execution options copy
+#: themselves and run events on every change)
+_BEGINS_WITH = "linli_begins_with"
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    mode = conn.info.get(_MODE, "write")
-    if mode == "autocommit":
-        return  # pysqlite runs with isolation_level None: each statement commits by itself
-    (_BEGIN if mode == "read" else _BEGIN_IMMEDIATE).rowcount(conn)
+    begin = conn.info.get(_BEGINS_WITH, _BEGIN_IMMEDIATE)
+    if begin is not None:
+        begin.rowcount(conn)
 
 
-def _forget_mode(_: Any, record: Any) -> None:
-    """A connection back in the pool is used in no way; whoever takes it next says how."""
-    record.info.pop(_MODE, None)
+def _forget_begin(_: Any, record: Any) -> None:
+    """A connection back in the pool is used in no way yet; whoever takes it next says how."""
+    record.info.pop(_BEGINS_WITH, None)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own message without SQLAlchemy's multi-line background notes."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 class Store:
@@ -90,16 +95,14 @@ class Store:
             raise StorageError(N_("[storage] url {url!r} is not usable: {error}"), url=url, error=str(exc)) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            # SQLite takes its write lock at BEGIN IMMEDIATE, so two writers queue up
-            # instead of failing with "database is locked" half-way through.
             event.listen(self.engine, "begin", _sqlite_begin)
-            event.listen(self.engine, "checkin", _forget_mode)
+            event.listen(self.engine, "checkin", _forget_begin)
 
             @event.listens_for(self.engine, "connect")
             def _no_pysqlite_begin(dbapi_conn: Any, _: Any) -> None:
                 dbapi_conn.isolation_level = None
-        #: PostgreSQL's autocommit is an isolation level, switched with execution options
-        self._autocommit_level = self.engine.dialect.name != "sqlite"
+        #: SQLite: the store runs BEGIN and COMMIT on a kept connection itself (see _Borrowed)
+        self._sqlite = self.engine.dialect.name == "sqlite"
         self._kept = threading.local()
 
     @property
@@ -126,8 +129,9 @@ class Store:
     @contextmanager
     def _own(self, mode: str) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
-            conn.info[_MODE] = mode
-            if mode == "autocommit" and self._autocommit_level:
+            if self._sqlite:
+                conn.info[_BEGINS_WITH] = _BEGINS[mode]
+            elif mode == "autocommit":
                 conn.execution_options(isolation_level="AUTOCOMMIT")
             if mode == "write":
                 with conn.begin():
@@ -193,8 +197,10 @@ class _Session:
         kept = self._store._kept
         self._outer = not getattr(kept, "active", False)
         if self._outer:
-            kept.conn = self._store.engine.connect()
-            kept.active, kept.mode = True, None
+            conn = self._store.engine.connect()
+            if self._store._sqlite:
+                conn.info[_BEGINS_WITH] = None  # each block begins its transaction itself
+            kept.conn, kept.active, kept.mode = conn, True, None
 
     def __exit__(self, *exc: object) -> None:
         if self._outer:
@@ -204,7 +210,14 @@ class _Session:
 
 
 class _Borrowed:
-    """The session's kept connection, used in one way (write, read, autocommit) for a block."""
+    """The session's kept connection, used in one way (write, read, autocommit) for a block.
+
+    On SQLite the block runs its BEGIN and its COMMIT or ROLLBACK on the driver itself:
+    SQLAlchemy's transaction objects and events cost more than those statements, and the
+    console thread runs two blocks per event. A statement SQLAlchemy runs inside the block
+    makes it begin a transaction of its own, which issues nothing (the connection's info
+    says so); ending that one ends the block's on the driver.
+    """
 
     __slots__ = ("_conn", "_mode", "_store", "_transaction")
 
@@ -216,24 +229,45 @@ class _Borrowed:
         conn: sa.Connection = kept.conn
         kept.conn = None  # in use until the block ends: a nested one gets its own
         self._conn = conn
-        if kept.mode != self._mode:
-            conn.info[_MODE] = self._mode
-            if self._store._autocommit_level and "autocommit" in (kept.mode, self._mode):
-                conn.execution_options(isolation_level="AUTOCOMMIT" if self._mode == "autocommit"
-                                       else conn.default_isolation_level)
-            kept.mode = self._mode
-        self._transaction = conn.begin() if self._mode == "write" else None
+        self._transaction: sa.RootTransaction | None = None
+        try:
+            if self._store._sqlite:
+                begin = _BEGINS[self._mode]
+                if begin is not None:
+                    begin.rowcount(conn)
+                return conn
+            if kept.mode != self._mode:
+                if "autocommit" in (kept.mode, self._mode):
+                    conn.execution_options(isolation_level="AUTOCOMMIT" if self._mode == "autocommit"
+                                           else conn.default_isolation_level)
+                kept.mode = self._mode
+            if self._mode == "write":
+                self._transaction = conn.begin()
+        except BaseException:
+            kept.conn = conn
+            raise
         return conn
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         conn = self._conn
+        commit = exc_type is None and self._mode == "write"
         try:
             if self._transaction is not None:
-                if exc_type is None:
+                if commit:
                     self._transaction.commit()
                 else:
                     self._transaction.rollback()
             elif conn.in_transaction():
-                conn.rollback()  # what SQLAlchemy began for a read (or nothing, in autocommit)
+                # SQLAlchemy began one for a statement of its own: on SQLite ending it ends
+                # the block's transaction; else it is what SQLAlchemy began for a read
+                if commit:
+                    conn.commit()
+                else:
+                    conn.rollback()
+            elif self._store._sqlite and self._mode != "autocommit":
+                if commit:
+                    _COMMIT.rowcount(conn)
+                else:
+                    conn.connection.rollback()  # nothing when SQLite has rolled back already
         finally:
             self._store._kept.conn = conn
