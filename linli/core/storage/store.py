@@ -32,6 +32,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.close()
 
 
+def _first_line(exc: BaseException) -> str:
+    """The driver's own message without SQLAlchemy's multi-line background notes."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 # straight to the driver: through exec_driver_sql a BEGIN costs more than the commit
 _BEGIN = Prepared(sa.text("BEGIN"))
 _BEGIN_IMMEDIATE = Prepared(sa.text("BEGIN IMMEDIATE"))
@@ -58,11 +63,6 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 def _forget_begin(_: Any, record: Any) -> None:
     """A connection back in the pool is used in no way yet; whoever takes it next says how."""
     record.info.pop(_BEGINS_WITH, None)
-
-
-def _first_line(exc: BaseException) -> str:
-    """The driver's own message without SQLAlchemy's multi-line background notes."""
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 class Store:
@@ -266,7 +266,11 @@ class _Borrowed:
                     conn.rollback()
             elif self._store._sqlite and self._mode != "autocommit":
                 if commit:
-                    _COMMIT.rowcount(conn)
+                    try:
+                        _COMMIT.rowcount(conn)
+                    except BaseException:
+                        conn.connection.rollback()  # a COMMIT that failed leaves the transaction open
+                        raise
                 else:
                     conn.connection.rollback()  # nothing when SQLite has rolled back already
         finally:
