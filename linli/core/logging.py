@@ -16,6 +16,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
+from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
 
@@ -44,7 +45,7 @@ _import_structlog()
 
 import structlog  # noqa: E402 - imported above without its extras
 
-__all__ = ["Redactor", "configure_logging", "redact"]
+__all__ = ["Redactor", "bound_context", "configure_logging", "redact"]
 
 _DIGIT_RUN_START = r"(?<![0-9])(?<![0-9]\.)"  # not inside a longer number or after a decimal point
 _DIGIT_RUN_END = r"(?![0-9])(?!\.[0-9])"
@@ -159,6 +160,30 @@ class Redactor:
 def _redact_rendered(logger: Any, method: str, line: Any) -> str:
     # the last word: whatever a renderer produced from an object we did not look into
     return redact(str(line))
+
+
+class _Bound:
+    __slots__ = ("_tokens", "_values")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __enter__(self) -> None:
+        self._tokens = structlog.contextvars.bind_contextvars(**self._values)
+
+    def __exit__(self, *exc: object) -> None:
+        structlog.contextvars.reset_contextvars(**self._tokens)
+
+
+def bound_context(**values: Any) -> AbstractContextManager[None]:
+    """Bind ``values`` to every log line of this context inside the block; restore the
+    keys' earlier values after it (``structlog.contextvars.bound_contextvars``, cheaper).
+
+    structlog's own first copies the whole context to learn what to restore; resetting
+    the variables to the tokens their binding returned restores the same, for a few
+    times less, and it runs a few times per event.
+    """
+    return _Bound(values)
 
 
 def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:

@@ -5,6 +5,8 @@ writes the same rows again writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,22 +65,24 @@ def add_event(conn: sa.Connection, event: DomainEvent) -> bool:
 class OutboxRow:
     __slots__ = ("attempts", "id", "message")
 
-    def __init__(self, row: tuple[Any, ...]) -> None:
+    def __init__(self, row: tuple[Any, ...], known: Mapping[str, Outbound]) -> None:
         self.id: int = row[0]
         self.attempts: int = row[1]
-        self.message: Outbound = from_json(row[2], Outbound)
+        message = known.get(row[2])
+        self.message: Outbound = message if message is not None else from_json(json.loads(row[3]), Outbound)
 
 
 # built once: these run for every message
 _PENDING = Prepared(
-    sa.select(s.outbox.c.id, s.outbox.c.attempts, s.outbox.c.payload)
-    .where(s.outbox.c.status == "pending", s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
+    # the payload as text: decoded only for a row whose message the caller does not know
+    sa.select(s.outbox.c.id, s.outbox.c.attempts, s.outbox.c.key, sa.cast(s.outbox.c.payload, sa.Text))
+    .where(s.OUTBOX_PENDING, s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
     .order_by(s.outbox.c.id)
     .limit(sa.bindparam("limit", type_=sa.Integer))
 )
 _ANY_PENDING = Prepared(
     sa.select(s.outbox.c.id)
-    .where(s.outbox.c.status == "pending", s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
+    .where(s.OUTBOX_PENDING, s.outbox.c.room == sa.bindparam("room"), s.outbox.c.kind == "message")
     .limit(1)
 )
 _SENT = Prepared(
@@ -89,9 +93,14 @@ _SENT = Prepared(
 )
 
 
-def pending_for_room(conn: sa.Connection, room_key: str, limit: int = 50) -> list[OutboxRow]:
-    """Pending messages of one room, oldest first: the order they are sent in."""
-    return [OutboxRow(r) for r in _PENDING.rows(conn, {"room": room_key, "limit": limit})]
+def pending_for_room(conn: sa.Connection, room_key: str, limit: int = 50,
+                     known: Mapping[str, Outbound] | None = None) -> list[OutboxRow]:
+    """Pending messages of one room, oldest first: the order they are sent in.
+
+    Parameters:
+      known: messages the caller has just written, by key: their rows are not decoded again.
+    """
+    return [OutboxRow(r, known or {}) for r in _PENDING.rows(conn, {"room": room_key, "limit": limit})]
 
 
 def has_pending(conn: sa.Connection, room_key: str) -> bool:
@@ -114,7 +123,7 @@ def stale_rows(conn: sa.Connection, older_than: dt.datetime) -> list[tuple[str, 
     """Pending rows left behind by a crash between commit and enqueue: (kind, room, payload)."""
     rows = conn.execute(
         sa.select(s.outbox.c.kind, s.outbox.c.room, s.outbox.c.payload)
-        .where(s.outbox.c.status == "pending", s.outbox.c.created_at < older_than)
+        .where(s.OUTBOX_PENDING, s.outbox.c.created_at < older_than)
         .order_by(s.outbox.c.id)
         .limit(1000)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -218,7 +219,8 @@ def _backoff(attempts: int) -> float:
     return float(min(2 ** attempts, 300)) * random.uniform(0.8, 1.2)
 
 
-def deliver_room(rt: Runtime, room_key: str, conn: sa.Connection | None = None) -> int:
+def deliver_room(rt: Runtime, room_key: str, conn: sa.Connection | None = None,
+                 known: Mapping[str, Outbound] | None = None) -> int:
     """Send a room's pending messages in order; returns how many were sent.
 
     A message the platform refuses for good is marked failed and the room goes on;
@@ -228,16 +230,17 @@ def deliver_room(rt: Runtime, room_key: str, conn: sa.Connection | None = None) 
 
     Parameters:
       conn: an autocommit connection to use (:meth:`Store.autocommit`); by default one of its own.
+      known: messages this thread has just committed, by key: sent as they are, not decoded again.
 
     Raises:
       DeliveryError: try again after ``retry_after`` seconds; the rest stay pending, in order.
     """
     if conn is None:
         with rt.store.autocommit() as own:
-            return deliver_room(rt, room_key, own)
+            return deliver_room(rt, room_key, own, known)
     sent = 0
     while True:
-        rows = outbox.pending_for_room(conn, room_key, limit=BATCH)
+        rows = outbox.pending_for_room(conn, room_key, limit=BATCH, known=known)
         if not rows:
             return sent
         for row in rows:

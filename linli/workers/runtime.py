@@ -6,7 +6,7 @@ explicitly and pass it down; importing this module builds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -20,7 +20,8 @@ from linli.core.clock import Clock, SystemClock
 from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import Dispatcher, parse_command
 from linli.core.errors import DeliveryError
-from linli.core.events import DomainEvent, HandlerCall, Inbound, from_json, to_json
+from linli.core.events import DomainEvent, HandlerCall, Inbound, Outbound, from_json, to_json
+from linli.core.logging import bound_context
 from linli.core.outbox import has_pending, mark_events_sent
 from linli.core.people import Claim
 from linli.core.registry import PluginRegistry, load_entry_points
@@ -160,14 +161,21 @@ class Runtime:
             self.hops.run(self.plugin_actors[call.plugin], partial(self._handle_call, call, retries=0),
                           partial(_message, None, call))
 
-    def _enqueue_rooms(self, rooms: Iterable[str]) -> None:
+    def _enqueue_rooms(self, rooms: Iterable[str], known: Mapping[str, Outbound] | None = None) -> None:
         for room in dict.fromkeys(rooms):
             platform = room.partition(":")[0]
             actor = self.delivery_actors.get(platform)
             if actor is None:
                 log.error("no outbox queue for platform", room=room)
                 continue
-            self.hops.run(actor, partial(self._deliver, room), partial(tuple, (room,)), local=platform in self.adapters)
+            self.hops.run(actor, partial(self._deliver, room, known), partial(tuple, (room,)),
+                          local=platform in self.adapters)
+
+    def _enqueue_messages(self, messages: Sequence[Outbound]) -> None:
+        """Deliver the rooms of messages just committed: a delivery run in this thread sends
+        these as they are instead of decoding their rows again."""
+        if messages:
+            self._enqueue_rooms((m.address.room_key for m in messages), {m.key: m for m in messages})
 
     def _enqueue_events(self, events: list[DomainEvent]) -> None:
         for event in events:
@@ -189,8 +197,7 @@ class Runtime:
             log.error("unknown message on linli.events dropped", kind=kind)
 
     def _dispatch_inbound(self, inbound: Inbound) -> None:
-        with self.store.session(), structlog.contextvars.bound_contextvars(event_id=inbound.event_id,
-                                                                            room=inbound.address.room_key):
+        with self.store.session(), bound_context(event_id=inbound.event_id, room=inbound.address.room_key):
             failed = self._dispatch_and_handle(inbound)
             if failed is None:
                 return
@@ -228,7 +235,7 @@ class Runtime:
                         marked = None
                         if claim is not None and call.key == claim.key:
                             marked, claimed = claimed, None
-                        with structlog.contextvars.bound_contextvars(**handlers.describe(call)):
+                        with bound_context(**handlers.describe(call)):
                             done.append((call, handlers.handle_in(self, conn, call, marked=marked)))
                 call = None
                 if claim is not None and claimed:  # the event did not reach that handler here
@@ -239,7 +246,7 @@ class Runtime:
         self._enqueue_calls(c for c in calls if not served(plugin_queue(c.plugin)))
         for _, effects in done:
             if effects is not None:
-                self._enqueue_rooms(m.address.room_key for m in effects.messages)
+                self._enqueue_messages(effects.messages)
                 self._enqueue_events(effects.events)
         return None
 
@@ -256,25 +263,24 @@ class Runtime:
         return Claim(f"{inbound.event_id}:{handler.plugin}.{handler.name}")
 
     def _dispatch_domain(self, event: DomainEvent) -> None:
-        with self.store.session(), structlog.contextvars.bound_contextvars(event_id=event.event_id,
-                                                                            district=event.district_id):
+        with self.store.session(), bound_context(event_id=event.event_id, district=event.district_id):
             self._enqueue_calls(self.dispatcher.route_event(event))
 
     def _handle(self, body: dict[str, Any]) -> None:
         self._handle_call(from_json(body, HandlerCall))
 
     def _handle_call(self, call: HandlerCall, *, retries: int | None = None, failed: Exception | None = None) -> None:
-        with self.store.session(), structlog.contextvars.bound_contextvars(**handlers.describe(call)):
+        with self.store.session(), bound_context(**handlers.describe(call)):
             if failed is None:
                 effects = handlers.run_handler(self, call, retries=retries)
             else:
                 effects = handlers.handler_failed(self, call, failed, retries=retries)
             if effects is None:
                 return
-            self._enqueue_rooms(m.address.room_key for m in effects.messages)
+            self._enqueue_messages(effects.messages)
             self._enqueue_events(effects.events)
 
-    def _deliver(self, room_key: str) -> None:
+    def _deliver(self, room_key: str, known: Mapping[str, Outbound] | None = None) -> None:
         """Send a room's pending messages, in order, one worker per room at a time.
 
         A message that finds the room busy leaves its rows to the worker holding it,
@@ -282,6 +288,9 @@ class Runtime:
         letting go, and delivers what was committed meanwhile (or leaves it to whoever
         took the room since, who reads after letting go too). So no row waits for a
         retry because its room was busy.
+
+        Parameters:
+          known: messages this thread has just committed, by key (not decoded again).
         """
         # the lock's TTL frees the room if a worker dies while delivering; a drain never sleeps
         # on a platform's rate limit (it raises Retry and the room's rows wait, in order)
@@ -292,7 +301,7 @@ class Runtime:
                     if not hold.held:
                         return
                     try:
-                        handlers.deliver_room(self, room_key, conn)
+                        handlers.deliver_room(self, room_key, conn, known)
                     except DeliveryError as exc:
                         delay = int(exc.retry_after * 1000) if exc.retry_after else None
                         raise dramatiq.Retry(str(exc), delay=delay) from None

@@ -13,7 +13,7 @@ import structlog
 from structlog.contextvars import bound_contextvars
 from structlog.testing import capture_logs
 
-from linli.core.logging import Redactor, configure_logging, redact
+from linli.core.logging import Redactor, bound_context, configure_logging, redact
 
 PHONE = "13800138000"
 ID = "110101199003071234"
@@ -247,3 +247,13 @@ def test_configuring_again_replaces_only_its_own_handler() -> None:
 def test_an_unknown_level_or_format_is_refused(level: str, fmt: str) -> None:
     with pytest.raises(ValueError, match="use"):
         configure_logging(level, fmt, io.StringIO())
+
+
+def test_a_bound_context_is_on_every_line_inside_and_the_earlier_values_come_back_after() -> None:
+    structlog.contextvars.bind_contextvars(event_id="outer")
+    with bound_context(event_id="e1", plugin="core"):
+        assert structlog.contextvars.get_contextvars() == {"event_id": "e1", "plugin": "core"}
+        with bound_context(plugin="mediation"):
+            assert structlog.contextvars.get_contextvars() == {"event_id": "e1", "plugin": "mediation"}
+        assert structlog.contextvars.get_contextvars() == {"event_id": "e1", "plugin": "core"}
+    assert structlog.contextvars.get_contextvars() == {"event_id": "outer"}

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from linli.core import outbox
 from linli.core.errors import PluginError
+from linli.core.events import Address, Choice, Outbound
 from linli.core.storage import ScopedStore, Store, plugin_table
 from linli.core.storage import schema as s
 from linli.core.storage.migrate import migration_dirs
@@ -148,6 +150,24 @@ def test_insert_ignore_inserts_a_key_once(store):
         second = s.insert_ignore(conn, s.processed, {"key": "e1", "processed_at": s.utcnow()}, "key")
 
     assert (first, second) == (True, False)
+
+
+def test_a_rooms_pending_messages_come_oldest_first_and_known_ones_are_taken_as_they_are(store):
+    first = Outbound(Address("test", "group"), "第一条", (Choice("好", "core:ok"),), key="e1:m0")
+    second = Outbound(Address("test", "group"), "第二条", key="e2:m0")
+    elsewhere = Outbound(Address("test", "other"), "别处", key="e3:m0")
+    with store.begin() as conn:
+        for out in (first, second, elsewhere):
+            outbox.add_message(conn, out, None)
+    with store.autocommit() as conn:
+        decoded = outbox.pending_for_room(conn, "test:group")
+        known = outbox.pending_for_room(conn, "test:group", known={second.key: second})
+        outbox.mark_sent(conn, decoded[0].id, s.utcnow())
+        left = outbox.pending_for_room(conn, "test:group")
+
+    assert [r.message for r in decoded] == [first, second]
+    assert known[0].message == first and known[1].message is second
+    assert [r.message for r in left] == [second]
 
 
 # --- the scoped store keeps districts apart -------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from linli.core.storage import Store
+from linli.core.storage.prepared import Prepared
 
 md = sa.MetaData()
 notes = sa.Table("notes", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.String(50)))
@@ -68,3 +69,28 @@ def test_nested_sessions_share_the_outer_connection(store):
         with store.session(), store.begin() as second:
             pass
     assert first is second
+
+
+def test_a_transaction_of_prepared_statements_alone_commits_or_rolls_back_as_one(store):
+    insert = Prepared(sa.insert(notes).values(text=sa.bindparam("text")))
+    with store.session():
+        with store.begin() as conn:
+            insert.rowcount(conn, {"text": "one"})
+            insert.rowcount(conn, {"text": "two"})
+        with pytest.raises(ZeroDivisionError), store.begin() as conn:
+            insert.rowcount(conn, {"text": "rolled back"})
+            conn.execute(sa.insert(notes).values(text="rolled back too"))
+            raise ZeroDivisionError
+        with store.begin() as conn:
+            conn.execute(sa.insert(notes).values(text="three"))
+            insert.rowcount(conn, {"text": "four"})
+    assert texts(store) == ["one", "two", "three", "four"]
+
+
+def test_a_connection_back_from_a_session_is_transactional_again(store):
+    with store.session(), store.autocommit() as conn:
+        conn.execute(sa.insert(notes).values(text="on its own"))
+    with pytest.raises(ZeroDivisionError), store.engine.begin() as conn:  # most likely the same connection
+        conn.execute(sa.insert(notes).values(text="rolled back"))
+        raise ZeroDivisionError
+    assert texts(store) == ["on its own"]

@@ -40,13 +40,29 @@ def _first_line(exc: BaseException) -> str:
 # straight to the driver: through exec_driver_sql a BEGIN costs more than the commit
 _BEGIN = Prepared(sa.text("BEGIN"))
 _BEGIN_IMMEDIATE = Prepared(sa.text("BEGIN IMMEDIATE"))
+_COMMIT = Prepared(sa.text("COMMIT"))
+
+#: what begins a transaction on SQLite in each way a connection is used: SQLite takes its
+#: write lock at BEGIN IMMEDIATE, so two writers queue up instead of failing with "database
+#: is locked" half-way through; in autocommit each statement commits by itself (pysqlite
+#: runs with isolation_level None)
+_BEGINS: dict[str, Prepared | None] = {"write": _BEGIN_IMMEDIATE, "read": _BEGIN, "autocommit": None}
+
+#: the key in a SQLite connection's info of the statement that SQLAlchemy's begin runs on it
+#: (a plain dict entry, set at checkout and dropped at checkin: execution options copy
+#: themselves and run events on every change)
+_BEGINS_WITH = "linli_begins_with"
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    options = conn.get_execution_options()
-    if options.get("linli_autocommit"):
-        return  # pysqlite runs with isolation_level None: each statement commits by itself
-    (_BEGIN if options.get("linli_read_only") else _BEGIN_IMMEDIATE).rowcount(conn)
+    begin = conn.info.get(_BEGINS_WITH, _BEGIN_IMMEDIATE)
+    if begin is not None:
+        begin.rowcount(conn)
+
+
+def _forget_begin(_: Any, record: Any) -> None:
+    """A connection back in the pool is used in no way yet; whoever takes it next says how."""
+    record.info.pop(_BEGINS_WITH, None)
 
 
 class Store:
@@ -79,30 +95,19 @@ class Store:
             raise StorageError(N_("[storage] url {url!r} is not usable: {error}"), url=url, error=str(exc)) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            # SQLite takes its write lock at BEGIN IMMEDIATE, so two writers queue up
-            # instead of failing with "database is locked" half-way through.
             event.listen(self.engine, "begin", _sqlite_begin)
+            event.listen(self.engine, "checkin", _forget_begin)
 
             @event.listens_for(self.engine, "connect")
             def _no_pysqlite_begin(dbapi_conn: Any, _: Any) -> None:
                 dbapi_conn.isolation_level = None
-        self._mode_options = self._modes()
+        #: SQLite: the store runs BEGIN and COMMIT on a kept connection itself (see _Borrowed)
+        self._sqlite = self.engine.dialect.name == "sqlite"
         self._kept = threading.local()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
-
-    def _modes(self) -> dict[str, dict[str, Any]]:
-        """The execution options of each way a connection is used."""
-        modes: dict[str, dict[str, Any]] = {
-            "write": {"linli_autocommit": False, "linli_read_only": False},
-            "read": {"linli_autocommit": False, "linli_read_only": True},
-            "autocommit": {"linli_autocommit": True, "linli_read_only": False},
-        }
-        if self.engine.dialect.name != "sqlite":
-            modes["autocommit"]["isolation_level"] = "AUTOCOMMIT"
-        return modes
 
     def session(self) -> AbstractContextManager[None]:
         """Keep one connection for this thread's transactions and autocommit statements
@@ -124,7 +129,10 @@ class Store:
     @contextmanager
     def _own(self, mode: str) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
-            conn.execution_options(**self._mode_options[mode])
+            if self._sqlite:
+                conn.info[_BEGINS_WITH] = _BEGINS[mode]
+            elif mode == "autocommit":
+                conn.execution_options(isolation_level="AUTOCOMMIT")
             if mode == "write":
                 with conn.begin():
                     yield conn
@@ -189,8 +197,10 @@ class _Session:
         kept = self._store._kept
         self._outer = not getattr(kept, "active", False)
         if self._outer:
-            kept.conn = self._store.engine.connect()
-            kept.active, kept.mode = True, None
+            conn = self._store.engine.connect()
+            if self._store._sqlite:
+                conn.info[_BEGINS_WITH] = None  # each block begins its transaction itself
+            kept.conn, kept.active, kept.mode = conn, True, None
 
     def __exit__(self, *exc: object) -> None:
         if self._outer:
@@ -200,7 +210,14 @@ class _Session:
 
 
 class _Borrowed:
-    """The session's kept connection, used in one way (write, read, autocommit) for a block."""
+    """The session's kept connection, used in one way (write, read, autocommit) for a block.
+
+    On SQLite the block runs its BEGIN and its COMMIT or ROLLBACK on the driver itself:
+    SQLAlchemy's transaction objects and events cost more than those statements, and the
+    console thread runs two blocks per event. A statement SQLAlchemy runs inside the block
+    makes it begin a transaction of its own, which issues nothing (the connection's info
+    says so); ending that one ends the block's on the driver.
+    """
 
     __slots__ = ("_conn", "_mode", "_store", "_transaction")
 
@@ -212,24 +229,49 @@ class _Borrowed:
         conn: sa.Connection = kept.conn
         kept.conn = None  # in use until the block ends: a nested one gets its own
         self._conn = conn
-        if kept.mode != self._mode:
-            options = self._store._mode_options
-            if kept.mode == "autocommit" and "isolation_level" in options["autocommit"]:
-                conn.execution_options(isolation_level=conn.default_isolation_level)
-            conn.execution_options(**options[self._mode])
-            kept.mode = self._mode
-        self._transaction = conn.begin() if self._mode == "write" else None
+        self._transaction: sa.RootTransaction | None = None
+        try:
+            if self._store._sqlite:
+                begin = _BEGINS[self._mode]
+                if begin is not None:
+                    begin.rowcount(conn)
+                return conn
+            if kept.mode != self._mode:
+                if "autocommit" in (kept.mode, self._mode):
+                    conn.execution_options(isolation_level="AUTOCOMMIT" if self._mode == "autocommit"
+                                           else conn.default_isolation_level)
+                kept.mode = self._mode
+            if self._mode == "write":
+                self._transaction = conn.begin()
+        except BaseException:
+            kept.conn = conn
+            raise
         return conn
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         conn = self._conn
+        commit = exc_type is None and self._mode == "write"
         try:
             if self._transaction is not None:
-                if exc_type is None:
+                if commit:
                     self._transaction.commit()
                 else:
                     self._transaction.rollback()
             elif conn.in_transaction():
-                conn.rollback()  # what SQLAlchemy began for a read (or nothing, in autocommit)
+                # SQLAlchemy began one for a statement of its own: on SQLite ending it ends
+                # the block's transaction; else it is what SQLAlchemy began for a read
+                if commit:
+                    conn.commit()
+                else:
+                    conn.rollback()
+            elif self._store._sqlite and self._mode != "autocommit":
+                if commit:
+                    try:
+                        _COMMIT.rowcount(conn)
+                    except BaseException:
+                        conn.connection.rollback()  # a COMMIT that failed leaves the transaction open
+                        raise
+                else:
+                    conn.connection.rollback()  # nothing when SQLite has rolled back already
         finally:
             self._store._kept.conn = conn
