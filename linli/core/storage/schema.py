@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-__all__ = ["UTCDateTime", "insert_ignore", "insert_on_conflict", "metadata", "plugin_table", "utcnow"]
+__all__ = ["UTCDateTime", "delete_dialog", "insert_ignore", "insert_on_conflict", "metadata", "plugin_table", "utcnow"]
 
 
 def utcnow() -> dt.datetime:
@@ -199,6 +199,11 @@ schedule_state = sa.Table(
 
 
 _insert_ignore_cache: dict[tuple[str, str, str, frozenset[str]], Any] = {}
+
+
+def delete_dialog(conn: sa.Connection, room_key: str, person_id: int) -> None:
+    """End the dialog that ``person_id`` has in the room ``room_key``, if any."""
+    conn.execute(sa.delete(dialogs).where(dialogs.c.room_key == room_key, dialogs.c.person_id == person_id))
 
 
 def insert_on_conflict(conn: sa.Connection, table: sa.Table) -> Any:
