@@ -28,7 +28,9 @@ def become_dramatiq_parent(argv: list[str]) -> NoReturn:
     The new interpreter finds modules where this one did: the first entry of
     ``sys.path`` (the current folder under ``python -m linli``, the script's under
     the ``linli`` command) goes ahead of ``PYTHONPATH``, and ``-P`` keeps the
-    current folder from being added otherwise.
+    current folder from being added otherwise. Interpreter options given on the
+    command line (``-X``, ``-W``) do not carry over; their ``PYTHON*`` environment
+    variables do.
     """
     env = dict(os.environ)
     first = sys.path[0] if sys.path and sys.path[0] else os.getcwd()
