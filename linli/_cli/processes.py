@@ -59,21 +59,17 @@ def worker(ctx: click.Context, state: State, processes: int | None, threads: int
     if settings.path is not None:
         os.environ["LINLI_SETTINGS"] = str(settings.path)  # for linli.workers.boot in each process
 
-    import dramatiq.cli
-    import dramatiq.worker
-
-    if settings.queue.worker_timeout_ms != dramatiq.worker.WORKER_TIMEOUT:
-        from linli.core.errors import BrokerError
-
-        raise BrokerError("Dramatiq was imported before `linli worker` could set its worker timeout")
     argv = ["linli.workers.boot:broker", "--threads", str(threads or settings.queue.worker_threads),
             "--path", "--skip-logging", "--queues", *chosen]  # "--path" with no folder: keep sys.path as is
     if processes:
         argv += ["--processes", str(processes)]
     if pid_file:
         argv += ["--pid-file", pid_file]
-    args = dramatiq.cli.make_argument_parser().parse_args(argv)  # type: ignore[no-untyped-call]
-    ctx.exit(dramatiq.cli.main(args))  # type: ignore[no-untyped-call]
+    from linli.workers.parent import become_dramatiq_parent, main
+
+    if os.name == "posix":
+        become_dramatiq_parent(argv)  # the worker processes are forked from a parent without the CLI
+    ctx.exit(main(argv))
 
 
 @click.command(help=_t(

@@ -319,8 +319,7 @@ class PluginContext:
         """End the person's dialog in this room (a dialog step that does not continue ends it anyway)."""
         if self.person is None or self.address is None:
             return
-        self.conn.execute(sa.delete(s.dialogs).where(
-            s.dialogs.c.room_key == self.address.room_key, s.dialogs.c.person_id == self.person.id))
+        s.delete_dialog(self.conn, self.address.room_key, self.person.id)
         self.effects.dialog_kept = False
 
     def continue_dialog(

@@ -216,8 +216,7 @@ class Dispatcher:
 
         if parsed.name in RESERVED_COMMANDS:
             if dialog is not None:
-                conn.execute(sa.delete(s.dialogs).where(
-                    s.dialogs.c.room_key == room_key, s.dialogs.c.person_id == person.id))
+                s.delete_dialog(conn, room_key, person.id)
                 answer(N_("Cancelled. Nothing from that conversation was saved."))
             else:
                 answer(N_("There is nothing to cancel."))
@@ -317,15 +316,14 @@ class Dispatcher:
 
     def _dialog(self, conn: sa.Connection, inbound: Inbound, dialog: Any, consented: bool, base: dict[str, Any],
                 answer: Callable[..., None], t: Translator) -> list[HandlerCall]:
-        where = (s.dialogs.c.room_key == dialog.room_key, s.dialogs.c.person_id == dialog.person_id)
         handler = self.registry.dialogs.get((dialog.plugin, dialog.name))
         district = self.directory.district(conn, dialog.district_id)
         expired = s.UTCDateTime().process_result_value(dialog.expires_at, conn.dialect)
         if handler is None or district is None or dialog.plugin not in district.plugins:
-            conn.execute(sa.delete(s.dialogs).where(*where))
+            s.delete_dialog(conn, dialog.room_key, dialog.person_id)
             return []
         if expired is not None and expired <= self.clock.now():
-            conn.execute(sa.delete(s.dialogs).where(*where))
+            s.delete_dialog(conn, dialog.room_key, dialog.person_id)
             answer(N_("That conversation timed out and was cancelled; nothing from it was saved. "
                       "Start again whenever you like."))
             return []

@@ -327,10 +327,7 @@ def save_state(conn: sa.Connection, decisions: Iterable[Decision], gone: Iterabl
     cannot move a job back. A forgotten job (its plugin disabled, its cron turned
     off) starts afresh, without replaying the time it was off, when it returns.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
-
     t = s.schedule_state
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     for d in decisions:
         district_id, plugin, job = d.job.key
         where = (t.c.district_id == district_id, t.c.plugin == plugin, t.c.job == job)
@@ -339,7 +336,7 @@ def save_state(conn: sa.Connection, decisions: Iterable[Decision], gone: Iterabl
             conn.execute(sa.update(t).where(*where, later).values(last_fire=d.last_fire))
         values = {"district_id": district_id, "plugin": plugin, "job": job, "last_fire": d.last_fire}
         # a first sight, or a row removed meanwhile: insert unless another scheduler did
-        conn.execute(dialect.insert(t).values(values).on_conflict_do_nothing(
+        conn.execute(s.insert_on_conflict(conn, t).values(values).on_conflict_do_nothing(
             index_elements=[t.c.district_id, t.c.plugin, t.c.job]))
     for district_id, plugin, job in gone:
         conn.execute(sa.delete(t).where(t.c.district_id == district_id, t.c.plugin == plugin, t.c.job == job))

@@ -27,6 +27,7 @@ from linli.adapters import build_adapters
 from linli.core.errors import LinliError
 from linli.core.logging import configure_logging
 from linli.core.settings import Settings, load_settings
+from linli.workers._malloc import limit_malloc_arenas
 from linli.workers.broker import build_broker
 from linli.workers.deployment import require_shared_broker
 from linli.workers.runtime import Runtime
@@ -45,6 +46,8 @@ def boot(settings: Settings | None = None) -> Runtime:
     Raises:
       SettingsError: the settings are wrong, or name the in-process broker.
     """
+    # before Dramatiq starts its threads, each of which would get a malloc arena of its own
+    limit_malloc_arenas(2)
     settings = settings or load_settings()
     fmt = settings.logging.format
     if fmt == "auto":

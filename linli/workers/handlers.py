@@ -127,8 +127,7 @@ def handle_in(rt: Runtime, conn: sa.Connection, call: HandlerCall, *, marked: bo
         return Effects()
     rt.registry.handler(call.plugin, call.handler).func(ctx)
     if call.kind == "dialog" and not ctx.effects.dialog_kept and ctx.address and ctx.person:
-        conn.execute(sa.delete(s.dialogs).where(
-            s.dialogs.c.room_key == ctx.address.room_key, s.dialogs.c.person_id == ctx.person.id))
+        s.delete_dialog(conn, ctx.address.room_key, ctx.person.id)
     return ctx.effects
 
 

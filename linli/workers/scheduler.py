@@ -26,9 +26,10 @@ from linli.core import outbox, scheduling
 from linli.core.calendar import WorkingDays
 from linli.core.errors import SettingsError, StorageError
 from linli.core.events import HandlerCall, to_json
-from linli.core.settings import QueueSettings, Settings
+from linli.core.settings import Settings
 from linli.core.storage import Store
 from linli.core.storage.schema import utcnow
+from linli.workers.broker import shared_redis_url
 
 if TYPE_CHECKING:
     from linli.workers.runtime import Runtime
@@ -167,10 +168,6 @@ class PostgresLeaderLock:
         self._engine.dispose()
 
 
-def _redis_url(q: QueueSettings) -> str:
-    return q.rate_limit_url or (q.broker if q.broker.startswith(("redis://", "rediss://", "unix://")) else "")
-
-
 def leader_lock(settings: Settings, store: Store, *, log: Any = None) -> LeaderLock:
     """The lock that fits the deployment: none for the in-process broker, Redis when
     there is one, else PostgreSQL's advisory lock.
@@ -183,7 +180,7 @@ def leader_lock(settings: Settings, store: Store, *, log: Any = None) -> LeaderL
     q = settings.queue
     if q.broker.startswith("memory:"):
         return SoleScheduler()
-    url = _redis_url(q)
+    url = shared_redis_url(q)
     if url:
         return RedisLeaderLock(url, settings.scheduler.lock_ttl_seconds)
     if store.dialect == "postgresql":

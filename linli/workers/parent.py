@@ -1,0 +1,69 @@
+"""The process ``linli worker`` becomes: Dramatiq's parent, without the CLI.
+
+``linli worker`` checks the settings and chooses the queues, then replaces itself
+(:func:`become_dramatiq_parent`, same process id) with
+``python -m linli.workers.parent DRAMATIQ-ARGS``. Dramatiq forks the worker
+processes from this one, and a forked process keeps all of its parent's Python
+objects: forked from the CLI, each worker carried click, every command of the
+CLI and the parent's settings, about 1 MB that it never used (and the parent
+5 MB). This process imports only what the workers import anyway: the settings,
+logging and Dramatiq's command line.
+
+The environment carries everything over: ``LINLI_SETTINGS``, Dramatiq's
+``dramatiq_worker_timeout`` and the ``LINLI_*`` overrides.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import NoReturn
+
+__all__ = ["become_dramatiq_parent", "main"]
+
+
+def become_dramatiq_parent(argv: list[str]) -> NoReturn:
+    """Replace this process with Dramatiq's parent, run with the arguments ``argv``.
+
+    The new interpreter finds modules where this one did: the first entry of
+    ``sys.path`` (the current folder under ``python -m linli``, the script's under
+    the ``linli`` command) goes ahead of ``PYTHONPATH``, and ``-P`` keeps the
+    current folder from being added otherwise. Interpreter options given on the
+    command line (``-X``, ``-W``) do not carry over; their ``PYTHON*`` environment
+    variables do.
+    """
+    env = dict(os.environ)
+    first = sys.path[0] if sys.path and sys.path[0] else os.getcwd()
+    env["PYTHONPATH"] = os.pathsep.join([first, *filter(None, [env.get("PYTHONPATH")])])
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os.execve(sys.executable, [sys.executable, "-P", "-m", "linli.workers.parent", *argv], env)
+
+
+def main(argv: list[str]) -> int:
+    """Run Dramatiq's parent with the arguments ``argv``; returns its exit code.
+
+    Raises:
+      SettingsError: the settings are wrong.
+      BrokerError: Dramatiq was imported before ``[queue] worker_timeout_ms`` was applied.
+    """
+    from linli.core.logging import configure_logging
+    from linli.core.settings import load_settings
+
+    settings = load_settings()
+    # Dramatiq's own lines in this process (a worker that died, a restart) read like linli's
+    configure_logging(settings.logging.level, settings.logging.format)
+    import dramatiq.cli
+    import dramatiq.worker
+
+    if settings.queue.worker_timeout_ms != dramatiq.worker.WORKER_TIMEOUT:  # run in the CLI's process
+        from linli.core.errors import BrokerError
+
+        raise BrokerError("Dramatiq was imported before `linli worker` could set its worker timeout")
+    args = dramatiq.cli.make_argument_parser().parse_args(argv)  # type: ignore[no-untyped-call]
+    code: int = dramatiq.cli.main(args)  # type: ignore[no-untyped-call]
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
