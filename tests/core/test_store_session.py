@@ -94,3 +94,50 @@ def test_a_connection_back_from_a_session_is_transactional_again(store):
         conn.execute(sa.insert(notes).values(text="rolled back"))
         raise ZeroDivisionError
     assert texts(store) == ["on its own"]
+
+
+@pytest.mark.parametrize("through", ["prepared", "sqlalchemy"])
+def test_a_commit_that_fails_on_sqlite_leaves_no_transaction_open(tmp_path, through):
+    store = Store(f"sqlite:///{tmp_path / 'fk.db'}")
+    try:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+            conn.exec_driver_sql("CREATE TABLE child (id INTEGER PRIMARY KEY, "
+                                 "parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+        child = sa.table("child", sa.column("id"), sa.column("parent_id"))
+        insert = Prepared(sa.insert(child).values(parent_id=sa.bindparam("parent_id")))
+        with store.session():
+            with pytest.raises(sa.exc.DBAPIError), store.begin() as conn:  # the deferred key fails at COMMIT
+                if through == "prepared":
+                    insert.rowcount(conn, {"parent_id": 99})
+                else:
+                    conn.execute(sa.insert(child).values(parent_id=99))
+            with store.begin() as conn:  # the session goes on
+                conn.execute(sa.text("SELECT 1"))
+        other = Store(f"sqlite:///{tmp_path / 'fk.db'}")
+        try:  # and no connection holds the write lock: another writer gets it at once
+            with other.begin() as conn:
+                conn.exec_driver_sql("PRAGMA busy_timeout = 100")
+                conn.execute(sa.insert(child).values(parent_id=None))
+        finally:
+            other.dispose()
+    finally:
+        store.dispose()
+
+
+def test_code_in_a_block_cannot_commit_the_blocks_transaction_half_way_on_sqlite(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    md.create_all(store.engine)
+    insert = Prepared(sa.insert(notes).values(text=sa.bindparam("text")))
+    try:
+        with store.session():
+            with pytest.raises(RuntimeError, match="never begin or commit"), store.begin() as conn:
+                insert.rowcount(conn, {"text": "the event's mark"})
+                with conn.begin():  # what a plugin must not do: it would commit the mark already
+                    conn.execute(sa.insert(notes).values(text="a write of its own"))
+            assert texts(store) == []  # nothing of the block was committed
+            with store.begin() as conn:  # and the session goes on
+                conn.execute(sa.insert(notes).values(text="kept"))
+        assert texts(store) == ["kept"]
+    finally:
+        store.dispose()

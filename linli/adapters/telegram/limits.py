@@ -31,9 +31,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+import structlog
+
 from linli.core.errors import DeliveryError
 
 __all__ = ["IN_FLIGHT_MS", "FloodLimits", "LocalSlots", "RedisSlots", "Window"]
+
+log = structlog.get_logger("linli.adapters.telegram")
 
 #: the pause key of the whole bot (chat ids are numbers, so no chat has this name)
 BOT = "bot"
@@ -131,7 +135,10 @@ _GIVE_BACK = """
 local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i, key in ipairs(KEYS) do
-  redis.call('zadd', key, 'XX', now + tonumber(ARGV[2 + i]) + tonumber(ARGV[2]), ARGV[1])
+  local hold = tonumber(ARGV[2 + i]) + tonumber(ARGV[2])
+  if redis.call('zadd', key, 'XX', 'CH', now + hold, ARGV[1]) == 1 and redis.call('pttl', key) < hold then
+    redis.call('pexpire', key, hold)  -- the set outlives the slot it now holds longer
+  end
 end
 return 0
 """
@@ -231,4 +238,9 @@ class FloodLimits:
             yield
         finally:
             # also after an error: the request may have reached Telegram and been counted
-            self.slots.give_back(windows, member)
+            try:
+                self.slots.give_back(windows, member)
+            except Exception:
+                # the message went out (or failed) whatever Redis says now: an error here must
+                # not make the room send it again. The slots free themselves after IN_FLIGHT_MS
+                log.warning("telegram flood slots not given back", chat=chat, exc_info=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +60,23 @@ def _sqlite_begin(conn: sa.Connection) -> None:
         begin.rowcount(conn)
 
 
+#: the key in a SQLite connection's info while a block of a session runs its transaction on
+#: it: "open", then "ending" while the block itself commits
+_BLOCK = "linli_block"
+
+
+def _sqlite_commit(conn: sa.Connection) -> None:
+    """Refuse a commit from inside a block: it would commit the block's transaction half-way
+    (with an event's processed mark), and the rest would run in autocommit."""
+    if conn.info.get(_BLOCK) == "open":
+        raise RuntimeError("a transaction of the store's is running on this connection: let the block "
+                           "commit it (use ctx.store, never begin or commit on the connection itself)")
+
+
 def _forget_begin(_: Any, record: Any) -> None:
     """A connection back in the pool is used in no way yet; whoever takes it next says how."""
     record.info.pop(_BEGINS_WITH, None)
+    record.info.pop(_BLOCK, None)
 
 
 class Store:
@@ -97,6 +111,7 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
             event.listen(self.engine, "checkin", _forget_begin)
+            event.listen(self.engine, "commit", _sqlite_commit)
 
             @event.listens_for(self.engine, "connect")
             def _no_pysqlite_begin(dbapi_conn: Any, _: Any) -> None:
@@ -235,6 +250,7 @@ class _Borrowed:
                 begin = _BEGINS[self._mode]
                 if begin is not None:
                     begin.rowcount(conn)
+                    conn.info[_BLOCK] = "open"
                 return conn
             if kept.mode != self._mode:
                 if "autocommit" in (kept.mode, self._mode):
@@ -261,7 +277,13 @@ class _Borrowed:
                 # SQLAlchemy began one for a statement of its own: on SQLite ending it ends
                 # the block's transaction; else it is what SQLAlchemy began for a read
                 if commit:
-                    conn.commit()
+                    try:
+                        if self._store._sqlite:
+                            conn.info[_BLOCK] = "ending"
+                        conn.commit()
+                    except BaseException:
+                        _end_failed_commit(conn)
+                        raise
                 else:
                     conn.rollback()
             elif self._store._sqlite and self._mode != "autocommit":
@@ -274,4 +296,16 @@ class _Borrowed:
                 else:
                     conn.connection.rollback()  # nothing when SQLite has rolled back already
         finally:
+            if self._store._sqlite:
+                conn.info.pop(_BLOCK, None)
             self._store._kept.conn = conn
+
+
+def _end_failed_commit(conn: sa.Connection) -> None:
+    """A COMMIT that failed (disk full, a deferred constraint) leaves SQLite's transaction
+    open with its write lock, and SQLAlchemy's ended: roll both back before the connection
+    goes back to the pool, or every writer waits on it."""
+    with suppress(Exception):
+        conn.rollback()
+    with suppress(Exception):
+        conn.connection.rollback()
