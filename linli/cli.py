@@ -6,7 +6,6 @@ Heavy modules (SQLAlchemy, Dramatiq) are imported inside the commands, so that
 
 from __future__ import annotations
 
-import os
 import sys
 import types
 from collections.abc import Callable
@@ -21,16 +20,10 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def cli_language() -> str:
-    """``LINLI_LANG``, else the locale of the terminal; Chinese unless English is asked for."""
-    wanted = os.environ.get("LINLI_LANG") or os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
-    return "en" if wanted.lower().startswith("en") else "zh_CN"
-
-
 def _t(msgid: str, /, **values: Any) -> str:
-    from linli.core.i18n import translator
+    from linli.core.i18n import terminal_language, translator
 
-    return translator(cli_language())(msgid, **values)
+    return translator(terminal_language())(msgid, **values)
 
 
 class State:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext
+import os
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,10 @@ def translator(language: str, domain: str = DOMAIN, localedir: str | Path | None
     if domain != DOMAIN:
         catalog.add_fallback(gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True))
     return Translator(language, catalog)
+
+
+def terminal_language() -> str:
+    """The language of an admin's terminal: ``LINLI_LANG``, else the locale; Chinese unless
+    English is asked for."""
+    wanted = os.environ.get("LINLI_LANG") or os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    return "en" if wanted.lower().startswith("en") else "zh_CN"

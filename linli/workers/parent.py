@@ -65,5 +65,18 @@ def main(argv: list[str]) -> int:
     return code
 
 
+def _run(argv: list[str]) -> int:
+    """:func:`main`, with linli's errors as one line on stderr, as the CLI prints them."""
+    from linli.core.errors import LinliError
+    from linli.core.i18n import terminal_language, translator
+
+    try:
+        return main(argv)
+    except LinliError as exc:
+        t = translator(terminal_language())
+        print(t("Error: {message}", message=exc.translated(t)), file=sys.stderr)
+        return exc.exit_code
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(_run(sys.argv[1:]))

@@ -20,3 +20,17 @@ def test_linli_worker_keeps_its_process_id_and_leaves_the_cli_behind(deployment,
         event = deployment.say("u1", "/whoami")
         deployment.replies_to(event)
     assert worker.proc.returncode == 0
+
+
+def test_the_parent_says_a_settings_error_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "settings.toml"
+    bad.write_text('[districts.a]\nname = "a"\nbogus = 1\n', encoding="utf-8")
+    env = {**os.environ, "LINLI_SETTINGS": str(bad), "LINLI_LANG": "en"}
+    done = subprocess.run([sys.executable, "-P", "-m", "linli.workers.parent", "linli.workers.boot:broker"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [f"Error: {bad}: [districts.a]: unknown key(s): bogus"]
