@@ -142,7 +142,6 @@ class MatrixState(AdapterState):
         self.delete(*(f"part:{_short(key)}:{n}" for n in range(count)))
 
 
-
 def _short(key: str) -> str:
     """An outbox key in 32 characters (the cursors' names are at most 200)."""
     return hashlib.sha256(key.encode()).hexdigest()[:32]
