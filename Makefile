@@ -11,6 +11,8 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	# pip writes bytecode for plain python only; linli worker runs its processes with -OO
+	$(BIN)/python -OO -m compileall -q -j0 $(VENV)/lib linli
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -68,7 +68,8 @@ def worker(ctx: click.Context, state: State, processes: int | None, threads: int
     from linli.workers.parent import become_dramatiq_parent, main
 
     if os.name == "posix":
-        become_dramatiq_parent(argv)  # the worker processes are forked from a parent without the CLI
+        # the worker processes are forked from a parent without the CLI, at [queue] worker_optimize
+        become_dramatiq_parent(argv, settings.queue.worker_optimize)
     ctx.exit(main(argv))
 
 

@@ -30,6 +30,7 @@ from linli.core.settings import Settings, load_settings
 from linli.workers._malloc import limit_malloc_arenas
 from linli.workers.broker import build_broker
 from linli.workers.deployment import require_shared_broker
+from linli.workers.parent import uncached_modules
 from linli.workers.runtime import Runtime
 
 __all__ = ["boot", "broker", "runtime"]
@@ -60,7 +61,13 @@ def boot(settings: Settings | None = None) -> Runtime:
     # modules, plugins and the runtime live as long as the process: the cyclic GC need not walk them again
     gc.collect()
     gc.freeze()
-    log.info("worker process ready", pid=os.getpid(), delivers_for=sorted(rt.adapters))
+    log.info("worker process ready", pid=os.getpid(), delivers_for=sorted(rt.adapters), optimize=sys.flags.optimize)
+    uncached = uncached_modules()
+    if uncached:
+        flag = "-" + "O" * sys.flags.optimize + " " if sys.flags.optimize else ""
+        log.warning("modules without bytecode were compiled at start: a slower start and more memory",
+                    modules=sum(map(len, uncached.values())), optimize=sys.flags.optimize,
+                    fix=f"python {flag}-m compileall -q {' '.join(uncached)}")
     return rt
 
 

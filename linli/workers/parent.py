@@ -19,25 +19,53 @@ import os
 import sys
 from typing import NoReturn
 
-__all__ = ["become_dramatiq_parent", "main"]
+__all__ = ["become_dramatiq_parent", "main", "uncached_modules"]
 
 
-def become_dramatiq_parent(argv: list[str]) -> NoReturn:
+def become_dramatiq_parent(argv: list[str], optimize: int = 0) -> NoReturn:
     """Replace this process with Dramatiq's parent, run with the arguments ``argv``.
+
+    Parameters:
+      argv: Dramatiq's command line.
+      optimize: the new interpreter's ``-O`` level (``[queue] worker_optimize``); the
+        worker processes it forks keep it.
 
     The new interpreter finds modules where this one did: the first entry of
     ``sys.path`` (the current folder under ``python -m linli``, the script's under
     the ``linli`` command) goes ahead of ``PYTHONPATH``, and ``-P`` keeps the
-    current folder from being added otherwise. Interpreter options given on the
-    command line (``-X``, ``-W``) do not carry over; their ``PYTHON*`` environment
-    variables do.
+    current folder from being added otherwise. Other interpreter options given on
+    the command line (``-X``, ``-W``) do not carry over; their ``PYTHON*``
+    environment variables do.
     """
     env = dict(os.environ)
     first = sys.path[0] if sys.path and sys.path[0] else os.getcwd()
     env["PYTHONPATH"] = os.pathsep.join([first, *filter(None, [env.get("PYTHONPATH")])])
+    flags = ["-" + "O" * optimize] if optimize else []
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    os.execve(sys.executable, [sys.executable, "-P", "-m", "linli.workers.parent", *argv], env)
+    os.execve(sys.executable, [sys.executable, *flags, "-P", "-m", "linli.workers.parent", *argv], env)
+
+
+def uncached_modules() -> dict[str, list[str]]:
+    """The modules imported from source that have no bytecode on disk at this process's
+    ``-O`` level, by the ``sys.path`` folder they come from.
+
+    Python compiled them when they were imported and could not write what it
+    compiled (``PYTHONDONTWRITEBYTECODE``, a read-only folder), so every process
+    start compiles them again: a slower start, and memory that the compiler leaves
+    fragmented. ``pip install`` writes bytecode for ``-O0`` only; ``python -OO -m
+    compileall FOLDER`` writes it for ``-OO``.
+    """
+    roots = sorted({os.path.abspath(p) for p in sys.path if p}, key=len, reverse=True)
+    found: dict[str, list[str]] = {}
+    for name, module in list(sys.modules.items()):
+        spec = getattr(module, "__spec__", None)
+        origin, cached = getattr(spec, "origin", None), getattr(spec, "cached", None)
+        if not (origin and cached and origin.endswith(".py")) or os.path.exists(cached):
+            continue
+        root = next((r for r in roots if origin.startswith(r + os.sep)), os.path.dirname(origin))
+        found.setdefault(root, []).append(name)
+    return {root: sorted(names) for root, names in sorted(found.items())}
 
 
 def main(argv: list[str]) -> int:

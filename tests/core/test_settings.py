@@ -64,6 +64,14 @@ def test_a_zero_thread_count_is_refused(tmp_path):
     assert "positive" in message
 
 
+def test_a_worker_optimize_level_python_does_not_have_is_refused(tmp_path):
+    message = error_of(write(tmp_path, "[queue]\nworker_optimize = 3\n"))
+
+    assert "[queue]: worker_optimize: must be 0, 1 or 2" in message
+    plain = load_settings(write(tmp_path, "[queue]\nworker_optimize = 0\n", "ok.toml"), env={})
+    assert plain.queue.worker_optimize == 0
+
+
 def test_two_mistakes_in_one_file_come_back_as_one_error_that_names_both(tmp_path):
     message = error_of(write(tmp_path, '[queue]\nworker_threads = "x"\nworkers = 1\n'))
 

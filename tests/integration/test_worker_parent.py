@@ -17,6 +17,8 @@ def test_linli_worker_keeps_its_process_id_and_leaves_the_cli_behind(deployment,
         assert int(pid_file.read_text()) == worker.proc.pid
         argv = Path(f"/proc/{worker.proc.pid}/cmdline").read_bytes().split(b"\0")
         assert b"linli.workers.parent" in argv and b"worker" not in argv
+        # at [queue] worker_optimize's default: no docstrings, no asserts (the forked workers keep it)
+        assert argv[1] == b"-OO"
         event = deployment.say("u1", "/whoami")
         deployment.replies_to(event)
     assert worker.proc.returncode == 0
