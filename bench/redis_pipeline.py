@@ -4,7 +4,9 @@ beside a bare Dramatiq actor on the same broker with the same worker settings.
 Measured, linli (PostgreSQL storage, ``/whoami`` from consented residents):
   - sporadic latency: one event at a time, a few ms apart, submit → reply on the list;
   - burst throughput: N events submitted at once from 200 people in 20 rooms, events/s
-    from the first submit to the last reply.
+    from the first submit to the last reply; three bursts, the best one counts (as
+    ``timeit`` takes the best of its runs: on a shared machine other work only ever
+    slows a run down), the raw side measured the same way.
 Measured, raw Dramatiq (one actor that pushes onto a list):
   - single-hop latency, the same way; no-op throughput, the same way;
   - a chain of three actors on three queues, the same way: each queue then sees
@@ -83,6 +85,13 @@ def burst(send: Callable[[], str], client: Any, key: str, count: int) -> dict[st
             "submit_seconds": round(sent - start, 3)}
 
 
+def bursts(send: Callable[[], str], client: Any, key: str, count: int, times: int) -> dict[str, Any]:
+    """:func:`burst` ``times`` times: the best run, and every run's rate."""
+    runs = [burst(send, client, key, count) for _ in range(times)]
+    best = max(runs, key=lambda r: r["per_second"])
+    return {**best, "runs_per_second": [r["per_second"] for r in runs]}
+
+
 def wait_for_pollers(client: Any, count: int, procs: Processes) -> None:
     deadline = time.monotonic() + 60
     while client.zcard("dramatiq:__heartbeats__") < count:
@@ -117,7 +126,7 @@ def run_linli(args: argparse.Namespace, client: Any, folder: Path) -> dict[str, 
             sporadic(send, client, REPLIES, 100)  # warm-up: connections, caches, statements
             burst(send, client, REPLIES, 300)
             latency = sporadic(send, client, REPLIES, args.samples)
-            rate = burst(send, client, REPLIES, args.burst)
+            rate = bursts(send, client, REPLIES, args.burst, args.bursts)
         finally:
             workers.stop()
             rt.close()
@@ -151,7 +160,7 @@ def run_raw(args: argparse.Namespace, client: Any, folder: Path) -> dict[str, An
         burst(send, client, RAW_DONE, 300)
         latency = sporadic(send, client, RAW_DONE, args.samples)
         chain = sporadic(send_chain, client, RAW_DONE, args.samples)
-        rate = burst(send, client, RAW_DONE, args.burst)
+        rate = bursts(send, client, RAW_DONE, args.burst, args.bursts)
     finally:
         workers.stop()
         _raw_app.broker.close()
@@ -159,11 +168,12 @@ def run_raw(args: argparse.Namespace, client: Any, folder: Path) -> dict[str, An
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-timeout-ms", type=int, default=20)
     parser.add_argument("--burst", type=int, default=2000)
+    parser.add_argument("--bursts", type=int, default=3, help="bursts on each side; the best one counts")
     parser.add_argument("--samples", type=int, default=300)
     args = parser.parse_args()
     client = redis_client()
@@ -186,10 +196,10 @@ def main() -> None:
         f"linli over Redis, {args.processes} processes x {args.threads} threads, "
         f"worker_timeout_ms={args.worker_timeout_ms}",
         f"  sporadic event->reply: p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms (n={s['n']})",
-        f"  burst: {b['per_second']} events/s ({b['n']} in {b['seconds']} s)",
+        f"  burst: {b['per_second']} events/s ({b['n']} in {b['seconds']} s), best of {b['runs_per_second']}",
         f"raw Dramatiq on the same broker: single hop p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms; "
         f"three-hop chain p50 {raw['three_hops']['p50_ms']} ms, p99 {raw['three_hops']['p99_ms']} ms; "
-        f"no-op burst {rb['per_second']} msg/s",
+        f"no-op burst {rb['per_second']} msg/s, best of {rb['runs_per_second']}",
         f"ratio: sporadic p50 / raw three-hop chain = {ratios['sporadic_p50_over_raw_three_hop_chain']}",
         f"ratios: sporadic p50 / 3 raw hops = {ratios['sporadic_p50_over_three_raw_hops']} (target <= 1.2); "
         f"p99 {s['p99_ms']} ms (target < 100); burst / raw = {ratios['burst_over_raw_noop']} (target >= 0.3)",
