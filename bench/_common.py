@@ -28,6 +28,14 @@ POSTGRES_URL = os.environ.get("LINLI_BENCH_POSTGRES_URL", "postgresql+psycopg://
 REPLIES = "linli-bench:replies"
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
 def loopback(url: str) -> str:
     """``url``, refused unless it points at this machine: load is never sent elsewhere."""
     host = urlsplit(url).hostname or ""

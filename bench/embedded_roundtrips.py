@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import consent_people, latency_summary, write_result
+from bench._common import consent_people, latency_summary, positive, write_result
 
 
 def build(folder: Path) -> Any:
@@ -148,7 +148,7 @@ def hot_spots(stats: pstats.Stats, count: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds of --count; the best one counts")
+    parser.add_argument("--rounds", type=positive, default=5, help="timed rounds of --count; the best one counts")
     parser.add_argument("--profile-count", type=int, default=500)
     args = parser.parse_args()
     figures = measure(args.count, args.rounds)

@@ -38,6 +38,7 @@ from bench._common import (
     consent_people,
     latency_summary,
     linli_worker,
+    positive,
     postgres_schema,
     redis_client,
     write_result,
@@ -173,7 +174,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-timeout-ms", type=int, default=20)
     parser.add_argument("--burst", type=int, default=2000)
-    parser.add_argument("--bursts", type=int, default=3, help="bursts on each side; the best one counts")
+    parser.add_argument("--bursts", type=positive, default=3, help="bursts on each side; the best one counts")
     parser.add_argument("--samples", type=int, default=300)
     args = parser.parse_args()
     client = redis_client()

@@ -64,6 +64,10 @@ def measure(client: Any, database: str, folder: Path, *, events: int, threads: i
         workers.stop()
         rt.close()
     client.delete("dramatiq:__heartbeats__")
+    log = (folder / f"worker-O{optimize}.log").read_text(errors="replace")
+    if "modules without bytecode" in log:  # compiled at start: a larger process than installed code makes
+        print(f"warning: at -O{optimize} the worker compiled modules at start; the figure is too high:\n"
+              + next(line for line in log.splitlines() if "modules without bytecode" in line), file=sys.stderr)
     return {who: {k: round(v / 1024, 1) for k, v in m.items()} for who, m in warm.items()}
 
 
@@ -77,13 +81,13 @@ def main() -> None:
 
     client = redis_client()
     results: dict[str, dict[str, dict[str, float]]] = {}
-    for level in args.optimize:
+    for level in dict.fromkeys(args.optimize):
         with tempfile.TemporaryDirectory() as tmp, postgres_schema() as database:
             results[f"O{level}"] = measure(client, database, Path(tmp), events=args.events, threads=args.threads,
                                            optimize=level)
     client.flushdb()
     lines = [f"linli worker, 1 process x {args.threads} threads, after {args.events} events (target < 60 MB):"]
-    for level in args.optimize:
+    for level in dict.fromkeys(args.optimize):
         mib = results[f"O{level}"]
         w, p = mib["worker"], mib["parent"]
         lines += [

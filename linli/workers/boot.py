@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shlex
 import sys
 
 import structlog
@@ -67,7 +68,7 @@ def boot(settings: Settings | None = None) -> Runtime:
         flag = "-" + "O" * sys.flags.optimize + " " if sys.flags.optimize else ""
         log.warning("modules without bytecode were compiled at start: a slower start and more memory",
                     modules=sum(map(len, uncached.values())), optimize=sys.flags.optimize,
-                    fix=f"python {flag}-m compileall -q {' '.join(uncached)}")
+                    fix=f"python {flag}-m compileall -q {shlex.join(uncached)}")
     return rt
 
 

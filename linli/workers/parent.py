@@ -17,9 +17,17 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.machinery import SourceFileLoader
 from typing import NoReturn
 
-__all__ = ["become_dramatiq_parent", "main", "uncached_modules"]
+__all__ = ["become_dramatiq_parent", "command", "main", "uncached_modules"]
+
+
+def command(argv: list[str], optimize: int = 0) -> list[str]:
+    """The command line of Dramatiq's parent run with the arguments ``argv`` at the
+    ``-O`` level ``optimize``; ``-P`` keeps the current folder off ``sys.path``."""
+    flags = ["-" + "O" * optimize] if optimize else []
+    return [sys.executable, *flags, "-P", "-m", "linli.workers.parent", *argv]
 
 
 def become_dramatiq_parent(argv: list[str], optimize: int = 0) -> NoReturn:
@@ -28,22 +36,23 @@ def become_dramatiq_parent(argv: list[str], optimize: int = 0) -> NoReturn:
     Parameters:
       argv: Dramatiq's command line.
       optimize: the new interpreter's ``-O`` level (``[queue] worker_optimize``); the
-        worker processes it forks keep it.
+        worker processes it forks keep it. ``PYTHONOPTIMIZE`` is left out of the new
+        process's environment, so that this level is the one it runs at.
 
     The new interpreter finds modules where this one did: the first entry of
     ``sys.path`` (the current folder under ``python -m linli``, the script's under
-    the ``linli`` command) goes ahead of ``PYTHONPATH``, and ``-P`` keeps the
-    current folder from being added otherwise. Other interpreter options given on
-    the command line (``-X``, ``-W``) do not carry over; their ``PYTHON*``
+    the ``linli`` command) goes ahead of ``PYTHONPATH``. Other interpreter options
+    given on the command line (``-X``, ``-W``) do not carry over; their ``PYTHON*``
     environment variables do.
     """
     env = dict(os.environ)
     first = sys.path[0] if sys.path and sys.path[0] else os.getcwd()
     env["PYTHONPATH"] = os.pathsep.join([first, *filter(None, [env.get("PYTHONPATH")])])
-    flags = ["-" + "O" * optimize] if optimize else []
+    env.pop("PYTHONOPTIMIZE", None)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    os.execve(sys.executable, [sys.executable, *flags, "-P", "-m", "linli.workers.parent", *argv], env)
+    line = command(argv, optimize)
+    os.execve(line[0], line, env)
 
 
 def uncached_modules() -> dict[str, list[str]]:
@@ -61,7 +70,9 @@ def uncached_modules() -> dict[str, list[str]]:
     for name, module in list(sys.modules.items()):
         spec = getattr(module, "__spec__", None)
         origin, cached = getattr(spec, "origin", None), getattr(spec, "cached", None)
-        if not (origin and cached and origin.endswith(".py")) or os.path.exists(cached):
+        # only a source file's loader writes bytecode beside it (not a zip file's, say)
+        if not (isinstance(getattr(spec, "loader", None), SourceFileLoader) and origin and cached) \
+                or os.path.exists(cached):
             continue
         root = next((r for r in roots if origin.startswith(r + os.sep)), os.path.dirname(origin))
         found.setdefault(root, []).append(name)
@@ -107,4 +118,8 @@ def _run(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_run(sys.argv[1:]))
+    dramatiq_argv = sys.argv[1:]
+    # On SIGHUP Dramatiq restarts its parent by exec'ing sys.argv: make it this command again,
+    # at this level (sys.argv[0] alone would be this file, which is not executable)
+    sys.argv = command(dramatiq_argv, sys.flags.optimize)
+    sys.exit(_run(dramatiq_argv))

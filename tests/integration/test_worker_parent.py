@@ -24,6 +24,28 @@ def test_linli_worker_keeps_its_process_id_and_leaves_the_cli_behind(deployment,
     assert worker.proc.returncode == 0
 
 
+def test_sighup_restarts_the_parent_as_the_same_command_and_its_workers_answer_again(deployment):
+    import os
+    import signal
+    import time
+
+    with deployment.worker("--processes", "1") as worker:
+        deployment.wait_for_heartbeats(1)
+        before = Path(f"/proc/{worker.proc.pid}/cmdline").read_bytes()
+        first = worker.children()
+        os.kill(worker.proc.pid, signal.SIGHUP)
+        # Dramatiq stops its workers, then execs the command line in sys.argv: same process id
+        deadline = time.monotonic() + 30
+        while (not (kids := worker.children()) or kids == first) and time.monotonic() < deadline:
+            assert worker.proc.poll() is None, worker.output()
+            time.sleep(0.1)
+        assert kids and kids != first, worker.output()
+        assert Path(f"/proc/{worker.proc.pid}/cmdline").read_bytes() == before
+        event = deployment.say("u1", "/whoami")
+        deployment.replies_to(event)
+    assert worker.proc.returncode == 0
+
+
 def test_the_parent_says_a_settings_error_in_one_line(tmp_path):
     import os
     import subprocess

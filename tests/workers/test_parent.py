@@ -7,6 +7,7 @@ import compileall
 import importlib
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,23 +19,51 @@ class Exec(Exception):
     """Raised by the fake ``os.execve``: the arguments it was given."""
 
 
-def exec_args(monkeypatch: pytest.MonkeyPatch, *args: object) -> list[str]:
+def exec_args(monkeypatch: pytest.MonkeyPatch, *args: object) -> tuple[list[str], dict[str, str]]:
     def fake_execve(path: str, argv: list[str], env: dict[str, str]) -> None:
-        raise Exec(argv)
+        raise Exec(path, argv, env)
 
     monkeypatch.setattr(parent.os, "execve", fake_execve)
     with pytest.raises(Exec) as caught:
         parent.become_dramatiq_parent(["linli.workers.boot:broker", "--threads", "2"], *args)  # type: ignore[arg-type]
-    argv: list[str] = caught.value.args[0]
-    return argv
+    path, argv, env = caught.value.args
+    assert path == argv[0] == sys.executable
+    return argv, env
 
 
 @pytest.mark.parametrize(("level", "flags"), [(2, ["-OO"]), (1, ["-O"]), (0, [])])
 def test_the_parent_runs_at_the_optimize_level_it_is_given(monkeypatch, level, flags):
-    argv = exec_args(monkeypatch, level)
+    # Python would run at the higher of -O and PYTHONOPTIMIZE: the setting decides alone
+    monkeypatch.setenv("PYTHONOPTIMIZE", "1")
+
+    argv, env = exec_args(monkeypatch, level)
 
     assert argv == [sys.executable, *flags, "-P", "-m", "linli.workers.parent",
                     "linli.workers.boot:broker", "--threads", "2"]
+    assert "PYTHONOPTIMIZE" not in env
+
+
+def test_linli_worker_hands_its_settings_optimize_level_to_the_parent(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from linli.cli import main
+
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[queue]\nbroker = "redis://127.0.0.1:9/0"\nworker_optimize = 1\n', encoding="utf-8")
+    # the command sets these for the processes it becomes: keep them out of this one
+    for name in ("dramatiq_worker_timeout", "LINLI_SETTINGS"):
+        monkeypatch.delenv(name, raising=False)
+
+    def become(argv: list[str], optimize: int = 0) -> None:
+        raise Exec(argv, optimize)
+
+    monkeypatch.setattr(parent, "become_dramatiq_parent", become)
+    result = CliRunner().invoke(main, ["--settings", str(settings), "worker", "--threads", "3"])
+
+    assert isinstance(result.exception, Exec), result.output
+    argv, optimize = result.exception.args
+    assert optimize == 1
+    assert argv[:3] == ["linli.workers.boot:broker", "--threads", "3"]
 
 
 def test_a_module_compiled_at_import_without_bytecode_on_disk_is_named_under_its_folder(tmp_path, monkeypatch):
@@ -49,6 +78,18 @@ def test_a_module_compiled_at_import_without_bytecode_on_disk_is_named_under_its
     # once compiled at this interpreter's -O level, as `python -OO -m compileall` does for -OO
     assert compileall.compile_dir(str(tmp_path), quiet=1, optimize=sys.flags.optimize)
     assert str(tmp_path) not in parent.uncached_modules()
+
+
+def test_a_module_imported_from_a_zip_file_is_not_named(tmp_path, monkeypatch):
+    # zipimport writes no bytecode anywhere: compileall could not help, so no warning
+    archive = tmp_path / "probe.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("linli_probe_zipped.py", "VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(archive))
+    monkeypatch.delitem(sys.modules, "linli_probe_zipped", raising=False)
+    importlib.import_module("linli_probe_zipped")
+
+    assert not any("linli_probe_zipped" in names for names in parent.uncached_modules().values())
 
 
 def test_a_postgresql_worker_imports_neither_sqlites_dialect_nor_the_cli_nor_structlogs_extras(tmp_path):
