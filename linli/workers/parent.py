@@ -2,7 +2,9 @@
 
 ``linli worker`` checks the settings and chooses the queues, then replaces itself
 (:func:`become_dramatiq_parent`, same process id) with
-``python -m linli.workers.parent DRAMATIQ-ARGS``. Dramatiq forks the worker
+``python -OO -m linli.workers.parent DRAMATIQ-ARGS`` (the ``-O`` level is
+``[queue] worker_optimize``; :func:`uncached_modules` tells a worker process whether
+its modules had bytecode for it). Dramatiq forks the worker
 processes from this one, and a forked process keeps all of its parent's Python
 objects: forked from the CLI, each worker carried click, every command of the
 CLI and the parent's settings, about 1 MB that it never used (and the parent
@@ -71,8 +73,8 @@ def uncached_modules() -> dict[str, list[str]]:
         spec = getattr(module, "__spec__", None)
         origin, cached = getattr(spec, "origin", None), getattr(spec, "cached", None)
         # only a source file's loader writes bytecode beside it (not a zip file's, say)
-        if not (isinstance(getattr(spec, "loader", None), SourceFileLoader) and origin and cached) \
-                or os.path.exists(cached):
+        from_source = isinstance(getattr(spec, "loader", None), SourceFileLoader)
+        if not (from_source and origin and cached) or os.path.exists(cached):
             continue
         root = next((r for r in roots if origin.startswith(r + os.sep)), os.path.dirname(origin))
         found.setdefault(root, []).append(name)
