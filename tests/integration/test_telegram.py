@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
@@ -126,8 +127,11 @@ def tg(tmp_path: Path, redis_url: str, postgres_url: str) -> Iterator[TelegramDe
     import redis
 
     # a database of its own on the same server: another test run's workers on the shared
-    # test database would take these tests' messages (and its flushdb their queues)
-    own = redis_url.rsplit("/", 1)[0] + "/13"
+    # test database would take these tests' messages (and its flushdb their queues). Two below
+    # the test database (13 beside the default 15), so that runs given different test
+    # databases (LINLI_TEST_REDIS_URL) do not share it either.
+    parts = urlsplit(redis_url)
+    own = urlunsplit(parts._replace(path=f"/{(int(parts.path.strip('/') or 0) - 2) % 16}"))
     client = redis.Redis.from_url(own)
     client.flushdb()
     with FakeBotApi() as api:
