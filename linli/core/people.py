@@ -8,6 +8,7 @@ may do everything there.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -91,7 +92,10 @@ class Claim:
         self.inserted: bool | None = None
 
 
+@functools.cache
 def _with_roles_claiming() -> Prepared:
+    """Built on first use: only PostgreSQL runs it, and a process on SQLite need not import
+    SQLAlchemy's PostgreSQL dialect (1.5 MB)."""
     from sqlalchemy.dialects import postgresql
 
     mark = (postgresql.insert(s.processed)
@@ -109,8 +113,6 @@ def _with_roles_claiming() -> Prepared:
         .select_from(one.outerjoin(person, s.identities.c.identity == sa.bindparam("identity")))
     )
 
-
-_WITH_ROLES_CLAIMING = _with_roles_claiming()
 
 
 def person_for(conn: sa.Connection, identity: str, display_name: str, *, create: bool = True) -> PersonInfo | None:
@@ -140,7 +142,7 @@ def person_with_roles(conn: sa.Connection, identity: str, display_name: str, dis
         it is left untried).
     """
     if claim is not None and conn.dialect.name == "postgresql":
-        found = _WITH_ROLES_CLAIMING.rows(conn, {"identity": identity, "district_id": district_id,
+        found = _with_roles_claiming().rows(conn, {"identity": identity, "district_id": district_id,
                                                  "key": claim.key, "now": s.utcnow()})
         claim.inserted = bool(found[0][0])
         rows = [row[1:] for row in found if row[1] is not None]

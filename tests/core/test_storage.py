@@ -378,3 +378,41 @@ def test_an_insert_of_a_sql_expression_is_refused(two_districts):
 def test_counting_still_works_with_count_star(two_districts):
     with two_districts.begin() as conn:
         assert ScopedStore(conn, "probe", "a").count(items) == 1
+
+
+def test_a_sqlite_process_that_does_not_migrate_never_imports_postgresqls_dialect(tmp_path):
+    # each database's SQLAlchemy dialect is imported only where it is used (Alembic imports
+    # them all to migrate: the database is migrated here, then used by a process of its own)
+    import subprocess
+    import sys
+
+    from linli.core.settings import load_settings
+    from linli.workers.runtime import Runtime
+
+    path = tmp_path / "settings.toml"
+    path.write_text('[storage]\nurl = "sqlite:///linli.db"\n'
+                    '[districts.d]\nname = "d"\nrooms = ["test:g"]\nplugins = ["core"]\n', encoding="utf-8")
+    Runtime(load_settings(path, env={})).prepare_database()
+    script = f"""
+import sys
+from linli.core.events import Address, Inbound, Sender
+from linli.core.settings import load_settings
+from linli.testing import RecordingAdapter
+from linli.workers.runtime import Runtime
+
+rt = Runtime(load_settings({str(path)!r}, env={{}}), adapters={{"test": RecordingAdapter()}})
+worker = rt.worker()
+worker.start()
+rt.submit(Inbound("e1", Address("test", "g"), Sender("test", "u", "u"), text="/whoami"))
+rt.wait_idle()
+worker.stop()
+rt.close()
+assert rt.adapters["test"].sent, "no reply"
+print(" ".join(sorted(sys.modules)))
+"""
+    done = subprocess.run([sys.executable, "-P", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    modules = set(done.stdout.split())
+
+    assert "sqlalchemy.dialects.sqlite" in modules
+    assert not {m for m in modules if m.startswith("sqlalchemy.dialects.postgresql")}
