@@ -46,6 +46,9 @@ class RoomLocks(Protocol):
     def hold(self, room_key: str) -> Any:
         """A context manager yielding a :class:`Hold`."""
 
+    def close(self) -> None:
+        """Let go of what the locks keep open (the runtime's end)."""
+
 
 class LocalRoomLocks:
     """Room locks kept in this process."""
@@ -54,6 +57,9 @@ class LocalRoomLocks:
         self._lock = threading.Lock()
         self._held: set[str] = set()
         self._missed: set[str] = set()
+
+    def close(self) -> None:
+        """Nothing is kept open."""
 
     @contextmanager
     def hold(self, room_key: str) -> Iterator[Hold]:
@@ -124,6 +130,10 @@ class RedisRoomLocks:
             return client.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
         except self._no_script:  # Redis restarted or its scripts were flushed: EVAL caches it again
             return client.execute_command("EVAL", script.source, len(keys), *keys, *args)
+
+    def close(self) -> None:
+        """Close the connections of every thread, which each keeps out of the pool."""
+        self._client.connection_pool.disconnect()
 
     @contextmanager
     def hold(self, room_key: str) -> Iterator[Hold]:

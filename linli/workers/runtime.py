@@ -337,4 +337,5 @@ class Runtime:
         for adapter in self.adapters.values():
             adapter.close()
         self.broker.close()
+        self.room_locks.close()
         self.store.dispose()

@@ -99,3 +99,24 @@ def test_each_thread_takes_redis_locks_on_a_connection_of_its_own(redis_locks):
         thread.join()
     assert len(clients) == 2 and clients[0] is not clients[1]
     assert clients[0].connection is not clients[1].connection
+
+
+def test_closing_redis_locks_closes_the_connection_each_thread_kept(redis_locks):
+    import threading
+
+    locks = RedisRoomLocks(redis_locks)
+    clients = []
+
+    def take() -> None:
+        with locks.hold("test:c"):
+            clients.append(locks._thread.client)
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join()
+    kept = clients[0].connection
+    assert kept._sock is not None
+
+    locks.close()
+
+    assert kept._sock is None
