@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,10 +30,6 @@ def test_linli_worker_keeps_its_process_id_and_leaves_the_cli_behind(deployment,
 
 
 def test_sighup_restarts_the_parent_as_the_same_command_and_its_workers_answer_again(deployment):
-    import os
-    import signal
-    import time
-
     with deployment.worker("--processes", "1") as worker:
         deployment.wait_for_heartbeats(1)
         before = Path(f"/proc/{worker.proc.pid}/cmdline").read_bytes()
@@ -47,10 +48,6 @@ def test_sighup_restarts_the_parent_as_the_same_command_and_its_workers_answer_a
 
 
 def test_the_parent_says_a_settings_error_in_one_line(tmp_path):
-    import os
-    import subprocess
-    import sys
-
     bad = tmp_path / "settings.toml"
     bad.write_text('[districts.a]\nname = "a"\nbogus = 1\n', encoding="utf-8")
     env = {**os.environ, "LINLI_SETTINGS": str(bad), "LINLI_LANG": "en"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import compileall
 import importlib
+import os
 import subprocess
 import sys
 import zipfile
@@ -102,7 +103,8 @@ def test_a_postgresql_worker_imports_neither_sqlites_dialect_nor_the_cli_nor_str
         encoding="utf-8")
     script = ("import sys, linli.core.settings, linli.core.logging, dramatiq.cli, linli.workers.boot\n"
               "print(' '.join(sorted(sys.modules)))")
-    done = subprocess.run([sys.executable, "-P", "-c", script], env={**_env(), "LINLI_SETTINGS": str(settings)},
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
+    done = subprocess.run([sys.executable, "-P", "-c", script], env={**env, "LINLI_SETTINGS": str(settings)},
                           capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr
     modules = set(done.stdout.split())
@@ -111,9 +113,3 @@ def test_a_postgresql_worker_imports_neither_sqlites_dialect_nor_the_cli_nor_str
     unwanted = {m for m in modules if m.split(".")[0] in {"click", "rich", "twisted"}
                 or m.startswith("sqlalchemy.dialects.sqlite")}
     assert unwanted == set()
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
