@@ -24,6 +24,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check linli tests bench
+	$(BIN)/ruff format --check linli tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -45,12 +45,23 @@ def loopback(url: str) -> str:
 
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     # the machine may be shared (other test runs): the load says how quiet it was
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "loadavg": os.getloadavg(),
-            "kernel": platform.release(), "memory_gb": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-                                                              / 2**30, 1)}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "loadavg": os.getloadavg(),
+        "kernel": platform.release(),
+        "memory_gb": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30, 1),
+    }
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -60,9 +71,14 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 
 def latency_summary(ms: Sequence[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 2), "p90_ms": round(percentile(ms, 90), 2),
-            "p99_ms": round(percentile(ms, 99), 2), "max_ms": round(max(ms), 2),
-            "mean_ms": round(statistics.fmean(ms), 2)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p90_ms": round(percentile(ms, 90), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "max_ms": round(max(ms), 2),
+        "mean_ms": round(statistics.fmean(ms), 2),
+    }
 
 
 def write_result(name: str, data: dict[str, Any], summary: str) -> Path:
@@ -131,8 +147,9 @@ class Processes:
     def __init__(self, argv: list[str], *, env: dict[str, str] | None = None, log: Path) -> None:
         self.log = log
         with log.open("wb") as out:
-            self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                         env={**os.environ, **(env or {})})
+            self.proc = subprocess.Popen(
+                argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            )
 
     def pids(self) -> list[int]:
         """The parent and the worker processes it started."""
@@ -158,10 +175,30 @@ def wait_for_heartbeats(client: Any, count: int, procs: Processes, timeout: floa
         time.sleep(0.05)
 
 
-def linli_worker(settings: Path, *, processes: int, threads: int, log: Path, env: dict[str, str] | None = None,
-                 ) -> Processes:
-    return Processes([sys.executable, "-m", "linli", "--settings", str(settings), "worker",
-                      "--processes", str(processes), "--threads", str(threads)], env=env, log=log)
+def linli_worker(
+    settings: Path,
+    *,
+    processes: int,
+    threads: int,
+    log: Path,
+    env: dict[str, str] | None = None,
+) -> Processes:
+    return Processes(
+        [
+            sys.executable,
+            "-m",
+            "linli",
+            "--settings",
+            str(settings),
+            "worker",
+            "--processes",
+            str(processes),
+            "--threads",
+            str(threads),
+        ],
+        env=env,
+        log=log,
+    )
 
 
 def rss_kib(pid: int) -> dict[str, int]:

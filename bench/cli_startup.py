@@ -29,11 +29,19 @@ COMMAND = [str(_SCRIPT), "--help"] if _SCRIPT.exists() else [sys.executable, "-m
 
 def with_hyperfine(runs: int) -> dict[str, float]:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run(["hyperfine", "--warmup", "3", "--runs", str(runs), "--export-json", out.name, "-N",
-                        " ".join(COMMAND)], check=True, capture_output=True)
+        subprocess.run(
+            ["hyperfine", "--warmup", "3", "--runs", str(runs), "--export-json", out.name, "-N", " ".join(COMMAND)],
+            check=True,
+            capture_output=True,
+        )
         result = json.loads(Path(out.name).read_text())["results"][0]
-    return {"mean_s": result["mean"], "stddev_s": result["stddev"], "median_s": result["median"],
-            "min_s": result["min"], "max_s": result["max"]}
+    return {
+        "mean_s": result["mean"],
+        "stddev_s": result["stddev"],
+        "median_s": result["median"],
+        "min_s": result["min"],
+        "max_s": result["max"],
+    }
 
 
 def with_loop(runs: int) -> dict[str, float]:
@@ -44,8 +52,13 @@ def with_loop(runs: int) -> dict[str, float]:
         start = time.perf_counter()
         subprocess.run(COMMAND, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
-    return {"mean_s": statistics.fmean(times), "stddev_s": statistics.stdev(times),
-            "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times)}
+    return {
+        "mean_s": statistics.fmean(times),
+        "stddev_s": statistics.stdev(times),
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+    }
 
 
 def main() -> None:
@@ -55,8 +68,10 @@ def main() -> None:
     tool = "hyperfine" if shutil.which("hyperfine") else "loop"
     figures = with_hyperfine(args.runs) if tool == "hyperfine" else with_loop(args.runs)
     figures = {k: round(v, 4) for k, v in figures.items()}
-    summary = (f"`linli --help` ({tool}, {args.runs} runs): mean {figures['mean_s']:.3f} s "
-               f"± {figures['stddev_s']:.3f}, min {figures['min_s']:.3f} s (target < 0.3 s)")
+    summary = (
+        f"`linli --help` ({tool}, {args.runs} runs): mean {figures['mean_s']:.3f} s "
+        f"± {figures['stddev_s']:.3f}, min {figures['min_s']:.3f} s (target < 0.3 s)"
+    )
     write_result("cli_startup", {"tool": tool, "command": COMMAND, "figures": figures}, summary)
 
 

@@ -77,8 +77,13 @@ def measure(count: int, rounds: int) -> dict[str, Any]:
                 begin = time.perf_counter()
                 ms = round_trips(rt, count, start=200 + r * count)
                 seconds = time.perf_counter() - begin
-                runs.append({"seconds": round(seconds, 3), "per_second": round(count / seconds, 1),
-                             "latency": latency_summary(ms)})
+                runs.append(
+                    {
+                        "seconds": round(seconds, 3),
+                        "per_second": round(count / seconds, 1),
+                        "latency": latency_summary(ms),
+                    }
+                )
             assert len(rt.adapters["test"].sent) == 200 + rounds * count
         finally:
             worker.stop()
@@ -131,17 +136,23 @@ _WAITING = ("acquire' of '_thread.lock", "threading.py", "queue.py", "idle.py", 
 
 def hot_spots(stats: pstats.Stats, count: int) -> str:
     """The functions that take the time, per round trip, idle waiting left out."""
-    rows = [(f"{Path(file).name}:{line}({name})" if file != "~" else name, nc, tt, ct, file)
-            for (file, line, name), (_, nc, tt, ct, _) in stats.stats.items()  # type: ignore[attr-defined]
-            if not any(w in f"{file}{name}" for w in _WAITING)]
+    rows = [
+        (f"{Path(file).name}:{line}({name})" if file != "~" else name, nc, tt, ct, file)
+        for (file, line, name), (_, nc, tt, ct, _) in stats.stats.items()  # type: ignore[attr-defined]
+        if not any(w in f"{file}{name}" for w in _WAITING)
+    ]
     busy = sum(r[2] for r in rows)
-    lines = [f"busy CPU under the profiler: {busy / count * 1000:.2f} ms per round trip",
-             "self time (top 25):"]
-    lines += [f"  {tt / busy:6.1%}  {nc / count:6.1f} calls/rt  {where}"
-              for where, nc, tt, _, _ in sorted(rows, key=lambda r: -r[2])[:25]]
+    lines = [f"busy CPU under the profiler: {busy / count * 1000:.2f} ms per round trip", "self time (top 25):"]
+    lines += [
+        f"  {tt / busy:6.1%}  {nc / count:6.1f} calls/rt  {where}"
+        for where, nc, tt, _, _ in sorted(rows, key=lambda r: -r[2])[:25]
+    ]
     lines.append("linli functions by time including callees (top 20):")
-    lines += [f"  {ct / busy:6.1%}  {nc / count:6.1f} calls/rt  {where}"
-              for where, nc, _, ct, file in sorted(rows, key=lambda r: -r[3]) if "/linli/" in file][:20]
+    lines += [
+        f"  {ct / busy:6.1%}  {nc / count:6.1f} calls/rt  {where}"
+        for where, nc, _, ct, file in sorted(rows, key=lambda r: -r[3])
+        if "/linli/" in file
+    ][:20]
     return "\n".join(lines)
 
 
@@ -154,13 +165,15 @@ def main() -> None:
     figures = measure(args.count, args.rounds)
     report = profile(args.profile_count)
     lat = figures["latency"]
-    summary = "\n".join([
-        f"embedded (in-process broker, 4 threads, SQLite WAL): {figures['per_second']} round trips/s "
-        f"sequential /whoami (target >= 4000/s), best of {figures['rounds_per_second']}, median "
-        f"{figures['median_per_second']}/s; p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms (n={lat['n']})",
-        "cProfile of the same loop, all threads (the profiler slows it; read the shares, not the times):",
-        report,
-    ])
+    summary = "\n".join(
+        [
+            f"embedded (in-process broker, 4 threads, SQLite WAL): {figures['per_second']} round trips/s "
+            f"sequential /whoami (target >= 4000/s), best of {figures['rounds_per_second']}, median "
+            f"{figures['median_per_second']}/s; p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms (n={lat['n']})",
+            "cProfile of the same loop, all threads (the profiler slows it; read the shares, not the times):",
+            report,
+        ]
+    )
     write_result("embedded_roundtrips", {"figures": figures, "profile": report}, summary)
 
 

@@ -82,8 +82,12 @@ def burst(send: Callable[[], str], client: Any, key: str, count: int) -> dict[st
         time.sleep(0.002)
     end = time.perf_counter()
     client.delete(key)
-    return {"n": count, "seconds": round(end - start, 3), "per_second": round(count / (end - start), 1),
-            "submit_seconds": round(sent - start, 3)}
+    return {
+        "n": count,
+        "seconds": round(end - start, 3),
+        "per_second": round(count / (end - start), 1),
+        "submit_seconds": round(sent - start, 3),
+    }
 
 
 def bursts(send: Callable[[], str], client: Any, key: str, count: int, times: int) -> dict[str, Any]:
@@ -120,8 +124,9 @@ def run_linli(args: argparse.Namespace, client: Any, folder: Path) -> dict[str, 
                 n = next(counter)
                 who = f"p{n % PEOPLE}"
                 event_id = f"b:{n}"
-                rt.submit(Inbound(event_id, Address("test", f"room-{n % ROOMS}"), Sender("test", who, who),
-                                  text="/whoami"))
+                rt.submit(
+                    Inbound(event_id, Address("test", f"room-{n % ROOMS}"), Sender("test", who, who), text="/whoami")
+                )
                 return f'"{event_id}:core.whoami'
 
             sporadic(send, client, REPLIES, 100)  # warm-up: connections, caches, statements
@@ -139,10 +144,27 @@ def run_raw(args: argparse.Namespace, client: Any, folder: Path) -> dict[str, An
     from bench import _raw_app
 
     before = client.zcard("dramatiq:__heartbeats__")
-    workers = Processes([sys.executable, "-m", "dramatiq", "bench._raw_app", "--processes", str(args.processes),
-                         "--threads", str(args.threads), "--path", ".",
-                         "-Q", "bench.raw", "bench.raw.1", "bench.raw.2", "bench.raw.3"],
-                        env={"dramatiq_worker_timeout": str(args.worker_timeout_ms)}, log=folder / "raw.log")
+    workers = Processes(
+        [
+            sys.executable,
+            "-m",
+            "dramatiq",
+            "bench._raw_app",
+            "--processes",
+            str(args.processes),
+            "--threads",
+            str(args.threads),
+            "--path",
+            ".",
+            "-Q",
+            "bench.raw",
+            "bench.raw.1",
+            "bench.raw.2",
+            "bench.raw.3",
+        ],
+        env={"dramatiq_worker_timeout": str(args.worker_timeout_ms)},
+        log=folder / "raw.log",
+    )
     try:
         wait_for_pollers(client, before + args.processes, workers)
         counter = iter(range(10**9))
@@ -188,25 +210,38 @@ def main() -> None:
         "sporadic_p50_over_raw_three_hop_chain": round(linli["sporadic"]["p50_ms"] / raw["three_hops"]["p50_ms"], 2),
         "burst_over_raw_noop": round(linli["burst"]["per_second"] / raw["burst"]["per_second"], 3),
     }
-    targets = {"sporadic_p50_over_three_raw_hops": "<= 1.2", "sporadic_p99_ms": "< 100",
-               "burst_over_raw_noop": ">= 0.3"}
-    settings = {"processes": args.processes, "threads": args.threads, "worker_timeout_ms": args.worker_timeout_ms,
-                "storage": "postgresql", "broker": "redis"}
+    targets = {
+        "sporadic_p50_over_three_raw_hops": "<= 1.2",
+        "sporadic_p99_ms": "< 100",
+        "burst_over_raw_noop": ">= 0.3",
+    }
+    settings = {
+        "processes": args.processes,
+        "threads": args.threads,
+        "worker_timeout_ms": args.worker_timeout_ms,
+        "storage": "postgresql",
+        "broker": "redis",
+    }
     s, b, h, rb = linli["sporadic"], linli["burst"], raw["single_hop"], raw["burst"]
-    summary = "\n".join([
-        f"linli over Redis, {args.processes} processes x {args.threads} threads, "
-        f"worker_timeout_ms={args.worker_timeout_ms}",
-        f"  sporadic event->reply: p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms (n={s['n']})",
-        f"  burst: {b['per_second']} events/s ({b['n']} in {b['seconds']} s), best of {b['runs_per_second']}",
-        f"raw Dramatiq on the same broker: single hop p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms; "
-        f"three-hop chain p50 {raw['three_hops']['p50_ms']} ms, p99 {raw['three_hops']['p99_ms']} ms; "
-        f"no-op burst {rb['per_second']} msg/s, best of {rb['runs_per_second']}",
-        f"ratio: sporadic p50 / raw three-hop chain = {ratios['sporadic_p50_over_raw_three_hop_chain']}",
-        f"ratios: sporadic p50 / 3 raw hops = {ratios['sporadic_p50_over_three_raw_hops']} (target <= 1.2); "
-        f"p99 {s['p99_ms']} ms (target < 100); burst / raw = {ratios['burst_over_raw_noop']} (target >= 0.3)",
-    ])
-    write_result("redis_pipeline", {"settings": settings, "linli": linli, "raw": raw, "ratios": ratios,
-                                    "targets": targets}, summary)
+    summary = "\n".join(
+        [
+            f"linli over Redis, {args.processes} processes x {args.threads} threads, "
+            f"worker_timeout_ms={args.worker_timeout_ms}",
+            f"  sporadic event->reply: p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms (n={s['n']})",
+            f"  burst: {b['per_second']} events/s ({b['n']} in {b['seconds']} s), best of {b['runs_per_second']}",
+            f"raw Dramatiq on the same broker: single hop p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms; "
+            f"three-hop chain p50 {raw['three_hops']['p50_ms']} ms, p99 {raw['three_hops']['p99_ms']} ms; "
+            f"no-op burst {rb['per_second']} msg/s, best of {rb['runs_per_second']}",
+            f"ratio: sporadic p50 / raw three-hop chain = {ratios['sporadic_p50_over_raw_three_hop_chain']}",
+            f"ratios: sporadic p50 / 3 raw hops = {ratios['sporadic_p50_over_three_raw_hops']} (target <= 1.2); "
+            f"p99 {s['p99_ms']} ms (target < 100); burst / raw = {ratios['burst_over_raw_noop']} (target >= 0.3)",
+        ]
+    )
+    write_result(
+        "redis_pipeline",
+        {"settings": settings, "linli": linli, "raw": raw, "ratios": ratios, "targets": targets},
+        summary,
+    )
 
 
 if __name__ == "__main__":

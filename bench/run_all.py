@@ -27,8 +27,11 @@ def main() -> int:
         if subprocess.run([sys.executable, str(BENCH / f"{name}.py")], cwd=BENCH.parent).returncode:
             failed.append(name)
         print(f"({time.monotonic() - start:.0f} s)", flush=True)
-    gathered = {name: json.loads((RESULTS / f"{name}.json").read_text())
-                for name in SCRIPTS if name not in failed and (RESULTS / f"{name}.json").exists()}
+    gathered = {
+        name: json.loads((RESULTS / f"{name}.json").read_text())
+        for name in SCRIPTS
+        if name not in failed and (RESULTS / f"{name}.json").exists()
+    }
     (RESULTS / "all.json").write_text(json.dumps(gathered, ensure_ascii=False, indent=2))
     print(f"\nall results: {(RESULTS / 'all.json').relative_to(BENCH.parent)}")
     if failed:

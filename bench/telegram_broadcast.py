@@ -59,37 +59,56 @@ def main() -> None:
         )
         rt = Runtime(load_settings(settings_path, env={}))
         rt.prepare_database()
-        workers = linli_worker(settings_path, processes=args.processes, threads=args.threads,
-                               log=folder / "worker.log", env={"LINLI_TELEGRAM_TOKEN": api.token})
+        workers = linli_worker(
+            settings_path,
+            processes=args.processes,
+            threads=args.threads,
+            log=folder / "worker.log",
+            env={"LINLI_TELEGRAM_TOKEN": api.token},
+        )
         try:
             wait_for_heartbeats(client, args.processes, workers)
             notice = "【通知】本周六上午九点，社区广场开展垃圾分类宣传活动，欢迎居民参加。"
             with rt.store.begin() as conn:
                 for n, group in enumerate(groups):
-                    outbox.add_message(conn, Outbound(Address("telegram", str(group)), notice, key=f"bench:{n}"),
-                                       "bench")
+                    outbox.add_message(
+                        conn, Outbound(Address("telegram", str(group)), notice, key=f"bench:{n}"), "bench"
+                    )
             start = time.perf_counter()
             for group in groups:
                 rt.delivery_actors["telegram"].send(f"telegram:{group}")
             deadline = time.monotonic() + max(120.0, args.groups / 30 * 4)
             while len(api.sent) < len(groups):
                 if time.monotonic() > deadline or workers.proc.poll() is not None:
-                    raise SystemExit(f"{len(api.sent)} of {len(groups)} sent; workers said:\n"
-                                     f"{(folder / 'worker.log').read_text(errors='replace')[-3000:]}")
+                    raise SystemExit(
+                        f"{len(api.sent)} of {len(groups)} sent; workers said:\n"
+                        f"{(folder / 'worker.log').read_text(errors='replace')[-3000:]}"
+                    )
                 time.sleep(0.05)
             elapsed = time.perf_counter() - start
         finally:
             workers.stop()
             rt.close()
     floor = len(groups) / 30
-    data = {"groups": len(groups), "processes": args.processes, "threads": args.threads,
-            "per_second": args.per_second, "seconds": round(elapsed, 2), "floor_seconds": round(floor, 2),
-            "over_floor": round(elapsed / floor, 3), "messages_per_second": round(len(groups) / elapsed, 2),
-            "http_429": api.too_many, "send_calls": api.calls["sendMessage"]}
-    write_result("telegram_broadcast", data,
-                 f"{len(groups)} groups in {elapsed:.1f} s (floor {floor:.1f} s, x{elapsed / floor:.2f}), "
-                 f"{len(groups) / elapsed:.1f} msg/s, {api.too_many} 429s, "
-                 f"{api.calls['sendMessage']} sendMessage calls")
+    data = {
+        "groups": len(groups),
+        "processes": args.processes,
+        "threads": args.threads,
+        "per_second": args.per_second,
+        "seconds": round(elapsed, 2),
+        "floor_seconds": round(floor, 2),
+        "over_floor": round(elapsed / floor, 3),
+        "messages_per_second": round(len(groups) / elapsed, 2),
+        "http_429": api.too_many,
+        "send_calls": api.calls["sendMessage"],
+    }
+    write_result(
+        "telegram_broadcast",
+        data,
+        f"{len(groups)} groups in {elapsed:.1f} s (floor {floor:.1f} s, x{elapsed / floor:.2f}), "
+        f"{len(groups) / elapsed:.1f} msg/s, {api.too_many} 429s, "
+        f"{api.calls['sendMessage']} sendMessage calls",
+    )
 
 
 if __name__ == "__main__":

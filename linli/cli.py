@@ -101,23 +101,26 @@ def command_group(name: str, help_text: str) -> LinliGroup:
 @click.group(
     cls=LinliGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help=_t("linli (邻里): community governance through chat.\n\n"
-            "Start with `linli run` to talk to the bot in this terminal; `linli doctor` checks a deployment."),
+    help=_t(
+        "linli (邻里): community governance through chat.\n\n"
+        "Start with `linli run` to talk to the bot in this terminal; `linli doctor` checks a deployment."
+    ),
 )
 @settings_option
-@click.version_option(package_name="linli", message=_t("%(prog)s, version %(version)s"),
-                      help=_t("Show the version and exit."))
+@click.version_option(
+    package_name="linli", message=_t("%(prog)s, version %(version)s"), help=_t("Show the version and exit.")
+)
 @click.help_option("-h", "--help", help=_t("Show this message and exit."))
 def main() -> None:
     pass
 
 
-
-
 @main.command(
-    help=_t("Talk to linli in this terminal: in-process broker, SQLite, the console.\n\n"
-            "Switch the speaker with /as NAME to play two neighbours, /dm for a private chat with the bot, "
-            "/group to go back, /quit to leave. Piped input is read one message per line."),
+    help=_t(
+        "Talk to linli in this terminal: in-process broker, SQLite, the console.\n\n"
+        "Switch the speaker with /as NAME to play two neighbours, /dm for a private chat with the bot, "
+        "/group to go back, /quit to leave. Piped input is read one message per line."
+    ),
     short_help=_t("Talk to linli in this terminal (the embedded default)."),
 )
 @click.option("--district", "-d", help=_t("the district to talk in (default: the first one)"))
@@ -136,8 +139,10 @@ def db() -> None:
 
 @db.command(
     "upgrade",
-    help=_t("Apply pending migrations (core and every plugin) and add the districts declared in the settings "
-            "that the database lacks. Safe to repeat."),
+    help=_t(
+        "Apply pending migrations (core and every plugin) and add the districts declared in the settings "
+        "that the database lacks. Safe to repeat."
+    ),
 )
 @pass_state
 def db_upgrade(state: State) -> None:

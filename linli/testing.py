@@ -132,8 +132,15 @@ class ChatHarness:
         (to any room) as a result, once all work is done."""
         self._ensure(who)
         before = len(self.adapter.sent)
-        self.submit(Inbound(self._event_id(), self.address(who, private=private), Sender("test", who, who),
-                            text=text, private=private))
+        self.submit(
+            Inbound(
+                self._event_id(),
+                self.address(who, private=private),
+                Sender("test", who, who),
+                text=text,
+                private=private,
+            )
+        )
         return [m.text for m in self.adapter.sent[before:]]
 
     def pick(self, who: str, label_or_number: str | int, *, private: bool = False) -> list[str]:
@@ -152,8 +159,17 @@ class ChatHarness:
             choice = matches[0]
         self._ensure(who)
         before = len(self.adapter.sent)
-        self.submit(Inbound(self._event_id(), address, Sender("test", who, who), text=choice.label, kind="choice",
-                            private=private, choice=choice.value))
+        self.submit(
+            Inbound(
+                self._event_id(),
+                address,
+                Sender("test", who, who),
+                text=choice.label,
+                kind="choice",
+                private=private,
+                choice=choice.value,
+            )
+        )
         return [m.text for m in self.adapter.sent[before:]]
 
     def submit(self, inbound: Inbound) -> None:

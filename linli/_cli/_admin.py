@@ -88,16 +88,21 @@ def opened(state: State, *, write: bool, seed: bool = True) -> Iterator[Runtime]
         else:
             pending = rt.store.pending_migrations()
             if pending:
-                raise StorageError(_t("the database schema is not current (pending: {revisions}); "
-                                      "run `linli db upgrade`", revisions=", ".join(pending)))
+                raise StorageError(
+                    _t(
+                        "the database schema is not current (pending: {revisions}); run `linli db upgrade`",
+                        revisions=", ".join(pending),
+                    )
+                )
         yield rt
     except StorageError as exc:
         # driver errors span lines ("Is the server running...?"); the error is one line
         raise StorageError(exc.translated(_t).splitlines()[0]) from None
     except sa.exc.SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc
-        raise StorageError(_t("database {url}: {reason}", url=rt.store.safe_url,
-                              reason=str(reason).splitlines()[0])) from None
+        raise StorageError(
+            _t("database {url}: {reason}", url=rt.store.safe_url, reason=str(reason).splitlines()[0])
+        ) from None
     finally:
         rt.close()
 
@@ -179,15 +184,31 @@ def checked_room(room: str) -> str:
         key = ""
     parts = _split(key)
     if parts is None:
-        raise BadInput(_t("{room!r} is not a room: write platform:room (console:demo, telegram:-100123) with a "
-                          "platform among {platforms}", room=room, platforms=_platforms()))
+        raise BadInput(
+            _t(
+                "{room!r} is not a room: write platform:room (console:demo, telegram:-100123) with a "
+                "platform among {platforms}",
+                room=room,
+                platforms=_platforms(),
+            )
+        )
     platform, rest = parts
     if platform == "telegram" and not re.fullmatch(r"-?\d+", rest):
-        raise BadInput(_t("{room!r}: a Telegram chat id is a number, such as telegram:-1001234567890 "
-                          "(add the bot to the group and read the id from its first message)", room=room))
+        raise BadInput(
+            _t(
+                "{room!r}: a Telegram chat id is a number, such as telegram:-1001234567890 "
+                "(add the bot to the group and read the id from its first message)",
+                room=room,
+            )
+        )
     if platform == "matrix" and not re.fullmatch(r"![^:\s]+:\S+", rest):
-        raise BadInput(_t("{room!r}: use the Matrix room id, such as matrix:!abc:example.org "
-                          "(an alias #name:server is not a room id)", room=room))
+        raise BadInput(
+            _t(
+                "{room!r}: use the Matrix room id, such as matrix:!abc:example.org "
+                "(an alias #name:server is not a room id)",
+                room=room,
+            )
+        )
     return key
 
 
@@ -197,12 +218,19 @@ def checked_identity(identity: str) -> str:
     Raises: BadInput: it is not an identity linli can know."""
     parts = _split(identity)
     if parts is None:
-        raise BadInput(_t("{identity!r} is not a person: write #id or platform:user (console:张三, telegram:12345) "
-                          "with a platform among {platforms}", identity=identity, platforms=_platforms()))
+        raise BadInput(
+            _t(
+                "{identity!r} is not a person: write #id or platform:user (console:张三, telegram:12345) "
+                "with a platform among {platforms}",
+                identity=identity,
+                platforms=_platforms(),
+            )
+        )
     platform, rest = parts
     if platform == "telegram" and not re.fullmatch(r"\d+", rest):
-        raise BadInput(_t("{identity!r}: a Telegram user is named by their numeric id, such as telegram:12345",
-                          identity=identity))
+        raise BadInput(
+            _t("{identity!r}: a Telegram user is named by their numeric id, such as telegram:12345", identity=identity)
+        )
     if platform == "matrix" and not re.fullmatch(r"@[^:\s]+:\S+", rest):
         raise BadInput(_t("{identity!r}: a Matrix user is written matrix:@name:example.org", identity=identity))
     return identity

@@ -50,18 +50,22 @@ def districts_list(state: State) -> None:
     with opened(state, write=False) as rt, rt.store.connect() as conn:
         found = directory.list_districts(conn)
     if not found:
-        click.echo(_t("No districts yet: declare one under [districts.<id>] in settings.toml, "
-                      "then run `linli districts sync`."))
+        click.echo(
+            _t(
+                "No districts yet: declare one under [districts.<id>] in settings.toml, "
+                "then run `linli districts sync`."
+            )
+        )
         return
     print_table(
         [_t("ID"), _t("Name"), _t("Kind"), _t("Language"), _t("Time zone"), _t("Rooms"), _t("Plugins")],
-        [(d.id, d.name, d.kind, d.language, d.timezone, joined(d.rooms), joined(sorted(d.plugins)))
-         for d in found],
+        [(d.id, d.name, d.kind, d.language, d.timezone, joined(d.rooms), joined(sorted(d.plugins))) for d in found],
     )
 
 
-@districts.command("show", help=_t("Show everything about one district: rooms, plugins, their configuration, "
-                                   "role grants."))
+@districts.command(
+    "show", help=_t("Show everything about one district: rooms, plugins, their configuration, role grants.")
+)
 @click.argument("district_id", metavar="ID")
 @pass_state
 def districts_show(state: State, district_id: str) -> None:
@@ -77,12 +81,22 @@ def districts_show(state: State, district_id: str) -> None:
     for g in grants:
         per_role[g.role] = per_role.get(g.role, 0) + 1
     plugins = [p if p in registry.plugins else _t("{plugin} (not installed)", plugin=p) for p in sorted(d.plugins)]
-    print_fields([
-        (_t("ID"), d.id), (_t("Name"), d.name), (_t("Kind"), d.kind), (_t("Language"), d.language),
-        (_t("Time zone"), d.timezone), (_t("Rooms"), joined(d.rooms)), (_t("Plugins"), joined(plugins)),
-        (_t("Role grants"), f"{len(grants)}" + (
-            " (" + ", ".join(f"{role}: {n}" for role, n in sorted(per_role.items())) + ")" if grants else "")),
-    ])
+    print_fields(
+        [
+            (_t("ID"), d.id),
+            (_t("Name"), d.name),
+            (_t("Kind"), d.kind),
+            (_t("Language"), d.language),
+            (_t("Time zone"), d.timezone),
+            (_t("Rooms"), joined(d.rooms)),
+            (_t("Plugins"), joined(plugins)),
+            (
+                _t("Role grants"),
+                f"{len(grants)}"
+                + (" (" + ", ".join(f"{role}: {n}" for role, n in sorted(per_role.items())) + ")" if grants else ""),
+            ),
+        ]
+    )
     rows = []
     for name in sorted(d.plugins):
         plugin = registry.plugins.get(name)
@@ -113,8 +127,11 @@ def _changes(current: DistrictInfo | None, declared: DistrictSettings, rooms: di
     for room in declared.rooms:
         if room not in current.rooms:
             before_district = rooms.get(room)
-            out.append(_t("room +{room}", room=room) if before_district is None
-                       else _t("room +{room} (moved from {district})", room=room, district=before_district))
+            out.append(
+                _t("room +{room}", room=room)
+                if before_district is None
+                else _t("room +{room} (moved from {district})", room=room, district=before_district)
+            )
     config = {k: dict(v) for k, v in declared.config.items()}
     changed = sorted(k for k in {*config, *current.config} if config.get(k) != dict(current.config.get(k, {})))
     if changed:
@@ -122,8 +139,12 @@ def _changes(current: DistrictInfo | None, declared: DistrictSettings, rooms: di
     return out
 
 
-@districts.command("sync", help=_t("Write the districts of settings.toml over the database copy. Rooms bound "
-                                   "with `linli rooms bind` stay bound."))
+@districts.command(
+    "sync",
+    help=_t(
+        "Write the districts of settings.toml over the database copy. Rooms bound with `linli rooms bind` stay bound."
+    ),
+)
 @pass_state
 def districts_sync(state: State) -> None:
     from linli.core import directory
@@ -134,8 +155,9 @@ def districts_sync(state: State) -> None:
         click.echo(_t("The settings file declares no districts; nothing to do."))
         return
     with opened(state, write=True, seed=False) as rt:
-        problems = [f"[districts.{d.id}] {p}" for d in declared
-                    for p in rt.registry.check_enabled({"core", *d.plugins})]
+        problems = [
+            f"[districts.{d.id}] {p}" for d in declared for p in rt.registry.check_enabled({"core", *d.plugins})
+        ]
         if problems:
             raise PluginError(_t("nothing was written: {problems}", problems="; ".join(problems)))
         with rt.store.begin() as conn:
@@ -163,8 +185,7 @@ def rooms() -> None:
     pass
 
 
-@rooms.command("bind", help=_t("Bind a room (console:demo, telegram:-100123, matrix:!abc:example.org) "
-                               "to a district."))
+@rooms.command("bind", help=_t("Bind a room (console:demo, telegram:-100123, matrix:!abc:example.org) to a district."))
 @click.argument("room")
 @click.option("--district", "-d", "district_id", required=True, help=_t("the district's id"))
 @pass_state
@@ -208,8 +229,11 @@ def rooms_list(state: State, district_id: str | None) -> None:
 
     from linli.core.storage import schema as s
 
-    stmt = (sa.select(s.rooms, s.districts.c.name).join(s.districts, s.districts.c.id == s.rooms.c.district_id)
-            .order_by(s.rooms.c.district_id, s.rooms.c.room_key))
+    stmt = (
+        sa.select(s.rooms, s.districts.c.name)
+        .join(s.districts, s.districts.c.id == s.rooms.c.district_id)
+        .order_by(s.rooms.c.district_id, s.rooms.c.room_key)
+    )
     with opened(state, write=False) as rt, rt.store.connect() as conn:
         if district_id:
             district_named(conn, district_id)
@@ -218,8 +242,10 @@ def rooms_list(state: State, district_id: str | None) -> None:
     if not rows:
         click.echo(_t("No rooms are bound. Bind one with `linli rooms bind ROOM --district ID`."))
         return
-    print_table([_t("Room"), _t("District"), _t("Name"), _t("Bound by"), _t("Bound at (UTC)")],
-                [(r.room_key, r.district_id, r.name, r.bound_by, f"{r.bound_at:%Y-%m-%d %H:%M}") for r in rows])
+    print_table(
+        [_t("Room"), _t("District"), _t("Name"), _t("Bound by"), _t("Bound at (UTC)")],
+        [(r.room_key, r.district_id, r.name, r.bound_by, f"{r.bound_at:%Y-%m-%d %H:%M}") for r in rows],
+    )
 
 
 # --- plugins -------------------------------------------------------------------------------
@@ -233,8 +259,9 @@ def plugins() -> None:
 def _plugin_rows(registry: PluginRegistry) -> dict[str, dict[str, list[str]]]:
     from linli.core.specs import CommandSpec, EventSpec, JobSpec, LedgerSpec
 
-    out: dict[str, dict[str, list[str]]] = {n: {"commands": [], "events": [], "jobs": [], "ledgers": []}
-                                             for n in registry.plugins}
+    out: dict[str, dict[str, list[str]]] = {
+        n: {"commands": [], "events": [], "jobs": [], "ledgers": []} for n in registry.plugins
+    }
     for handler in sorted(registry.handlers.values(), key=lambda h: h.name):
         spec, lists = handler.spec, out[handler.plugin]
         if isinstance(spec, CommandSpec):
@@ -261,13 +288,31 @@ def plugins_list(state: State, district_id: str | None) -> None:
     else:
         registry = load_registry()
     details = _plugin_rows(registry)
-    columns = [_t("Plugin"), _t("Version"), _t("Description"), _t("Needs"), _t("Commands"), _t("Events"),
-               _t("Jobs"), _t("Ledgers")]
+    columns = [
+        _t("Plugin"),
+        _t("Version"),
+        _t("Description"),
+        _t("Needs"),
+        _t("Commands"),
+        _t("Events"),
+        _t("Jobs"),
+        _t("Ledgers"),
+    ]
     rows: list[list[str]] = []
     for name, plugin in sorted(registry.plugins.items()):
         m, d = plugin.manifest, details[name]
-        rows.append([name, m.version, _t(m.description) if m.description else "", joined(m.depends),
-                     joined(d["commands"]), joined(d["events"]), joined(d["jobs"]), joined(d["ledgers"])])
+        rows.append(
+            [
+                name,
+                m.version,
+                _t(m.description) if m.description else "",
+                joined(m.depends),
+                joined(d["commands"]),
+                joined(d["events"]),
+                joined(d["jobs"]),
+                joined(d["ledgers"]),
+            ]
+        )
     if enabled is not None:
         columns.insert(1, _t("Enabled"))
         for row in rows:
@@ -287,16 +332,30 @@ def plugins_enable(state: State, name: str, district_id: str) -> None:
 
     with opened(state, write=True) as rt, rt.store.begin() as conn:
         if name not in rt.registry.plugins:
-            raise PluginError(_t("no plugin {name!r} is installed (installed: {installed})", name=name,
-                                 installed=", ".join(sorted(rt.registry.plugins))))
+            raise PluginError(
+                _t(
+                    "no plugin {name!r} is installed (installed: {installed})",
+                    name=name,
+                    installed=", ".join(sorted(rt.registry.plugins)),
+                )
+            )
         d = district_named(conn, district_id)
         already = name in d.plugins
         if not already:
-            new = [p for p in rt.registry.check_enabled({*d.plugins, name})
-                   if p not in rt.registry.check_enabled(d.plugins)]
+            new = [
+                p
+                for p in rt.registry.check_enabled({*d.plugins, name})
+                if p not in rt.registry.check_enabled(d.plugins)
+            ]
             if new:
-                raise PluginError(_t("cannot enable {name} in {district}: {problems}; enable those first",
-                                     name=name, district=district_id, problems="; ".join(new)))
+                raise PluginError(
+                    _t(
+                        "cannot enable {name} in {district}: {problems}; enable those first",
+                        name=name,
+                        district=district_id,
+                        problems="; ".join(new),
+                    )
+                )
             directory.enable_plugin(conn, district_id, name)
     if already:
         click.echo(_t("{name} is already enabled in {district}.", name=name, district=district_id))
@@ -313,21 +372,31 @@ def plugins_disable(state: State, name: str, district_id: str) -> None:
     from linli.core.errors import PluginError
 
     if name == "core":
-        raise PluginError(_t("the core plugin cannot be disabled: it gives every district /help and the "
-                             "privacy commands"))
+        raise PluginError(
+            _t("the core plugin cannot be disabled: it gives every district /help and the privacy commands")
+        )
     with opened(state, write=True) as rt, rt.store.begin() as conn:
         d = district_named(conn, district_id)
         if name not in d.plugins and name not in rt.registry.plugins:
-            raise PluginError(_t("no plugin {name!r} is installed or enabled in {district}", name=name,
-                                 district=district_id))
+            raise PluginError(
+                _t("no plugin {name!r} is installed or enabled in {district}", name=name, district=district_id)
+            )
         enabled = name in d.plugins
         if enabled:
-            dependents = sorted(p for p in d.plugins - {name}
-                                if p in rt.registry.plugins and name in rt.registry.plugins[p].manifest.depends)
+            dependents = sorted(
+                p
+                for p in d.plugins - {name}
+                if p in rt.registry.plugins and name in rt.registry.plugins[p].manifest.depends
+            )
             if dependents:
-                raise PluginError(_t("cannot disable {name} in {district}: {dependents} need(s) it; disable "
-                                     "those first", name=name, district=district_id,
-                                     dependents=", ".join(dependents)))
+                raise PluginError(
+                    _t(
+                        "cannot disable {name} in {district}: {dependents} need(s) it; disable those first",
+                        name=name,
+                        district=district_id,
+                        dependents=", ".join(dependents),
+                    )
+                )
             directory.disable_plugin(conn, district_id, name)
     if enabled:
         click.echo(_t("{name} is disabled in {district}; its data is kept.", name=name, district=district_id))

@@ -75,22 +75,42 @@ def _ping_amqp(url: str) -> None:
 
 def _check_broker(report: _Report, url: str, what: str) -> None:
     if url.startswith("memory:"):
-        report("ok", _t("{what}: in-process (memory://), for `linli run`; a deployment with separate "
-                        "processes needs redis:// or amqp://", what=what))
+        report(
+            "ok",
+            _t(
+                "{what}: in-process (memory://), for `linli run`; a deployment with separate "
+                "processes needs redis:// or amqp://",
+                what=what,
+            ),
+        )
         return
     if url.startswith(("redis://", "rediss://", "unix://")):
         ping = _ping_redis
     elif url.startswith(("amqp://", "amqps://")):
         ping = _ping_amqp
     else:
-        report("fail", _t("{what}: {url!r} is not a broker URL: use memory://, redis://host:port/db or "
-                          "amqp://host", what=what, url=_safe(url)))
+        report(
+            "fail",
+            _t(
+                "{what}: {url!r} is not a broker URL: use memory://, redis://host:port/db or amqp://host",
+                what=what,
+                url=_safe(url),
+            ),
+        )
         return
     try:
         ping(url)
     except Exception as exc:
-        report("fail", _t("{what}: cannot reach {url} ({error}). Is the server running? Check [queue] in the "
-                          "settings or LINLI_BROKER_URL", what=what, url=_safe(url), error=_first_line(exc)))
+        report(
+            "fail",
+            _t(
+                "{what}: cannot reach {url} ({error}). Is the server running? Check [queue] in the "
+                "settings or LINLI_BROKER_URL",
+                what=what,
+                url=_safe(url),
+                error=_first_line(exc),
+            ),
+        )
     else:
         report("ok", _t("{what}: {url} answers", what=what, url=_safe(url)))
 
@@ -126,8 +146,10 @@ def _check_database(report: _Report, settings: Any, registry: PluginRegistry | N
         report("ok", _t("database: {url} answers", url=store.safe_url))
         pending = store.pending_migrations()
         if pending:
-            report("fail", _t("database: migrations pending ({revisions}): run `linli db upgrade`",
-                              revisions=", ".join(pending)))
+            report(
+                "fail",
+                _t("database: migrations pending ({revisions}): run `linli db upgrade`", revisions=", ".join(pending)),
+            )
             return None
         report("ok", _t("database: schema is current"))
         with store.connect() as conn:
@@ -143,17 +165,28 @@ def _check_database(report: _Report, settings: Any, registry: PluginRegistry | N
 
 def _check_districts(report: _Report, found: Sequence[Any], registry: PluginRegistry | None) -> None:
     if not found:
-        report("warn", _t("districts: none yet: declare one under [districts.<id>] in the settings and run "
-                          "`linli districts sync`"))
+        report(
+            "warn",
+            _t(
+                "districts: none yet: declare one under [districts.<id>] in the settings and run `linli districts sync`"
+            ),
+        )
         return
     for d in found:
         problems = registry.check_enabled({"core", *d.plugins}) if registry is not None else []
         if problems:
-            report("fail", _t("district {id}: {problems}: install the plugin or `linli plugins disable NAME "
-                              "--district {id}`", id=d.id, problems="; ".join(problems)))
+            report(
+                "fail",
+                _t(
+                    "district {id}: {problems}: install the plugin or `linli plugins disable NAME --district {id}`",
+                    id=d.id,
+                    problems="; ".join(problems),
+                ),
+            )
         else:
-            report("ok", _t("district {id}: plugins {plugins}", id=d.id, plugins=", ".join(sorted({"core",
-                                                                                                  *d.plugins}))))
+            report(
+                "ok", _t("district {id}: plugins {plugins}", id=d.id, plugins=", ".join(sorted({"core", *d.plugins})))
+            )
         if not d.rooms:
             report("warn", _t("district {id}: no room is bound: `linli rooms bind ROOM --district {id}`", id=d.id))
         else:
@@ -174,8 +207,14 @@ def _check_platforms(report: _Report, platforms: dict[str, Any], found: Sequence
                 if not (isinstance(conf, dict) and conf.get(key)):
                     missing.insert(0, f"[platforms.matrix] {key}")
         if missing:
-            report("fail", _t("platform {name}: {missing} not set: put it in the settings or the environment",
-                              name=name, missing=", ".join(missing)))
+            report(
+                "fail",
+                _t(
+                    "platform {name}: {missing} not set: put it in the settings or the environment",
+                    name=name,
+                    missing=", ".join(missing),
+                ),
+            )
         else:
             report("ok", _t("platform {name}: configured", name=name))
     used = sorted({room.partition(":")[0] for d in found for room in d.rooms} - {"console", "test"})
@@ -186,8 +225,9 @@ def _check_platforms(report: _Report, platforms: dict[str, Any], found: Sequence
         report("ok", _t("platforms: console only (no [platforms.*] configured)"))
 
 
-@click.command("doctor", help=_t("Check the settings, the database, the broker, plugins, room bindings and "
-                                 "platform tokens."))
+@click.command(
+    "doctor", help=_t("Check the settings, the database, the broker, plugins, room bindings and platform tokens.")
+)
 @pass_state
 def doctor(state: State) -> None:
     report = _Report()
@@ -196,8 +236,12 @@ def doctor(state: State) -> None:
     except LinliError as exc:
         report("fail", _t("settings: {error}", error=exc.translated(_t)))
         raise click.exceptions.Exit(1) from None
-    report("ok", _t("settings: {path}", path=str(settings.path) if settings.path else _t("built-in defaults "
-                                                                                          "(no settings.toml)")))
+    report(
+        "ok",
+        _t(
+            "settings: {path}", path=str(settings.path) if settings.path else _t("built-in defaults (no settings.toml)")
+        ),
+    )
     registry: PluginRegistry | None = None
     try:
         registry = load_registry()
@@ -211,13 +255,23 @@ def doctor(state: State) -> None:
     if settings.queue.rate_limit_url:
         _check_broker(report, settings.queue.rate_limit_url, _t("rate limits"))
     elif settings.queue.broker.startswith(("amqp://", "amqps://")):
-        report("warn", _t("rate limits: kept in each process, so several workers together may flood a chat; "
-                          "set [queue] rate_limit_url = \"redis://...\""))
+        report(
+            "warn",
+            _t(
+                "rate limits: kept in each process, so several workers together may flood a chat; "
+                'set [queue] rate_limit_url = "redis://..."'
+            ),
+        )
     _check_districts(report, found, registry)
     if from_db is not None:
         for missing in sorted({d.id for d in settings.districts} - {d.id for d in from_db}):
-            report("warn", _t("district {id}: declared in the settings but not in the database: run "
-                              "`linli districts sync`", id=missing))
+            report(
+                "warn",
+                _t(
+                    "district {id}: declared in the settings but not in the database: run `linli districts sync`",
+                    id=missing,
+                ),
+            )
     _check_platforms(report, dict(settings.platforms), found)
     if report.failed:
         click.echo(_t("{failed} problem(s), {warned} warning(s).", failed=report.failed, warned=report.warned))

@@ -24,24 +24,39 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [name for value in values for name in value.replace(",", " ").split()]
 
 
-@click.command(help=_t(
-    "Run worker processes on the shared broker.\n\n"
-    "They handle events and deliver messages. This is Dramatiq's worker: SIGTERM or Ctrl-C "
-    "stops them gracefully, SIGHUP restarts them. By default they consume "
-    "linli.events, every plugin queue and the outbox queues of the platforms configured under "
-    "[platforms.*]; never the console's, which its gateway delivers."
-))
-@click.option("--processes", "-p", type=click.IntRange(min=1),
-              help=_t("Worker processes to start (default: one per CPU)."))
-@click.option("--threads", "-t", type=click.IntRange(min=1),
-              help=_t("Threads per process (default: [queue] worker_threads)."))
-@click.option("--queues", "-Q", multiple=True, metavar="NAME[,NAME...]",
-              help=_t("Consume only these queues (repeat the option or separate names with commas)."))
+@click.command(
+    help=_t(
+        "Run worker processes on the shared broker.\n\n"
+        "They handle events and deliver messages. This is Dramatiq's worker: SIGTERM or Ctrl-C "
+        "stops them gracefully, SIGHUP restarts them. By default they consume "
+        "linli.events, every plugin queue and the outbox queues of the platforms configured under "
+        "[platforms.*]; never the console's, which its gateway delivers."
+    )
+)
+@click.option(
+    "--processes", "-p", type=click.IntRange(min=1), help=_t("Worker processes to start (default: one per CPU).")
+)
+@click.option(
+    "--threads", "-t", type=click.IntRange(min=1), help=_t("Threads per process (default: [queue] worker_threads).")
+)
+@click.option(
+    "--queues",
+    "-Q",
+    multiple=True,
+    metavar="NAME[,NAME...]",
+    help=_t("Consume only these queues (repeat the option or separate names with commas)."),
+)
 @click.option("--pid-file", type=click.Path(dir_okay=False), help=_t("Write the parent process id to this file."))
 @pass_state
 @click.pass_context
-def worker(ctx: click.Context, state: State, processes: int | None, threads: int | None,
-           queues: tuple[str, ...], pid_file: str | None) -> None:
+def worker(
+    ctx: click.Context,
+    state: State,
+    processes: int | None,
+    threads: int | None,
+    queues: tuple[str, ...],
+    pid_file: str | None,
+) -> None:
     from linli.adapters import delivering_platforms
     from linli.workers.deployment import check_queues, default_queues, require_shared_broker
 
@@ -59,8 +74,15 @@ def worker(ctx: click.Context, state: State, processes: int | None, threads: int
     if settings.path is not None:
         os.environ["LINLI_SETTINGS"] = str(settings.path)  # for linli.workers.boot in each process
 
-    argv = ["linli.workers.boot:broker", "--threads", str(threads or settings.queue.worker_threads),
-            "--path", "--skip-logging", "--queues", *chosen]  # "--path" with no folder: keep sys.path as is
+    argv = [
+        "linli.workers.boot:broker",
+        "--threads",
+        str(threads or settings.queue.worker_threads),
+        "--path",
+        "--skip-logging",
+        "--queues",
+        *chosen,
+    ]  # "--path" with no folder: keep sys.path as is
     if processes:
         argv += ["--processes", str(processes)]
     if pid_file:
@@ -73,25 +95,39 @@ def worker(ctx: click.Context, state: State, processes: int | None, threads: int
     ctx.exit(main(argv))
 
 
-@click.command(help=_t(
-    "Connect a chat platform to the shared broker.\n\n"
-    "Each event received goes onto the queue for the workers. The console reads "
-    "this terminal or a pipe, like `linli run`, and prints the replies. Telegram receives one "
-    "bot's updates by long polling (or as a webhook with --webhook); Matrix syncs one bot account's "
-    "rooms; the workers send their replies."
-))
-@click.option("--platform", type=click.Choice(GATEWAY_PLATFORMS), required=True,
-              help=_t("The platform to connect: console, telegram or matrix."))
-@click.option("--webhook", is_flag=True,
-              help=_t("Telegram: receive updates as a webhook ([platforms.telegram] webhook_url) "
-                      "instead of long polling."))
+@click.command(
+    help=_t(
+        "Connect a chat platform to the shared broker.\n\n"
+        "Each event received goes onto the queue for the workers. The console reads "
+        "this terminal or a pipe, like `linli run`, and prints the replies. Telegram receives one "
+        "bot's updates by long polling (or as a webhook with --webhook); Matrix syncs one bot account's "
+        "rooms; the workers send their replies."
+    )
+)
+@click.option(
+    "--platform",
+    type=click.Choice(GATEWAY_PLATFORMS),
+    required=True,
+    help=_t("The platform to connect: console, telegram or matrix."),
+)
+@click.option(
+    "--webhook",
+    is_flag=True,
+    help=_t("Telegram: receive updates as a webhook ([platforms.telegram] webhook_url) instead of long polling."),
+)
 @click.option("--district", "-d", help=_t("The district to talk in (default: the first one)."))
 @click.option("--as", "speaker", default="张三", show_default=True, help=_t("Who speaks first."))
-@click.option("--reply-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help=_t("With piped input, the most seconds to wait for one line's replies."))
+@click.option(
+    "--reply-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help=_t("With piped input, the most seconds to wait for one line's replies."),
+)
 @pass_state
-def gateway(state: State, platform: str, webhook: bool, district: str | None, speaker: str,
-            reply_timeout: float) -> None:
+def gateway(
+    state: State, platform: str, webhook: bool, district: str | None, speaker: str, reply_timeout: float
+) -> None:
     if platform == "matrix":
         from linli.workers.matrix_gateway import run_matrix_gateway
 
@@ -107,11 +143,13 @@ def gateway(state: State, platform: str, webhook: bool, district: str | None, sp
     run_console_gateway(state.settings, district=district, speaker=speaker, reply_timeout=reply_timeout)
 
 
-@click.command(help=_t(
-    "Fire the plugins' scheduled jobs.\n\n"
-    "Per district, in the district's time zone, by putting them on the queues for the workers. "
-    "Run one; a second one waits idle as a standby."
-))
+@click.command(
+    help=_t(
+        "Fire the plugins' scheduled jobs.\n\n"
+        "Per district, in the district's time zone, by putting them on the queues for the workers. "
+        "Run one; a second one waits idle as a standby."
+    )
+)
 @pass_state
 def scheduler(state: State) -> None:
     from linli.workers.scheduler import run_scheduler

@@ -41,8 +41,9 @@ def roles() -> None:
 
 
 def _role_args(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--scope", default="", help=_t("limit the role to part of the district: grid:3, "
-                                                       "building:12, case:42"))(func)
+    func = click.option(
+        "--scope", default="", help=_t("limit the role to part of the district: grid:3, building:12, case:42")
+    )(func)
     func = click.option("--district", "-d", "district_id", required=True, help=_t("the district's id"))(func)
     func = click.argument("role")(func)
     return click.argument("person")(func)
@@ -50,8 +51,9 @@ def _role_args(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _checked_role(role: str, scope: str) -> None:
     if not _ROLE.match(role):
-        raise BadInput(_t("{role!r} is not a role name: lower-case Latin letters, digits and '_' (staff, "
-                          "admin)", role=role))
+        raise BadInput(
+            _t("{role!r} is not a role name: lower-case Latin letters, digits and '_' (staff, admin)", role=role)
+        )
     if scope and not _SCOPE.match(scope):
         raise BadInput(_t("{scope!r} is not a scope: write kind:id, such as grid:3 or building:12", scope=scope))
 
@@ -60,8 +62,13 @@ def _declared_roles(registry: PluginRegistry) -> dict[str, str]:
     return {r.name: r.description for p in registry.plugins.values() for r in p.manifest.roles}
 
 
-@roles.command("grant", help=_t("Grant a role. PERSON is platform:user (console:张三, telegram:12345) or '#id' "
-                                "(quoted for the shell); someone who has never spoken gets a person record now."))
+@roles.command(
+    "grant",
+    help=_t(
+        "Grant a role. PERSON is platform:user (console:张三, telegram:12345) or '#id' "
+        "(quoted for the shell); someone who has never spoken gets a person record now."
+    ),
+)
 @_role_args
 @click.option("--name", help=_t("display name for a person created now (default: the user part)"))
 @pass_state
@@ -75,13 +82,23 @@ def roles_grant(state: State, person: str, role: str, district_id: str, scope: s
         granted = people.grant_role(conn, who.id, district_id, role, scope, by=actor())
         declared = _declared_roles(rt.registry)
     if created:
-        click.echo(_t("Created person #{id} ({name}) for {identity}.", id=who.id, name=who.display_name,
-                      identity=person))
+        click.echo(
+            _t("Created person #{id} ({name}) for {identity}.", id=who.id, name=who.display_name, identity=person)
+        )
     if role not in declared:
-        warn(_t("no installed plugin declares the role {role!r} (declared: {declared}); check the spelling",
-                role=role, declared=", ".join(sorted(declared))))
-    values = {"person": f"#{who.id} {who.display_name}", "role": role, "district": district_id,
-              "scope": scope_text(scope)}
+        warn(
+            _t(
+                "no installed plugin declares the role {role!r} (declared: {declared}); check the spelling",
+                role=role,
+                declared=", ".join(sorted(declared)),
+            )
+        )
+    values = {
+        "person": f"#{who.id} {who.display_name}",
+        "role": role,
+        "district": district_id,
+        "scope": scope_text(scope),
+    }
     if granted:
         click.echo(_t("{person} is now {role} in {district} ({scope}).", **values))
     else:
@@ -101,12 +118,27 @@ def roles_revoke(state: State, person: str, role: str, district_id: str, scope: 
         who, _ = person_named(conn, person, create=False)
         if not people.revoke_role(conn, who.id, district_id, role, scope, by=actor()):
             held = people.roles_in(conn, who.id, district_id)
-            raise NotFound(_t("#{id} {name} does not hold {role} in {district} ({scope}); they hold: {held}",
-                              id=who.id, name=who.display_name, role=role, district=district_id,
-                              scope=scope_text(scope), held=joined(
-                                  f"{r}@{sc}" if sc else r for r, scopes in sorted(held.items()) for sc in scopes)))
-    click.echo(_t("#{id} {name} is no longer {role} in {district} ({scope}).", id=who.id, name=who.display_name,
-                  role=role, district=district_id, scope=scope_text(scope)))
+            raise NotFound(
+                _t(
+                    "#{id} {name} does not hold {role} in {district} ({scope}); they hold: {held}",
+                    id=who.id,
+                    name=who.display_name,
+                    role=role,
+                    district=district_id,
+                    scope=scope_text(scope),
+                    held=joined(f"{r}@{sc}" if sc else r for r, scopes in sorted(held.items()) for sc in scopes),
+                )
+            )
+    click.echo(
+        _t(
+            "#{id} {name} is no longer {role} in {district} ({scope}).",
+            id=who.id,
+            name=who.display_name,
+            role=role,
+            district=district_id,
+            scope=scope_text(scope),
+        )
+    )
 
 
 def _identities(conn: sa.Connection, person_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -115,8 +147,11 @@ def _identities(conn: sa.Connection, person_ids: Iterable[int]) -> dict[int, lis
     from linli.core.storage import schema as s
 
     out: dict[int, list[str]] = {}
-    stmt = (sa.select(s.identities.c.person_id, s.identities.c.identity)
-            .where(s.identities.c.person_id.in_(list(person_ids))).order_by(s.identities.c.identity))
+    stmt = (
+        sa.select(s.identities.c.person_id, s.identities.c.identity)
+        .where(s.identities.c.person_id.in_(list(person_ids)))
+        .order_by(s.identities.c.identity)
+    )
     for person_id, identity in conn.execute(stmt):
         out.setdefault(person_id, []).append(identity)
     return out
@@ -139,9 +174,17 @@ def roles_list(state: State, district_id: str | None) -> None:
         return
     print_table(
         [_t("District"), _t("Role"), _t("Scope"), _t("Person"), _t("Identities"), _t("Granted by")],
-        [(g.district_id, g.role + (f" ({_t(declared[g.role])})" if declared.get(g.role) else ""),
-          scope_text(g.scope), f"#{g.person_id} {g.display_name}", joined(identities.get(g.person_id, [])),
-          g.granted_by) for g in grants],
+        [
+            (
+                g.district_id,
+                g.role + (f" ({_t(declared[g.role])})" if declared.get(g.role) else ""),
+                scope_text(g.scope),
+                f"#{g.person_id} {g.display_name}",
+                joined(identities.get(g.person_id, [])),
+                g.granted_by,
+            )
+            for g in grants
+        ],
     )
 
 
@@ -177,16 +220,29 @@ def persons_list(state: State, district_id: str | None) -> None:
         click.echo(_t("Nobody yet."))
         return
     print_table(
-        [_t("Person"), _t("Name"), _t("Identities"), _t("Home district"), _t("Language"), _t("Roles"),
-         _t("Consent")],
-        [(f"#{r.id}", r.display_name, joined(identities.get(r.id, [])), r.home_district or "—",
-          r.language or "—", joined(grants.get(r.id, [])),
-          f"v{r.consent_version}" if r.consent_version else "—") for r in rows],
+        [_t("Person"), _t("Name"), _t("Identities"), _t("Home district"), _t("Language"), _t("Roles"), _t("Consent")],
+        [
+            (
+                f"#{r.id}",
+                r.display_name,
+                joined(identities.get(r.id, [])),
+                r.home_district or "—",
+                r.language or "—",
+                joined(grants.get(r.id, [])),
+                f"v{r.consent_version}" if r.consent_version else "—",
+            )
+            for r in rows
+        ],
     )
 
 
-@persons.command("link", help=_t("Give PERSON ('#id' or platform:user) another IDENTITY, so one person with one "
-                                 "set of roles talks from Telegram and Matrix."))
+@persons.command(
+    "link",
+    help=_t(
+        "Give PERSON ('#id' or platform:user) another IDENTITY, so one person with one "
+        "set of roles talks from Telegram and Matrix."
+    ),
+)
 @click.argument("person")
 @click.argument("identity")
 @pass_state
@@ -199,13 +255,26 @@ def persons_link(state: State, person: str, identity: str) -> None:
         owner = people.person_for(conn, identity, "", create=False)
         if owner is None or owner.id != who.id:
             people.link_identity(conn, who.id, identity)
-            people.audit(conn, action="person.link", actor=actor(), person_id=who.id, target=identity,
-                         detail={"from_person": owner.id if owner else None})
+            people.audit(
+                conn,
+                action="person.link",
+                actor=actor(),
+                person_id=who.id,
+                target=identity,
+                detail={"from_person": owner.id if owner else None},
+            )
     if owner is not None and owner.id == who.id:
-        click.echo(_t("{identity} already belongs to #{id} {name}.", identity=identity, id=who.id,
-                      name=who.display_name))
+        click.echo(
+            _t("{identity} already belongs to #{id} {name}.", identity=identity, id=who.id, name=who.display_name)
+        )
         return
     click.echo(_t("{identity} now belongs to #{id} {name}.", identity=identity, id=who.id, name=who.display_name))
     if owner is not None:
-        warn(_t("{identity} was taken from #{id} {name}, who keeps their roles", identity=identity, id=owner.id,
-                name=owner.display_name))
+        warn(
+            _t(
+                "{identity} was taken from #{id} {name}, who keeps their roles",
+                identity=identity,
+                id=owner.id,
+                name=owner.display_name,
+            )
+        )

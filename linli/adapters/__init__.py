@@ -103,8 +103,9 @@ def _build(platform: str, config: Mapping[str, Any], settings: Settings) -> Chat
         from linli.adapters.telegram import TelegramAdapter, TelegramConfig
         from linli.workers.broker import build_rate_backend
 
-        return TelegramAdapter(TelegramConfig(config), storage_url=settings.storage.url,
-                               rate_backend=build_rate_backend(settings.queue))
+        return TelegramAdapter(
+            TelegramConfig(config), storage_url=settings.storage.url, rate_backend=build_rate_backend(settings.queue)
+        )
     if kind == "matrix":
         from linli.adapters.matrix import MatrixAdapter, MatrixConfig
 

@@ -141,8 +141,9 @@ class ConsoleAdapter(ChatAdapter):
         # else typed means the person moved on, so a later bare number is an answer, not a press
         pending = self._choices.pop(address.room_key, None)
         if pending and text.isdigit() and 1 <= int(text) <= len(pending):
-            inbound = Inbound(event_id, address, sender, text=text, kind="choice", private=self.private,
-                              choice=pending[int(text) - 1])
+            inbound = Inbound(
+                event_id, address, sender, text=text, kind="choice", private=self.private, choice=pending[int(text) - 1]
+            )
         else:
             inbound = Inbound(event_id, address, sender, text=text, private=self.private)
         submit(inbound)

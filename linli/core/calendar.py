@@ -35,16 +35,13 @@ class WorkingDays:
       SettingsError: a date is listed both as a holiday and as a working day.
     """
 
-    def __init__(
-        self, *, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = (), log: Any = None
-    ) -> None:
+    def __init__(self, *, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = (), log: Any = None) -> None:
         self.holidays = frozenset(holidays)
         self.workdays = frozenset(workdays)
         both = sorted(self.holidays & self.workdays)
         if both:
             listed = ", ".join(d.isoformat() for d in both)
-            raise SettingsError(f"[scheduler] holidays and workdays both list {listed}; "
-                                "keep each date in one of them")
+            raise SettingsError(f"[scheduler] holidays and workdays both list {listed}; keep each date in one of them")
         # a logger per instance, so that structlog's logger cache cannot hide it from capture_logs in tests
         self.log = log if log is not None else structlog.get_logger("linli.scheduler")
         self._warned: set[int] = set()
@@ -70,8 +67,9 @@ class WorkingDays:
           TypeError: ``day`` is a datetime, whose date depends on a time zone.
         """
         if isinstance(day, dt.datetime):
-            raise TypeError("is_working_day() takes a date: convert the datetime "
-                            "to the district's time zone and take its date()")
+            raise TypeError(
+                "is_working_day() takes a date: convert the datetime to the district's time zone and take its date()"
+            )
         if day in self.workdays:
             return True
         if day in self.holidays:

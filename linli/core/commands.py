@@ -18,8 +18,9 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": 
 _SPACES = re.compile(r"[\s\u3000]+")
 # full-width digits and Latin letters (an input method left in full-width mode): in
 # arguments they mean the ASCII ones; full-width punctuation stays as written
-_ALNUM = str.maketrans({chr(c): chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
-                                                          *range(0xFF41, 0xFF5B)]})
+_ALNUM = str.maketrans(
+    {chr(c): chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+)
 
 
 @frozen

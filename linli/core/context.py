@@ -130,12 +130,18 @@ class PluginContext:
         if not text:
             raise self.fail(empty)
         if len(text) > limit:
-            raise self.fail(self.t("That is too long ({length} characters); please keep it under {limit}.",
-                                   length=len(text), limit=limit))
+            raise self.fail(
+                self.t(
+                    "That is too long ({length} characters); please keep it under {limit}.",
+                    length=len(text),
+                    limit=limit,
+                )
+            )
         return text
 
-    def choice(self, label: str, name: str, data: str = "", *, anyone: bool = False,
-               owner: int | None = None) -> Choice:
+    def choice(
+        self, label: str, name: str, data: str = "", *, anyone: bool = False, owner: int | None = None
+    ) -> Choice:
         """A button; picking it runs this plugin's ``@on_choice(name)`` handler with ``ctx.data == data``.
 
         A button is the person's own (a confirmation, a step of their dialog): when
@@ -196,7 +202,8 @@ class PluginContext:
           scope: only grants with exactly this scope (``"kind:police"``); None for any grant.
         """
         stmt = sa.select(s.role_grants.c.person_id).where(
-            s.role_grants.c.district_id == self.district.id, s.role_grants.c.role == role)
+            s.role_grants.c.district_id == self.district.id, s.role_grants.c.role == role
+        )
         if scope is not None:
             stmt = stmt.where(s.role_grants.c.scope == scope)
         return sorted(set(self.conn.execute(stmt).scalars()))
@@ -217,18 +224,22 @@ class PluginContext:
             return None
         here = sa.or_(
             s.persons.c.home_district == self.district.id,
-            s.persons.c.id.in_(sa.select(s.role_grants.c.person_id).where(
-                s.role_grants.c.district_id == self.district.id)),
+            s.persons.c.id.in_(
+                sa.select(s.role_grants.c.person_id).where(s.role_grants.c.district_id == self.district.id)
+            ),
         )
         named = sa.or_(
             s.persons.c.display_name == name,
             s.identities.c.display_name == name,
             s.identities.c.identity.endswith(f":{name}", autoescape=True),
         )
-        ids = set(self.conn.execute(
-            sa.select(s.persons.c.id).join(s.identities, s.identities.c.person_id == s.persons.c.id)
-            .where(here, named)
-        ).scalars())
+        ids = set(
+            self.conn.execute(
+                sa.select(s.persons.c.id)
+                .join(s.identities, s.identities.c.person_id == s.persons.c.id)
+                .where(here, named)
+            ).scalars()
+        )
         return ids.pop() if len(ids) == 1 else None
 
     def display_names(self, person_ids: Sequence[int]) -> dict[int, str]:
@@ -236,7 +247,8 @@ class PluginContext:
         if not person_ids:
             return {}
         rows = self.conn.execute(
-            sa.select(s.persons.c.id, s.persons.c.display_name).where(s.persons.c.id.in_(list(person_ids))))
+            sa.select(s.persons.c.id, s.persons.c.display_name).where(s.persons.c.id.in_(list(person_ids)))
+        )
         return {r.id: r.display_name for r in rows}
 
     def translator_for(self, person_id: int) -> Translator:
@@ -305,9 +317,7 @@ class PluginContext:
         }
         where = (s.dialogs.c.room_key == room.room_key, s.dialogs.c.person_id == self.person.id)
         if not self.conn.execute(sa.update(s.dialogs).where(*where).values(**values)).rowcount:
-            self.conn.execute(
-                sa.insert(s.dialogs).values(room_key=room.room_key, person_id=self.person.id, **values)
-            )
+            self.conn.execute(sa.insert(s.dialogs).values(room_key=room.room_key, person_id=self.person.id, **values))
         if address is None or address.room_key == (self.address.room_key if self.address else None):
             self.effects.dialog_kept = True
             if prompt:

@@ -47,8 +47,9 @@ _DIALOG = sa.select(s.dialogs).where(
 )
 
 
-def allowed(spec: CommandSpec | ChoiceSpec, roles: dict[str, frozenset[str]], *, consented: bool,
-            private: bool) -> str | None:
+def allowed(
+    spec: CommandSpec | ChoiceSpec, roles: dict[str, frozenset[str]], *, consented: bool, private: bool
+) -> str | None:
     """Why the person may not run this, as a msgid; ``None`` when they may."""
     if not consented and not spec.before_consent:
         return "consent"
@@ -62,20 +63,24 @@ def allowed(spec: CommandSpec | ChoiceSpec, roles: dict[str, frozenset[str]], *,
     return None
 
 
-def usable_commands(registry: PluginRegistry, district: DistrictInfo, roles: dict[str, frozenset[str]], *,
-                    private: bool) -> list[tuple[str, CommandSpec]]:
+def usable_commands(
+    registry: PluginRegistry, district: DistrictInfo, roles: dict[str, frozenset[str]], *, private: bool
+) -> list[tuple[str, CommandSpec]]:
     """The (plugin, spec) of each command this person may use here: for ``/help`` and
     for the suggestions after an unknown command."""
     return [
         (h.plugin, h.spec)
         for h in registry.commands.values()
-        if h.plugin in district.plugins and isinstance(h.spec, CommandSpec) and not h.spec.hidden
+        if h.plugin in district.plugins
+        and isinstance(h.spec, CommandSpec)
+        and not h.spec.hidden
         and allowed(h.spec, roles, consented=True, private=private) is None
     ]
 
 
-def with_platform_roles(roles: dict[str, frozenset[str]], platform_roles: Iterable[str],
-                        district: DistrictInfo) -> dict[str, frozenset[str]]:
+def with_platform_roles(
+    roles: dict[str, frozenset[str]], platform_roles: Iterable[str], district: DistrictInfo
+) -> dict[str, frozenset[str]]:
     """``roles`` plus what the district grants for the sender's standing in the room (a Matrix
     room moderator): ``[districts.<id>.config.core] platform_roles = {moderator = "staff"}``.
     Nothing is granted unless the district says so."""
@@ -126,8 +131,9 @@ class Dispatcher:
         with self.store.begin() as conn:
             return self.route(conn, inbound)
 
-    def route(self, conn: sa.Connection, inbound: Inbound,
-              claim: people.Claim | None = None) -> tuple[list[HandlerCall], list[str]]:
+    def route(
+        self, conn: sa.Connection, inbound: Inbound, claim: people.Claim | None = None
+    ) -> tuple[list[HandlerCall], list[str]]:
         """:meth:`dispatch` in the caller's transaction (which may run the calls too).
 
         Parameters:
@@ -139,16 +145,18 @@ class Dispatcher:
         rooms = [a.address.room_key for a in answers if outbox.add_message(conn, a, None)]
         return calls, rooms
 
-    def _route(self, conn: sa.Connection, inbound: Inbound, answers: list[Outbound],
-               claim: people.Claim | None = None) -> list[HandlerCall]:
+    def _route(
+        self, conn: sa.Connection, inbound: Inbound, answers: list[Outbound], claim: people.Claim | None = None
+    ) -> list[HandlerCall]:
         room_key = inbound.address.room_key
         district = self.directory.district_of_room(conn, room_key)
         if district is None and inbound.private:
             # a link the community shared (t.me/<bot>?start=<district id>) makes that district
             # the person's home: their private chat with the bot is about it from now on
             district = self._linked_district(conn, inbound.text)
-        person, roles = people.person_with_roles(conn, inbound.sender.identity, inbound.sender.display_name,
-                                                 district.id if district else None, claim)
+        person, roles = people.person_with_roles(
+            conn, inbound.sender.identity, inbound.sender.display_name, district.id if district else None, claim
+        )
         person = self._remember(conn, inbound, person, district)
         if district is None and inbound.private and person.home_district:
             district = self.directory.district(conn, person.home_district)
@@ -165,14 +173,23 @@ class Dispatcher:
         if district is None:
             if (inbound.kind == "message" and parse_command(inbound.text) is not None) or inbound.private:
                 if inbound.private:
-                    answer(N_("I don't know your community yet. Open the link your community shared "
-                              "with you, or say something in your community's group first, then talk "
-                              "to me here."))
+                    answer(
+                        N_(
+                            "I don't know your community yet. Open the link your community shared "
+                            "with you, or say something in your community's group first, then talk "
+                            "to me here."
+                        )
+                    )
                 else:
                     # one polite answer per unbound room, ever: the key dedupes it
-                    answer(N_("This room is not linked to a community yet. An administrator can "
-                              "link it with: linli rooms bind {room} --district ID"),
-                           key=f"unbound:{room_key}", room=room_key)
+                    answer(
+                        N_(
+                            "This room is not linked to a community yet. An administrator can "
+                            "link it with: linli rooms bind {room} --district ID"
+                        ),
+                        key=f"unbound:{room_key}",
+                        room=room_key,
+                    )
             return []
 
         consented = (person.consent_version or 0) >= self.notice_version
@@ -222,13 +239,23 @@ class Dispatcher:
                 answer(N_("There is nothing to cancel."))
             return []
 
-        return self._route_command(conn, inbound, district, roles, consented, base, answer, person=person,
-                                   language=language)
+        return self._route_command(
+            conn, inbound, district, roles, consented, base, answer, person=person, language=language
+        )
 
-    def _route_command(self, conn: sa.Connection, inbound: Inbound, district: DistrictInfo,
-                       roles: dict[str, frozenset[str]], consented: bool, base: dict[str, Any],
-                       answer: Callable[..., None], *, person: PersonInfo | None = None,
-                       language: str = "zh_CN") -> list[HandlerCall]:
+    def _route_command(
+        self,
+        conn: sa.Connection,
+        inbound: Inbound,
+        district: DistrictInfo,
+        roles: dict[str, frozenset[str]],
+        consented: bool,
+        base: dict[str, Any],
+        answer: Callable[..., None],
+        *,
+        person: PersonInfo | None = None,
+        language: str = "zh_CN",
+    ) -> list[HandlerCall]:
         parsed = parse_command(inbound.text)
         assert parsed is not None
         handler = self.registry.command(parsed.name)
@@ -266,15 +293,19 @@ class Dispatcher:
             return None
         return self.directory.district(conn, parsed.args[0])
 
-    def _remember(self, conn: sa.Connection, inbound: Inbound, person: PersonInfo,
-                  district: DistrictInfo | None) -> PersonInfo:
+    def _remember(
+        self, conn: sa.Connection, inbound: Inbound, person: PersonInfo, district: DistrictInfo | None
+    ) -> PersonInfo:
         """Keep the person's private room and home district current."""
         if inbound.private:
             conn.execute(
                 sa.update(s.identities)
-                .where(s.identities.c.identity == inbound.sender.identity,
-                       sa.or_(s.identities.c.private_room.is_(None),
-                              s.identities.c.private_room != inbound.address.room_key))
+                .where(
+                    s.identities.c.identity == inbound.sender.identity,
+                    sa.or_(
+                        s.identities.c.private_room.is_(None), s.identities.c.private_room != inbound.address.room_key
+                    ),
+                )
                 .values(private_room=inbound.address.room_key)
             )
         elif inbound.private_address:
@@ -290,8 +321,15 @@ class Dispatcher:
             person = PersonInfo(person.id, person.display_name, person.language, district.id, person.consent_version)
         return person
 
-    def _choice(self, inbound: Inbound, district: DistrictInfo, roles: dict[str, frozenset[str]], consented: bool,
-                base: dict[str, Any], answer: Callable[..., None]) -> list[HandlerCall]:
+    def _choice(
+        self,
+        inbound: Inbound,
+        district: DistrictInfo,
+        roles: dict[str, frozenset[str]],
+        consented: bool,
+        base: dict[str, Any],
+        answer: Callable[..., None],
+    ) -> list[HandlerCall]:
         plugin, _, rest = (inbound.choice or "").partition(":")
         name, _, data = rest.partition(":")
         name, _, owner = name.partition("@")
@@ -311,11 +349,27 @@ class Dispatcher:
         if why is not None:
             answer(N_("Sorry, that choice is only for: {roles}."), roles=", ".join(spec.roles))
             return []
-        return [HandlerCall(key=f"{inbound.event_id}:{plugin}.{handler.name}", plugin=plugin, handler=handler.name,
-                            kind="choice", data=data, **base)]
+        return [
+            HandlerCall(
+                key=f"{inbound.event_id}:{plugin}.{handler.name}",
+                plugin=plugin,
+                handler=handler.name,
+                kind="choice",
+                data=data,
+                **base,
+            )
+        ]
 
-    def _dialog(self, conn: sa.Connection, inbound: Inbound, dialog: Any, consented: bool, base: dict[str, Any],
-                answer: Callable[..., None], t: Translator) -> list[HandlerCall]:
+    def _dialog(
+        self,
+        conn: sa.Connection,
+        inbound: Inbound,
+        dialog: Any,
+        consented: bool,
+        base: dict[str, Any],
+        answer: Callable[..., None],
+        t: Translator,
+    ) -> list[HandlerCall]:
         handler = self.registry.dialogs.get((dialog.plugin, dialog.name))
         district = self.directory.district(conn, dialog.district_id)
         expired = s.UTCDateTime().process_result_value(dialog.expires_at, conn.dialect)
@@ -324,17 +378,29 @@ class Dispatcher:
             return []
         if expired is not None and expired <= self.clock.now():
             s.delete_dialog(conn, dialog.room_key, dialog.person_id)
-            answer(N_("That conversation timed out and was cancelled; nothing from it was saved. "
-                      "Start again whenever you like."))
+            answer(
+                N_(
+                    "That conversation timed out and was cancelled; nothing from it was saved. "
+                    "Start again whenever you like."
+                )
+            )
             return []
         if not consented:
             return []
-        return [HandlerCall(key=f"{inbound.event_id}:{handler.plugin}.{handler.name}", plugin=handler.plugin,
-                            handler=handler.name, kind="dialog", data=dialog.step,
-                            **{**base, "district_id": district.id})]
+        return [
+            HandlerCall(
+                key=f"{inbound.event_id}:{handler.plugin}.{handler.name}",
+                plugin=handler.plugin,
+                handler=handler.name,
+                kind="dialog",
+                data=dialog.step,
+                **{**base, "district_id": district.id},
+            )
+        ]
 
-    def _consent_calls(self, inbound: Inbound, district: DistrictInfo, person: PersonInfo,
-                       language: str) -> list[HandlerCall]:
+    def _consent_calls(
+        self, inbound: Inbound, district: DistrictInfo, person: PersonInfo, language: str
+    ) -> list[HandlerCall]:
         event = DomainEvent(
             event_id=f"{inbound.event_id}:consent",
             name=CONSENT_REQUIRED,
@@ -345,21 +411,37 @@ class Dispatcher:
         )
         return self.route_event(event, district, address=inbound.address, language=language)
 
-    def _unknown(self, word: str, district: DistrictInfo, roles: dict[str, frozenset[str]], consented: bool,
-                 private: bool, answer: Callable[..., None]) -> None:
+    def _unknown(
+        self,
+        word: str,
+        district: DistrictInfo,
+        roles: dict[str, frozenset[str]],
+        consented: bool,
+        private: bool,
+        answer: Callable[..., None],
+    ) -> None:
         usable = [spec.name for _, spec in usable_commands(self.registry, district, roles, private=private)]
         usable += [a for a, n in self.registry.aliases.items() if n in usable]
         close = difflib.get_close_matches(word, usable, n=3, cutoff=0.6)
         if close:
-            answer(N_("There is no /{word} here. Did you mean {suggestions}? Send /help for the full list."),
-                   word=word, suggestions=" ".join("/" + c for c in close))
+            answer(
+                N_("There is no /{word} here. Did you mean {suggestions}? Send /help for the full list."),
+                word=word,
+                suggestions=" ".join("/" + c for c in close),
+            )
         else:
             answer(N_("There is no /{word} here. Send /help to see what you can do."), word=word)
 
     # --- domain events --------------------------------------------------------
 
-    def route_event(self, event: DomainEvent, district: DistrictInfo | None = None, *,
-                    address: Address | None = None, language: str | None = None) -> list[HandlerCall]:
+    def route_event(
+        self,
+        event: DomainEvent,
+        district: DistrictInfo | None = None,
+        *,
+        address: Address | None = None,
+        language: str | None = None,
+    ) -> list[HandlerCall]:
         """The handlers subscribed to ``event`` among the plugins enabled in its district."""
         if district is None:
             with self.store.connect() as conn:

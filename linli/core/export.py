@@ -34,8 +34,16 @@ from linli.core.registry import PluginRegistry
 from linli.core.specs import LedgerSpec
 from linli.core.storage import ScopedStore, Store
 
-__all__ = ["FORMATS", "ExportResult", "LedgerTable", "default_filename", "export_ledger", "ledger_table",
-           "write_csv", "write_xlsx"]
+__all__ = [
+    "FORMATS",
+    "ExportResult",
+    "LedgerTable",
+    "default_filename",
+    "export_ledger",
+    "ledger_table",
+    "write_csv",
+    "write_xlsx",
+]
 
 Format = Literal["xlsx", "csv"]
 FORMATS: tuple[Format, ...] = ("xlsx", "csv")
@@ -130,8 +138,11 @@ def ledger_table(
     with _read_only(store) as conn:
         district = directory.load_district(conn, district_id)
         if handler.plugin not in district.plugins:
-            raise PluginError(N_("plugin {plugin!r} is not enabled in district {district!r}, so it has no ledger "
-                                 "there"), plugin=handler.plugin, district=district_id)
+            raise PluginError(
+                N_("plugin {plugin!r} is not enabled in district {district!r}, so it has no ledger there"),
+                plugin=handler.plugin,
+                district=district_id,
+            )
         t = translator(language or district.language)
         ctx = PluginContext(
             plugin=handler.plugin,
@@ -154,11 +165,13 @@ def ledger_table(
             raise
         except Exception as exc:
             log.exception("ledger handler failed", ledger=ledger, district=district_id)
-            raise PluginError(N_("ledger {ledger!r} failed: {error}"), ledger=ledger,
-                              error=f"{type(exc).__name__}: {exc}") from exc
+            raise PluginError(
+                N_("ledger {ledger!r} failed: {error}"), ledger=ledger, error=f"{type(exc).__name__}: {exc}"
+            ) from exc
     if not isinstance(result, Ledger):
-        raise PluginError(N_("ledger {ledger!r} returned {type}, not a Ledger"), ledger=ledger,
-                          type=type(result).__name__)
+        raise PluginError(
+            N_("ledger {ledger!r} returned {type}, not a Ledger"), ledger=ledger, type=type(result).__name__
+        )
     return LedgerTable(
         name=ledger,
         title=t(spec.title) if spec.title else ledger,
@@ -345,4 +358,3 @@ def export_ledger(
             detail={"format": fmt, "rows": len(table.rows), "language": table.language, "file": path.name},
         )
     return ExportResult(path=path, rows=len(table.rows), format=fmt)
-

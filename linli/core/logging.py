@@ -220,7 +220,8 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
         Redactor(),
     ]
     renderer: Any = (
-        structlog.dev.ConsoleRenderer(colors=stream.isatty()) if pretty
+        structlog.dev.ConsoleRenderer(colors=stream.isatty())
+        if pretty
         else structlog.processors.JSONRenderer(ensure_ascii=False)
     )
     structlog.configure(

@@ -88,13 +88,15 @@ _ANY_PENDING = Prepared(
 _SENT = Prepared(
     sa.update(s.outbox)
     .where(s.outbox.c.id == sa.bindparam("row_id"))
-    .values(status="sent", sent_at=sa.bindparam("now", type_=s.UTCDateTime), attempts=s.outbox.c.attempts + 1,
-            error=None)
+    .values(
+        status="sent", sent_at=sa.bindparam("now", type_=s.UTCDateTime), attempts=s.outbox.c.attempts + 1, error=None
+    )
 )
 
 
-def pending_for_room(conn: sa.Connection, room_key: str, limit: int = 50,
-                     known: Mapping[str, Outbound] | None = None) -> list[OutboxRow]:
+def pending_for_room(
+    conn: sa.Connection, room_key: str, limit: int = 50, known: Mapping[str, Outbound] | None = None
+) -> list[OutboxRow]:
     """Pending messages of one room, oldest first: the order they are sent in.
 
     Parameters:
@@ -114,7 +116,8 @@ def mark_sent(conn: sa.Connection, row_id: int, now: dt.datetime) -> None:
 
 def mark_failed(conn: sa.Connection, row_id: int, error: str, *, final: bool) -> None:
     conn.execute(
-        sa.update(s.outbox).where(s.outbox.c.id == row_id)
+        sa.update(s.outbox)
+        .where(s.outbox.c.id == row_id)
         .values(status="failed" if final else "pending", attempts=s.outbox.c.attempts + 1, error=error[:2000])
     )
 
@@ -132,9 +135,7 @@ def stale_rows(conn: sa.Connection, older_than: dt.datetime) -> list[tuple[str, 
 
 def mark_events_sent(conn: sa.Connection, keys: list[str], now: dt.datetime) -> None:
     if keys:
-        conn.execute(
-            sa.update(s.outbox).where(s.outbox.c.key.in_(keys)).values(status="sent", sent_at=now)
-        )
+        conn.execute(sa.update(s.outbox).where(s.outbox.c.key.in_(keys)).values(status="sent", sent_at=now))
 
 
 def prune(conn: sa.Connection, before: dt.datetime) -> tuple[int, int]:

@@ -60,17 +60,31 @@ _BY_IDENTITY = (
     .join(s.identities, s.identities.c.person_id == s.persons.c.id)
     .where(s.identities.c.identity == sa.bindparam("identity"))
 )
-_ROLES = Prepared(sa.select(s.role_grants.c.role, s.role_grants.c.scope).where(
-    s.role_grants.c.person_id == sa.bindparam("person_id"), s.role_grants.c.district_id == sa.bindparam("district_id")
-))
+_ROLES = Prepared(
+    sa.select(s.role_grants.c.role, s.role_grants.c.scope).where(
+        s.role_grants.c.person_id == sa.bindparam("person_id"),
+        s.role_grants.c.district_id == sa.bindparam("district_id"),
+    )
+)
 # the person behind an identity and their roles in a district, in one statement: every event asks
 _WITH_ROLES = Prepared(
-    sa.select(s.persons.c.id, s.persons.c.display_name, s.persons.c.language, s.persons.c.home_district,
-              s.persons.c.consent_version, s.role_grants.c.role, s.role_grants.c.scope)
+    sa.select(
+        s.persons.c.id,
+        s.persons.c.display_name,
+        s.persons.c.language,
+        s.persons.c.home_district,
+        s.persons.c.consent_version,
+        s.role_grants.c.role,
+        s.role_grants.c.scope,
+    )
     .select_from(
         s.identities.join(s.persons, s.identities.c.person_id == s.persons.c.id).outerjoin(
-            s.role_grants, sa.and_(s.role_grants.c.person_id == s.persons.c.id,
-                                   s.role_grants.c.district_id == sa.bindparam("district_id", type_=sa.String)))
+            s.role_grants,
+            sa.and_(
+                s.role_grants.c.person_id == s.persons.c.id,
+                s.role_grants.c.district_id == sa.bindparam("district_id", type_=sa.String),
+            ),
+        )
     )
     .where(s.identities.c.identity == sa.bindparam("identity"))
 )
@@ -98,21 +112,34 @@ def _with_roles_claiming() -> Prepared:
     SQLAlchemy's PostgreSQL dialect (1.5 MB)."""
     from sqlalchemy.dialects import postgresql
 
-    mark = (postgresql.insert(s.processed)
-            .values(key=sa.bindparam("key", type_=sa.String), processed_at=sa.bindparam("now", type_=s.UTCDateTime))
-            .on_conflict_do_nothing(index_elements=["key"]).returning(s.processed.c.key).cte("mark"))
+    mark = (
+        postgresql.insert(s.processed)
+        .values(key=sa.bindparam("key", type_=sa.String), processed_at=sa.bindparam("now", type_=s.UTCDateTime))
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(s.processed.c.key)
+        .cte("mark")
+    )
     one = sa.select(sa.literal_column("1").label("one")).subquery("one")
     person = s.identities.join(s.persons, s.identities.c.person_id == s.persons.c.id).outerjoin(
-        s.role_grants, sa.and_(s.role_grants.c.person_id == s.persons.c.id,
-                               s.role_grants.c.district_id == sa.bindparam("district_id", type_=sa.String)))
+        s.role_grants,
+        sa.and_(
+            s.role_grants.c.person_id == s.persons.c.id,
+            s.role_grants.c.district_id == sa.bindparam("district_id", type_=sa.String),
+        ),
+    )
     # one row at least (a LEFT JOIN from a single row), so the claim's outcome comes back for a stranger too
     return Prepared(
-        sa.select(sa.select(sa.func.count()).select_from(mark).scalar_subquery(), s.persons.c.id,
-                  s.persons.c.display_name, s.persons.c.language, s.persons.c.home_district,
-                  s.persons.c.consent_version, s.role_grants.c.role, s.role_grants.c.scope)
-        .select_from(one.outerjoin(person, s.identities.c.identity == sa.bindparam("identity")))
+        sa.select(
+            sa.select(sa.func.count()).select_from(mark).scalar_subquery(),
+            s.persons.c.id,
+            s.persons.c.display_name,
+            s.persons.c.language,
+            s.persons.c.home_district,
+            s.persons.c.consent_version,
+            s.role_grants.c.role,
+            s.role_grants.c.scope,
+        ).select_from(one.outerjoin(person, s.identities.c.identity == sa.bindparam("identity")))
     )
-
 
 
 def person_for(conn: sa.Connection, identity: str, display_name: str, *, create: bool = True) -> PersonInfo | None:
@@ -126,14 +153,13 @@ def person_for(conn: sa.Connection, identity: str, display_name: str, *, create:
         sa.insert(s.persons).values(display_name=display_name or identity, consent_version=0)
     ).inserted_primary_key
     assert person_id is not None
-    conn.execute(
-        sa.insert(s.identities).values(identity=identity, person_id=person_id[0], display_name=display_name)
-    )
+    conn.execute(sa.insert(s.identities).values(identity=identity, person_id=person_id[0], display_name=display_name))
     return PersonInfo(person_id[0], display_name or identity, None, None, 0)
 
 
-def person_with_roles(conn: sa.Connection, identity: str, display_name: str, district_id: str | None,
-                      claim: Claim | None = None) -> tuple[PersonInfo, dict[str, frozenset[str]]]:
+def person_with_roles(
+    conn: sa.Connection, identity: str, display_name: str, district_id: str | None, claim: Claim | None = None
+) -> tuple[PersonInfo, dict[str, frozenset[str]]]:
     """The person behind ``identity`` (created on first contact, like :func:`person_for`)
     and their roles in ``district_id`` (none when it is ``None``).
 
@@ -142,8 +168,9 @@ def person_with_roles(conn: sa.Connection, identity: str, display_name: str, dis
         it is left untried).
     """
     if claim is not None and conn.dialect.name == "postgresql":
-        found = _with_roles_claiming().rows(conn, {"identity": identity, "district_id": district_id,
-                                                 "key": claim.key, "now": s.utcnow()})
+        found = _with_roles_claiming().rows(
+            conn, {"identity": identity, "district_id": district_id, "key": claim.key, "now": s.utcnow()}
+        )
         claim.inserted = bool(found[0][0])
         rows = [row[1:] for row in found if row[1] is not None]
     else:
@@ -157,8 +184,10 @@ def person_with_roles(conn: sa.Connection, identity: str, display_name: str, dis
         if row[5] is not None:
             out.setdefault(row[5], set()).add(row[6])
     first = rows[0]
-    return (PersonInfo(first[0], first[1], first[2], first[3], first[4]),
-            {role: frozenset(scopes) for role, scopes in out.items()})
+    return (
+        PersonInfo(first[0], first[1], first[2], first[3], first[4]),
+        {role: frozenset(scopes) for role, scopes in out.items()},
+    )
 
 
 def find_person(conn: sa.Connection, who: str) -> PersonInfo:
@@ -170,7 +199,8 @@ def find_person(conn: sa.Connection, who: str) -> PersonInfo:
         row = conn.execute(sa.select(s.persons).where(s.persons.c.id == int(who[1:]))).first()
     else:
         row = conn.execute(
-            sa.select(s.persons).join(s.identities, s.identities.c.person_id == s.persons.c.id)
+            sa.select(s.persons)
+            .join(s.identities, s.identities.c.person_id == s.persons.c.id)
             .where(s.identities.c.identity == who)
         ).first()
     if row is None:
@@ -181,9 +211,7 @@ def find_person(conn: sa.Connection, who: str) -> PersonInfo:
 def link_identity(conn: sa.Connection, person_id: int, identity: str, display_name: str = "") -> None:
     """Give a person another identity (the same captain on Telegram and on Matrix)."""
     conn.execute(sa.delete(s.identities).where(s.identities.c.identity == identity))
-    conn.execute(
-        sa.insert(s.identities).values(identity=identity, person_id=person_id, display_name=display_name)
-    )
+    conn.execute(sa.insert(s.identities).values(identity=identity, person_id=person_id, display_name=display_name))
 
 
 def roles_in(conn: sa.Connection, person_id: int, district_id: str) -> dict[str, frozenset[str]]:
@@ -210,8 +238,15 @@ def grant_role(conn: sa.Connection, person_id: int, district_id: str, role: str,
             person_id=person_id, district_id=district_id, role=role, scope=scope, granted_by=by
         )
     )
-    audit(conn, actor=by, district_id=district_id, person_id=person_id, action="role.grant", target=role,
-          detail={"scope": scope})
+    audit(
+        conn,
+        actor=by,
+        district_id=district_id,
+        person_id=person_id,
+        action="role.grant",
+        target=role,
+        detail={"scope": scope},
+    )
     return True
 
 
@@ -225,15 +260,24 @@ def revoke_role(conn: sa.Connection, person_id: int, district_id: str, role: str
         )
     ).rowcount
     if deleted:
-        audit(conn, actor=by, district_id=district_id, person_id=person_id, action="role.revoke", target=role,
-              detail={"scope": scope})
+        audit(
+            conn,
+            actor=by,
+            district_id=district_id,
+            person_id=person_id,
+            action="role.revoke",
+            target=role,
+            detail={"scope": scope},
+        )
     return bool(deleted)
 
 
 def grants_of(conn: sa.Connection, district_id: str | None = None) -> list[Grant]:
-    stmt = sa.select(s.role_grants, s.persons.c.display_name).join(
-        s.persons, s.persons.c.id == s.role_grants.c.person_id
-    ).order_by(s.role_grants.c.district_id, s.role_grants.c.role, s.role_grants.c.person_id)
+    stmt = (
+        sa.select(s.role_grants, s.persons.c.display_name)
+        .join(s.persons, s.persons.c.id == s.role_grants.c.person_id)
+        .order_by(s.role_grants.c.district_id, s.role_grants.c.role, s.role_grants.c.person_id)
+    )
     if district_id:
         stmt = stmt.where(s.role_grants.c.district_id == district_id)
     return [
@@ -262,8 +306,13 @@ def audit(
     """Record who did what: every role change, sensitive read and export goes here."""
     conn.execute(
         sa.insert(s.audit_log).values(
-            action=action, actor=actor, district_id=district_id, person_id=person_id, plugin=plugin,
-            target=target, detail=detail or {},
+            action=action,
+            actor=actor,
+            district_id=district_id,
+            person_id=person_id,
+            plugin=plugin,
+            target=target,
+            detail=detail or {},
         )
     )
 

@@ -105,8 +105,7 @@ def parse_cron(expr: str, timezone: str) -> BaseTrigger:
     """
     fields = expr.split() if isinstance(expr, str) else []
     if len(fields) != 5:
-        raise CronError(f"cron {expr!r}: five fields are needed (minute hour day month weekday), "
-                        "as in '30 8 * * *'")
+        raise CronError(f"cron {expr!r}: five fields are needed (minute hour day month weekday), as in '30 8 * * *'")
     minute, hour, day, month, weekday = fields
     try:
         tz = ZoneInfo(timezone)
@@ -115,12 +114,13 @@ def parse_cron(expr: str, timezone: str) -> BaseTrigger:
     try:
         days_of_week = weekday if weekday == "*" else _weekdays(weekday)
         if day.startswith("*") or weekday.startswith("*"):
-            return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=days_of_week,
-                               timezone=tz)
-        return OrTrigger([
-            CronTrigger(minute=minute, hour=hour, day=day, month=month, timezone=tz),
-            CronTrigger(minute=minute, hour=hour, month=month, day_of_week=days_of_week, timezone=tz),
-        ])
+            return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=days_of_week, timezone=tz)
+        return OrTrigger(
+            [
+                CronTrigger(minute=minute, hour=hour, day=day, month=month, timezone=tz),
+                CronTrigger(minute=minute, hour=hour, month=month, day_of_week=days_of_week, timezone=tz),
+            ]
+        )
     except ValueError as exc:
         raise CronError(f"cron {expr!r}: {exc}") from None
 
@@ -213,8 +213,18 @@ def active_jobs(districts: Iterable[DistrictInfo], registry: PluginRegistry) -> 
             cron = config[option] if option in config else defaults.get(option, spec.cron)
             if cron == "":
                 continue
-            jobs.append(Job(district.id, district.timezone, district.language, handler.plugin, handler.name,
-                            spec.name, cron, spec.working_days_only))
+            jobs.append(
+                Job(
+                    district.id,
+                    district.timezone,
+                    district.language,
+                    handler.plugin,
+                    handler.name,
+                    spec.name,
+                    cron,
+                    spec.working_days_only,
+                )
+            )
     return jobs
 
 
@@ -238,9 +248,13 @@ class Timetable:
                 self._triggers[key] = parse_cron(job.cron, job.timezone)
             except CronError as exc:
                 self._triggers[key] = None
-                self.log.error("job not scheduled: its cron is not valid; fix the plugin's "
-                               f"{job.name}_cron setting", district=job.district_id, plugin=job.plugin,
-                               job=job.name, error=str(exc))
+                self.log.error(
+                    f"job not scheduled: its cron is not valid; fix the plugin's {job.name}_cron setting",
+                    district=job.district_id,
+                    plugin=job.plugin,
+                    job=job.name,
+                    error=str(exc),
+                )
         return self._triggers[key]
 
 
@@ -336,7 +350,10 @@ def save_state(conn: sa.Connection, decisions: Iterable[Decision], gone: Iterabl
             conn.execute(sa.update(t).where(*where, later).values(last_fire=d.last_fire))
         values = {"district_id": district_id, "plugin": plugin, "job": job, "last_fire": d.last_fire}
         # a first sight, or a row removed meanwhile: insert unless another scheduler did
-        conn.execute(s.insert_on_conflict(conn, t).values(values).on_conflict_do_nothing(
-            index_elements=[t.c.district_id, t.c.plugin, t.c.job]))
+        conn.execute(
+            s.insert_on_conflict(conn, t)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[t.c.district_id, t.c.plugin, t.c.job])
+        )
     for district_id, plugin, job in gone:
         conn.execute(sa.delete(t).where(t.c.district_id == district_id, t.c.plugin == plugin, t.c.job == job))

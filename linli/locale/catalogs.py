@@ -87,8 +87,13 @@ def extract(root: Path = ROOT) -> Catalog:
         return relative[0] == "linli" and not any(p.startswith(".") or p == "__pycache__" for p in relative)
 
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(root), method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
-        strip_comment_tags=True, directory_filter=wanted,
+        str(root),
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=COMMENT_TAGS,
+        strip_comment_tags=True,
+        directory_filter=wanted,
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
@@ -114,8 +119,9 @@ def merge(template: Catalog, po_path: Path, language: str) -> Catalog:
                 catalog[message.id] = message
         catalog.obsolete.clear()
     else:
-        catalog = Catalog(locale=language, domain=DOMAIN, project="linli", version=template.version,
-                          fuzzy=False, **_HEADER)
+        catalog = Catalog(
+            locale=language, domain=DOMAIN, project="linli", version=template.version, fuzzy=False, **_HEADER
+        )
     # only written when something else changed too (see _write_if_changed)
     catalog.revision_date = dt.datetime.now(dt.UTC)
     english = language.startswith("en")
@@ -216,9 +222,11 @@ def refresh(root: Path = ROOT, languages: Sequence[str] = LANGUAGES, out: TextIO
     print(f"{len(template)} messages; updated: {', '.join(changed) or 'nothing'}", file=stream)
     first = languages[0]
     if todo:
-        print(f"{first}: {len(todo)} to translate in linli/locale/{first}/LC_MESSAGES/{DOMAIN}.po "
-              "(fill msgstr, delete '#, fuzzy' once a guess is checked, then run `make catalogs` again):",
-              file=stream)
+        print(
+            f"{first}: {len(todo)} to translate in linli/locale/{first}/LC_MESSAGES/{DOMAIN}.po "
+            "(fill msgstr, delete '#, fuzzy' once a guess is checked, then run `make catalogs` again):",
+            file=stream,
+        )
         for message in todo:
             where = ", ".join(sorted({f for f, _ in message.locations}))
             state = "fuzzy" if message.fuzzy else "new"
@@ -234,10 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Parameters:
       argv: the arguments (``sys.argv[1:]`` by default).
     """
-    parser = argparse.ArgumentParser(prog="python -m linli.locale.catalogs",
-                                     description="Extract, merge and compile linli's catalogs.")
-    parser.add_argument("--check", action="store_true",
-                        help="exit with 1 while zh_CN has untranslated entries")
+    parser = argparse.ArgumentParser(
+        prog="python -m linli.locale.catalogs", description="Extract, merge and compile linli's catalogs."
+    )
+    parser.add_argument("--check", action="store_true", help="exit with 1 while zh_CN has untranslated entries")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout (default: this one)")
     args = parser.parse_args(argv)
     missing = refresh(args.root)

@@ -66,9 +66,12 @@ def boot(settings: Settings | None = None) -> Runtime:
     uncached = uncached_modules()
     if uncached:
         flag = "-" + "O" * sys.flags.optimize + " " if sys.flags.optimize else ""
-        log.warning("modules without bytecode were compiled at start: a slower start and more memory",
-                    modules=sum(map(len, uncached.values())), optimize=sys.flags.optimize,
-                    fix=f"python {flag}-m compileall -q {shlex.join(uncached)}")
+        log.warning(
+            "modules without bytecode were compiled at start: a slower start and more memory",
+            modules=sum(map(len, uncached.values())),
+            optimize=sys.flags.optimize,
+            fix=f"python {flag}-m compileall -q {shlex.join(uncached)}",
+        )
     return rt
 
 

@@ -43,8 +43,11 @@ def console_room(rt: Runtime, district: str | None, *, by: str) -> tuple[directo
             raise NotFound(N_("no district is configured: add one under [districts.<id>] in settings.toml"))
         chosen = next((d for d in districts if d.id == district), None) if district else districts[0]
         if chosen is None:
-            raise NotFound(N_("no district {district!r}; there are: {known}"), district=district,
-                           known=", ".join(d.id for d in districts))
+            raise NotFound(
+                N_("no district {district!r}; there are: {known}"),
+                district=district,
+                known=", ".join(d.id for d in districts),
+            )
         room = next((r for r in chosen.rooms if r.startswith("console:")), f"console:{chosen.id}")
         if room not in chosen.rooms:
             directory.bind_room(conn, room, chosen.id, by=by)

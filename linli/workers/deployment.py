@@ -73,8 +73,11 @@ def check_queues(queues: Iterable[str], platforms: Iterable[str]) -> None:
                 continue
             raise SettingsError(
                 f"queue {name!r}: this worker has no {platform} adapter"
-                + (" (the console gateway delivers its own messages)" if platform == "console"
-                   else f"; configure [platforms.{platform}]")
+                + (
+                    " (the console gateway delivers its own messages)"
+                    if platform == "console"
+                    else f"; configure [platforms.{platform}]"
+                )
             )
         known = ", ".join([events, *plugins, *(outbox_prefix + p for p in sorted(platforms))])
         raise SettingsError(f"queue {name!r} is not one of linli's queues here: {known}")

@@ -28,8 +28,12 @@ def _wait(runtime: Runtime, out: TextIO) -> None:
     try:
         runtime.wait_idle(timeout=30.0)
     except TimeoutError:
-        out.write(translator(runtime.settings.i18n.default_language)(
-            N_("(still working on it: the answer will appear when it is ready)")) + "\n")
+        out.write(
+            translator(runtime.settings.i18n.default_language)(
+                N_("(still working on it: the answer will appear when it is ready)")
+            )
+            + "\n"
+        )
 
 
 def run_console(
@@ -71,8 +75,9 @@ def run_console(
     worker.start()
     stop_scheduler = threading.Event()
     # a daemon thread: a hung job enqueue must not keep the terminal from closing
-    scheduler = threading.Thread(target=Scheduler(runtime).run, args=(stop_scheduler,), name="linli-scheduler",
-                                 daemon=True)
+    scheduler = threading.Thread(
+        target=Scheduler(runtime).run, args=(stop_scheduler,), name="linli-scheduler", daemon=True
+    )
     scheduler.start()
     try:
         console.stdout.write(f"== {chosen.name} ({chosen.id}) ==\n")

@@ -139,8 +139,12 @@ def _answer_failure(rt: Runtime, call: HandlerCall, message: str | None, exc: Ba
         effects = Effects()
         if call.address is not None:
             t = translator(call.language)
-            text = message or t(N_("Sorry, something went wrong on my side and nothing was changed. "
-                                   "The problem has been logged; please try again later."))
+            text = message or t(
+                N_(
+                    "Sorry, something went wrong on my side and nothing was changed. "
+                    "The problem has been logged; please try again later."
+                )
+            )
             out = Outbound(call.address, text, key=f"{call.key}:error")
             if outbox.add_message(conn, out, call.district_id):
                 effects.messages.append(out)
@@ -167,17 +171,24 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
     if has_dialogs and call.address is not None and person is not None:
         # FOR UPDATE: two quick answers run one after the other, each seeing the step
         # the other left (SQLite's BEGIN IMMEDIATE serialises them already)
-        row = conn.execute(sa.select(s.dialogs).where(
-            s.dialogs.c.room_key == call.address.room_key, s.dialogs.c.person_id == person.id,
-            s.dialogs.c.plugin == call.plugin).with_for_update()).first()
+        row = conn.execute(
+            sa.select(s.dialogs)
+            .where(
+                s.dialogs.c.room_key == call.address.room_key,
+                s.dialogs.c.person_id == person.id,
+                s.dialogs.c.plugin == call.plugin,
+            )
+            .with_for_update()
+        ).first()
         if row is not None:
             dialog = DialogState(row.name, row.step, row.data or {})
         elif call.kind == "dialog":
             return None  # cancelled in the meantime
         if call.kind == "dialog" and dialog is not None and dialog.step != call.data:
             # an answer sent before the bot asked its question: it belongs to no step
-            raise UserError(translator(language)(N_("I was still busy with your previous answer. "
-                                                   "Please send that message again.")))
+            raise UserError(
+                translator(language)(N_("I was still busy with your previous answer. Please send that message again."))
+            )
     fire_time = dt.datetime.fromisoformat(call.fire_time) if call.fire_time else None
     private = bool(call.inbound and call.inbound.private)
 
@@ -215,11 +226,12 @@ BATCH = 20  # a drain holds its room well within the lock TTL (30 s)
 
 def _backoff(attempts: int) -> float:
     """Seconds to wait before the next try of a message that failed ``attempts`` times."""
-    return float(min(2 ** attempts, 300)) * random.uniform(0.8, 1.2)
+    return float(min(2**attempts, 300)) * random.uniform(0.8, 1.2)
 
 
-def deliver_room(rt: Runtime, room_key: str, conn: sa.Connection | None = None,
-                 known: Mapping[str, Outbound] | None = None) -> int:
+def deliver_room(
+    rt: Runtime, room_key: str, conn: sa.Connection | None = None, known: Mapping[str, Outbound] | None = None
+) -> int:
     """Send a room's pending messages in order; returns how many were sent.
 
     A message the platform refuses for good is marked failed and the room goes on;
@@ -258,8 +270,13 @@ def deliver_room(rt: Runtime, room_key: str, conn: sa.Connection | None = None,
                 final = row.attempts + 1 >= rt.settings.queue.max_retries
                 outbox.mark_failed(conn, row.id, str(exc), final=final)
                 if final:
-                    log.error("message given up after repeated failures", room=room_key, outbox_id=row.id,
-                              attempts=row.attempts + 1, error=str(exc))
+                    log.error(
+                        "message given up after repeated failures",
+                        room=room_key,
+                        outbox_id=row.id,
+                        attempts=row.attempts + 1,
+                        error=str(exc),
+                    )
                     continue
                 raise DeliveryError(str(exc), retry_after=_backoff(row.attempts + 1)) from exc
             outbox.mark_sent(conn, row.id, rt.clock.now())

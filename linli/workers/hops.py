@@ -79,8 +79,14 @@ class Hops:
         """Whether a worker of this process consumes ``queue_name``."""
         return queue_name in self.local.queues
 
-    def run(self, actor: dramatiq.Actor[..., Any], here: Callable[[], None], args: Callable[[], tuple[Any, ...]],
-            *, local: bool = True) -> None:
+    def run(
+        self,
+        actor: dramatiq.Actor[..., Any],
+        here: Callable[[], None],
+        args: Callable[[], tuple[Any, ...]],
+        *,
+        local: bool = True,
+    ) -> None:
         """Run ``here`` now when this process serves ``actor``'s queue (and ``local``);
         otherwise send ``actor`` the message ``args()``.
 
@@ -111,8 +117,7 @@ class Hops:
         max_retries = options.get("max_retries", getattr(retries, "max_retries", 0))
         retry_when = options.get("retry_when")
         if (retry_when is not None and not retry_when(0, exc)) or (retry_when is None and max_retries <= 0):
-            log.error("hop failed and is not retried", actor=actor.actor_name, error=type(exc).__name__,
-                      exc_info=exc)
+            log.error("hop failed and is not retried", actor=actor.actor_name, error=type(exc).__name__, exc_info=exc)
             return
         if isinstance(exc, dramatiq.Retry) and exc.delay is not None:
             delay = exc.delay
@@ -121,6 +126,11 @@ class Hops:
             max_backoff = options.get("max_backoff", getattr(retries, "max_backoff", 604_800_000))
             _, delay = compute_backoff(0, factor=min_backoff, max_backoff=max_backoff)
         if not isinstance(exc, dramatiq.Retry):
-            log.warning("hop failed; retrying it through the queue", actor=actor.actor_name,
-                        error=type(exc).__name__, delay_ms=delay, exc_info=exc)
+            log.warning(
+                "hop failed; retrying it through the queue",
+                actor=actor.actor_name,
+                error=type(exc).__name__,
+                delay_ms=delay,
+                exc_info=exc,
+            )
         actor.send_with_options(args=args, delay=delay, retries=1)

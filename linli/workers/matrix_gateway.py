@@ -42,8 +42,10 @@ def run_matrix_gateway(settings: Settings) -> None:
     pending = rt.store.pending_migrations()
     if pending:  # the sync token and the direct rooms live in the database
         rt.close()
-        raise StorageError(N_("the database schema is not current (pending: {revisions}); run `linli db upgrade`"),
-                           revisions=", ".join(pending))
+        raise StorageError(
+            N_("the database schema is not current (pending: {revisions}); run `linli db upgrade`"),
+            revisions=", ".join(pending),
+        )
 
     def allowed(room: str) -> bool:
         if room in config.allow_rooms:

@@ -86,7 +86,11 @@ class Runtime:
         self.directory = DirectoryCache()
         self.calendar = WorkingDays.from_settings(settings.scheduler)
         self.dispatcher = Dispatcher(
-            self.store, self.registry, self.directory, self.clock, settings.privacy.notice_version,
+            self.store,
+            self.registry,
+            self.directory,
+            self.clock,
+            settings.privacy.notice_version,
             settings.i18n.default_language,
         )
         #: the plugins that have dialogs (their handlers look up the person's open dialog)
@@ -134,8 +138,12 @@ class Runtime:
 
         self.delivery_actors: dict[str, dramatiq.Actor[..., None]] = {
             platform: dramatiq.actor(
-                broker=b, actor_name=f"linli.deliver.{platform}", queue_name=outbox_queue(platform),
-                retry_when=retry_delivery, min_backoff=50, max_backoff=30_000,
+                broker=b,
+                actor_name=f"linli.deliver.{platform}",
+                queue_name=outbox_queue(platform),
+                retry_when=retry_delivery,
+                min_backoff=50,
+                max_backoff=30_000,
             )(self._deliver)
             for platform in PLATFORMS
         }
@@ -153,13 +161,17 @@ class Runtime:
         When a worker of this process consumes ``linli.events`` (``linli run``), the
         event is dispatched, handled and delivered here instead, before this returns
         (see :mod:`linli.workers.hops`)."""
-        self.hops.run(self.dispatch_actor, partial(self._dispatch_inbound, inbound),
-                      partial(_message, "inbound", inbound))
+        self.hops.run(
+            self.dispatch_actor, partial(self._dispatch_inbound, inbound), partial(_message, "inbound", inbound)
+        )
 
     def _enqueue_calls(self, calls: Iterable[HandlerCall]) -> None:
         for call in calls:
-            self.hops.run(self.plugin_actors[call.plugin], partial(self._handle_call, call, retries=0),
-                          partial(_message, None, call))
+            self.hops.run(
+                self.plugin_actors[call.plugin],
+                partial(self._handle_call, call, retries=0),
+                partial(_message, None, call),
+            )
 
     def _enqueue_rooms(self, rooms: Iterable[str], known: Mapping[str, Outbound] | None = None) -> None:
         for room in dict.fromkeys(rooms):
@@ -168,8 +180,9 @@ class Runtime:
             if actor is None:
                 log.error("no outbox queue for platform", room=room)
                 continue
-            self.hops.run(actor, partial(self._deliver, room, known), partial(tuple, (room,)),
-                          local=platform in self.adapters)
+            self.hops.run(
+                actor, partial(self._deliver, room, known), partial(tuple, (room,)), local=platform in self.adapters
+            )
 
     def _enqueue_messages(self, messages: Sequence[Outbound]) -> None:
         """Deliver the rooms of messages just committed: a delivery run in this thread sends
@@ -179,8 +192,9 @@ class Runtime:
 
     def _enqueue_events(self, events: list[DomainEvent]) -> None:
         for event in events:
-            self.hops.run(self.dispatch_actor, partial(self._dispatch_domain, event),
-                          partial(_message, "domain", event))
+            self.hops.run(
+                self.dispatch_actor, partial(self._dispatch_domain, event), partial(_message, "domain", event)
+            )
         if events:
             # routed (their calls handled or queued) or on the queue: the sweep need not re-send them
             with self.store.begin() as conn:
@@ -208,8 +222,11 @@ class Runtime:
             for c in calls:
                 if call is not None and exc is not None and c.key == call.key:
                     # its first try was the one that failed: no second run of the handler now
-                    self.hops.run(self.plugin_actors[c.plugin], partial(self._handle_call, c, retries=0, failed=exc),
-                                  partial(_message, None, c))
+                    self.hops.run(
+                        self.plugin_actors[c.plugin],
+                        partial(self._handle_call, c, retries=0, failed=exc),
+                        partial(_message, None, c),
+                    )
                 else:
                     self._enqueue_calls([c])
 

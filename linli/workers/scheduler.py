@@ -148,9 +148,11 @@ class PostgresLeaderLock:
             if self._held:
                 self._conn.execute(sa.text("SELECT 1"))  # the session lives, so the lock is ours
                 return True
-            self._held = bool(self._conn.execute(
-                sa.text("SELECT pg_try_advisory_lock(:c, hashtext(current_schema()))"), {"c": _PG_LOCK_CLASS}
-            ).scalar())
+            self._held = bool(
+                self._conn.execute(
+                    sa.text("SELECT pg_try_advisory_lock(:c, hashtext(current_schema()))"), {"c": _PG_LOCK_CLASS}
+                ).scalar()
+            )
             return self._held
         except sa.exc.DBAPIError:
             self._drop()
@@ -203,15 +205,17 @@ class Scheduler:
       calendar: the working days (by default from ``[scheduler]``).
     """
 
-    def __init__(self, runtime: Runtime, *, lock: LeaderLock | None = None,
-                 calendar: WorkingDays | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, *, lock: LeaderLock | None = None, calendar: WorkingDays | None = None
+    ) -> None:
         self.rt = runtime
         self.settings = runtime.settings.scheduler
         # loggers per instance, so that structlog's logger cache cannot hide them from capture_logs
         self.log = structlog.get_logger("linli.scheduler")
         self.lock = lock if lock is not None else leader_lock(runtime.settings, runtime.store, log=self.log)
-        self.calendar = calendar or WorkingDays(holidays=self.settings.holidays, workdays=self.settings.workdays,
-                                                log=self.log)
+        self.calendar = calendar or WorkingDays(
+            holidays=self.settings.holidays, workdays=self.settings.workdays, log=self.log
+        )
         self.timetable = scheduling.Timetable(self.log)
         self.leading: bool | None = None
         self._next_firing: dt.datetime | None = None
@@ -313,8 +317,9 @@ class Scheduler:
         if events:
             with self.rt.store.begin() as conn:
                 outbox.mark_events_sent(conn, [p["event_id"] for p in events], now)
-        self.log.warning("re-sent outbox rows left pending", messages=len(rows) - len(events),
-                         rooms=len(rooms), events=len(events))
+        self.log.warning(
+            "re-sent outbox rows left pending", messages=len(rows) - len(events), rooms=len(rooms), events=len(events)
+        )
         return len(rows)
 
     # --- running ----------------------------------------------------------------

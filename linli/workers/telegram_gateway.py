@@ -36,8 +36,7 @@ def run_telegram_gateway(settings: Settings, *, webhook: bool = False) -> None:
     if config is None:
         raise SettingsError("add a [platforms.telegram] table to the settings to run the Telegram gateway")
     rt = Runtime(settings)
-    adapter = TelegramAdapter(TelegramConfig(config), storage_url=settings.storage.url,
-                              rate_backend=rt.rate_backend)
+    adapter = TelegramAdapter(TelegramConfig(config), storage_url=settings.storage.url, rate_backend=rt.rate_backend)
     try:
         if webhook:
             adapter.run_webhook(rt.submit)

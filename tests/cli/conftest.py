@@ -92,8 +92,13 @@ class Linli:
             with store.begin() as conn:
                 scoped = ScopedStore(conn, "suggestions", district)
                 for number, text in enumerate(texts, start=scoped.count(suggestions) + 1):
-                    scoped.insert(suggestions, number=number, category="repairs", text=text,
-                                  created_at=dt.datetime(2026, 11, 26, 1, 30, tzinfo=dt.UTC))
+                    scoped.insert(
+                        suggestions,
+                        number=number,
+                        category="repairs",
+                        text=text,
+                        created_at=dt.datetime(2026, 11, 26, 1, 30, tzinfo=dt.UTC),
+                    )
         finally:
             store.dispose()
 

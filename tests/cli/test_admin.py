@@ -148,8 +148,15 @@ def test_plugins_list_shows_what_each_installed_plugin_brings(linli):
         block.append(line)
     columns = zip(*(line.split("│") for line in block), strict=True)
     cells = " | ".join(" ".join(part.strip() for part in column if part.strip()) for column in columns)
-    for cell in ("1.0", "Suggestion box", "core", "/suggest", "linli.person_forgotten", "digest (30 8 * * *",
-                 "suggestions.suggestions"):
+    for cell in (
+        "1.0",
+        "Suggestion box",
+        "core",
+        "/suggest",
+        "linli.person_forgotten",
+        "digest (30 8 * * *",
+        "suggestions.suggestions",
+    ):
         assert cell in cells
 
 
@@ -163,11 +170,13 @@ def test_plugins_list_with_a_district_marks_the_enabled_ones(ready):
 def test_a_plugin_is_enabled_and_disabled_in_a_district(ready):
     assert "suggestions is enabled in xinglong" in ready.ok("plugins", "enable", "suggestions", "-d", "xinglong")
     assert "already enabled" in ready.ok("plugins", "enable", "suggestions", "-d", "xinglong")
-    assert {("xinglong", "suggestions")} <= {(r.district_id, r.plugin) for r in
-                                              _rows(ready.database_url, s.district_plugins)}
+    assert {("xinglong", "suggestions")} <= {
+        (r.district_id, r.plugin) for r in _rows(ready.database_url, s.district_plugins)
+    }
     assert "data is kept" in ready.ok("plugins", "disable", "suggestions", "-d", "xinglong")
-    assert ("xinglong", "suggestions") not in {(r.district_id, r.plugin) for r in
-                                                _rows(ready.database_url, s.district_plugins)}
+    assert ("xinglong", "suggestions") not in {
+        (r.district_id, r.plugin) for r in _rows(ready.database_url, s.district_plugins)
+    }
 
 
 def test_enabling_an_unknown_plugin_is_refused(ready):

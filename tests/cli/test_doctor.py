@@ -16,7 +16,8 @@ def test_doctor_passes_a_healthy_embedded_deployment_and_warns_about_a_district_
     assert "broker: in-process" in ok
     assert "district heping: plugins core, suggestions" in ok and "district heping: rooms console:heping" in ok
     assert _lines(result.stdout, "!") == [
-        "! district xinglong: no room is bound: `linli rooms bind ROOM --district xinglong`"]
+        "! district xinglong: no room is bound: `linli rooms bind ROOM --district xinglong`"
+    ]
     assert _lines(result.stdout, "✗") == []
 
 
@@ -28,8 +29,13 @@ def test_doctor_reports_pending_migrations(linli):
 
 
 def test_doctor_reports_a_broken_database_url_and_a_bad_broker_url(linli):
-    result = linli("doctor", env={"LINLI_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nope",
-                                  "LINLI_BROKER_URL": "redis://127.0.0.1:1/0"})
+    result = linli(
+        "doctor",
+        env={
+            "LINLI_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nope",
+            "LINLI_BROKER_URL": "redis://127.0.0.1:1/0",
+        },
+    )
     assert result.exit_code == 1
     failed = _lines(result.stdout, "✗")
     assert len(failed) == 2
@@ -53,10 +59,12 @@ def test_doctor_pings_a_real_redis_broker(ready, redis_url):
 
 
 def test_doctor_checks_platform_tokens(ready):
-    ready.settings.write_text(ready.settings.read_text(encoding="utf-8")
-                              + "\n[platforms.telegram]\n[platforms.matrix]\nhomeserver = \"https://m.example.org\"\n"
-                              + "user_id = \"@linli:m.example.org\"\n",
-                              encoding="utf-8")
+    ready.settings.write_text(
+        ready.settings.read_text(encoding="utf-8")
+        + '\n[platforms.telegram]\n[platforms.matrix]\nhomeserver = "https://m.example.org"\n'
+        + 'user_id = "@linli:m.example.org"\n',
+        encoding="utf-8",
+    )
     result = ready("doctor")
     assert result.exit_code == 1
     assert [line.split(":")[0] for line in _lines(result.stdout, "✗")] == ["✗ platform matrix", "✗ platform telegram"]

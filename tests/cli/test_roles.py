@@ -48,7 +48,9 @@ def test_every_role_change_is_audited_with_the_os_user_as_actor(ready):
     ready.ok("roles", "revoke", "console:张三", "admin", "-d", "heping")
     rows = _query(ready.database_url, sa.select(s.audit_log).order_by(s.audit_log.c.id))
     assert [(r.action, r.target, r.district_id) for r in rows] == [
-        ("role.grant", "admin", "heping"), ("role.revoke", "admin", "heping")]
+        ("role.grant", "admin", "heping"),
+        ("role.revoke", "admin", "heping"),
+    ]
     assert all(r.actor.startswith("cli:") and len(r.actor) > len("cli:") for r in rows)
 
 
@@ -66,8 +68,9 @@ def test_a_role_no_plugin_declares_is_granted_with_a_warning(ready):
 
 
 def test_roles_grant_refuses_a_bad_scope_an_unknown_district_and_an_unknown_person(ready):
-    assert "is not a scope" in ready.fails("roles", "grant", "console:张三", "staff", "-d", "heping",
-                                          "--scope", "grid3", code=2)
+    assert "is not a scope" in ready.fails(
+        "roles", "grant", "console:张三", "staff", "-d", "heping", "--scope", "grid3", code=2
+    )
     assert "no district 'nowhere'" in ready.fails("roles", "grant", "console:张三", "staff", "-d", "nowhere", code=6)
     assert "no person '#999'" in ready.fails("roles", "grant", "#999", "staff", "-d", "heping", code=6)
     assert "is not a person" in ready.fails("roles", "grant", "张三", "staff", "-d", "heping", code=2)

@@ -77,10 +77,12 @@ def test_a_known_year_logs_nothing():
 
 
 def test_settings_holidays_and_workdays_override_the_package_and_the_fallback():
-    calendar = WorkingDays.from_settings(SchedulerSettings(
-        holidays=(D(2099, 1, 1), D(2025, 9, 26)),
-        workdays=(D(2099, 1, 3), D(2025, 10, 1)),
-    ))
+    calendar = WorkingDays.from_settings(
+        SchedulerSettings(
+            holidays=(D(2099, 1, 1), D(2025, 9, 26)),
+            workdays=(D(2099, 1, 3), D(2025, 10, 1)),
+        )
+    )
 
     assert not calendar.is_working_day(D(2099, 1, 1))
     assert calendar.is_working_day(D(2099, 1, 3))

@@ -189,8 +189,9 @@ def test_a_private_chat_with_someone_from_no_known_group_is_asked_to_speak_in_a_
 
 
 def test_a_start_link_makes_its_district_the_home_of_a_private_chat(tmp_path):
-    village = DistrictSettings(id="village", name="Village", language="en", rooms=("test:village-group",),
-                               plugins=("core", "probe"))
+    village = DistrictSettings(
+        id="village", name="Village", language="en", rooms=("test:village-group",), plugins=("core", "probe")
+    )
     chat = ChatHarness(tmp_path, plugins=PLUGINS, language="en", districts=[village])
     try:
         # t.me/<bot>?start=village: someone who was never in any group opens the bot
@@ -598,8 +599,16 @@ def test_a_button_pressed_by_someone_else_runs_nothing_for_either(chat):
     button = chat.sent[-1].choices[0]
     before = len(chat.sent)
 
-    chat.submit(Inbound("someone-else", chat.address(), Sender("test", "李四", "李四"), text=button.label,
-                        kind="choice", choice=button.value))
+    chat.submit(
+        Inbound(
+            "someone-else",
+            chat.address(),
+            Sender("test", "李四", "李四"),
+            text=button.label,
+            kind="choice",
+            choice=button.value,
+        )
+    )
 
     assert chat.in_room()[before:] == ["That button is for someone else; it was not pressed for them."]
     assert "agreed" in chat.say("张三", "/mydata", private=True)[0]  # 张三 is still known, with his consent

@@ -32,8 +32,16 @@ def _suggest(chat: ChatHarness, who: str, text: str) -> None:
 
 
 def _export(chat: ChatHarness, path: Path, **kw: object):
-    return export_ledger(chat.runtime.store, chat.runtime.registry, SUGGESTIONS, "test", actor="cli:tester",
-                         path=path, clock=chat.clock, **kw)
+    return export_ledger(
+        chat.runtime.store,
+        chat.runtime.registry,
+        SUGGESTIONS,
+        "test",
+        actor="cli:tester",
+        path=path,
+        clock=chat.clock,
+        **kw,
+    )
 
 
 def _audit(chat: ChatHarness) -> list[sa.Row]:
@@ -150,23 +158,26 @@ def test_an_unknown_ledger_or_district_is_not_found(chat):
 
 
 def test_aware_datetimes_are_written_in_the_district_time_zone(odd, tmp_path):
-    result = export_ledger(odd.runtime.store, odd.runtime.registry, "odd.times", "test", actor="t",
-                           path=tmp_path / "t.xlsx")
+    result = export_ledger(
+        odd.runtime.store, odd.runtime.registry, "odd.times", "test", actor="t", path=tmp_path / "t.xlsx"
+    )
     sheet = openpyxl.load_workbook(result.path).active
     assert sheet.cell(row=2, column=1).value == dt.datetime(2026, 11, 26, 9, 30)
     assert sheet.cell(row=2, column=1).number_format == "yyyy-mm-dd hh:mm"
     assert sheet.cell(row=3, column=1).number_format == "yyyy-mm-dd"
     assert sheet.cell(row=3, column=2).value is None
-    path = export_ledger(odd.runtime.store, odd.runtime.registry, "odd.times", "test", actor="t",
-                         path=tmp_path / "t.csv", fmt="csv").path
+    path = export_ledger(
+        odd.runtime.store, odd.runtime.registry, "odd.times", "test", actor="t", path=tmp_path / "t.csv", fmt="csv"
+    ).path
     with path.open(encoding="utf-8-sig", newline="") as fh:
         assert list(csv.reader(fh))[1:] == [["2026-11-26 09:30", "3"], ["2026-12-01", ""]]
 
 
 def test_a_ledger_handler_cannot_write_to_the_database(odd, tmp_path):
     with pytest.raises(PluginError, match=r"ledger 'odd\.scribbles' failed"):
-        export_ledger(odd.runtime.store, odd.runtime.registry, "odd.scribbles", "test", actor="t",
-                      path=tmp_path / "s.xlsx")
+        export_ledger(
+            odd.runtime.store, odd.runtime.registry, "odd.scribbles", "test", actor="t", path=tmp_path / "s.xlsx"
+        )
     with odd.runtime.store.connect() as conn:
         assert conn.execute(sa.select(s.audit_log).where(s.audit_log.c.action == "scribbled")).first() is None
     # the connection went back to the pool writable

@@ -77,13 +77,16 @@ def test_every_message_in_the_source_has_a_chinese_translation(source_messages: 
         if not message.id:
             continue
         translated = chinese.get(message.id, message.context)
-        strings = translated.string if translated and isinstance(translated.string, tuple) else (
-            (translated.string,) if translated else ("",))
+        strings = (
+            translated.string
+            if translated and isinstance(translated.string, tuple)
+            else ((translated.string,) if translated else ("",))
+        )
         if translated is None or translated.fuzzy or not all(strings):
             where = ", ".join(sorted({f for f, _ in message.locations}))
             missing.append(f"  {message.id!r} ({where})")
-    assert not missing, (
-        f"{len(missing)} message(s) have no checked Chinese translation; {REFRESH}:\n" + "\n".join(missing)
+    assert not missing, f"{len(missing)} message(s) have no checked Chinese translation; {REFRESH}:\n" + "\n".join(
+        missing
     )
 
 
@@ -102,7 +105,8 @@ def test_no_marked_string_hides_inside_an_f_string() -> None:
                 if name in KEYWORDS and call.args and isinstance(call.args[0], ast.Constant):
                     hidden.append(f"  {path.relative_to(ROOT)}:{call.lineno}: {name}({call.args[0].value!r})")
     assert not hidden, "move these calls out of the f-string into a variable, so Babel extracts them:\n" + (
-        "\n".join(hidden))
+        "\n".join(hidden)
+    )
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
@@ -161,8 +165,9 @@ def _catalog(tmp_path: Path, language: str, entries: list[tuple[object, object]]
 
 
 def test_plural_uses_the_one_chinese_form_for_every_count(tmp_path: Path) -> None:
-    locale_dir = _catalog(tmp_path, "zh_CN", [(("{n} suggestion is waiting", "{n} suggestions are waiting"),
-                                               ("有 {n} 条建议在等待",))])
+    locale_dir = _catalog(
+        tmp_path, "zh_CN", [(("{n} suggestion is waiting", "{n} suggestions are waiting"), ("有 {n} 条建议在等待",))]
+    )
     t = translator("zh_CN", "demo", str(locale_dir))
     assert t.plural("{n} suggestion is waiting", "{n} suggestions are waiting", 1) == "有 1 条建议在等待"
     assert t.plural("{n} suggestion is waiting", "{n} suggestions are waiting", 5) == "有 5 条建议在等待"
@@ -200,8 +205,13 @@ def test_importing_and_translating_does_not_load_babel() -> None:
         translator("zh_CN")("There is nothing to cancel.")
         print(sorted(m for m in sys.modules if m.split(".")[0] == "babel"))
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONWARNINGS": "error"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+    )
     assert out.stdout.strip() == "[]"
 
 

@@ -96,14 +96,18 @@ def test_ordinary_numbers_are_left_alone(text: str) -> None:
 
 
 def test_keys_and_nested_values_are_masked() -> None:
-    event = Redactor()(None, "info", {
-        "event": f"resident called from {PHONE}",
-        f"note_{PHONE}": "key with a number",
-        "payload": {"parties": [{"name": "张三", "contact": f"电话{PHONE}"}, ("身份证", ID)], PHONE: 1},
-        "as_number": int(PHONE),
-        "amount": 6400,
-        "tags": {"id", ID},
-    })
+    event = Redactor()(
+        None,
+        "info",
+        {
+            "event": f"resident called from {PHONE}",
+            f"note_{PHONE}": "key with a number",
+            "payload": {"parties": [{"name": "张三", "contact": f"电话{PHONE}"}, ("身份证", ID)], PHONE: 1},
+            "as_number": int(PHONE),
+            "amount": 6400,
+            "tags": {"id", ID},
+        },
+    )
     assert event == {
         "event": "resident called from [phone]",
         "note_[phone]": "key with a number",
@@ -115,13 +119,28 @@ def test_keys_and_nested_values_are_masked() -> None:
 
 
 def test_values_under_a_sensitive_key_are_masked_whatever_they_look_like() -> None:
-    event = Redactor()(None, "info", {
-        "event": "x", "phone": "1380013800", "bot_token": "123:ABC", "person": {"身份证号": "1101"},
-        "telegram_id": 12345, "event_id": "test:1", "tokens_used": 3,
-    })
-    assert event == {"event": "x", "phone": "[redacted]", "bot_token": "[redacted]",
-                     "person": {"身份证号": "[redacted]"}, "telegram_id": 12345, "event_id": "test:1",
-                     "tokens_used": 3}
+    event = Redactor()(
+        None,
+        "info",
+        {
+            "event": "x",
+            "phone": "1380013800",
+            "bot_token": "123:ABC",
+            "person": {"身份证号": "1101"},
+            "telegram_id": 12345,
+            "event_id": "test:1",
+            "tokens_used": 3,
+        },
+    )
+    assert event == {
+        "event": "x",
+        "phone": "[redacted]",
+        "bot_token": "[redacted]",
+        "person": {"身份证号": "[redacted]"},
+        "telegram_id": 12345,
+        "event_id": "test:1",
+        "tokens_used": 3,
+    }
 
 
 def test_objects_whose_repr_shows_a_number_are_masked_and_others_kept() -> None:
@@ -141,8 +160,7 @@ def test_objects_whose_repr_shows_a_number_are_masked_and_others_kept() -> None:
 def test_the_redactor_works_in_any_structlog_chain() -> None:
     with capture_logs(processors=[Redactor()]) as logs:
         structlog.get_logger("test").info("case opened", applicant={"contact": f"{PHONE}", "city": "沈阳"})
-    assert logs == [{"event": "case opened", "applicant": {"contact": "[phone]", "city": "沈阳"},
-                     "log_level": "info"}]
+    assert logs == [{"event": "case opened", "applicant": {"contact": "[phone]", "city": "沈阳"}, "log_level": "info"}]
 
 
 # --- the lines ------------------------------------------------------------------------------
@@ -210,7 +228,11 @@ def test_standard_library_loggers_pass_through_the_same_redaction() -> None:
     first, second = lines(stream)
     assert first["event"] == "Retrying message for [phone] after error"
     assert (first["logger"], first["level"], first["district"], first["event_id"]) == (
-        "dramatiq", "warning", "heping", "test:9")
+        "dramatiq",
+        "warning",
+        "heping",
+        "test:9",
+    )
     assert second["event"] == "query failed for [phone]" and "OSError: lookup [id]" in second["exception"]
 
 

@@ -37,8 +37,11 @@ def differences(url: str) -> list[object]:
         store.upgrade()
         with store.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            return [d for d in compare_metadata(context, declared())
-                    if not (d[0] == "remove_table" and d[1].name == "alembic_version")]
+            return [
+                d
+                for d in compare_metadata(context, declared())
+                if not (d[0] == "remove_table" and d[1].name == "alembic_version")
+            ]
     finally:
         store.dispose()
 
@@ -59,13 +62,17 @@ def test_postgresql_migrations_match_the_declared_tables(postgres_url):
 # What Alembic's comparison does not see, and the schema no longer says (its dialect options
 # would make a PostgreSQL worker import SQLite's dialect): the migrations alone make these.
 
+
 def test_on_sqlite_the_marks_are_a_without_rowid_table_and_the_pending_index_is_partial(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'linli.db'}", migration_dirs=migration_dirs([]))
     try:
         store.upgrade()
         with store.engine.connect() as conn:
-            sql = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE name IN "
-                                            "('processed_events', 'ix_outbox_pending')").all())
+            sql = dict(
+                conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE name IN ('processed_events', 'ix_outbox_pending')"
+                ).all()
+            )
     finally:
         store.dispose()
 
@@ -79,8 +86,10 @@ def test_on_postgresql_the_pending_index_is_partial(postgres_url):
     try:
         store.upgrade()
         with store.engine.connect() as conn:
-            index = conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_outbox_pending' "
-                                         "AND schemaname = current_schema()").scalar_one()
+            index = conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_outbox_pending' "
+                "AND schemaname = current_schema()"
+            ).scalar_one()
     finally:
         store.dispose()
 

@@ -22,10 +22,16 @@ things = sa.Table(
     sa.Column("at", s.UTCDateTime, nullable=False),
     sa.Column("kind", sa.String(10), nullable=False, server_default="plain"),
 )
-INSERT = Prepared(sa.insert(things).values(name=sa.bindparam("name"), data=sa.bindparam("data", type_=sa.JSON),
-                                          at=sa.bindparam("at", type_=s.UTCDateTime)).returning(things.c.id))
-BY_KIND = Prepared(sa.select(things.c.name, things.c.data, things.c.at).where(things.c.kind == "plain")
-                   .order_by(things.c.id))
+INSERT = Prepared(
+    sa.insert(things)
+    .values(
+        name=sa.bindparam("name"), data=sa.bindparam("data", type_=sa.JSON), at=sa.bindparam("at", type_=s.UTCDateTime)
+    )
+    .returning(things.c.id)
+)
+BY_KIND = Prepared(
+    sa.select(things.c.name, things.c.data, things.c.at).where(things.c.kind == "plain").order_by(things.c.id)
+)
 RENAME = Prepared(sa.update(things).where(things.c.name == sa.bindparam("old")).values(name=sa.bindparam("new")))
 WHEN = dt.datetime(2026, 11, 26, 1, 2, 3, tzinfo=dt.UTC)
 

@@ -39,10 +39,23 @@ class Clinic(Plugin):
 REGISTRY = PluginRegistry([Clinic])
 
 
-def district(district_id: str = "a", timezone: str = "Asia/Shanghai", *, plugins: Iterable[str] = ("clinic",),
-             config: Mapping[str, Mapping[str, Any]] | None = None) -> DistrictInfo:
-    return DistrictInfo(id=district_id, name=district_id, kind="community", language="zh_CN", timezone=timezone,
-                        plugins=frozenset(plugins), rooms=(), config=config or {})
+def district(
+    district_id: str = "a",
+    timezone: str = "Asia/Shanghai",
+    *,
+    plugins: Iterable[str] = ("clinic",),
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+) -> DistrictInfo:
+    return DistrictInfo(
+        id=district_id,
+        name=district_id,
+        kind="community",
+        language="zh_CN",
+        timezone=timezone,
+        plugins=frozenset(plugins),
+        rooms=(),
+        config=config or {},
+    )
 
 
 def local(*args: int) -> dt.datetime:
@@ -52,8 +65,9 @@ def local(*args: int) -> dt.datetime:
 class Ticker:
     """A scheduler's ticks in memory: the state a real one keeps in ``schedule_state``."""
 
-    def __init__(self, districts: Iterable[DistrictInfo], *, only: str | None = None,
-                 calendar: WorkingDays | None = None) -> None:
+    def __init__(
+        self, districts: Iterable[DistrictInfo], *, only: str | None = None, calendar: WorkingDays | None = None
+    ) -> None:
         self.jobs = [j for j in scheduling.active_jobs(districts, REGISTRY) if only is None or j.name == only]
         self.state: dict[scheduling.StateKey, dt.datetime] = {}
         self.timetable = scheduling.Timetable()
@@ -215,15 +229,17 @@ def test_settings_holidays_and_workdays_decide_before_the_package():
     ticker = Ticker([district()], only="digest", calendar=calendar)
 
     assert ticker.fired_days(dt.date(2099, 1, 2), dt.date(2099, 1, 6)) == [
-        dt.date(2099, 1, 2), dt.date(2099, 1, 3), dt.date(2099, 1, 6)]
+        dt.date(2099, 1, 2),
+        dt.date(2099, 1, 3),
+        dt.date(2099, 1, 6),
+    ]
 
 
 # --- per-district overrides -----------------------------------------------------------------------
 
 
 def test_a_district_overrides_a_jobs_cron_in_its_plugin_config():
-    ticker = Ticker([district("a", config={"clinic": {"morning_cron": "0 18 * * *"}}), district("b")],
-                    only="morning")
+    ticker = Ticker([district("a", config={"clinic": {"morning_cron": "0 18 * * *"}}), district("b")], only="morning")
     ticker.tick(local(2026, 11, 26, 8, 0))
 
     at_half_past_eight = ticker.tick(local(2026, 11, 26, 8, 30))
@@ -274,16 +290,19 @@ def first_fires(expr: str, n: int = 3) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize(("expr", "expected"), [
-    ("0 9 * * 5", ["Fri 27 09:00", "Fri 04 09:00", "Fri 11 09:00"]),
-    ("0 9 * * 0", ["Sun 29 09:00", "Sun 06 09:00", "Sun 13 09:00"]),
-    ("0 9 * * 7", ["Sun 29 09:00", "Sun 06 09:00", "Sun 13 09:00"]),
-    ("0 9 * * 1-5", ["Thu 26 09:00", "Fri 27 09:00", "Mon 30 09:00"]),
-    ("0 9 * * sat,sun", ["Sat 28 09:00", "Sun 29 09:00", "Sat 05 09:00"]),
-    ("0 9 * * 5-7", ["Fri 27 09:00", "Sat 28 09:00", "Sun 29 09:00"]),
-    ("0 9 1 * 1", ["Mon 30 09:00", "Tue 01 09:00", "Mon 07 09:00"]),  # day 1 or any Monday
-    ("*/20 8 * * *", ["Thu 26 08:00", "Thu 26 08:20", "Thu 26 08:40"]),
-])
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("0 9 * * 5", ["Fri 27 09:00", "Fri 04 09:00", "Fri 11 09:00"]),
+        ("0 9 * * 0", ["Sun 29 09:00", "Sun 06 09:00", "Sun 13 09:00"]),
+        ("0 9 * * 7", ["Sun 29 09:00", "Sun 06 09:00", "Sun 13 09:00"]),
+        ("0 9 * * 1-5", ["Thu 26 09:00", "Fri 27 09:00", "Mon 30 09:00"]),
+        ("0 9 * * sat,sun", ["Sat 28 09:00", "Sun 29 09:00", "Sat 05 09:00"]),
+        ("0 9 * * 5-7", ["Fri 27 09:00", "Sat 28 09:00", "Sun 29 09:00"]),
+        ("0 9 1 * 1", ["Mon 30 09:00", "Tue 01 09:00", "Mon 07 09:00"]),  # day 1 or any Monday
+        ("*/20 8 * * *", ["Thu 26 08:00", "Thu 26 08:20", "Thu 26 08:40"]),
+    ],
+)
 def test_cron_expressions_mean_what_they_mean_in_crontab(expr, expected):
     assert first_fires(expr) == expected
 

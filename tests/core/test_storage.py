@@ -357,8 +357,10 @@ def test_a_filter_by_a_subquery_stays_in_the_district(two_districts):
         ("a lightweight table", lambda: sa.select(sa.table("probe_items", sa.column("text")).c.text)),
         ("a core table named lightly", lambda: sa.select(sa.table("persons", sa.column("display_name")))),
         ("a move to another district", lambda: sa.update(items).where(items.c.id == 1).values(district_id="b")),
-        ("an update reading its own table",
-         lambda: sa.update(items).values(text=sa.select(items.c.text).where(items.c.id == 2).scalar_subquery())),
+        (
+            "an update reading its own table",
+            lambda: sa.update(items).values(text=sa.select(items.c.text).where(items.c.id == 2).scalar_subquery()),
+        ),
         ("a delete reading its own table", lambda: sa.delete(items).where(items.c.id.in_(sa.select(items.c.id)))),
     ],
 )
@@ -390,8 +392,10 @@ def test_a_sqlite_process_that_does_not_migrate_never_imports_postgresqls_dialec
     from linli.workers.runtime import Runtime
 
     path = tmp_path / "settings.toml"
-    path.write_text('[storage]\nurl = "sqlite:///linli.db"\n'
-                    '[districts.d]\nname = "d"\nrooms = ["test:g"]\nplugins = ["core"]\n', encoding="utf-8")
+    path.write_text(
+        '[storage]\nurl = "sqlite:///linli.db"\n[districts.d]\nname = "d"\nrooms = ["test:g"]\nplugins = ["core"]\n',
+        encoding="utf-8",
+    )
     Runtime(load_settings(path, env={})).prepare_database()
     script = f"""
 import sys

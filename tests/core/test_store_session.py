@@ -102,8 +102,10 @@ def test_a_commit_that_fails_on_sqlite_leaves_no_transaction_open(tmp_path, thro
     try:
         with store.engine.begin() as conn:
             conn.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
-            conn.exec_driver_sql("CREATE TABLE child (id INTEGER PRIMARY KEY, "
-                                 "parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+            conn.exec_driver_sql(
+                "CREATE TABLE child (id INTEGER PRIMARY KEY, "
+                "parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)"
+            )
         child = sa.table("child", sa.column("id"), sa.column("parent_id"))
         insert = Prepared(sa.insert(child).values(parent_id=sa.bindparam("parent_id")))
         with store.session():

@@ -104,9 +104,22 @@ class Deployment:
         log = self.path / f"worker-{len(self.workers)}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "linli", "--settings", str(self.settings_path), "worker",
-                 "--processes", "1", "--threads", "2", *args],
-                stdout=out, stderr=subprocess.STDOUT, env=self.env(**env),
+                [
+                    sys.executable,
+                    "-m",
+                    "linli",
+                    "--settings",
+                    str(self.settings_path),
+                    "worker",
+                    "--processes",
+                    "1",
+                    "--threads",
+                    "2",
+                    *args,
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env(**env),
             )
         worker = WorkerProcess(proc, log)
         self.workers.append(worker)
@@ -167,8 +180,10 @@ class Deployment:
             elif time.monotonic() > deadline:
                 outputs = "\n".join(w.output() for w in self.workers)
                 others = [(m["key"], m["text"][:80]) for m in self._seen][-5:]
-                pytest.fail(f"{len(found)} of {count} replies to {event_id} after {WAIT} s; last replies: {others}; "
-                            f"workers said:\n{outputs}")
+                pytest.fail(
+                    f"{len(found)} of {count} replies to {event_id} after {WAIT} s; last replies: {others}; "
+                    f"workers said:\n{outputs}"
+                )
 
     def all_replies(self) -> list[dict[str, Any]]:
         """Every reply delivered so far, read or not."""

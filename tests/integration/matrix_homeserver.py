@@ -43,8 +43,16 @@ def config(path: Path, port: int) -> dict[str, Any]:
         "server_name": SERVER_NAME,
         "public_baseurl": f"http://127.0.0.1:{port}/",
         "pid_file": str(path / "homeserver.pid"),
-        "listeners": [{"port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
-                       "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]}],
+        "listeners": [
+            {
+                "port": port,
+                "bind_addresses": ["127.0.0.1"],
+                "type": "http",
+                "tls": False,
+                "x_forwarded": False,
+                "resources": [{"names": ["client"], "compress": False}],
+            }
+        ],
         "database": {"name": "sqlite3", "args": {"database": str(path / "homeserver.db")}},
         "log_config": str(path / "log.yaml"),
         "media_store_path": str(path / "media"),
@@ -111,8 +119,11 @@ class Synapse:
         config_path.write_text(json.dumps(config(self.path, self.port), indent=1))
         self._write_signing_key()
         with (self.path / "stdout.log").open("wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "synapse.app.homeserver", "-c", str(config_path)],
-                                         stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "synapse.app.homeserver", "-c", str(config_path)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -153,8 +164,9 @@ class Synapse:
 
     # --- the client-server and admin APIs -----------------------------------------------
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None, *,
-             token: str | None = None) -> dict[str, Any]:
+    def call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
         """One API call; returns the JSON answer.
 
         Raises:
@@ -180,13 +192,21 @@ class Synapse:
         nonce = self.call("GET", "/_synapse/admin/v1/register")["nonce"]
         password = f"{localpart}-password"
         mac = hmac.new(SECRET.encode(), digestmod=hashlib.sha1)
-        mac.update(b"\x00".join([nonce.encode(), localpart.encode(), password.encode(),
-                                 b"admin" if admin else b"notadmin"]))
-        login = self.call("POST", "/_synapse/admin/v1/register", {
-            "nonce": nonce, "username": localpart, "password": password, "admin": admin, "mac": mac.hexdigest()})
+        mac.update(
+            b"\x00".join([nonce.encode(), localpart.encode(), password.encode(), b"admin" if admin else b"notadmin"])
+        )
+        login = self.call(
+            "POST",
+            "/_synapse/admin/v1/register",
+            {"nonce": nonce, "username": localpart, "password": password, "admin": admin, "mac": mac.hexdigest()},
+        )
         if not limited:
             token = self.admin_token or login["access_token"]
-            self.call("POST", f"/_synapse/admin/v1/users/{login['user_id']}/override_ratelimit",
-                      {"messages_per_second": 0, "burst_count": 0}, token=token)
+            self.call(
+                "POST",
+                f"/_synapse/admin/v1/users/{login['user_id']}/override_ratelimit",
+                {"messages_per_second": 0, "burst_count": 0},
+                token=token,
+            )
         login["password"] = password
         return login

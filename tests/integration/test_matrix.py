@@ -88,8 +88,9 @@ class Resident:
         return str(self._ok(self.run(self.client.room_send(room, event_type, content))).event_id)
 
     def react(self, room: str, event_id: str, key: str) -> str:
-        return self.send(room, "m.reaction", {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id,
-                                                               "key": key}})
+        return self.send(
+            room, "m.reaction", {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+        )
 
     def events(self, room: str) -> list[dict[str, Any]]:
         """The room's timeline, oldest first, as JSON."""
@@ -99,8 +100,9 @@ class Resident:
         now = self.run(self.client.sync(timeout=0, sync_filter={"room": {"timeline": {"limit": 1}}}))
         token = self._ok(now).next_batch
         while True:
-            page = self._ok(self.run(self.client.room_messages(room, start=token, direction=MessageDirection.back,
-                                                               limit=100)))
+            page = self._ok(
+                self.run(self.client.room_messages(room, start=token, direction=MessageDirection.back, limit=100))
+            )
             found.extend(e.source for e in page.chunk)
             if not page.chunk or not page.end:
                 return found[::-1]
@@ -126,8 +128,7 @@ class Resident:
 class MatrixDeployment:
     """Settings, the database prepared, the bot's account, and the processes a test starts."""
 
-    def __init__(self, path: Path, server: Synapse, *, redis_url: str, storage_url: str,
-                 limited: bool = False) -> None:
+    def __init__(self, path: Path, server: Synapse, *, redis_url: str, storage_url: str, limited: bool = False) -> None:
         from linli.core.settings import load_settings
         from linli.workers.runtime import Runtime
 
@@ -140,7 +141,7 @@ class MatrixDeployment:
             f'[queue]\nbroker = "{redis_url}"\nworker_threads = 2\nworker_timeout_ms = 50\n'
             '[logging]\nlevel = "info"\nformat = "json"\n'
             f'[platforms.matrix]\nhomeserver = "{server.url}"\nuser_id = "{self.bot["user_id"]}"\n'
-            'sync_timeout = 2\ntimeline_limit = 3\n'
+            "sync_timeout = 2\ntimeline_limit = 3\n"
             '[districts.t]\nname = "测试社区"\nplugins = ["core", "suggestions"]\n'
             '[districts.t.config.core]\nplatform_roles = { room_admin = "staff" }\n',
             encoding="utf-8",
@@ -185,8 +186,12 @@ class MatrixDeployment:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
         env["LINLI_MATRIX_ACCESS_TOKEN"] = self.bot["access_token"]
         with log.open("wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "linli", "--settings", str(self.settings_path), *args],
-                                    stdout=out, stderr=subprocess.STDOUT, env=env)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "linli", "--settings", str(self.settings_path), *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
         self.procs.append((proc, log))
         return proc
 
@@ -225,8 +230,11 @@ class MatrixDeployment:
         return self.bot_messages_seen_by(self.resident, room)
 
     def bot_messages_seen_by(self, resident: Resident, room: str) -> list[dict[str, Any]]:
-        return [e for e in resident.events(room)
-                if e.get("sender") == self.bot["user_id"] and e.get("type") == "m.room.message"]
+        return [
+            e
+            for e in resident.events(room)
+            if e.get("sender") == self.bot["user_id"] and e.get("type") == "m.room.message"
+        ]
 
     def replies(self, room: str) -> dict[str, list[dict[str, Any]]]:
         """The bot's messages in ``room`` by the event they reply to."""
@@ -299,8 +307,18 @@ def test_a_command_in_a_bound_room_gets_its_reply(mx):
     assert reply["content"]["format"] == "org.matrix.custom.html"
     assert reply["content"]["msgtype"] == "m.notice"
     # a command written in a thread is answered in that thread
-    threaded = mx.resident.say(room, "!whoami", **{"m.relates_to": {
-        "rel_type": "m.thread", "event_id": asked, "is_falling_back": True, "m.in_reply_to": {"event_id": asked}}})
+    threaded = mx.resident.say(
+        room,
+        "!whoami",
+        **{
+            "m.relates_to": {
+                "rel_type": "m.thread",
+                "event_id": asked,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": asked},
+            }
+        },
+    )
     mx.wait_for(lambda: threaded in mx.replies(room), "no reply in the thread")
     relation = mx.replies(room)[threaded][0]["content"]["m.relates_to"]
     assert (relation["rel_type"], relation["event_id"]) == ("m.thread", asked)
@@ -398,16 +416,28 @@ def test_an_invite_to_an_unbound_room_is_declined(mx):
 
 
 def test_an_encrypted_room_is_told_that_the_bot_cannot_read_it(mx):
-    room = mx.resident.create_room([], initial_state=[
-        {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
+    room = mx.resident.create_room(
+        [],
+        initial_state=[
+            {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
+        ],
+    )
     mx.bind(room)
     mx.resident.run(mx.resident.client.room_invite(room, mx.bot["user_id"]))
     mx.worker()
     mx.gateway()
     mx.wait_for(lambda: mx.resident.membership(room, mx.bot["user_id"]) == "join", "the bot did not join")
-    secret = mx.resident.send(room, "m.room.encrypted", {
-        "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEn...", "sender_key": "x", "device_id": "D",
-        "session_id": "s"})
+    secret = mx.resident.send(
+        room,
+        "m.room.encrypted",
+        {
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "ciphertext": "AwgAEn...",
+            "sender_key": "x",
+            "device_id": "D",
+            "session_id": "s",
+        },
+    )
     mx.wait_for(lambda: secret in mx.replies(room), "the encrypted room was not told")
     assert "加密" in mx.replies(room)[secret][0]["content"]["body"]
 
@@ -434,8 +464,12 @@ def test_a_private_message_opens_a_direct_room_that_the_person_can_answer_in(mx)
     mx.resident.say(room, "/help")
     mx.wait_for(lambda: len(mx.bot_messages(room)) == 2, "no reply in the direct room")
     with mx.rt.store.connect() as conn:  # the dispatcher recorded it as the person's private chat
-        assert conn.execute(sa.select(s.identities.c.private_room).where(
-            s.identities.c.identity == f"matrix:{mx.resident.user_id}")).scalar() == f"matrix:{room}"
+        assert (
+            conn.execute(
+                sa.select(s.identities.c.private_room).where(s.identities.c.identity == f"matrix:{mx.resident.user_id}")
+            ).scalar()
+            == f"matrix:{room}"
+        )
 
 
 def test_m_limit_exceeded_is_obeyed_with_the_wait_the_homeserver_asked_for(synapse, tmp_path):
@@ -453,8 +487,9 @@ def test_m_limit_exceeded_is_obeyed_with_the_wait_the_homeserver_asked_for(synap
         room = resident.create_room([bot["user_id"]])
     finally:
         resident.close()
-    config = MatrixConfig({"homeserver": synapse.url, "user_id": bot["user_id"]},
-                          env={"LINLI_MATRIX_ACCESS_TOKEN": bot["access_token"]})
+    config = MatrixConfig(
+        {"homeserver": synapse.url, "user_id": bot["user_id"]}, env={"LINLI_MATRIX_ACCESS_TOKEN": bot["access_token"]}
+    )
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     engine = sa.create_engine(url)
     s.cursors.create(engine)
@@ -476,15 +511,19 @@ def test_room_version_12_creators_and_moderators_have_roles_from_power_levels(mx
     from linli.adapters.matrix.api import MatrixApi
     from linli.adapters.matrix.power import MODERATOR, ROOM_ADMIN, PowerLevels
 
-    room = mx.resident.create_room([mx.bot["user_id"]], room_version="12", power_level_override={
-        "users": {mx.bot["user_id"]: 50}})
+    room = mx.resident.create_room(
+        [mx.bot["user_id"]], room_version="12", power_level_override={"users": {mx.bot["user_id"]: 50}}
+    )
     api = MatrixApi(mx.server.url, mx.bot["user_id"], mx.bot["access_token"])
 
     async def roles() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
         await api.join(room)
         levels = PowerLevels(api)
-        return (await levels.roles(room, mx.resident.user_id), await levels.roles(room, mx.bot["user_id"]),
-                await levels.roles(room, "@nobody:" + SERVER_NAME))
+        return (
+            await levels.roles(room, mx.resident.user_id),
+            await levels.roles(room, mx.bot["user_id"]),
+            await levels.roles(room, "@nobody:" + SERVER_NAME),
+        )
 
     creator, moderator, nobody = asyncio.run(_closing(api, roles()))
     assert creator == (MODERATOR, ROOM_ADMIN)

@@ -67,8 +67,12 @@ class TelegramDeployment:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
         env["LINLI_TELEGRAM_TOKEN"] = self.api.token
         with log.open("wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "linli", "--settings", str(self.settings_path), *args],
-                                    stdout=out, stderr=subprocess.STDOUT, env=env)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "linli", "--settings", str(self.settings_path), *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
         self.procs.append((proc, log))
         return proc
 
@@ -86,9 +90,11 @@ class TelegramDeployment:
         while not condition():
             if time.monotonic() > deadline:
                 api = self.api
-                pytest.fail(f"{what} after {WAIT} s; the fake Bot API: {len(api.sent)} sent, {api.too_many} 429s, "
-                            f"calls {dict(api.calls)}, {api.pending()} updates pending; processes said:\n"
-                            f"{self.outputs()}")
+                pytest.fail(
+                    f"{what} after {WAIT} s; the fake Bot API: {len(api.sent)} sent, {api.too_many} 429s, "
+                    f"calls {dict(api.calls)}, {api.pending()} updates pending; processes said:\n"
+                    f"{self.outputs()}"
+                )
             time.sleep(0.1)
 
     def replies_by_event(self) -> dict[str, list[str]]:
@@ -235,8 +241,9 @@ def _post(url: str, body: dict[str, Any], secret: str) -> int:
     deadline = time.monotonic() + WAIT
     while True:
         try:
-            with urllib.request.urlopen(urllib.request.Request(url, json.dumps(body).encode(), headers),
-                                        timeout=10) as response:
+            with urllib.request.urlopen(
+                urllib.request.Request(url, json.dumps(body).encode(), headers), timeout=10
+            ) as response:
                 status: int = response.status
                 return status
         except urllib.error.HTTPError as exc:

@@ -51,7 +51,12 @@ def test_the_parent_says_a_settings_error_in_one_line(tmp_path):
     bad = tmp_path / "settings.toml"
     bad.write_text('[districts.a]\nname = "a"\nbogus = 1\n', encoding="utf-8")
     env = {**os.environ, "LINLI_SETTINGS": str(bad), "LINLI_LANG": "en"}
-    done = subprocess.run([sys.executable, "-P", "-m", "linli.workers.parent", "linli.workers.boot:broker"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", "linli.workers.parent", "linli.workers.boot:broker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [f"Error: {bad}: [districts.a]: unknown key(s): bogus"]

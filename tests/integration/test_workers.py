@@ -67,6 +67,7 @@ def test_a_worker_killed_mid_stream_loses_no_event(deployment):
     [a_id] = deployment.wait_for_heartbeats(1)
     deployment.start_worker(**recovery)
     deployment.wait_for_heartbeats(2)
+
     def held_by_a() -> int:
         return sum(deployment.redis.scard(key) for key in deployment.redis.scan_iter(f"dramatiq:__acks__.{a_id}.*"))
 
@@ -93,12 +94,24 @@ def test_a_worker_killed_mid_stream_loses_no_event(deployment):
 def test_the_console_gateway_prints_the_replies_to_piped_input(deployment):
     with deployment.worker():
         done = subprocess.run(
-            [sys.executable, "-m", "linli", "--settings", str(deployment.settings_path), "gateway",
-             "--platform", "console", "--as", "王五"],
-            input=b"/help\n/whoami\n", capture_output=True, env=deployment.env(), timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "linli",
+                "--settings",
+                str(deployment.settings_path),
+                "gateway",
+                "--platform",
+                "console",
+                "--as",
+                "王五",
+            ],
+            input=b"/help\n/whoami\n",
+            capture_output=True,
+            env=deployment.env(),
+            timeout=60,
         )
     out = done.stdout.decode()
     assert done.returncode == 0, done.stderr.decode()
     # each line's replies are printed before the next line is read, the last ones before it exits
     assert out.index("/whoami —") < out.index("王五> /whoami") < out.rindex("linli ›")
-

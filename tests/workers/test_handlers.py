@@ -298,8 +298,9 @@ def test_a_message_that_keeps_failing_is_given_up_after_max_retries_and_its_room
 
     monkeypatch.setattr(handlers, "_backoff", lambda attempts: 0.05)
     settings = Settings()
-    chat = ChatHarness(tmp_path, plugins=[CorePlugin], settings=evolve(settings, queue=evolve(settings.queue,
-                                                                                              max_retries=3)))
+    chat = ChatHarness(
+        tmp_path, plugins=[CorePlugin], settings=evolve(settings, queue=evolve(settings.queue, max_retries=3))
+    )
     try:
         chat.adapter.fail_with = DeliveryError("HTTP 502 from the platform")
         chat.say("张三", "/whoami")
@@ -345,8 +346,9 @@ def test_a_handler_failing_for_now_on_every_try_ends_with_an_apology_not_silence
             raise sa.exc.OperationalError("UPDATE x", {}, Exception("database is locked"))
 
     settings = Settings()
-    chat = ChatHarness(tmp_path, plugins=[CorePlugin, Flaky],
-                       settings=evolve(settings, queue=evolve(settings.queue, max_retries=1)))
+    chat = ChatHarness(
+        tmp_path, plugins=[CorePlugin, Flaky], settings=evolve(settings, queue=evolve(settings.queue, max_retries=1))
+    )
     monkey_backoff = chat.runtime.broker.get_actor("linli.handle.flaky")
     monkey_backoff.options.update(min_backoff=1, max_backoff=5)
     try:

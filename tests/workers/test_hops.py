@@ -117,8 +117,12 @@ def _runtime(url: str) -> Iterator[Runtime]:
     Echo.runs = 0
     district = DistrictSettings(id="test", name="Test", language="en", rooms=("test:group",), plugins=("core", "echo"))
     settings = Settings(storage=StorageSettings(url=url), districts=(district,))
-    rt = Runtime(settings, registry=PluginRegistry([CorePlugin, Echo]), adapters={"test": RecordingAdapter()},
-                 clock=FrozenClock(dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)))
+    rt = Runtime(
+        settings,
+        registry=PluginRegistry([CorePlugin, Echo]),
+        adapters={"test": RecordingAdapter()},
+        clock=FrozenClock(dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)),
+    )
     rt.prepare_database()
     with rt.store.begin() as conn:
         person = people.person_for(conn, "test:张三", "张三")

@@ -39,8 +39,16 @@ def test_the_parent_runs_at_the_optimize_level_it_is_given(monkeypatch, level, f
 
     argv, env = exec_args(monkeypatch, level)
 
-    assert argv == [sys.executable, *flags, "-P", "-m", "linli.workers.parent",
-                    "linli.workers.boot:broker", "--threads", "2"]
+    assert argv == [
+        sys.executable,
+        *flags,
+        "-P",
+        "-m",
+        "linli.workers.parent",
+        "linli.workers.boot:broker",
+        "--threads",
+        "2",
+    ]
     assert "PYTHONOPTIMIZE" not in env
 
 
@@ -100,16 +108,28 @@ def test_a_postgresql_worker_imports_neither_sqlites_dialect_nor_the_cli_nor_str
     settings.write_text(
         '[storage]\nurl = "postgresql+psycopg://nobody@127.0.0.1:9/none"\n'
         '[queue]\nbroker = "redis://127.0.0.1:9/0"\n[logging]\nlevel = "error"\nformat = "json"\n',
-        encoding="utf-8")
-    script = ("import sys, linli.core.settings, linli.core.logging, dramatiq.cli, linli.workers.boot\n"
-              "print(' '.join(sorted(sys.modules)))")
+        encoding="utf-8",
+    )
+    script = (
+        "import sys, linli.core.settings, linli.core.logging, dramatiq.cli, linli.workers.boot\n"
+        "print(' '.join(sorted(sys.modules)))"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
-    done = subprocess.run([sys.executable, "-P", "-c", script], env={**env, "LINLI_SETTINGS": str(settings)},
-                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", script],
+        env={**env, "LINLI_SETTINGS": str(settings)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 0, done.stderr
     modules = set(done.stdout.split())
 
     assert {"sqlalchemy.dialects.postgresql", "psycopg", "redis"} <= modules
-    unwanted = {m for m in modules if m.split(".")[0] in {"click", "rich", "twisted"}
-                or m.startswith("sqlalchemy.dialects.sqlite")}
+    unwanted = {
+        m
+        for m in modules
+        if m.split(".")[0] in {"click", "rich", "twisted"} or m.startswith("sqlalchemy.dialects.sqlite")
+    }
     assert unwanted == set()

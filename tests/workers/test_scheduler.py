@@ -70,8 +70,9 @@ def plugins_of_a_test_module_have_no_package(monkeypatch):
 @pytest.fixture
 def chimes(tmp_path: Path) -> Iterator[ChatHarness]:
     """A district with the chime plugin, at 08:10 on Thursday 26 November 2026."""
-    harness = ChatHarness(tmp_path, plugins=PLUGINS, enabled=("core", "chime"),
-                          now=dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI))
+    harness = ChatHarness(
+        tmp_path, plugins=PLUGINS, enabled=("core", "chime"), now=dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI)
+    )
     yield harness
     harness.close()
 
@@ -156,8 +157,11 @@ def test_a_plugin_enabled_again_does_not_catch_up_on_the_time_it_was_disabled(ch
 
 
 def digest_harness(tmp_path: Path, day: dt.date) -> ChatHarness:
-    chat = ChatHarness(tmp_path, config={"suggestions": {"staff_room": "test:staff"}},
-                       now=dt.datetime.combine(day, dt.time(8, 0), SHANGHAI))
+    chat = ChatHarness(
+        tmp_path,
+        config={"suggestions": {"staff_room": "test:staff"}},
+        now=dt.datetime.combine(day, dt.time(8, 0), SHANGHAI),
+    )
     chat.say("张三", "/suggest 楼道灯坏了")
     chat.pick("张三", 2)
     chat.run_jobs()
@@ -199,8 +203,11 @@ def test_the_suggestion_digest_is_sent_on_a_make_up_working_sunday(tmp_path):
 
 def age(chat: ChatHarness, key: str, seconds: float) -> None:
     with chat.runtime.store.begin() as conn:
-        conn.execute(sa.update(s.outbox).where(s.outbox.c.key == key)
-                     .values(created_at=s.utcnow() - dt.timedelta(seconds=seconds)))
+        conn.execute(
+            sa.update(s.outbox)
+            .where(s.outbox.c.key == key)
+            .values(created_at=s.utcnow() - dt.timedelta(seconds=seconds))
+        )
 
 
 def test_a_message_left_pending_is_sent_by_the_next_housekeeping(chimes):
@@ -298,8 +305,13 @@ def test_run_ticks_until_stopped_and_then_releases_the_lock(tmp_path, redis_url)
     import redis
 
     fast = Settings(scheduler=SchedulerSettings(tick_seconds=0.02))
-    chat = ChatHarness(tmp_path, plugins=PLUGINS, enabled=("core", "chime"), settings=fast,
-                       now=dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI))
+    chat = ChatHarness(
+        tmp_path,
+        plugins=PLUGINS,
+        enabled=("core", "chime"),
+        settings=fast,
+        now=dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI),
+    )
     scheduler = Scheduler(chat.runtime, lock=RedisLeaderLock(redis_url, ttl=5))
     scheduler.tick()
     chat.advance(hours=1)
@@ -328,8 +340,11 @@ def pg_runtime(postgres_url: str) -> Iterator[Runtime]:
         storage=StorageSettings(url=postgres_url),
         districts=(DistrictSettings(id="test", name="Test", plugins=("chime",)),),
     )
-    runtime = Runtime(settings, registry=PluginRegistry([CorePlugin, Chime]),
-                      clock=FrozenClock(dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI)))
+    runtime = Runtime(
+        settings,
+        registry=PluginRegistry([CorePlugin, Chime]),
+        clock=FrozenClock(dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI)),
+    )
     runtime.prepare_database()
     yield runtime
     runtime.close()
@@ -397,8 +412,10 @@ def test_the_scheduler_process_refuses_the_in_process_broker():
 
 
 def test_the_scheduler_process_refuses_a_database_that_needs_migrations(tmp_path):
-    settings = Settings(storage=StorageSettings(url=f"sqlite:///{tmp_path / 'new.db'}"),
-                        queue=QueueSettings(broker="redis://127.0.0.1:6379/15"))
+    settings = Settings(
+        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'new.db'}"),
+        queue=QueueSettings(broker="redis://127.0.0.1:6379/15"),
+    )
 
     with pytest.raises(StorageError, match="linli db upgrade"):
         run_scheduler(settings)
@@ -407,8 +424,11 @@ def test_the_scheduler_process_refuses_a_database_that_needs_migrations(tmp_path
 def test_the_scheduler_process_stops_on_sigterm_and_releases_the_lock(tmp_path, redis_url):
     import redis
 
-    settings = Settings(storage=StorageSettings(url=f"sqlite:///{tmp_path / 'linli.db'}"),
-                        queue=QueueSettings(broker=redis_url), scheduler=SchedulerSettings(tick_seconds=0.02))
+    settings = Settings(
+        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'linli.db'}"),
+        queue=QueueSettings(broker=redis_url),
+        scheduler=SchedulerSettings(tick_seconds=0.02),
+    )
     setup = Runtime(settings)
     setup.prepare_database()
     setup.close()

@@ -41,9 +41,11 @@ __all__ = ["ENCRYPTED_NOTICE", "MatrixAdapter", "MatrixConfig", "RoomPolicy"]
 log = structlog.get_logger("linli.adapters.matrix")
 
 #: what an encrypted room is told (in its district's language): the bot cannot read it
-ENCRYPTED_NOTICE = N_("I cannot read encrypted messages, so I did not see what was written here. "
-                      "Please talk to me in a room without encryption (an administrator can bind one "
-                      "to the community), or in a private chat without encryption.")
+ENCRYPTED_NOTICE = N_(
+    "I cannot read encrypted messages, so I did not see what was written here. "
+    "Please talk to me in a room without encryption (an administrator can bind one "
+    "to the community), or in a private chat without encryption."
+)
 
 
 def _flag(value: Any) -> bool:
@@ -71,16 +73,20 @@ class MatrixConfig:
         self.access_token = env.get("LINLI_MATRIX_ACCESS_TOKEN", "")
         self.password = env.get("LINLI_MATRIX_PASSWORD", "")
         if not self.homeserver.startswith(("http://", "https://")):
-            raise SettingsError("[platforms.matrix] homeserver: the homeserver's URL, such as "
-                                "https://matrix.example.org (LINLI_MATRIX_HOMESERVER)")
+            raise SettingsError(
+                "[platforms.matrix] homeserver: the homeserver's URL, such as "
+                "https://matrix.example.org (LINLI_MATRIX_HOMESERVER)"
+            )
         if not (self.user_id.startswith("@") and ":" in self.user_id):
             raise SettingsError("[platforms.matrix] user_id: the bot's full user id, such as @linli:example.org")
         if not self.access_token and not self.password:
-            raise SettingsError("[platforms.matrix]: set the bot's access token in LINLI_MATRIX_ACCESS_TOKEN "
-                                "(or its password in LINLI_MATRIX_PASSWORD)")
+            raise SettingsError(
+                "[platforms.matrix]: set the bot's access token in LINLI_MATRIX_ACCESS_TOKEN "
+                "(or its password in LINLI_MATRIX_PASSWORD)"
+            )
         rooms = config.get("allow_rooms", ())
         if isinstance(rooms, str) or not all(isinstance(r, str) for r in rooms):
-            raise SettingsError("[platforms.matrix] allow_rooms: a list of room ids, such as [\"!abc:example.org\"]")
+            raise SettingsError('[platforms.matrix] allow_rooms: a list of room ids, such as ["!abc:example.org"]')
         self.allow_rooms = frozenset(str(r).removeprefix(f"{PLATFORM}:") for r in rooms)
         self.accept_direct = _flag(config.get("accept_direct", True))
         try:
@@ -109,12 +115,17 @@ class MatrixAdapter(ChatAdapter):
     platform = PLATFORM
     max_text_length = MAX_TEXT
 
-    def __init__(self, config: MatrixConfig, *, storage_url: str, policy: RoomPolicy | None = None,
-                 encrypted_notice: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        config: MatrixConfig,
+        *,
+        storage_url: str,
+        policy: RoomPolicy | None = None,
+        encrypted_notice: Callable[[str], str] | None = None,
+    ) -> None:
         self.config = config
         self.state = MatrixState(storage_url, config.user_id)
-        self.policy = policy or RoomPolicy(lambda room: room in config.allow_rooms,
-                                           accept_direct=config.accept_direct)
+        self.policy = policy or RoomPolicy(lambda room: room in config.allow_rooms, accept_direct=config.accept_direct)
         self.encrypted_notice = encrypted_notice or (lambda language: translator(language)(ENCRYPTED_NOTICE))
         self._client = LoopThread(self._api, timeout=config.request_timeout + 5)
         self._credentials: tuple[str, str] | None = None
@@ -124,8 +135,9 @@ class MatrixAdapter(ChatAdapter):
 
     def _api(self) -> MatrixApi:
         token, device = self._credentials or (self.config.access_token, self.config.device_id)
-        return MatrixApi(self.config.homeserver, self.config.user_id, token, device,
-                         timeout=self.config.request_timeout)
+        return MatrixApi(
+            self.config.homeserver, self.config.user_id, token, device, timeout=self.config.request_timeout
+        )
 
     async def logged_in(self, api: MatrixApi) -> None:
         """Give ``api`` a token: the environment's, a stored login's, or a new password login
@@ -236,9 +248,16 @@ class MatrixAdapter(ChatAdapter):
     async def _receive(self, submit: Submit) -> None:
         c = self.config
         api = self._api()
-        syncer = Syncer(api, self.state, submit, self.policy, encrypted_notice=self.encrypted_notice,
-                        timeout_ms=int(c.sync_timeout * 1000), timeline_limit=c.timeline_limit,
-                        catch_up_limit=c.catch_up_limit)
+        syncer = Syncer(
+            api,
+            self.state,
+            submit,
+            self.policy,
+            encrypted_notice=self.encrypted_notice,
+            timeout_ms=int(c.sync_timeout * 1000),
+            timeline_limit=c.timeline_limit,
+            catch_up_limit=c.catch_up_limit,
+        )
         self._loop, self._syncer = asyncio.get_running_loop(), syncer
         if self._stop_requested.is_set():
             self._stop_requested.clear()

@@ -40,8 +40,9 @@ class MatrixError(LinliError):
       retry_after: seconds the homeserver asked us to wait (``M_LIMIT_EXCEEDED``).
     """
 
-    def __init__(self, message: str, /, *, status: int = 0, errcode: str = "",
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, /, *, status: int = 0, errcode: str = "", retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.errcode, self.retry_after = status, errcode, retry_after
 
@@ -72,8 +73,10 @@ def delivery_error(exc: MatrixError, what: str) -> LinliError:
     """The delivery error for a failed send: retry later (with the wait a rate limit asked
     for), or never (forbidden, unknown room, a message the server will not take)."""
     if exc.rate_limited:
-        return DeliveryError(f"{what}: rate limited, retry after {exc.retry_after:g} s",
-                             retry_after=exc.retry_after or DEFAULT_RETRY_AFTER)
+        return DeliveryError(
+            f"{what}: rate limited, retry after {exc.retry_after:g} s",
+            retry_after=exc.retry_after or DEFAULT_RETRY_AFTER,
+        )
     if exc.transient:
         return DeliveryError(f"{what}: {exc}")
     return PermanentDeliveryError(f"{what}: {exc}")
@@ -94,13 +97,19 @@ class MatrixApi:
       timeout: seconds an ordinary request may take.
     """
 
-    def __init__(self, homeserver: str, user_id: str, access_token: str = "", device_id: str = "", *,
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self, homeserver: str, user_id: str, access_token: str = "", device_id: str = "", *, timeout: float = 30.0
+    ) -> None:
         self.homeserver = homeserver.rstrip("/")
         self.user_id = user_id
         self.timeout = timeout
-        config = AsyncClientConfig(max_limit_exceeded=0, max_timeouts=0, encryption_enabled=False,
-                                   store_sync_tokens=False, request_timeout=timeout)
+        config = AsyncClientConfig(
+            max_limit_exceeded=0,
+            max_timeouts=0,
+            encryption_enabled=False,
+            store_sync_tokens=False,
+            request_timeout=timeout,
+        )
         self.client = AsyncClient(self.homeserver, user_id, device_id=device_id or None, config=config)
         self.client.access_token = access_token
 
@@ -119,12 +128,22 @@ class MatrixApi:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise MatrixError(f"login: {exc or type(exc).__name__}") from None
         if not isinstance(answer, LoginResponse):
-            raise MatrixError(f"login refused: {getattr(answer, 'message', answer)}", status=403,
-                              errcode=str(getattr(answer, "status_code", "") or ""))
+            raise MatrixError(
+                f"login refused: {getattr(answer, 'message', answer)}",
+                status=403,
+                errcode=str(getattr(answer, "status_code", "") or ""),
+            )
         return answer.access_token, answer.device_id
 
-    async def call(self, method: str, path: str, body: Mapping[str, Any] | None = None, *,
-                   query: Mapping[str, str] | None = None, timeout: float | None = None) -> dict[str, Any]:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        query: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
         """One request; the JSON answer.
 
         Raises:
@@ -151,8 +170,12 @@ class MatrixApi:
             return answer
         errcode = str(answer.get("errcode", ""))
         retry = retry_after_of(response_headers, answer) if status == 429 or errcode == "M_LIMIT_EXCEEDED" else None
-        raise MatrixError(f"{what}: {status} {errcode} {answer.get('error', '')}".strip(), status=status,
-                          errcode=errcode, retry_after=retry)
+        raise MatrixError(
+            f"{what}: {status} {errcode} {answer.get('error', '')}".strip(),
+            status=status,
+            errcode=errcode,
+            retry_after=retry,
+        )
 
     # --- the calls linli makes ------------------------------------------------------------
 
@@ -185,8 +208,9 @@ class MatrixApi:
 
     async def state(self, room: str, event_type: str, state_key: str = "", *, event: bool = False) -> dict[str, Any]:
         """A state event's content, or with ``event`` the whole event (its sender too)."""
-        return await self.call("GET", _path("rooms", room, "state", event_type, state_key),
-                               query={"format": "event"} if event else None)
+        return await self.call(
+            "GET", _path("rooms", room, "state", event_type, state_key), query={"format": "event"} if event else None
+        )
 
     async def joined_members(self, room: str) -> list[str]:
         answer = await self.call("GET", _path("rooms", room, "joined_members"))
@@ -195,8 +219,9 @@ class MatrixApi:
 
     async def create_direct_room(self, user: str) -> str:
         """A new private room with ``user``, invited and marked as a direct chat."""
-        answer = await self.call("POST", _path("createRoom"), {
-            "preset": "trusted_private_chat", "is_direct": True, "invite": [user]})
+        answer = await self.call(
+            "POST", _path("createRoom"), {"preset": "trusted_private_chat", "is_direct": True, "invite": [user]}
+        )
         return str(answer["room_id"])
 
     async def account_data(self, kind: str) -> dict[str, Any]:

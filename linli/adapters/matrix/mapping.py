@@ -91,8 +91,14 @@ def to_inbound(event: Mapping[str, Any], room: str, *, bot: str, facts: RoomFact
         value = _pick(facts.event_choices(relation["event_id"]), choice_number(str(relation.get("key", ""))))
         if value is None:
             return None
-        return Inbound(event_id, Address(PLATFORM, room), _sender(sender, facts), kind="choice",
-                       private=facts.private, choice=value)
+        return Inbound(
+            event_id,
+            Address(PLATFORM, room),
+            _sender(sender, facts),
+            kind="choice",
+            private=facts.private,
+            choice=value,
+        )
     if kind != "m.room.message" or content.get("msgtype") not in TEXT_TYPES:
         return None
     if relation.get("rel_type") == "m.replace":  # an edit: the original was read already
@@ -113,14 +119,22 @@ def to_inbound(event: Mapping[str, Any], room: str, *, bot: str, facts: RoomFact
         text = "/" + stripped[1:]
     value = _pick(facts.room_choices(), choice_number(text))
     if value is not None:
-        return Inbound(event_id, address, _sender(sender, facts), text=text, kind="choice", private=facts.private,
-                       choice=value)
-    return Inbound(event_id, address, _sender(sender, facts), text=text, private=facts.private,
-                   reply_to=reply_to if isinstance(reply_to, str) else None)
+        return Inbound(
+            event_id, address, _sender(sender, facts), text=text, kind="choice", private=facts.private, choice=value
+        )
+    return Inbound(
+        event_id,
+        address,
+        _sender(sender, facts),
+        text=text,
+        private=facts.private,
+        reply_to=reply_to if isinstance(reply_to, str) else None,
+    )
 
 
-def _membership(event: Mapping[str, Any], content: Mapping[str, Any], room: str, event_id: str, *, bot: str,
-                facts: RoomFacts) -> Inbound | None:
+def _membership(
+    event: Mapping[str, Any], content: Mapping[str, Any], room: str, event_id: str, *, bot: str, facts: RoomFacts
+) -> Inbound | None:
     user = event.get("state_key")
     if not isinstance(user, str) or user == bot or facts.private:  # a direct room has no one to greet
         return None
@@ -130,8 +144,9 @@ def _membership(event: Mapping[str, Any], content: Mapping[str, Any], room: str,
     now = content.get("membership")
     name = content.get("displayname") if isinstance(content.get("displayname"), str) else ""
     if now == "join" and before != "join":
-        return Inbound(event_id, Address(PLATFORM, room), _sender(user, facts, str(name or "")), kind="join",
-                       private=facts.private)
+        return Inbound(
+            event_id, Address(PLATFORM, room), _sender(user, facts, str(name or "")), kind="join", private=facts.private
+        )
     if now in ("leave", "ban") and before == "join":
         return Inbound(event_id, Address(PLATFORM, room), _sender(user, facts), kind="leave", private=facts.private)
     return None

@@ -54,8 +54,9 @@ def level_of(user: str, power_levels: Mapping[str, Any]) -> int:
     return _int(power_levels.get("users_default"), 0)
 
 
-def roles_for(user: str, power_levels: Mapping[str, Any], create: Mapping[str, Any], *,
-              moderator: int = 50, admin: int = 100) -> tuple[str, ...]:
+def roles_for(
+    user: str, power_levels: Mapping[str, Any], create: Mapping[str, Any], *, moderator: int = 50, admin: int = 100
+) -> tuple[str, ...]:
     """The roles a user's power in a room gives: ``("moderator", "room_admin")``, ``("moderator",)`` or ``()``.
 
     Parameters:
@@ -106,4 +107,3 @@ class PowerLevels:
             self._rooms[room] = (levels, create)
         levels, create = self._rooms[room]
         return roles_for(user, levels, create)
-

@@ -73,9 +73,12 @@ def render(message: Outbound, *, limit: int = MAX_TEXT) -> list[dict[str, Any]]:
         in_reply_to = reply if n == 0 else None
         if thread:
             # clients without threads show it as a reply to the thread's latest event
-            content["m.relates_to"] = {"rel_type": "m.thread", "event_id": thread,
-                                       "is_falling_back": in_reply_to is None,
-                                       "m.in_reply_to": {"event_id": in_reply_to or thread}}
+            content["m.relates_to"] = {
+                "rel_type": "m.thread",
+                "event_id": thread,
+                "is_falling_back": in_reply_to is None,
+                "m.in_reply_to": {"event_id": in_reply_to or thread},
+            }
         elif in_reply_to:
             content["m.relates_to"] = {"m.in_reply_to": {"event_id": in_reply_to}}
         contents.append(content)

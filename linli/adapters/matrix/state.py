@@ -39,15 +39,17 @@ class MatrixState(AdapterState):
     def get(self, what: str) -> str | None:
         with self.engine.connect() as conn:
             value: str | None = conn.execute(
-                sa.select(s.cursors.c.value).where(s.cursors.c.name == self._name(what))).scalar()
+                sa.select(s.cursors.c.value).where(s.cursors.c.name == self._name(what))
+            ).scalar()
         return value
 
     def put(self, what: str, value: str) -> None:
         name = self._name(what)
         with self.engine.begin() as conn:
             if not s.insert_ignore(conn, s.cursors, {"name": name, "value": value, "updated_at": s.utcnow()}, "name"):
-                conn.execute(sa.update(s.cursors).where(s.cursors.c.name == name)
-                             .values(value=value, updated_at=s.utcnow()))
+                conn.execute(
+                    sa.update(s.cursors).where(s.cursors.c.name == name).values(value=value, updated_at=s.utcnow())
+                )
 
     def delete(self, *whats: str) -> None:
         names = [self._name(w) for w in whats]

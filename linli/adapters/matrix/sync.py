@@ -62,8 +62,13 @@ class RoomPolicy:
       language: the language to tell a room something in (its district's).
     """
 
-    def __init__(self, allowed: Callable[[str], bool], *, accept_direct: bool = True,
-                 language: Callable[[str], str] = lambda room: "zh_CN") -> None:
+    def __init__(
+        self,
+        allowed: Callable[[str], bool],
+        *,
+        accept_direct: bool = True,
+        language: Callable[[str], str] = lambda room: "zh_CN",
+    ) -> None:
         self.allowed = allowed
         self.accept_direct = accept_direct
         self.language = language
@@ -71,9 +76,16 @@ class RoomPolicy:
 
 #: what a sync asks for: no presence, lazily loaded members
 def sync_filter(timeline_limit: int) -> dict[str, Any]:
-    return {"presence": {"types": []}, "account_data": {"types": ["m.direct"]},
-            "room": {"timeline": {"limit": timeline_limit}, "state": {"lazy_load_members": True},
-                     "ephemeral": {"types": []}, "account_data": {"types": []}}}
+    return {
+        "presence": {"types": []},
+        "account_data": {"types": ["m.direct"]},
+        "room": {
+            "timeline": {"limit": timeline_limit},
+            "state": {"lazy_load_members": True},
+            "ephemeral": {"types": []},
+            "account_data": {"types": []},
+        },
+    }
 
 
 #: how often a room is told that the bot cannot read its encrypted messages
@@ -94,9 +106,19 @@ class Syncer:
       catch_up_limit: the most events read back in one room after downtime.
     """
 
-    def __init__(self, api: MatrixApi, state: MatrixState, submit: Submit, policy: RoomPolicy, *,
-                 encrypted_notice: Callable[[str], str], timeout_ms: int = 30_000, timeline_limit: int = 50,
-                 catch_up_limit: int = 1000, backoff_first: float = 0.5) -> None:
+    def __init__(
+        self,
+        api: MatrixApi,
+        state: MatrixState,
+        submit: Submit,
+        policy: RoomPolicy,
+        *,
+        encrypted_notice: Callable[[str], str],
+        timeout_ms: int = 30_000,
+        timeline_limit: int = 50,
+        catch_up_limit: int = 1000,
+        backoff_first: float = 0.5,
+    ) -> None:
         self.api, self.state, self.submit, self.policy = api, state, submit, policy
         self.encrypted_notice = encrypted_notice
         self.timeout_ms, self.timeline_limit, self.catch_up_limit = timeout_ms, timeline_limit, catch_up_limit
@@ -129,8 +151,12 @@ class Syncer:
     async def retry_later(self, what: str, exc: BaseException) -> None:
         """Log that ``what`` failed and wait a growing, jittered while (less if stopped meanwhile)."""
         wait = self.backoff.next()
-        log.warning(f"{what} failed; retrying", error=str(exc) or type(exc).__name__, wait=round(wait, 2),
-                    failures=self.backoff.failures)
+        log.warning(
+            f"{what} failed; retrying",
+            error=str(exc) or type(exc).__name__,
+            wait=round(wait, 2),
+            failures=self.backoff.failures,
+        )
         await self._sleep(wait)
 
     async def _until_stopped(self, call: Awaitable[Any]) -> Any:
@@ -148,14 +174,19 @@ class Syncer:
     async def run(self) -> None:
         """Sync until stopped."""
         since = await asyncio.to_thread(self.state.since)
-        log.info("syncing with the homeserver", user=self.api.user_id, homeserver=self.api.homeserver,
-                 first=since is None)
+        log.info(
+            "syncing with the homeserver", user=self.api.user_id, homeserver=self.api.homeserver, first=since is None
+        )
         while not self.stopping.is_set():
             first = since is None
             try:
-                batch = await self._until_stopped(self.api.sync(
-                    since, timeout_ms=0 if first else self.timeout_ms,
-                    filter_=sync_filter(1 if first else self.timeline_limit)))
+                batch = await self._until_stopped(
+                    self.api.sync(
+                        since,
+                        timeout_ms=0 if first else self.timeout_ms,
+                        filter_=sync_filter(1 if first else self.timeline_limit),
+                    )
+                )
             except MatrixError as exc:
                 if exc.status == 401:
                     try:
@@ -231,8 +262,7 @@ class Syncer:
                 break
             token = end
         if len(events) >= self.catch_up_limit:
-            log.warning("catching up: only the latest events of a busy room are read", room=room,
-                        read=len(events))
+            log.warning("catching up: only the latest events of a busy room are read", room=room, read=len(events))
         log.info("caught up on a room after a gap", room=room, events=len(events))
         return events[::-1]
 
@@ -262,16 +292,23 @@ class Syncer:
                 if not inbound.private and inbound.kind in ("message", "choice"):
                     roles = await self.power.roles(room, inbound.sender.user_id)
                     # a message to the person's user id goes to their direct room, made when needed
-                    inbound = attrs.evolve(inbound, platform_roles=roles,
-                                           private_address=f"{PLATFORM}:{inbound.sender.user_id}")
+                    inbound = attrs.evolve(
+                        inbound, platform_roles=roles, private_address=f"{PLATFORM}:{inbound.sender.user_id}"
+                    )
                 await asyncio.to_thread(self.submit, inbound)
         self._recent.append(event_id)
 
     # --- rooms -----------------------------------------------------------------------------
 
     async def _invited(self, room: str, data: Mapping[str, Any]) -> None:
-        invite = next((e for e in _events(data.get("invite_state")) if e.get("type") == "m.room.member"
-                       and e.get("state_key") == self.api.user_id), {})
+        invite = next(
+            (
+                e
+                for e in _events(data.get("invite_state"))
+                if e.get("type") == "m.room.member" and e.get("state_key") == self.api.user_id
+            ),
+            {},
+        )
         content = invite.get("content") if isinstance(invite.get("content"), Mapping) else {}
         assert isinstance(content, Mapping)
         inviter = str(invite.get("sender", ""))
@@ -294,8 +331,11 @@ class Syncer:
         except MatrixError as exc:
             if exc.transient:
                 raise
-        log.warning("invite declined: the room is not bound to a district (linli rooms bind matrix:ROOM_ID)",
-                    room=room, inviter=inviter)
+        log.warning(
+            "invite declined: the room is not bound to a district (linli rooms bind matrix:ROOM_ID)",
+            room=room,
+            inviter=inviter,
+        )
 
     async def _direct_membership(self, room: str, event: Mapping[str, Any]) -> None:
         """The person left their direct room: the bot leaves too, and the next private message
@@ -359,15 +399,18 @@ class Syncer:
         language = await asyncio.to_thread(self.policy.language, room)
         text = self.encrypted_notice(language)
         txn = "linli.e2ee." + hashlib.sha256(event_id.encode()).hexdigest()[:32]
-        content = {"msgtype": "m.notice", "body": text, "m.mentions": {},
-                   "m.relates_to": {"m.in_reply_to": {"event_id": event_id}}}
+        content = {
+            "msgtype": "m.notice",
+            "body": text,
+            "m.mentions": {},
+            "m.relates_to": {"m.in_reply_to": {"event_id": event_id}},
+        }
         try:
             await self.api.send(room, content, txn)
         except MatrixError as exc:
             if exc.transient:
                 raise
-            log.warning("could not tell an encrypted room that its messages cannot be read", room=room,
-                        error=str(exc))
+            log.warning("could not tell an encrypted room that its messages cannot be read", room=room, error=str(exc))
         log.info("encrypted message cannot be read; the room was told", room=room, event_id=event_id)
         self._noticed[room] = now
 
@@ -379,8 +422,11 @@ async def _no_relogin() -> bool:
 async def mark_direct(api: MatrixApi, user: str, room: str) -> None:
     """Add ``room`` to the bot's ``m.direct`` account data as its direct chat with ``user``."""
     direct = await api.account_data("m.direct")
-    rooms = [r for r in direct.get(user, []) if isinstance(r, str) and r != room] if isinstance(
-        direct.get(user), list) else []
+    rooms = (
+        [r for r in direct.get(user, []) if isinstance(r, str) and r != room]
+        if isinstance(direct.get(user), list)
+        else []
+    )
     direct[user] = [*rooms, room]
     await api.set_account_data("m.direct", direct)
 

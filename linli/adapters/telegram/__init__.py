@@ -150,8 +150,10 @@ class TelegramAdapter(ChatAdapter):
           SettingsError: ``webhook_url`` or ``webhook_secret`` is not set.
         """
         if not self.config.webhook_url or not self.config.webhook_secret:
-            raise SettingsError("[platforms.telegram]: a webhook needs webhook_url and webhook_secret "
-                                "(LINLI_TELEGRAM_WEBHOOK_URL, LINLI_TELEGRAM_WEBHOOK_SECRET)")
+            raise SettingsError(
+                "[platforms.telegram]: a webhook needs webhook_url and webhook_secret "
+                "(LINLI_TELEGRAM_WEBHOOK_URL, LINLI_TELEGRAM_WEBHOOK_SECRET)"
+            )
         self._run(submit, webhook=True)
 
     def _run(self, submit: Submit, *, webhook: bool) -> None:
@@ -174,8 +176,13 @@ class TelegramAdapter(ChatAdapter):
         # unreachable, where the receiver retries with backoff instead
         try:
             if webhook:
-                await receiver.serve_webhook(url=c.webhook_url, secret=c.webhook_secret, host=c.webhook_host,
-                                             port=c.webhook_port, path=c.webhook_path)
+                await receiver.serve_webhook(
+                    url=c.webhook_url,
+                    secret=c.webhook_secret,
+                    host=c.webhook_host,
+                    port=c.webhook_port,
+                    path=c.webhook_path,
+                )
             else:
                 await receiver.poll()
         finally:

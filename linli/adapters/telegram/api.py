@@ -43,8 +43,9 @@ class LinliBot(Bot):
     """The library's ``Bot`` plus getUpdates without parsing: ``Bot.get_updates`` parses a
     whole batch at once, so one update it cannot read would fail every poll after it."""
 
-    async def get_update_dicts(self, *, offset: int | None, timeout: int,
-                               allowed_updates: list[str]) -> list[dict[str, Any]]:
+    async def get_update_dicts(
+        self, *, offset: int | None, timeout: int, allowed_updates: list[str]
+    ) -> list[dict[str, Any]]:
         """The next updates as the JSON objects Telegram sent.
 
         Parameters:
@@ -72,13 +73,24 @@ def make_bot(token: str, api_url: str, *, timeout: float = 10.0) -> LinliBot:
     # (RetryAfter) warns as deprecated, and warnings are errors in linli's tests
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     base = api_url.rstrip("/")
-    request = HTTPXRequest(connection_pool_size=8, connect_timeout=timeout, read_timeout=timeout,
-                           write_timeout=timeout, pool_timeout=timeout)
+    request = HTTPXRequest(
+        connection_pool_size=8,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        pool_timeout=timeout,
+    )
     # getUpdates reads for its long-poll timeout plus this one
-    polling = HTTPXRequest(connection_pool_size=1, connect_timeout=timeout, read_timeout=timeout,
-                           write_timeout=timeout, pool_timeout=timeout)
-    return LinliBot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request,
-               get_updates_request=polling)
+    polling = HTTPXRequest(
+        connection_pool_size=1,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        pool_timeout=timeout,
+    )
+    return LinliBot(
+        token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request, get_updates_request=polling
+    )
 
 
 def retry_after_of(exc: RetryAfter) -> float:
@@ -95,8 +107,9 @@ def translate_error(exc: TelegramError, what: str) -> LinliError:
       what: the call and the chat, for the message (``sendMessage to -100123``).
     """
     if isinstance(exc, RetryAfter):
-        return DeliveryError(f"{what}: flood limit, retry after {retry_after_of(exc):g} s",
-                             retry_after=retry_after_of(exc))
+        return DeliveryError(
+            f"{what}: flood limit, retry after {retry_after_of(exc):g} s", retry_after=retry_after_of(exc)
+        )
     if isinstance(exc, Forbidden | InvalidToken | ChatMigrated):
         # kicked from the group, blocked by the user, revoked token, group became a supergroup
         return PermanentDeliveryError(f"{what}: {exc}")
@@ -168,5 +181,3 @@ class SyncBot:
 async def _shutdown(bot: Bot) -> None:
     await bot.request.shutdown()
     await bot._request[0].shutdown()
-
-

@@ -39,8 +39,16 @@ class FakeBotApi:
     retry_after: the seconds its 429s ask for.
     """
 
-    def __init__(self, token: str = "123456:TEST", *, per_second: int = 30, per_chat: int = 3,
-                 chat_window: float = 3.0, per_group: int = 20, retry_after: int = 1) -> None:
+    def __init__(
+        self,
+        token: str = "123456:TEST",
+        *,
+        per_second: int = 30,
+        per_chat: int = 3,
+        chat_window: float = 3.0,
+        per_group: int = 20,
+        retry_after: int = 1,
+    ) -> None:
         self.token = token
         self.bot_id = int(token.partition(":")[0])
         self.username = "linli_test_bot"
@@ -136,8 +144,16 @@ class FakeBotApi:
             self._loop.call_soon_threadsafe(self._new_update.set)
         return update_id
 
-    def message(self, chat_id: int, text: str, *, user_id: int = 1001, name: str = "张三",
-                thread: int | None = None, chat_type: str | None = None) -> dict[str, Any]:
+    def message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int = 1001,
+        name: str = "张三",
+        thread: int | None = None,
+        chat_type: str | None = None,
+    ) -> dict[str, Any]:
         """A ``Message`` object as Telegram sends it."""
         kind = chat_type or ("private" if chat_id > 0 else "supergroup")
         chat: dict[str, Any] = {"id": chat_id, "type": kind}
@@ -148,8 +164,13 @@ class FakeBotApi:
         with self.lock:
             message_id = self._next_message
             self._next_message += 1
-        message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "chat": chat,
-                                   "from": {"id": user_id, "is_bot": False, "first_name": name}, "text": text}
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": {"id": user_id, "is_bot": False, "first_name": name},
+            "text": text,
+        }
         if thread is not None:
             message["message_thread_id"] = thread
             message["is_topic_message"] = True
@@ -165,14 +186,25 @@ class FakeBotApi:
         """Queue the press of a button under a sent message, by its label or its place
         (0: the first); returns the update id."""
         buttons = [b for row in sent["reply_markup"]["inline_keyboard"] for b in row]
-        data = (buttons[label]["callback_data"] if isinstance(label, int)
-                else next(b["callback_data"] for b in buttons if b["text"] == label))
+        data = (
+            buttons[label]["callback_data"]
+            if isinstance(label, int)
+            else next(b["callback_data"] for b in buttons if b["text"] == label)
+        )
         chat_id = int(sent["chat_id"])
         message = self.message(chat_id, sent["text"], user_id=self.bot_id, name="linli")
         message["message_id"] = sent["message_id"]
-        return self.push({"callback_query": {"id": f"cq{time.monotonic_ns()}", "chat_instance": "1", "data": data,
-                                             "from": {"id": user_id, "is_bot": False, "first_name": name},
-                                             "message": message}})
+        return self.push(
+            {
+                "callback_query": {
+                    "id": f"cq{time.monotonic_ns()}",
+                    "chat_instance": "1",
+                    "data": data,
+                    "from": {"id": user_id, "is_bot": False, "first_name": name},
+                    "message": message,
+                }
+            }
+        )
 
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
         with self.lock:
@@ -202,14 +234,25 @@ class FakeBotApi:
         return result
 
     async def _api_getMe(self, params: dict[str, Any]) -> web.Response:
-        return _ok({"id": self.bot_id, "is_bot": True, "first_name": "linli", "username": self.username,
-                    "can_join_groups": True, "can_read_all_group_messages": False,
-                    "supports_inline_queries": False})
+        return _ok(
+            {
+                "id": self.bot_id,
+                "is_bot": True,
+                "first_name": "linli",
+                "username": self.username,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        )
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> web.Response:
         if self.webhook is not None:
-            return _error(409, "Conflict: can't use getUpdates method while webhook is active; "
-                               "use deleteWebhook to delete the webhook first")
+            return _error(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = params.get("offset")
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout
@@ -248,23 +291,32 @@ class FakeBotApi:
             while chat and now - chat[0] > window:
                 chat.popleft()
             in_window = sum(1 for t in chat if now - t <= self.chat_window)
-            if (len(self._stamps) >= self.per_second or in_window >= self.per_chat
-                    or (chat_id < 0 and len(chat) >= self.per_group)):
+            if (
+                len(self._stamps) >= self.per_second
+                or in_window >= self.per_chat
+                or (chat_id < 0 and len(chat) >= self.per_group)
+            ):
                 return self._too_many()
             self._stamps.append(now)
             chat.append(now)
             message_id = self._next_message
             self._next_message += 1
             self.sent.append({**params, "message_id": message_id})
-        return _ok({"message_id": message_id, "date": int(time.time()),
-                    "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                    "from": {"id": self.bot_id, "is_bot": True, "first_name": "linli"},
-                    "text": params["text"]})
+        return _ok(
+            {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": {"id": self.bot_id, "is_bot": True, "first_name": "linli"},
+                "text": params["text"],
+            }
+        )
 
     def _too_many(self) -> web.Response:
         self.too_many += 1
-        return _error(429, f"Too Many Requests: retry after {self.retry_after}",
-                      parameters={"retry_after": self.retry_after})
+        return _error(
+            429, f"Too Many Requests: retry after {self.retry_after}", parameters={"retry_after": self.retry_after}
+        )
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> web.Response:
         with self.lock:

@@ -176,8 +176,17 @@ class FloodLimits:
       wait: seconds a thread waits for its slots before handing the message back.
     """
 
-    def __init__(self, backend: Any, bot: str, *, per_second: int = 30, per_chat: int = 3, chat_window: int = 3,
-                 per_group: int = 20, wait: float = 1.5) -> None:
+    def __init__(
+        self,
+        backend: Any,
+        bot: str,
+        *,
+        per_second: int = 30,
+        per_chat: int = 3,
+        chat_window: int = 3,
+        per_group: int = 20,
+        wait: float = 1.5,
+    ) -> None:
         self.backend = backend
         self.bot = bot
         client = getattr(backend, "client", None)
@@ -202,11 +211,23 @@ class FloodLimits:
     def windows(self, chat: str) -> list[Window]:
         """The limits a message to ``chat`` counts against."""
         prefix = f"linli-tg:{self.bot}"
-        windows = [Window(f"{prefix}:chat:{chat}", self.per_chat, self.chat_window * 1000,
-                          f"chat {chat}: {self.per_chat} messages in {self.chat_window} s")]
+        windows = [
+            Window(
+                f"{prefix}:chat:{chat}",
+                self.per_chat,
+                self.chat_window * 1000,
+                f"chat {chat}: {self.per_chat} messages in {self.chat_window} s",
+            )
+        ]
         if chat.startswith("-"):  # groups and supergroups have negative ids
-            windows.append(Window(f"{prefix}:group:{chat}", self.per_group, 60_000,
-                                  f"group {chat}: {self.per_group} messages a minute"))
+            windows.append(
+                Window(
+                    f"{prefix}:group:{chat}",
+                    self.per_group,
+                    60_000,
+                    f"group {chat}: {self.per_group} messages a minute",
+                )
+            )
         windows.append(Window(f"{prefix}:bot", self.per_second, 1000, f"bot: {self.per_second} messages a second"))
         return windows
 

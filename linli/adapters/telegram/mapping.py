@@ -39,8 +39,9 @@ def _for_another_bot(text: str, username: str) -> tuple[bool, str]:
     return False, command + sep + rest
 
 
-def to_inbound(update: Update, *, bot_id: str, username: str,
-               resolve: Callable[[str], str | None] = lambda data: data) -> Inbound | None:
+def to_inbound(
+    update: Update, *, bot_id: str, username: str, resolve: Callable[[str], str | None] = lambda data: data
+) -> Inbound | None:
     """The linli event for ``update``, or ``None`` when linli has nothing to do with it.
 
     Parameters:
@@ -60,8 +61,14 @@ def to_inbound(update: Update, *, bot_id: str, username: str,
             address, private = address_of(message), message.chat.type == Chat.PRIVATE
         else:  # too old to be shown: answer where the person is
             address, private = Address(PLATFORM, str(query.from_user.id)), True
-        return Inbound(event_id, address, Sender(PLATFORM, str(query.from_user.id), query.from_user.full_name),
-                       kind="choice", private=private, choice=resolve(query.data) or "")
+        return Inbound(
+            event_id,
+            address,
+            Sender(PLATFORM, str(query.from_user.id), query.from_user.full_name),
+            kind="choice",
+            private=private,
+            choice=resolve(query.data) or "",
+        )
     message = update.message or update.edited_message
     if message is None:  # channel posts, polls, member status changes of the bot itself, ...
         return None
@@ -72,8 +79,9 @@ def to_inbound(update: Update, *, bot_id: str, username: str,
         member = message.new_chat_members[0]
         return Inbound(event_id, address, _sender(member, message.chat), kind="join", private=private)
     if message.left_chat_member is not None:
-        return Inbound(event_id, address, _sender(message.left_chat_member, message.chat), kind="leave",
-                       private=private)
+        return Inbound(
+            event_id, address, _sender(message.left_chat_member, message.chat), kind="leave", private=private
+        )
     text = message.text or message.caption or ""
     if not text:
         return None

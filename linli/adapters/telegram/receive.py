@@ -67,8 +67,9 @@ class Receiver:
       backoff_first: the first wait after a failure, in seconds.
     """
 
-    def __init__(self, bot: LinliBot, state: TelegramState, submit: Submit, *, poll_timeout: int = 25,
-                 backoff_first: float = 0.5) -> None:
+    def __init__(
+        self, bot: LinliBot, state: TelegramState, submit: Submit, *, poll_timeout: int = 25, backoff_first: float = 0.5
+    ) -> None:
         self.bot = bot
         self.state = state
         self.submit = submit
@@ -136,8 +137,9 @@ class Receiver:
         inbound = None
         try:
             update = Update.de_json(raw, self.bot)
-            inbound = await asyncio.to_thread(to_inbound, update, bot_id=self.bot_id, username=self.username,
-                                              resolve=self._resolve)
+            inbound = await asyncio.to_thread(
+                to_inbound, update, bot_id=self.bot_id, username=self.username, resolve=self._resolve
+            )
         except Exception as exc:  # one bad update must not stop the gateway
             log.exception("update skipped: it could not be read", update_id=update_id, error=str(exc))
         if inbound is not None and update_id not in self._recent:
@@ -174,8 +176,12 @@ class Receiver:
                     await asyncio.to_thread(self.state.save_offset, update_id + 1)
                 except Exception as exc:  # the broker or the database is down: fetch it again later
                     wait = self.backoff.next()
-                    log.warning("update not queued; will fetch it again", update_id=update_id,
-                                error=str(exc), wait=round(wait, 2))
+                    log.warning(
+                        "update not queued; will fetch it again",
+                        update_id=update_id,
+                        error=str(exc),
+                        wait=round(wait, 2),
+                    )
                     await self._sleep(wait)
                     break
                 self.backoff.reset()
@@ -183,8 +189,14 @@ class Receiver:
 
     async def _next_batch(self, offset: int | None) -> list[dict[str, Any]] | None:
         """One getUpdates call, given up when the gateway is stopped meanwhile."""
-        call = asyncio.ensure_future(self._retrying("getUpdates", lambda: self.bot.get_update_dicts(
-            offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)))
+        call = asyncio.ensure_future(
+            self._retrying(
+                "getUpdates",
+                lambda: self.bot.get_update_dicts(
+                    offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                ),
+            )
+        )
         stop = asyncio.ensure_future(self.stopping.wait())
         done, _ = await asyncio.wait({call, stop}, return_when=asyncio.FIRST_COMPLETED)
         if call not in done:
@@ -225,8 +237,9 @@ class Receiver:
             try:
                 await self.handle(raw)
             except Exception as exc:  # not on the queue: Telegram sends it again after a non-200
-                log.warning("update not queued; telegram will send it again", update_id=raw.get("update_id"),
-                            error=str(exc))
+                log.warning(
+                    "update not queued; telegram will send it again", update_id=raw.get("update_id"), error=str(exc)
+                )
                 return web.Response(status=503)
             return web.Response(status=200)
 
@@ -237,8 +250,9 @@ class Receiver:
         site = web.TCPSite(runner, host, port)
         await site.start()
         try:
-            registered = await self._retrying("setWebhook", lambda: self.bot.set_webhook(
-                url, secret_token=secret, allowed_updates=ALLOWED_UPDATES))
+            registered = await self._retrying(
+                "setWebhook", lambda: self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            )
             if registered is not None:
                 log.info("webhook registered", bot=self.username, listen=f"{host}:{port}{path}")
                 await self.stopping.wait()

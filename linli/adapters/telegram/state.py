@@ -34,8 +34,9 @@ class TelegramState(AdapterState):
     def _put(self, name: str, value: str) -> None:
         with self.engine.begin() as conn:
             if not s.insert_ignore(conn, s.cursors, {"name": name, "value": value, "updated_at": s.utcnow()}, "name"):
-                conn.execute(sa.update(s.cursors).where(s.cursors.c.name == name)
-                             .values(value=value, updated_at=s.utcnow()))
+                conn.execute(
+                    sa.update(s.cursors).where(s.cursors.c.name == name).values(value=value, updated_at=s.utcnow())
+                )
 
     # --- the polling offset ------------------------------------------------------------
 
@@ -54,8 +55,12 @@ class TelegramState(AdapterState):
         """Keep the choice value behind each callback key (keys are hashes: same key, same value)."""
         with self.engine.begin() as conn:
             for key, value in values.items():
-                s.insert_ignore(conn, s.cursors, {"name": f"telegram-choice:{key}", "value": value,
-                                                  "updated_at": s.utcnow()}, "name")
+                s.insert_ignore(
+                    conn,
+                    s.cursors,
+                    {"name": f"telegram-choice:{key}", "value": value, "updated_at": s.utcnow()},
+                    "name",
+                )
 
     def choice(self, key: str) -> str | None:
         """The choice value stored under ``key``; ``None`` when it is unknown."""

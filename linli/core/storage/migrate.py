@@ -23,6 +23,7 @@ _HERE = Path(__file__).parent / "migrations"
 def alembic_config(engine: sa.Engine, version_dirs: Iterable[Path]) -> Config:
     """An Alembic config whose branches are core's and each given plugin's migrations."""
     from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_HERE))
     dirs = [str(_HERE / "versions"), *(str(d) for d in version_dirs)]
@@ -47,6 +48,7 @@ def migration_dirs(packages: Iterable[str]) -> list[Path]:
 def upgrade(engine: sa.Engine, version_dirs: Iterable[Path]) -> list[str]:
     """Apply every pending migration; returns the revisions applied (none when up to date)."""
     from alembic import command
+
     cfg = alembic_config(engine, version_dirs)
     before = set(current_heads(engine))
     with engine.begin() as conn:
@@ -58,6 +60,7 @@ def upgrade(engine: sa.Engine, version_dirs: Iterable[Path]) -> list[str]:
 
 def current_heads(engine: sa.Engine) -> tuple[str, ...]:
     from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return tuple(MigrationContext.configure(conn).get_current_heads())
 
@@ -66,6 +69,7 @@ def pending(engine: sa.Engine, version_dirs: Iterable[Path]) -> list[str]:
     """Head revisions not yet applied."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(engine, version_dirs))
     with engine.connect() as conn:
         context = MigrationContext.configure(conn)

@@ -67,15 +67,17 @@ class Prepared:
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 processors.append((name, processor))
-        columns: Sequence[Any] = list(getattr(self.stmt, "selected_columns", None) or
-                                      getattr(self.stmt, "exported_columns", None) or ())
+        columns: Sequence[Any] = list(
+            getattr(self.stmt, "selected_columns", None) or getattr(self.stmt, "exported_columns", None) or ()
+        )
         results = [(i, c.type.dialect_impl(dialect).result_processor(dialect, None)) for i, c in enumerate(columns)]
         defaults = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
         by_name = dict(processors)
         plan = _Plan(
             sql=compiled.string,
-            positional=tuple((name, defaults.get(name, _REQUIRED), by_name.get(name))
-                             for name in compiled.positiontup) if dialect.positional else None,
+            positional=tuple((name, defaults.get(name, _REQUIRED), by_name.get(name)) for name in compiled.positiontup)
+            if dialect.positional
+            else None,
             defaults=defaults,
             binds=tuple(processors),
             results=tuple((i, p) for i, p in results if p is not None),
@@ -122,8 +124,9 @@ class Prepared:
             invalidated = dialect.is_disconnect(exc, dbapi_conn, cursor)
             if invalidated:
                 conn.invalidate(exc)
-            raise sa.exc.DBAPIError.instance(plan.sql, args, exc, dialect.loaded_dbapi.Error,
-                                             connection_invalidated=invalidated, dialect=dialect) from exc
+            raise sa.exc.DBAPIError.instance(
+                plan.sql, args, exc, dialect.loaded_dbapi.Error, connection_invalidated=invalidated, dialect=dialect
+            ) from exc
         finally:
             if not kept:
                 cursor.close()

@@ -10,8 +10,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-__all__ = ["OUTBOX_PENDING", "UTCDateTime", "delete_dialog", "insert_ignore", "insert_on_conflict", "metadata",
-           "plugin_table", "utcnow"]
+__all__ = [
+    "OUTBOX_PENDING",
+    "UTCDateTime",
+    "delete_dialog",
+    "insert_ignore",
+    "insert_on_conflict",
+    "metadata",
+    "plugin_table",
+    "utcnow",
+]
 
 
 def utcnow() -> dt.datetime:
@@ -275,13 +283,20 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any], 
         from linli.core.storage.prepared import Prepared
 
         # the Python-side defaults (created_at) are filled in here: the statement names every column
-        defaults: dict[str, Any] = {c.name: c.default for c in table.c if c.name not in values
-                                    and c.default is not None and c.default.is_scalar | c.default.is_callable}
+        defaults: dict[str, Any] = {
+            c.name: c.default
+            for c in table.c
+            if c.name not in values and c.default is not None and c.default.is_scalar | c.default.is_callable
+        }
         columns = {name: sa.bindparam(name, type_=table.c[name].type) for name in (*values, *defaults)}
         # RETURNING rather than rowcount: psycopg reports -1 rows for an INSERT that
         # SQLAlchemy gave an implicit RETURNING, so rowcount cannot tell "skipped" apart
-        stmt = (insert_on_conflict(conn, table).values(columns).on_conflict_do_nothing(index_elements=[key])
-                .returning(table.c[key]))
+        stmt = (
+            insert_on_conflict(conn, table)
+            .values(columns)
+            .on_conflict_do_nothing(index_elements=[key])
+            .returning(table.c[key])
+        )
         entry = (Prepared(stmt), defaults)
         _insert_ignore_cache[cache_key] = entry
     prepared, defaults = entry

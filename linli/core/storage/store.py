@@ -69,8 +69,10 @@ def _sqlite_commit(conn: sa.Connection) -> None:
     """Refuse a commit from inside a block: it would commit the block's transaction half-way
     (with an event's processed mark), and the rest would run in autocommit."""
     if conn.info.get(_BLOCK) == "open":
-        raise RuntimeError("a transaction of the store's is running on this connection: let the block "
-                           "commit it (use ctx.store, never begin or commit on the connection itself)")
+        raise RuntimeError(
+            "a transaction of the store's is running on this connection: let the block "
+            "commit it (use ctx.store, never begin or commit on the connection itself)"
+        )
 
 
 def _forget_begin(_: Any, record: Any) -> None:
@@ -101,8 +103,13 @@ class Store:
         # no pool_pre_ping: it costs a round trip per checkout (several per event); a
         # connection found dead fails as a transient error and the message is retried
         if not url.startswith(("sqlite", "postgresql")):
-            raise StorageError(N_("[storage] url {url!r}: linli stores its data in SQLite or PostgreSQL "
-                                  "(sqlite:///var/linli.db, postgresql+psycopg://user@host/db)"), url=url)
+            raise StorageError(
+                N_(
+                    "[storage] url {url!r}: linli stores its data in SQLite or PostgreSQL "
+                    "(sqlite:///var/linli.db, postgresql+psycopg://user@host/db)"
+                ),
+                url=url,
+            )
         try:
             self.engine = sa.create_engine(url, **kwargs)
         except (sa.exc.ArgumentError, ImportError) as exc:
@@ -116,6 +123,7 @@ class Store:
             @event.listens_for(self.engine, "connect")
             def _no_pysqlite_begin(dbapi_conn: Any, _: Any) -> None:
                 dbapi_conn.isolation_level = None
+
         #: SQLite: the store runs BEGIN and COMMIT on a kept connection itself (see _Borrowed)
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._kept = threading.local()
@@ -176,8 +184,9 @@ class Store:
         try:
             return migrate.upgrade(self.engine, self.migration_dirs)
         except sa.exc.OperationalError as exc:
-            raise StorageError(N_("cannot reach the database {url}: {error}"), url=self.safe_url,
-                               error=_first_line(exc.orig or exc)) from None
+            raise StorageError(
+                N_("cannot reach the database {url}: {error}"), url=self.safe_url, error=_first_line(exc.orig or exc)
+            ) from None
 
     def pending_migrations(self) -> list[str]:
         return migrate.pending(self.engine, self.migration_dirs)
@@ -192,8 +201,9 @@ class Store:
             with self.autocommit() as conn:  # no BEGIN IMMEDIATE: a health check takes no write lock
                 conn.execute(sa.text("SELECT 1"))
         except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(N_("cannot reach the database {url}: {error}"), url=self.safe_url,
-                               error=_first_line(exc)) from None
+            raise StorageError(
+                N_("cannot reach the database {url}: {error}"), url=self.safe_url, error=_first_line(exc)
+            ) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -254,8 +264,9 @@ class _Borrowed:
                 return conn
             if kept.mode != self._mode:
                 if "autocommit" in (kept.mode, self._mode):
-                    conn.execution_options(isolation_level="AUTOCOMMIT" if self._mode == "autocommit"
-                                           else conn.default_isolation_level)
+                    conn.execution_options(
+                        isolation_level="AUTOCOMMIT" if self._mode == "autocommit" else conn.default_isolation_level
+                    )
                 kept.mode = self._mode
             if self._mode == "write":
                 self._transaction = conn.begin()

@@ -18,8 +18,16 @@ from linli.core.storage import schema as s
 
 __all__ = ["CorePlugin"]
 
-LANGUAGES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "中文": "zh_CN", "en": "en", "english": "en",
-             "英文": "en", "英语": "en"}
+LANGUAGES = {
+    "zh": "zh_CN",
+    "zh_cn": "zh_CN",
+    "zh-cn": "zh_CN",
+    "中文": "zh_CN",
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
+}
 
 #: what a person may ask us to forget; the audit log and consent records are kept:
 #: they are the archive the law requires us to be able to show.
@@ -71,15 +79,28 @@ class CorePlugin(Plugin):
             f"{role}" + (f" ({', '.join(sorted(x for x in scopes if x))})" if any(scopes) else "")
             for role, scopes in sorted(ctx.roles.items())
         ]
-        ctx.reply("\n".join([
-            t("You are {name} (person #{id}) in {district}.", name=ctx.person.display_name, id=ctx.person.id,
-              district=ctx.district.name),
-            t("Your roles here: {roles}", roles=", ".join(roles) if roles else t("resident")),
-            t("Language: {language}", language=ctx.language),
-        ]))
+        ctx.reply(
+            "\n".join(
+                [
+                    t(
+                        "You are {name} (person #{id}) in {district}.",
+                        name=ctx.person.display_name,
+                        id=ctx.person.id,
+                        district=ctx.district.name,
+                    ),
+                    t("Your roles here: {roles}", roles=", ".join(roles) if roles else t("resident")),
+                    t("Language: {language}", language=ctx.language),
+                ]
+            )
+        )
 
-    @command("lang", help=N_("Choose your language: /lang zh or /lang en"), usage=N_("zh|en"),
-             aliases=("语言",), before_consent=True)
+    @command(
+        "lang",
+        help=N_("Choose your language: /lang zh or /lang en"),
+        usage=N_("zh|en"),
+        aliases=("语言",),
+        before_consent=True,
+    )
     def lang(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
         wanted = LANGUAGES.get(ctx.argtext.strip().lower())
@@ -95,13 +116,18 @@ class CorePlugin(Plugin):
     def consent_required(self, ctx: PluginContext) -> None:
         if ctx.person is not None:  # shown now: the next message is no longer a first contact
             ctx.conn.execute(
-                sa.update(s.persons).where(s.persons.c.id == ctx.person.id, s.persons.c.consent_version == 0)
+                sa.update(s.persons)
+                .where(s.persons.c.id == ctx.person.id, s.persons.c.consent_version == 0)
                 .values(consent_version=None)
             )
         self._notice(ctx)
 
-    @command("privacy", help=N_("Read the privacy notice and give or withdraw consent"), aliases=("隐私",),
-             before_consent=True)
+    @command(
+        "privacy",
+        help=N_("Read the privacy notice and give or withdraw consent"),
+        aliases=("隐私",),
+        before_consent=True,
+    )
     def privacy(self, ctx: PluginContext) -> None:
         self._notice(ctx)
 
@@ -125,11 +151,16 @@ class CorePlugin(Plugin):
         if granted:
             ctx.reply(ctx.t("Thank you. Send /help to see what you can do here."))
         else:
-            ctx.reply(ctx.t("Understood. linli will not keep anything you say until you agree; "
-                            "send /privacy if you change your mind."))
+            ctx.reply(
+                ctx.t(
+                    "Understood. linli will not keep anything you say until you agree; "
+                    "send /privacy if you change your mind."
+                )
+            )
 
-    @command("mydata", help=N_("See what linli holds about you"), aliases=("我的数据",), before_consent=True,
-             where="private")
+    @command(
+        "mydata", help=N_("See what linli holds about you"), aliases=("我的数据",), before_consent=True, where="private"
+    )
     def mydata(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
         t = ctx.t
@@ -145,24 +176,30 @@ class CorePlugin(Plugin):
             t("Name: {name}; person #{id}", name=ctx.person.display_name, id=person_id),
             t("Accounts: {accounts}", accounts=", ".join(identities)),
             t("Language: {language}", language=ctx.person.language or t("the community's default")),
-            t("Roles: {roles}", roles=", ".join(f"{g.district_id}/{g.role}{'@' + g.scope if g.scope else ''}"
-                                                  for g in grants) or t("none")),
-            t("Consents: {consents}", consents="; ".join(_consent_line(t, c, ctx.district.timezone)
-                                                          for c in consents) or t("none")),
+            t(
+                "Roles: {roles}",
+                roles=", ".join(f"{g.district_id}/{g.role}{'@' + g.scope if g.scope else ''}" for g in grants)
+                or t("none"),
+            ),
+            t(
+                "Consents: {consents}",
+                consents="; ".join(_consent_line(t, c, ctx.district.timezone) for c in consents) or t("none"),
+            ),
         ]
         lines.append(t("Each service of your community tells you below what it holds."))
         ctx.reply("\n".join(lines))
         ctx.audit("privacy.access", f"person:{person_id}")
         ctx.publish("linli.data_request", {"person_id": person_id})
 
-    @command("forgetme", help=N_("Delete what linli holds about you"), aliases=("删除我的数据",),
-             before_consent=True)
+    @command("forgetme", help=N_("Delete what linli holds about you"), aliases=("删除我的数据",), before_consent=True)
     def forgetme(self, ctx: PluginContext) -> None:
         ctx.reply(
-            ctx.t("This deletes your name, accounts, language and open conversations from linli, and asks "
-                  "every service of your community to delete what it holds about you. Records the law requires "
-                  "us to keep (the audit log, your consent records, closed mediation agreements) are kept "
-                  "without your name. It cannot be undone. Go ahead?"),
+            ctx.t(
+                "This deletes your name, accounts, language and open conversations from linli, and asks "
+                "every service of your community to delete what it holds about you. Records the law requires "
+                "us to keep (the audit log, your consent records, closed mediation agreements) are kept "
+                "without your name. It cannot be undone. Go ahead?"
+            ),
             choices=[
                 ctx.choice(ctx.t("Yes, delete my data"), "forget", "yes"),
                 ctx.choice(ctx.t("No, keep it"), "forget", "no"),
@@ -183,7 +220,8 @@ class CorePlugin(Plugin):
         conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
         conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))
         conn.execute(
-            sa.update(s.persons).where(s.persons.c.id == person_id)
+            sa.update(s.persons)
+            .where(s.persons.c.id == person_id)
             .values(display_name=f"#{person_id}", language=None, home_district=None, consent_version=None)
         )
         ctx.audit("privacy.forget", f"person:{person_id}")

@@ -28,8 +28,21 @@ from linli.plugins.council.voting import Voting
 __all__ = ["CouncilPlugin"]
 
 
-class CouncilPlugin(Deliberation, Voting, Referral, Schedule, Ledgers, Privacy, Meetings, Convention, Actions,
-                    Adoptions, CommunityLedgers, CommunityPrivacy, Plugin):
+class CouncilPlugin(
+    Deliberation,
+    Voting,
+    Referral,
+    Schedule,
+    Ledgers,
+    Privacy,
+    Meetings,
+    Convention,
+    Actions,
+    Adoptions,
+    CommunityLedgers,
+    CommunityPrivacy,
+    Plugin,
+):
     manifest = Manifest(
         name="council",
         version="1.0",

@@ -53,8 +53,15 @@ def notify_council(ctx: PluginContext, text: str, choices: Sequence[Choice] = ()
             ctx.send_private(pid, text, choices=choices)
 
 
-def tell(ctx: PluginContext, person_id: int | None, msgid: str, *, choices: Sequence[Choice] = (),
-         labels: Sequence[str] = (), **values: Any) -> bool:
+def tell(
+    ctx: PluginContext,
+    person_id: int | None,
+    msgid: str,
+    *,
+    choices: Sequence[Choice] = (),
+    labels: Sequence[str] = (),
+    **values: Any,
+) -> bool:
     """Send ``msgid`` to the person's private chat in their language.
 
     Parameters:

@@ -36,14 +36,21 @@ STATES = {
 CURRENT = ("applied", "offered", "active")
 #: how many things one /newadoptable may register (one per line)
 MAX_REGISTER = 200
-DEFAULT_DUTIES = N_("Water and weed it, keep it free of litter, plant flowers rather than vegetables, and tell the "
-                    "council if you can no longer look after it.")
+DEFAULT_DUTIES = N_(
+    "Water and weed it, keep it free of litter, plant flowers rather than vegetables, and tell the "
+    "council if you can no longer look after it."
+)
 
 
 def current_adoption(ctx: PluginContext, thing_id: int) -> Any:
     """The application or agreement that holds the thing now, or None."""
-    rows = ctx.store.select(adoptions, adoptions.c.adoptable_id == thing_id, adoptions.c.status.in_(CURRENT),
-                            order_by=[adoptions.c.id.desc()], limit=1)
+    rows = ctx.store.select(
+        adoptions,
+        adoptions.c.adoptable_id == thing_id,
+        adoptions.c.status.in_(CURRENT),
+        order_by=[adoptions.c.id.desc()],
+        limit=1,
+    )
     return rows[0] if rows else None
 
 
@@ -52,8 +59,9 @@ class Adoptions:
 
     # --- the register ---------------------------------------------------------------------
 
-    @command("adoptables", help=N_("List the green plots, flower beds and other things you can adopt"),
-             aliases=("认领清单",))
+    @command(
+        "adoptables", help=N_("List the green plots, flower beds and other things you can adopt"), aliases=("认领清单",)
+    )
     def list_adoptables(self, ctx: PluginContext) -> None:
         things = ctx.store.select(adoptables, order_by=[adoptables.c.number])
         if not things:
@@ -71,15 +79,28 @@ class Adoptions:
             state = ctx.t("adopted until {date}", date=held.ends_on.isoformat())
         else:
             state = ctx.t(STATES[held.status])
-        return ctx.t("#{number} {kind}: {name} · {state}", number=thing.number, kind=ctx.t(KINDS[thing.kind]),
-                     name=thing.name, state=state)
+        return ctx.t(
+            "#{number} {kind}: {name} · {state}",
+            number=thing.number,
+            kind=ctx.t(KINDS[thing.kind]),
+            name=thing.name,
+            state=state,
+        )
 
-    @command("newadoptable", help=N_("Register a thing residents can adopt"), usage=N_("KIND NAME"), roles=MOVERS,
-             aliases=("登记认领",))
+    @command(
+        "newadoptable",
+        help=N_("Register a thing residents can adopt"),
+        usage=N_("KIND NAME"),
+        roles=MOVERS,
+        aliases=("登记认领",),
+    )
     def new_adoptable(self, ctx: PluginContext) -> None:
         kinds = "、".join(f"{key} ({ctx.t(label)})" for key, label in KINDS.items())
-        usage = ctx.t("Usage: /newadoptable KIND NAME, for example /newadoptable plot 3号楼东侧绿地 (several at once: "
-                      "one KIND NAME per line); kinds: {kinds}", kinds=kinds)
+        usage = ctx.t(
+            "Usage: /newadoptable KIND NAME, for example /newadoptable plot 3号楼东侧绿地 (several at once: "
+            "one KIND NAME per line); kinds: {kinds}",
+            kinds=kinds,
+        )
         lines = [line.split(None, 1) for line in ctx.argtext.splitlines() if line.strip()]
         if not lines or len(lines) > MAX_REGISTER or any(len(words) < 2 for words in lines):
             raise ctx.fail(usage)
@@ -93,8 +114,14 @@ class Adoptions:
             if name in seen or ctx.store.count(adoptables, adoptables.c.name == name):
                 raise ctx.fail(ctx.t("{name} is already in the register.", name=name))
             seen.add(name)
-            ctx.store.insert(adoptables, number=n, kind=kind, name=name,
-                             created_by=ctx.person.id if ctx.person else None, created_at=ctx.clock.now())
+            ctx.store.insert(
+                adoptables,
+                number=n,
+                kind=kind,
+                name=name,
+                created_by=ctx.person.id if ctx.person else None,
+                created_at=ctx.clock.now(),
+            )
             ctx.audit("council.adoptable_added", f"adoptable:{n}", kind=kind)
             added.append(ctx.t("#{number} {kind}: {name}", number=n, kind=ctx.t(KINDS[kind]), name=name))
         if len(added) == 1:
@@ -108,58 +135,102 @@ class Adoptions:
         n = number(ctx, ctx.args[0], usage)
         thing = ctx.store.get(adoptables, adoptables.c.number == n)
         if thing is None:
-            raise ctx.fail(ctx.t("There is no adoptable thing {number} here. Send /adoptables to see the register.",
-                                 number=n))
+            raise ctx.fail(
+                ctx.t("There is no adoptable thing {number} here. Send /adoptables to see the register.", number=n)
+            )
         return thing
 
     # --- applying ---------------------------------------------------------------------------
 
-    @command("adopt", help=N_("Apply to adopt a green plot, flower bed or other thing"), usage=N_("NUMBER"),
-             aliases=("认领",))
+    @command(
+        "adopt",
+        help=N_("Apply to adopt a green plot, flower bed or other thing"),
+        usage=N_("NUMBER"),
+        aliases=("认领",),
+    )
     def apply_adoption(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
-        thing = self._adoptable(ctx, ctx.t("Usage: /adopt NUMBER, for example /adopt 3 (send /adoptables for the "
-                                       "numbers)"))
+        thing = self._adoptable(
+            ctx, ctx.t("Usage: /adopt NUMBER, for example /adopt 3 (send /adoptables for the numbers)")
+        )
         held = current_adoption(ctx, thing.id)
         if held is not None and held.person_id == ctx.person.id:
             if held.status != "active":
-                raise ctx.fail(ctx.t("You have already applied for #{number}; the council will send you the "
-                                     "agreement.", number=thing.number))
+                raise ctx.fail(
+                    ctx.t(
+                        "You have already applied for #{number}; the council will send you the agreement.",
+                        number=thing.number,
+                    )
+                )
             self._ask_renewal(ctx, thing, held)
             return
         if held is not None:
-            raise ctx.fail(ctx.t("#{number} {name} is already {state}; please pick another one from /adoptables.",
-                                 number=thing.number, name=thing.name, state=ctx.t(STATES[held.status])))
-        ctx.store.insert(adoptions, adoptable_id=thing.id, person_id=ctx.person.id, status="applied",
-                         applied_at=ctx.clock.now())
+            raise ctx.fail(
+                ctx.t(
+                    "#{number} {name} is already {state}; please pick another one from /adoptables.",
+                    number=thing.number,
+                    name=thing.name,
+                    state=ctx.t(STATES[held.status]),
+                )
+            )
+        ctx.store.insert(
+            adoptions, adoptable_id=thing.id, person_id=ctx.person.id, status="applied", applied_at=ctx.clock.now()
+        )
         ctx.audit("council.adoption_applied", f"adoptable:{thing.number}")
         months = int(ctx.config.get("adoption_months", 12))
-        notify_council(ctx, ctx.t("{name} applies to adopt #{number} {thing}. Send /offer {number} to offer the "
-                                  "agreement ({months} months by default), or press a button.",
-                                  name=ctx.person.display_name, number=thing.number, thing=thing.name,
-                                  months=months),
-                       choices=[ctx.choice(ctx.t("Offer the agreement"), "adoption_offer", str(thing.number),
-                                           anyone=True),
-                                ctx.choice(ctx.t("Turn it down"), "adoption_refuse", str(thing.number),
-                                           anyone=True)])
-        ctx.reply(ctx.t("Thank you! Your application for #{number} {name} is registered; the council will send you "
-                        "the adoption agreement.", number=thing.number, name=thing.name))
+        notify_council(
+            ctx,
+            ctx.t(
+                "{name} applies to adopt #{number} {thing}. Send /offer {number} to offer the "
+                "agreement ({months} months by default), or press a button.",
+                name=ctx.person.display_name,
+                number=thing.number,
+                thing=thing.name,
+                months=months,
+            ),
+            choices=[
+                ctx.choice(ctx.t("Offer the agreement"), "adoption_offer", str(thing.number), anyone=True),
+                ctx.choice(ctx.t("Turn it down"), "adoption_refuse", str(thing.number), anyone=True),
+            ],
+        )
+        ctx.reply(
+            ctx.t(
+                "Thank you! Your application for #{number} {name} is registered; the council will send you "
+                "the adoption agreement.",
+                number=thing.number,
+                name=thing.name,
+            )
+        )
 
     def _ask_renewal(self, ctx: PluginContext, thing: Any, held: Any) -> None:
         assert ctx.person is not None
         if held.renewal_asked:
-            raise ctx.fail(ctx.t("You have already asked to renew #{number}; the council will answer.",
-                                 number=thing.number))
+            raise ctx.fail(
+                ctx.t("You have already asked to renew #{number}; the council will answer.", number=thing.number)
+            )
         ctx.store.update(adoptions, adoptions.c.id == held.id, renewal_asked=True)
-        notify_council(ctx, ctx.t("{name} would like to renew the adoption of #{number} {thing} (until {date}). "
-                                  "Send /renew {number} to renew it.", name=ctx.person.display_name,
-                                  number=thing.number, thing=thing.name, date=held.ends_on.isoformat()))
+        notify_council(
+            ctx,
+            ctx.t(
+                "{name} would like to renew the adoption of #{number} {thing} (until {date}). "
+                "Send /renew {number} to renew it.",
+                name=ctx.person.display_name,
+                number=thing.number,
+                thing=thing.name,
+                date=held.ends_on.isoformat(),
+            ),
+        )
         ctx.reply(ctx.t("Your wish to renew #{number} was passed to the council.", number=thing.number))
 
     # --- the agreement ------------------------------------------------------------------------
 
-    @command("offer", help=N_("Offer the adoption agreement to the applicant"),
-             usage=N_("NUMBER [MONTHS] [DUTIES]"), roles=MOVERS, aliases=("认领协议",))
+    @command(
+        "offer",
+        help=N_("Offer the adoption agreement to the applicant"),
+        usage=N_("NUMBER [MONTHS] [DUTIES]"),
+        roles=MOVERS,
+        aliases=("认领协议",),
+    )
     def offer_adoption(self, ctx: PluginContext) -> None:
         thing = self._adoptable(ctx, ctx.t("Usage: /offer NUMBER [MONTHS] [DUTIES], for example /offer 3 12"))
         months = int(ctx.config.get("adoption_months", 12))
@@ -174,8 +245,9 @@ class Adoptions:
     @on_choice("adoption_offer", roles=MOVERS)
     def offer_adoption_button(self, ctx: PluginContext) -> None:
         thing = self._adoptable_from_data(ctx)
-        self._offer_adoption(ctx, thing, int(ctx.config.get("adoption_months", 12)),
-                    str(ctx.config.get("adoption_duties", "") or ""))
+        self._offer_adoption(
+            ctx, thing, int(ctx.config.get("adoption_months", 12)), str(ctx.config.get("adoption_duties", "") or "")
+        )
 
     def _adoptable_from_data(self, ctx: PluginContext) -> Any:
         thing = ctx.store.get(adoptables, adoptables.c.number == int(ctx.data or 0))
@@ -189,13 +261,21 @@ class Adoptions:
             raise ctx.fail(ctx.t("Nobody is waiting for an agreement for #{number}.", number=thing.number))
         if len(duties) > 1000:
             raise ctx.fail(ctx.t("Please keep the duties under 1000 characters."))
-        ctx.store.update(adoptions, adoptions.c.id == held.id, status="offered", months=months, duties=duties,
-                         offered_by=ctx.person.id if ctx.person else None)
+        ctx.store.update(
+            adoptions,
+            adoptions.c.id == held.id,
+            status="offered",
+            months=months,
+            duties=duties,
+            offered_by=ctx.person.id if ctx.person else None,
+        )
         ctx.audit("council.adoption_offered", f"adoptable:{thing.number}", months=months)
         t = ctx.translator_for(held.person_id)
         text = agreement_text(t, thing, months, duties)
-        buttons = [ctx.choice(t("I sign the agreement"), "adoption_sign", str(held.id), owner=held.person_id),
-                   ctx.choice(t("I decline"), "adoption_decline", str(held.id), owner=held.person_id)]
+        buttons = [
+            ctx.choice(t("I sign the agreement"), "adoption_sign", str(held.id), owner=held.person_id),
+            ctx.choice(t("I decline"), "adoption_decline", str(held.id), owner=held.person_id),
+        ]
         if not ctx.send_private(held.person_id, text, choices=buttons):
             ctx.reply(text, choices=buttons)
         name = ctx.display_names([held.person_id]).get(held.person_id, "")
@@ -208,8 +288,16 @@ class Adoptions:
         if held is None or held.status not in ("applied", "offered"):
             raise ctx.fail(ctx.t("Nobody is waiting for an agreement for #{number}.", number=thing.number))
         self._end_adoption(ctx, held, "declined", "turned down by the council")
-        tell(ctx, held.person_id, N_("Sorry, the council could not give you #{number} {name} this time; send "
-                                     "/adoptables to see what else is free."), number=thing.number, name=thing.name)
+        tell(
+            ctx,
+            held.person_id,
+            N_(
+                "Sorry, the council could not give you #{number} {name} this time; send "
+                "/adoptables to see what else is free."
+            ),
+            number=thing.number,
+            name=thing.name,
+        )
         ctx.reply(ctx.t("The application for #{number} was turned down.", number=thing.number))
 
     @on_choice("adoption_sign")
@@ -217,21 +305,46 @@ class Adoptions:
         held, thing = self._offered_adoption(ctx)
         today = ctx.now().date()
         ends = add_months(today, held.months) - dt.timedelta(days=1)
-        ctx.store.update(adoptions, adoptions.c.id == held.id, status="active", signed_at=ctx.clock.now(),
-                         starts_on=today, ends_on=ends)
+        ctx.store.update(
+            adoptions,
+            adoptions.c.id == held.id,
+            status="active",
+            signed_at=ctx.clock.now(),
+            starts_on=today,
+            ends_on=ends,
+        )
         ctx.audit("council.adoption_signed", f"adoptable:{thing.number}", ends_on=ends.isoformat())
         name = ctx.person.display_name if ctx.person else ""
-        notify_council(ctx, ctx.t("{name} signed the adoption agreement for #{number} {thing}, until {date}.",
-                                  name=name, number=thing.number, thing=thing.name, date=ends.isoformat()))
-        ctx.reply(ctx.t("Thank you! #{number} {name} is yours to look after from {start} until {end}.",
-                        number=thing.number, name=thing.name, start=today.isoformat(), end=ends.isoformat()))
+        notify_council(
+            ctx,
+            ctx.t(
+                "{name} signed the adoption agreement for #{number} {thing}, until {date}.",
+                name=name,
+                number=thing.number,
+                thing=thing.name,
+                date=ends.isoformat(),
+            ),
+        )
+        ctx.reply(
+            ctx.t(
+                "Thank you! #{number} {name} is yours to look after from {start} until {end}.",
+                number=thing.number,
+                name=thing.name,
+                start=today.isoformat(),
+                end=ends.isoformat(),
+            )
+        )
 
     @on_choice("adoption_decline")
     def decline_adoption(self, ctx: PluginContext) -> None:
         held, thing = self._offered_adoption(ctx)
         self._end_adoption(ctx, held, "declined", "declined by the applicant")
-        notify_council(ctx, ctx.t("The applicant declined the adoption agreement for #{number}; it is free again.",
-                                  number=thing.number))
+        notify_council(
+            ctx,
+            ctx.t(
+                "The applicant declined the adoption agreement for #{number}; it is free again.", number=thing.number
+            ),
+        )
         ctx.reply(ctx.t("All right, #{number} stays free for others.", number=thing.number))
 
     def _offered_adoption(self, ctx: PluginContext) -> tuple[Any, Any]:
@@ -250,25 +363,39 @@ class Adoptions:
         thing = self._adoptable(ctx, usage)
         held = current_adoption(ctx, thing.id)
         if held is None or held.status != "active":
-            raise ctx.fail(ctx.t("#{number} {name} is not adopted at the moment.", number=thing.number,
-                                 name=thing.name))
+            raise ctx.fail(
+                ctx.t("#{number} {name} is not adopted at the moment.", number=thing.number, name=thing.name)
+            )
         return thing, held
 
-    @command("inspect", help=N_("Note an inspection of an adopted thing"), usage=N_("NUMBER NOTE"), roles=MOVERS,
-             aliases=("巡查",))
+    @command(
+        "inspect",
+        help=N_("Note an inspection of an adopted thing"),
+        usage=N_("NUMBER NOTE"),
+        roles=MOVERS,
+        aliases=("巡查",),
+    )
     def inspect_adoption(self, ctx: PluginContext) -> None:
         usage = ctx.t("Usage: /inspect NUMBER NOTE, for example /inspect 3 花开得很好")
         thing, held = self._adopted(ctx, usage)
         note = ctx.checked_text(words_after(ctx, 1), empty=usage, limit=1000)
-        ctx.store.insert(inspections, adoption_id=held.id, by=ctx.person.id if ctx.person else None, note=note,
-                         at=ctx.clock.now())
+        ctx.store.insert(
+            inspections, adoption_id=held.id, by=ctx.person.id if ctx.person else None, note=note, at=ctx.clock.now()
+        )
         ctx.audit("council.adoption_inspected", f"adoptable:{thing.number}")
-        tell(ctx, held.person_id, N_("Inspection of #{number} {name}: {note}"), number=thing.number,
-             name=thing.name, note=note)
+        tell(
+            ctx,
+            held.person_id,
+            N_("Inspection of #{number} {name}: {note}"),
+            number=thing.number,
+            name=thing.name,
+            note=note,
+        )
         ctx.reply(ctx.t("Inspection of #{number} noted.", number=thing.number))
 
-    @command("renew", help=N_("Renew an adoption agreement"), usage=N_("NUMBER [MONTHS]"), roles=MOVERS,
-             aliases=("续期",))
+    @command(
+        "renew", help=N_("Renew an adoption agreement"), usage=N_("NUMBER [MONTHS]"), roles=MOVERS, aliases=("续期",)
+    )
     def renew_adoption(self, ctx: PluginContext) -> None:
         usage = ctx.t("Usage: /renew NUMBER [MONTHS], for example /renew 3 12")
         thing, held = self._adopted(ctx, usage)
@@ -278,28 +405,54 @@ class Adoptions:
             if months > 60:
                 raise ctx.fail(ctx.t("The term is between 1 and 60 months."))
         ends = add_months(held.ends_on + dt.timedelta(days=1), months) - dt.timedelta(days=1)
-        ctx.store.update(adoptions, adoptions.c.id == held.id, ends_on=ends, months=(held.months or 0) + months,
-                         renewals=held.renewals + 1, renewal_asked=False, reminded_on=None)
+        ctx.store.update(
+            adoptions,
+            adoptions.c.id == held.id,
+            ends_on=ends,
+            months=(held.months or 0) + months,
+            renewals=held.renewals + 1,
+            renewal_asked=False,
+            reminded_on=None,
+        )
         ctx.audit("council.adoption_renewed", f"adoptable:{thing.number}", ends_on=ends.isoformat())
-        tell(ctx, held.person_id, N_("Your adoption of #{number} {name} is renewed until {date}. Thank you!"),
-             number=thing.number, name=thing.name, date=ends.isoformat())
-        ctx.reply(ctx.t("The adoption of #{number} is renewed until {date}.", number=thing.number,
-                        date=ends.isoformat()))
+        tell(
+            ctx,
+            held.person_id,
+            N_("Your adoption of #{number} {name} is renewed until {date}. Thank you!"),
+            number=thing.number,
+            name=thing.name,
+            date=ends.isoformat(),
+        )
+        ctx.reply(
+            ctx.t("The adoption of #{number} is renewed until {date}.", number=thing.number, date=ends.isoformat())
+        )
 
-    @command("endadoption", help=N_("End an adoption before its term"), usage=N_("NUMBER REASON"), roles=MOVERS,
-             aliases=("终止认领",))
+    @command(
+        "endadoption",
+        help=N_("End an adoption before its term"),
+        usage=N_("NUMBER REASON"),
+        roles=MOVERS,
+        aliases=("终止认领",),
+    )
     def end_adoption(self, ctx: PluginContext) -> None:
         usage = ctx.t("Usage: /endadoption NUMBER REASON, for example /endadoption 3 认领人搬走了")
         thing = self._adoptable(ctx, usage)
         reason = ctx.checked_text(words_after(ctx, 1), empty=usage, limit=500)
         held = current_adoption(ctx, thing.id)
         if held is None:
-            raise ctx.fail(ctx.t("#{number} {name} is not adopted at the moment.", number=thing.number,
-                                 name=thing.name))
+            raise ctx.fail(
+                ctx.t("#{number} {name} is not adopted at the moment.", number=thing.number, name=thing.name)
+            )
         self._end_adoption(ctx, held, "ended", reason)
         ctx.audit("council.adoption_ended", f"adoptable:{thing.number}")
-        tell(ctx, held.person_id, N_("Your adoption of #{number} {name} was ended by the council: {reason}"),
-             number=thing.number, name=thing.name, reason=reason)
+        tell(
+            ctx,
+            held.person_id,
+            N_("Your adoption of #{number} {name} was ended by the council: {reason}"),
+            number=thing.number,
+            name=thing.name,
+            reason=reason,
+        )
         ctx.reply(ctx.t("The adoption of #{number} has ended; it is free to adopt again.", number=thing.number))
 
     # --- the end of the term ---------------------------------------------------------------------
@@ -314,22 +467,52 @@ class Adoptions:
             thing = things[held.adoptable_id]
             if held.ends_on < today:
                 self._end_adoption(ctx, held, "lapsed", "term ended")
-                tell(ctx, held.person_id, N_("Your adoption of #{number} {name} ended on {date}. Thank you for "
-                                             "looking after it! Send /adopt {number} if you would like it again."),
-                     number=thing.number, name=thing.name, date=held.ends_on.isoformat())
-                notify_council(ctx, ctx.t("The adoption of #{number} {name} lapsed on {date}; it is free to adopt "
-                                          "again.", number=thing.number, name=thing.name,
-                                          date=held.ends_on.isoformat()))
+                tell(
+                    ctx,
+                    held.person_id,
+                    N_(
+                        "Your adoption of #{number} {name} ended on {date}. Thank you for "
+                        "looking after it! Send /adopt {number} if you would like it again."
+                    ),
+                    number=thing.number,
+                    name=thing.name,
+                    date=held.ends_on.isoformat(),
+                )
+                notify_council(
+                    ctx,
+                    ctx.t(
+                        "The adoption of #{number} {name} lapsed on {date}; it is free to adopt again.",
+                        number=thing.number,
+                        name=thing.name,
+                        date=held.ends_on.isoformat(),
+                    ),
+                )
             elif held.reminded_on is None and held.ends_on - ahead <= today:
                 ctx.store.update(adoptions, adoptions.c.id == held.id, reminded_on=today)
                 t = ctx.translator_for(held.person_id) if held.person_id is not None else ctx.t
-                tell(ctx, held.person_id, N_("Your adoption of #{number} {name} ends on {date}. Would you like to "
-                                             "renew it? Press the button or send /adopt {number}."),
-                     number=thing.number, name=thing.name, date=held.ends_on.isoformat(),
-                     choices=[ctx.choice(t("I would like to renew"), "adoption_renew", str(held.id),
-                                         owner=held.person_id)])
-                notify_council(ctx, ctx.t("The adoption of #{number} {name} ends on {date}.", number=thing.number,
-                                          name=thing.name, date=held.ends_on.isoformat()))
+                tell(
+                    ctx,
+                    held.person_id,
+                    N_(
+                        "Your adoption of #{number} {name} ends on {date}. Would you like to "
+                        "renew it? Press the button or send /adopt {number}."
+                    ),
+                    number=thing.number,
+                    name=thing.name,
+                    date=held.ends_on.isoformat(),
+                    choices=[
+                        ctx.choice(t("I would like to renew"), "adoption_renew", str(held.id), owner=held.person_id)
+                    ],
+                )
+                notify_council(
+                    ctx,
+                    ctx.t(
+                        "The adoption of #{number} {name} ends on {date}.",
+                        number=thing.number,
+                        name=thing.name,
+                        date=held.ends_on.isoformat(),
+                    ),
+                )
 
     @on_choice("adoption_renew")
     def renew_adoption_button(self, ctx: PluginContext) -> None:
@@ -342,7 +525,15 @@ class Adoptions:
 
 def agreement_text(t: Any, thing: Any, months: int, duties: str) -> str:
     """The adoption agreement as the applicant reads it."""
-    return str(t("Adoption agreement for #{number} {kind}: {name}\nTerm: {months} months from the day you sign\n"
-                 "Duties: {duties}\nThe council inspects now and then; before the term ends you will be asked "
-                 "whether you would like to renew.", number=thing.number, kind=t(KINDS[thing.kind]), name=thing.name,
-                 months=months, duties=duties or t(DEFAULT_DUTIES)))
+    return str(
+        t(
+            "Adoption agreement for #{number} {kind}: {name}\nTerm: {months} months from the day you sign\n"
+            "Duties: {duties}\nThe council inspects now and then; before the term ends you will be asked "
+            "whether you would like to renew.",
+            number=thing.number,
+            kind=t(KINDS[thing.kind]),
+            name=thing.name,
+            months=months,
+            duties=duties or t(DEFAULT_DUTIES),
+        )
+    )

@@ -34,14 +34,22 @@ class CommunityPrivacy:
         present = ctx.store.count(attendance, attendance.c.person_id == pid)
         helped = ctx.store.count(task_volunteers, task_volunteers.c.person_id == pid)
         proposed = ctx.store.count(amendments, amendments.c.proposed_by == pid)
-        lines = [ctx.t("Courtyard council, community work: {adoptions} adoption(s), checked in at {meetings} "
-                       "meeting(s), volunteered for {actions} action item(s), proposed {amendments} amendment(s) "
-                       "of the convention.", adoptions=len(held), meetings=present, actions=helped,
-                       amendments=proposed)]
+        lines = [
+            ctx.t(
+                "Courtyard council, community work: {adoptions} adoption(s), checked in at {meetings} "
+                "meeting(s), volunteered for {actions} action item(s), proposed {amendments} amendment(s) "
+                "of the convention.",
+                adoptions=len(held),
+                meetings=present,
+                actions=helped,
+                amendments=proposed,
+            )
+        ]
         for h in held:
             thing = things[h.adoptable_id]
-            lines.append(ctx.t("#{number} {name}: {state}", number=thing.number, name=thing.name,
-                               state=ctx.t(STATES[h.status])))
+            lines.append(
+                ctx.t("#{number} {name}: {state}", number=thing.number, name=thing.name, state=ctx.t(STATES[h.status]))
+            )
         ctx.tell(pid, "\n".join(lines))
 
     @on_event("linli.person_forgotten")
@@ -51,9 +59,14 @@ class CommunityPrivacy:
         assert ctx.event is not None
         pid = ctx.event.payload["person_id"]
         now = ctx.clock.now()
-        ctx.store.update(adoptions, adoptions.c.person_id == pid, adoptions.c.status.in_(["applied", "offered",
-                                                                                          "active"]),
-                         status="ended", closed_at=now, note="the adopter asked to be forgotten")
+        ctx.store.update(
+            adoptions,
+            adoptions.c.person_id == pid,
+            adoptions.c.status.in_(["applied", "offered", "active"]),
+            status="ended",
+            closed_at=now,
+            note="the adopter asked to be forgotten",
+        )
         ctx.store.update(adoptions, adoptions.c.person_id == pid, person_id=None)
         ctx.store.update(adoptions, adoptions.c.offered_by == pid, offered_by=None)
         ctx.store.update(adoptables, adoptables.c.created_by == pid, created_by=None)

@@ -37,12 +37,18 @@ class Deliberation:
     def raise_matter(self, ctx: PluginContext) -> None:
         if ctx.argtext.strip():
             title = _title(ctx, ctx.argtext)
-            ctx.start_dialog("raise", step="text", data={"title": title},
-                             prompt=ctx.t("Tell the neighbours more: what is the matter, and what would you like "
-                                          "done? (send /cancel to stop)"))
+            ctx.start_dialog(
+                "raise",
+                step="text",
+                data={"title": title},
+                prompt=ctx.t(
+                    "Tell the neighbours more: what is the matter, and what would you like done? (send /cancel to stop)"
+                ),
+            )
         else:
-            ctx.start_dialog("raise", step="title",
-                             prompt=ctx.t("What is the matter, in a short title? (send /cancel to stop)"))
+            ctx.start_dialog(
+                "raise", step="title", prompt=ctx.t("What is the matter, in a short title? (send /cancel to stop)")
+            )
 
     @on_dialog("raise")
     def raise_step(self, ctx: PluginContext) -> None:
@@ -50,14 +56,19 @@ class Deliberation:
         data = dict(ctx.dialog.data)
         if ctx.dialog.step == "title":
             data["title"] = _title(ctx, ctx.text)
-            ctx.continue_dialog(step="text", data=data,
-                                prompt=ctx.t("Tell the neighbours more: what is the matter, and what would you "
-                                             "like done?"))
+            ctx.continue_dialog(
+                step="text",
+                data=data,
+                prompt=ctx.t("Tell the neighbours more: what is the matter, and what would you like done?"),
+            )
         elif ctx.dialog.step == "text":
             data["text"] = ctx.checked_text(ctx.text, empty=ctx.t("Please write a few words."), limit=MAX_TEXT)
-            ctx.continue_dialog(step="category", data=data, prompt=ctx.t("What is it about?"),
-                                choices=[ctx.choice(ctx.t(label), "category", key)
-                                         for key, label in CATEGORIES.items()])
+            ctx.continue_dialog(
+                step="category",
+                data=data,
+                prompt=ctx.t("What is it about?"),
+                choices=[ctx.choice(ctx.t(label), "category", key) for key, label in CATEGORIES.items()],
+            )
         else:
             ctx.continue_dialog(step=ctx.dialog.step, data=data, prompt=ctx.t("Please pick one of the buttons above."))
 
@@ -70,10 +81,16 @@ class Deliberation:
         data = ctx.dialog.data
         number = create_matter(ctx, title=data["title"], text=data["text"], category=ctx.data)
         ctx.end_dialog()
-        ctx.reply(ctx.t("Matter {number} is raised: {title} ({category}). Neighbours, comment with /comment {number} "
-                        "TEXT and support it with /support {number} or the button.", number=number,
-                        title=data["title"], category=ctx.t(CATEGORIES[ctx.data])),
-                  choices=[_support_button(ctx, number)])
+        ctx.reply(
+            ctx.t(
+                "Matter {number} is raised: {title} ({category}). Neighbours, comment with /comment {number} "
+                "TEXT and support it with /support {number} or the button.",
+                number=number,
+                title=data["title"],
+                category=ctx.t(CATEGORIES[ctx.data]),
+            ),
+            choices=[_support_button(ctx, number)],
+        )
 
     # --- reading -------------------------------------------------------------------------
 
@@ -85,12 +102,24 @@ class Deliberation:
             return
         backing = _support_counts(ctx)
         lines = [ctx.t("Matters before the council:")]
-        lines += [ctx.t("#{number} {title} · {state} · {n} supporter(s)", number=r.number, title=r.title,
-                        state=ctx.t(LABELS[r.status]), n=backing.get(r.id, 0)) for r in rows]
+        lines += [
+            ctx.t(
+                "#{number} {title} · {state} · {n} supporter(s)",
+                number=r.number,
+                title=r.title,
+                state=ctx.t(LABELS[r.status]),
+                n=backing.get(r.id, 0),
+            )
+            for r in rows
+        ]
         ctx.reply("\n".join(lines))
 
-    @command("matter", help=N_("Show a matter: its text, comments, support and history"), usage=N_("NUMBER"),
-             aliases=("议题",))
+    @command(
+        "matter",
+        help=N_("Show a matter: its text, comments, support and history"),
+        usage=N_("NUMBER"),
+        aliases=("议题",),
+    )
     def show_matter(self, ctx: PluginContext) -> None:
         if len(ctx.args) != 1:
             raise ctx.fail(ctx.t("Usage: /matter NUMBER, for example /matter 3"))
@@ -109,8 +138,13 @@ class Deliberation:
         text = ctx.checked_text(words_after(ctx, 1), empty=ctx.t("Please write a few words."), limit=MAX_TEXT)
         ctx.store.insert(comments, matter_id=row.id, person_id=ctx.person.id, text=text, at=ctx.clock.now())
         enrol(ctx, ctx.person.id)
-        ctx.reply(ctx.t("Thank you, {name}: your comment on matter {number} is recorded.",
-                        name=ctx.person.display_name, number=row.number))
+        ctx.reply(
+            ctx.t(
+                "Thank you, {name}: your comment on matter {number} is recorded.",
+                name=ctx.person.display_name,
+                number=row.number,
+            )
+        )
 
     @command("support", help=N_("Support a matter"), usage=N_("NUMBER"), aliases=("支持",))
     def support(self, ctx: PluginContext) -> None:
@@ -130,22 +164,38 @@ class Deliberation:
         ctx.store.insert(supports, matter_id=row.id, person_id=ctx.person.id, at=ctx.clock.now())
         enrol(ctx, ctx.person.id)
         n = ctx.store.count(supports, supports.c.matter_id == row.id)
-        ctx.reply(ctx.t("{name} supports matter {number} ({n} supporter(s)).", name=ctx.person.display_name,
-                        number=row.number, n=n))
+        ctx.reply(
+            ctx.t(
+                "{name} supports matter {number} ({n} supporter(s)).",
+                name=ctx.person.display_name,
+                number=row.number,
+                n=n,
+            )
+        )
 
-    @command("household", help=N_("Say which household you belong to, for votes counted per household"),
-             usage=N_("HOUSEHOLD"), aliases=("户号",))
+    @command(
+        "household",
+        help=N_("Say which household you belong to, for votes counted per household"),
+        usage=N_("HOUSEHOLD"),
+        aliases=("户号",),
+    )
     def household(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
-        text = ctx.checked_text(ctx.argtext, empty=ctx.t("Usage: /household HOUSEHOLD, for example /household "
-                                                         "3-2-501"), limit=64)
+        text = ctx.checked_text(
+            ctx.argtext, empty=ctx.t("Usage: /household HOUSEHOLD, for example /household 3-2-501"), limit=64
+        )
         enrol(ctx, ctx.person.id, household=text)
         ctx.reply(ctx.t("Noted: you belong to household {household}.", household=text))
 
     # --- the council's moves ---------------------------------------------------------------
 
-    @command("propose", help=N_("Turn a matter into a proposal for a vote"), usage=N_("NUMBER TEXT"), roles=MOVERS,
-             aliases=("提案",))
+    @command(
+        "propose",
+        help=N_("Turn a matter into a proposal for a vote"),
+        usage=N_("NUMBER TEXT"),
+        roles=MOVERS,
+        aliases=("提案",),
+    )
     def propose(self, ctx: PluginContext) -> None:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /propose NUMBER TEXT, for example /propose 3 在3号楼前加装两盏路灯"))
@@ -157,11 +207,21 @@ class Deliberation:
         else:
             move_matter(ctx, row, "proposal", text)
             ctx.store.update(matters, matters.c.id == row.id, proposal=text)
-        ctx.reply(ctx.t("Matter {number} is now a proposal: {text}\nA council member opens the vote with /poll "
-                        "{number}.", number=row.number, text=text))
+        ctx.reply(
+            ctx.t(
+                "Matter {number} is now a proposal: {text}\nA council member opens the vote with /poll {number}.",
+                number=row.number,
+                text=text,
+            )
+        )
 
-    @command("merge", help=N_("Merge a duplicate matter into another"), usage=N_("NUMBER INTO"), roles=MOVERS,
-             aliases=("合并",))
+    @command(
+        "merge",
+        help=N_("Merge a duplicate matter into another"),
+        usage=N_("NUMBER INTO"),
+        roles=MOVERS,
+        aliases=("合并",),
+    )
     def merge(self, ctx: PluginContext) -> None:
         if len(ctx.args) != 2:
             raise ctx.fail(ctx.t("Usage: /merge NUMBER INTO, for example /merge 4 3 (matter 4 goes into 3)"))
@@ -182,29 +242,46 @@ class Deliberation:
         for c in ctx.store.select(comments, comments.c.matter_id == dup.id, order_by=[comments.c.id]):
             ctx.store.insert(comments, matter_id=into.id, person_id=c.person_id, text=c.text, at=c.at)
         record(ctx, into.id, into.status, f"merged:{dup.number}", state_from=into.status)
-        ctx.reply(ctx.t("Matter {dup} is merged into matter {into}; its supporters and comments are carried over.",
-                        dup=dup.number, into=into.number))
+        ctx.reply(
+            ctx.t(
+                "Matter {dup} is merged into matter {into}; its supporters and comments are carried over.",
+                dup=dup.number,
+                into=into.number,
+            )
+        )
 
-    @command("withdraw", help=N_("Withdraw a matter (the resident who raised it, or the council)"),
-             usage=N_("NUMBER [REASON]"), aliases=("撤回",))
+    @command(
+        "withdraw",
+        help=N_("Withdraw a matter (the resident who raised it, or the council)"),
+        usage=N_("NUMBER [REASON]"),
+        aliases=("撤回",),
+    )
     def withdraw(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /withdraw NUMBER [REASON]"))
         row = load_matter(ctx, matter_number(ctx, ctx.args[0]))
         if row.raised_by != ctx.person.id and not may_move(ctx):
-            raise ctx.fail(ctx.t("Only the resident who raised matter {number} or a council member may withdraw it.",
-                                 number=row.number))
+            raise ctx.fail(
+                ctx.t(
+                    "Only the resident who raised matter {number} or a council member may withdraw it.",
+                    number=row.number,
+                )
+            )
         move_matter(ctx, row, "withdrawn", words_after(ctx, 1))
         ctx.reply(ctx.t("Matter {number} is withdrawn.", number=row.number))
 
-    @command("implement", help=N_("Start implementing a passed matter"), usage=N_("NUMBER [NOTE]"), roles=MOVERS,
-             aliases=("实施",))
+    @command(
+        "implement",
+        help=N_("Start implementing a passed matter"),
+        usage=N_("NUMBER [NOTE]"),
+        roles=MOVERS,
+        aliases=("实施",),
+    )
     def implement(self, ctx: PluginContext) -> None:
         self._step(ctx, "implementing", N_("Matter {number} is being implemented."))
 
-    @command("done", help=N_("Record that a matter is done"), usage=N_("NUMBER NOTE"), roles=MOVERS,
-             aliases=("办结",))
+    @command("done", help=N_("Record that a matter is done"), usage=N_("NUMBER NOTE"), roles=MOVERS, aliases=("办结",))
     def done(self, ctx: PluginContext) -> None:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /done NUMBER NOTE, for example /done 3 两盏路灯已装好"))
@@ -212,21 +289,32 @@ class Deliberation:
 
     def _step(self, ctx: PluginContext, target: str, msgid: str) -> None:
         if not ctx.args:
-            raise ctx.fail(ctx.t("Usage: /{command} NUMBER [NOTE]", command="implement" if target == "implementing"
-                                 else "done"))
+            raise ctx.fail(
+                ctx.t("Usage: /{command} NUMBER [NOTE]", command="implement" if target == "implementing" else "done")
+            )
         row = load_matter(ctx, matter_number(ctx, ctx.args[0]))
         move_matter(ctx, row, target, words_after(ctx, 1))
         ctx.reply(ctx.t(msgid, number=row.number))
 
-    @command("review", help=N_("Set the date a passed matter is reviewed"), usage=N_("NUMBER YYYY-MM-DD"),
-             roles=MOVERS, aliases=("复查",))
+    @command(
+        "review",
+        help=N_("Set the date a passed matter is reviewed"),
+        usage=N_("NUMBER YYYY-MM-DD"),
+        roles=MOVERS,
+        aliases=("复查",),
+    )
     def review(self, ctx: PluginContext) -> None:
         if len(ctx.args) != 2:
             raise ctx.fail(ctx.t("Usage: /review NUMBER YYYY-MM-DD, for example /review 3 2027-01-15"))
         row = load_matter(ctx, matter_number(ctx, ctx.args[0]))
         if row.status not in ("passed", "implementing", "done"):
-            raise ctx.fail(ctx.t("Only a passed matter has a review date; matter {number} is {state}.",
-                                 number=row.number, state=ctx.t(LABELS[row.status])))
+            raise ctx.fail(
+                ctx.t(
+                    "Only a passed matter has a review date; matter {number} is {state}.",
+                    number=row.number,
+                    state=ctx.t(LABELS[row.status]),
+                )
+            )
         try:
             day = dt.date.fromisoformat(ctx.args[1])
         except ValueError:
@@ -245,8 +333,13 @@ def _title(ctx: PluginContext, text: str) -> str:
 def _open_matter(ctx: PluginContext, number: int) -> Any:
     row = load_matter(ctx, number)
     if row.status in CLOSED:
-        raise ctx.fail(ctx.t("Matter {number} is {state}; it takes no more comments or support.", number=row.number,
-                             state=ctx.t(LABELS[row.status])))
+        raise ctx.fail(
+            ctx.t(
+                "Matter {number} is {state}; it takes no more comments or support.",
+                number=row.number,
+                state=ctx.t(LABELS[row.status]),
+            )
+        )
     return row
 
 
@@ -266,14 +359,22 @@ def matter_text(ctx: PluginContext, row: Any) -> str:
     tz = ctx.district.timezone
     notes = ctx.store.select(comments, comments.c.matter_id == row.id, order_by=[comments.c.id])
     moves = ctx.store.select(history, history.c.matter_id == row.id, order_by=[history.c.id])
-    names = ctx.display_names(sorted({p for p in [row.raised_by, *(c.person_id for c in notes),
-                                                  *(m.person_id for m in moves)] if p is not None}))
+    names = ctx.display_names(
+        sorted(
+            {p for p in [row.raised_by, *(c.person_id for c in notes), *(m.person_id for m in moves)] if p is not None}
+        )
+    )
     n = ctx.store.count(supports, supports.c.matter_id == row.id)
     lines = [
         ctx.t("Matter {number}: {title}", number=row.number, title=row.title),
-        ctx.t("{category} · {state} · raised by {name} on {date} · {n} supporter(s)",
-              category=ctx.t(CATEGORIES[row.category]), state=ctx.t(LABELS[row.status]),
-              name=names.get(row.raised_by, "—"), date=ctx.t.datetime(row.created_at, tz, "short"), n=n),
+        ctx.t(
+            "{category} · {state} · raised by {name} on {date} · {n} supporter(s)",
+            category=ctx.t(CATEGORIES[row.category]),
+            state=ctx.t(LABELS[row.status]),
+            name=names.get(row.raised_by, "—"),
+            date=ctx.t.datetime(row.created_at, tz, "short"),
+            n=n,
+        ),
         row.text,
     ]
     if row.proposal:
@@ -288,12 +389,21 @@ def matter_text(ctx: PluginContext, row: Any) -> str:
         lines.append(ctx.t("Comments:"))
         lines += [f"- {names.get(c.person_id, '—')}: {c.text}" for c in notes[-10:]]
     for p in ctx.store.select(polls, polls.c.matter_id == row.id, order_by=[polls.c.number]):
-        lines.append(ctx.t("Poll {number} ({kind}): {state}", number=p.number, kind=ctx.t(KINDS[p.kind]),
-                           state=outcome_label(ctx, p.outcome) if p.status == "closed" else ctx.t("open for voting")))
+        lines.append(
+            ctx.t(
+                "Poll {number} ({kind}): {state}",
+                number=p.number,
+                kind=ctx.t(KINDS[p.kind]),
+                state=outcome_label(ctx, p.outcome) if p.status == "closed" else ctx.t("open for voting"),
+            )
+        )
     lines.append(ctx.t("History:"))
     for m in moves:
-        moved = (f"{ctx.t(LABELS[m.state_from])}→{ctx.t(LABELS[m.state_to])}"
-                 if m.state_from and m.state_from != m.state_to else ctx.t(LABELS[m.state_to]))
+        moved = (
+            f"{ctx.t(LABELS[m.state_from])}→{ctx.t(LABELS[m.state_to])}"
+            if m.state_from and m.state_from != m.state_to
+            else ctx.t(LABELS[m.state_to])
+        )
         note = _note(ctx, m.note)
         lines.append(f"- {ctx.t.datetime(m.at, tz, 'short')} {names.get(m.person_id, '')} {moved} {note}".rstrip())
     return "\n".join(line for line in lines if line)

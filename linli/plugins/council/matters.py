@@ -60,23 +60,37 @@ def load_matter(ctx: PluginContext, number: int) -> Any:
     """
     row = ctx.store.get(matters, matters.c.number == number)
     if row is None:
-        raise ctx.fail(ctx.t("There is no matter {number} here. Send /matters to see the open ones.",
-                             number=number))
+        raise ctx.fail(ctx.t("There is no matter {number} here. Send /matters to see the open ones.", number=number))
     return row
 
 
 def record(ctx: PluginContext, matter_id: int, state_to: str, note: str = "", state_from: str | None = None) -> None:
     """Add a line to the matter's history (who, when, from which state to which, why)."""
-    ctx.store.insert(history, matter_id=matter_id, person_id=ctx.person.id if ctx.person else None,
-                     state_from=state_from, state_to=state_to, note=note, at=ctx.clock.now())
+    ctx.store.insert(
+        history,
+        matter_id=matter_id,
+        person_id=ctx.person.id if ctx.person else None,
+        state_from=state_from,
+        state_to=state_to,
+        note=note,
+        at=ctx.clock.now(),
+    )
 
 
 def create_matter(ctx: PluginContext, *, title: str, text: str, category: str) -> int:
     """Register a matter raised by the person; returns its number."""
     number = (ctx.store.execute(sa.select(sa.func.max(matters.c.number))).scalar() or 0) + 1
     raiser = ctx.person.id if ctx.person else None
-    matter_id = ctx.store.insert(matters, number=number, title=title, text=text, category=category, status="open",
-                                 raised_by=raiser, created_at=ctx.clock.now())
+    matter_id = ctx.store.insert(
+        matters,
+        number=number,
+        title=title,
+        text=text,
+        category=category,
+        status="open",
+        raised_by=raiser,
+        created_at=ctx.clock.now(),
+    )
     record(ctx, matter_id, "open")
     if raiser is not None:
         enrol(ctx, raiser)
@@ -99,8 +113,14 @@ def move_matter(ctx: PluginContext, row: Any, target: str, note: str = "", *, ou
     Raises: UserError: the matter cannot move from its state to ``target``.
     """
     if not allowed(row.status, target):
-        raise ctx.fail(ctx.t("Matter {number} is {current}; it cannot become {target}.", number=row.number,
-                             current=ctx.t(LABELS[row.status]), target=ctx.t(LABELS[target])))
+        raise ctx.fail(
+            ctx.t(
+                "Matter {number} is {current}; it cannot become {target}.",
+                number=row.number,
+                current=ctx.t(LABELS[row.status]),
+                target=ctx.t(LABELS[target]),
+            )
+        )
     now = ctx.clock.now()
     values: dict[str, Any] = {"status": target}
     if target in ("passed", "rejected"):
@@ -116,8 +136,9 @@ def move_matter(ctx: PluginContext, row: Any, target: str, note: str = "", *, ou
     ctx.store.update(matters, matters.c.id == row.id, **values)
     record(ctx, row.id, target, note, state_from=row.status)
     ctx.audit("council.move", f"matter:{row.number}", state_from=row.status, state_to=target)
-    ctx.publish("council.matter_moved", {"number": row.number, "matter_id": row.id, "state_from": row.status,
-                                         "state": target})
+    ctx.publish(
+        "council.matter_moved", {"number": row.number, "matter_id": row.id, "state_from": row.status, "state": target}
+    )
     ctx.log.info("council matter moved", matter=row.number, state_from=row.status, state_to=target)
 
 

@@ -34,8 +34,13 @@ TIME = re.compile(r"^(\d{1,2})[:：点](\d{2})?分?$")
 class Meetings:
     """Handlers of council meetings."""
 
-    @command("callmeeting", help=N_("Call a council meeting; its agenda is made of the open matters"),
-             usage=N_("DATE TIME [PLACE]"), roles=MOVERS, aliases=("召开议事会",))
+    @command(
+        "callmeeting",
+        help=N_("Call a council meeting; its agenda is made of the open matters"),
+        usage=N_("DATE TIME [PLACE]"),
+        roles=MOVERS,
+        aliases=("召开议事会",),
+    )
     def call_meeting(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
         usage = ctx.t("Usage: /callmeeting DATE TIME [PLACE], for example /callmeeting 2026-12-05 19:00 红邻议事亭")
@@ -48,8 +53,16 @@ class Meetings:
         now = ctx.clock.now()
         n = (ctx.store.execute(sa.select(sa.func.max(meetings.c.number))).scalar() or 0) + 1
         code = f"{secrets.randbelow(10000):04d}"
-        meeting_id = ctx.store.insert(meetings, number=n, starts_at=starts, place=place, code=code,
-                                      status="scheduled", called_by=ctx.person.id, created_at=now)
+        meeting_id = ctx.store.insert(
+            meetings,
+            number=n,
+            starts_at=starts,
+            place=place,
+            code=code,
+            status="scheduled",
+            called_by=ctx.person.id,
+            created_at=now,
+        )
         items = ctx.store.select(matters, matters.c.status.in_(AGENDA_STATES), order_by=[matters.c.number])
         for position, matter in enumerate(items, start=1):
             ctx.store.insert(agenda, meeting_id=meeting_id, matter_id=matter.id, position=position)
@@ -60,11 +73,22 @@ class Meetings:
         if group is not None and (ctx.address is None or group.room_key != ctx.address.room_key):
             ctx.send(group, text)  # called from a private chat or the council's room: the residents hear of it
         ctx.reply(text)
-        told = tell(ctx, ctx.person.id, N_("The check-in code of council meeting {number} is {code}. Read it out at "
-                                           "the meeting; those present send /checkin {code}."), number=n, code=code)
+        told = tell(
+            ctx,
+            ctx.person.id,
+            N_(
+                "The check-in code of council meeting {number} is {code}. Read it out at "
+                "the meeting; those present send /checkin {code}."
+            ),
+            number=n,
+            code=code,
+        )
         if not told:
-            ctx.reply(ctx.t("Open a private chat with me and send /meeting {number} there to see the check-in code.",
-                            number=n))
+            ctx.reply(
+                ctx.t(
+                    "Open a private chat with me and send /meeting {number} there to see the check-in code.", number=n
+                )
+            )
 
     def _meeting_time(self, ctx: PluginContext, day: str, time: str, usage: str) -> dt.datetime:
         d, t = DATE.match(day), TIME.match(time)
@@ -83,9 +107,15 @@ class Meetings:
     def _meeting_text(self, ctx: PluginContext, meeting: Any) -> str:
         """The meeting, its agenda with what was decided, and the headcount."""
         tz = ctx.district.timezone
-        lines = [ctx.t("Council meeting {number}: {time}, {place} ({state})", number=meeting.number,
-                       time=ctx.t.datetime(meeting.starts_at, tz, "short"), place=meeting.place,
-                       state=ctx.t(MEETING_STATES[meeting.status]))]
+        lines = [
+            ctx.t(
+                "Council meeting {number}: {time}, {place} ({state})",
+                number=meeting.number,
+                time=ctx.t.datetime(meeting.starts_at, tz, "short"),
+                place=meeting.place,
+                state=ctx.t(MEETING_STATES[meeting.status]),
+            )
+        ]
         items = ctx.store.select(agenda, agenda.c.meeting_id == meeting.id, order_by=[agenda.c.position])
         found = {m.id: m for m in ctx.store.select(matters, matters.c.id.in_([i.matter_id for i in items]))}
         if items:
@@ -94,8 +124,15 @@ class Meetings:
             lines.append(ctx.t("No open matters for the agenda yet."))
         for item in items:
             matter = found[item.matter_id]
-            lines.append(ctx.t("{position}. matter {number} {title} ({state})", position=item.position,
-                               number=matter.number, title=matter.title, state=ctx.t(LABELS[matter.status])))
+            lines.append(
+                ctx.t(
+                    "{position}. matter {number} {title} ({state})",
+                    position=item.position,
+                    number=matter.number,
+                    title=matter.title,
+                    state=ctx.t(LABELS[matter.status]),
+                )
+            )
             if item.decision:
                 lines.append(ctx.t("   decided: {decision}", decision=item.decision))
         present = ctx.store.count(attendance, attendance.c.meeting_id == meeting.id)
@@ -122,8 +159,9 @@ class Meetings:
         tomorrow = (ctx.fire_time or ctx.now()).date() + dt.timedelta(days=1)
         for meeting in ctx.store.select(meetings, meetings.c.status == "scheduled", order_by=[meetings.c.starts_at]):
             if meeting.starts_at.astimezone(tz).date() == tomorrow:
-                reminder = ctx.t("Reminder: the council meeting is tomorrow. Everyone is welcome; bring your "
-                                 "neighbours.")
+                reminder = ctx.t(
+                    "Reminder: the council meeting is tomorrow. Everyone is welcome; bring your neighbours."
+                )
                 ctx.send(group, "\n".join([reminder, self._meeting_text(ctx, meeting)]))
 
     @command("meetings", help=N_("List the council meetings"), aliases=("议事会",))
@@ -134,13 +172,21 @@ class Meetings:
             return
         tz = ctx.district.timezone
         lines = [ctx.t("Council meetings (send /meeting NUMBER for the agenda):")]
-        lines += [ctx.t("#{number} {time}, {place} ({state})", number=r.number,
-                        time=ctx.t.datetime(r.starts_at, tz, "short"), place=r.place,
-                        state=ctx.t(MEETING_STATES[r.status])) for r in reversed(rows)]
+        lines += [
+            ctx.t(
+                "#{number} {time}, {place} ({state})",
+                number=r.number,
+                time=ctx.t.datetime(r.starts_at, tz, "short"),
+                place=r.place,
+                state=ctx.t(MEETING_STATES[r.status]),
+            )
+            for r in reversed(rows)
+        ]
         ctx.reply("\n".join(lines))
 
-    @command("meeting", help=N_("See a council meeting: agenda, decisions, minutes"), usage=N_("NUMBER"),
-             aliases=("会议",))
+    @command(
+        "meeting", help=N_("See a council meeting: agenda, decisions, minutes"), usage=N_("NUMBER"), aliases=("会议",)
+    )
     def show_meeting(self, ctx: PluginContext) -> None:
         usage = ctx.t("Usage: /meeting NUMBER, for example /meeting 1")
         if len(ctx.args) != 1:
@@ -154,8 +200,12 @@ class Meetings:
 
     # --- at the meeting ----------------------------------------------------------------------------
 
-    @command("checkin", help=N_("Check in at a council meeting with the code read out there"), usage=N_("CODE"),
-             aliases=("签到",))
+    @command(
+        "checkin",
+        help=N_("Check in at a council meeting with the code read out there"),
+        usage=N_("CODE"),
+        aliases=("签到",),
+    )
     def check_in(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
         usage = ctx.t("Usage: /checkin CODE, with the code read out at the meeting, for example /checkin 4821")
@@ -164,23 +214,38 @@ class Meetings:
         code = ctx.args[0].strip()
         now = ctx.clock.now()
         candidates = ctx.store.select(meetings, meetings.c.status == "scheduled", meetings.c.code == code)
-        meeting = next((m for m in candidates if m.starts_at - CHECKIN_BEFORE <= now <= m.starts_at + CHECKIN_AFTER),
-                       None)
+        meeting = next(
+            (m for m in candidates if m.starts_at - CHECKIN_BEFORE <= now <= m.starts_at + CHECKIN_AFTER), None
+        )
         if meeting is None:
             if candidates:
-                raise ctx.fail(ctx.t("Check-in for council meeting {number} is open from an hour before it starts "
-                                     "until it ends.", number=candidates[0].number))
+                raise ctx.fail(
+                    ctx.t(
+                        "Check-in for council meeting {number} is open from an hour before it starts until it ends.",
+                        number=candidates[0].number,
+                    )
+                )
             raise ctx.fail(ctx.t("That check-in code is not right; please check it with the meeting's host."))
-        if ctx.store.count(attendance, attendance.c.meeting_id == meeting.id,
-                           attendance.c.person_id == ctx.person.id):
+        if ctx.store.count(attendance, attendance.c.meeting_id == meeting.id, attendance.c.person_id == ctx.person.id):
             raise ctx.fail(ctx.t("You are already checked in at council meeting {number}.", number=meeting.number))
         ctx.store.insert(attendance, meeting_id=meeting.id, person_id=ctx.person.id, at=now)
         present = ctx.store.count(attendance, attendance.c.meeting_id == meeting.id)
-        ctx.reply(ctx.t("Welcome, {name}! You are checked in at council meeting {number} ({present} present).",
-                        name=ctx.person.display_name, number=meeting.number, present=present))
+        ctx.reply(
+            ctx.t(
+                "Welcome, {name}! You are checked in at council meeting {number} ({present} present).",
+                name=ctx.person.display_name,
+                number=meeting.number,
+                present=present,
+            )
+        )
 
-    @command("minutes", help=N_("Add to the minutes of a council meeting"), usage=N_("NUMBER TEXT"), roles=MOVERS,
-             aliases=("纪要",))
+    @command(
+        "minutes",
+        help=N_("Add to the minutes of a council meeting"),
+        usage=N_("NUMBER TEXT"),
+        roles=MOVERS,
+        aliases=("纪要",),
+    )
     def add_minutes(self, ctx: PluginContext) -> None:
         usage = ctx.t("Usage: /minutes NUMBER TEXT, for example /minutes 1 居民代表12人到会，讨论了水塘整治")
         if len(ctx.args) < 2:
@@ -191,8 +256,13 @@ class Meetings:
         ctx.audit("council.minutes", f"meeting:{meeting.number}")
         ctx.reply(ctx.t("Added to the minutes of council meeting {number}.", number=meeting.number))
 
-    @command("decision", help=N_("Record what a council meeting decided about a matter"),
-             usage=N_("MEETING MATTER TEXT"), roles=MOVERS, aliases=("会议决定",))
+    @command(
+        "decision",
+        help=N_("Record what a council meeting decided about a matter"),
+        usage=N_("MEETING MATTER TEXT"),
+        roles=MOVERS,
+        aliases=("会议决定",),
+    )
     def record_decision(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
         usage = ctx.t("Usage: /decision MEETING MATTER TEXT, for example /decision 1 2 同意清淤后栽种荷花")
@@ -204,21 +274,43 @@ class Meetings:
         now = ctx.clock.now()
         item = ctx.store.get(agenda, agenda.c.meeting_id == meeting.id, agenda.c.matter_id == matter.id)
         if item is None:  # a matter the agenda did not have: it is added at the end
-            last = ctx.store.execute(sa.select(sa.func.max(agenda.c.position))
-                                     .where(agenda.c.meeting_id == meeting.id)).scalar() or 0
-            ctx.store.insert(agenda, meeting_id=meeting.id, matter_id=matter.id, position=last + 1, decision=text,
-                             decided_by=ctx.person.id, decided_at=now)
+            last = (
+                ctx.store.execute(
+                    sa.select(sa.func.max(agenda.c.position)).where(agenda.c.meeting_id == meeting.id)
+                ).scalar()
+                or 0
+            )
+            ctx.store.insert(
+                agenda,
+                meeting_id=meeting.id,
+                matter_id=matter.id,
+                position=last + 1,
+                decision=text,
+                decided_by=ctx.person.id,
+                decided_at=now,
+            )
         else:
-            ctx.store.update(agenda, agenda.c.id == item.id, decision=text, decided_by=ctx.person.id,
-                             decided_at=now)
+            ctx.store.update(agenda, agenda.c.id == item.id, decision=text, decided_by=ctx.person.id, decided_at=now)
         ctx.audit("council.meeting_decision", f"meeting:{meeting.number}", matter=matter.number)
-        ctx.publish("council.meeting_decided", {"meeting": meeting.number, "matter_id": matter.id,
-                                                "matter": matter.number})
-        ctx.reply(ctx.t("Council meeting {number} decided on matter {matter}: {text}", number=meeting.number,
-                        matter=matter.number, text=text))
+        ctx.publish(
+            "council.meeting_decided", {"meeting": meeting.number, "matter_id": matter.id, "matter": matter.number}
+        )
+        ctx.reply(
+            ctx.t(
+                "Council meeting {number} decided on matter {matter}: {text}",
+                number=meeting.number,
+                matter=matter.number,
+                text=text,
+            )
+        )
 
-    @command("closemeeting", help=N_("Close a council meeting and post its summary"), usage=N_("NUMBER"),
-             roles=MOVERS, aliases=("散会",))
+    @command(
+        "closemeeting",
+        help=N_("Close a council meeting and post its summary"),
+        usage=N_("NUMBER"),
+        roles=MOVERS,
+        aliases=("散会",),
+    )
     def close_meeting(self, ctx: PluginContext) -> None:
         usage = ctx.t("Usage: /closemeeting NUMBER, for example /closemeeting 1")
         if len(ctx.args) != 1:

@@ -74,9 +74,18 @@ def load_poll(ctx: PluginContext, number: int) -> Any:
     return row
 
 
-def open_poll(ctx: PluginContext, *, question: str, kind: str, options: Sequence[str] = (),
-              matter_id: int | None = None, subject: str | None = None, subject_ref: int | None = None,
-              secret: bool = False, closes_at: dt.datetime) -> Any:
+def open_poll(
+    ctx: PluginContext,
+    *,
+    question: str,
+    kind: str,
+    options: Sequence[str] = (),
+    matter_id: int | None = None,
+    subject: str | None = None,
+    subject_ref: int | None = None,
+    secret: bool = False,
+    closes_at: dt.datetime,
+) -> Any:
     """Open a poll and announce it; returns its row.
 
     Quorum, threshold, counting (per person or household) and hidden results come from the
@@ -111,32 +120,56 @@ def open_poll(ctx: PluginContext, *, question: str, kind: str, options: Sequence
     cfg = ctx.config
     room = _announce_room(ctx)
     poll_id = ctx.store.insert(
-        polls, number=number, matter_id=matter_id, subject=subject, subject_ref=subject_ref, question=question,
-        kind=kind, options=opts, secret=secret, hidden=bool(cfg.get("hide_results", False)),
+        polls,
+        number=number,
+        matter_id=matter_id,
+        subject=subject,
+        subject_ref=subject_ref,
+        question=question,
+        kind=kind,
+        options=opts,
+        secret=secret,
+        hidden=bool(cfg.get("hide_results", False)),
         counting="household" if cfg.get("counting") == "household" else "person",
-        quorum=float(cfg.get("quorum", 0.5)), threshold=float(cfg.get("threshold", 0.5)),
-        room=room.room_key if room else "", opened_by=ctx.person.id if ctx.person else None,
-        opened_at=ctx.clock.now(), closes_at=closes_at)
+        quorum=float(cfg.get("quorum", 0.5)),
+        threshold=float(cfg.get("threshold", 0.5)),
+        room=room.room_key if room else "",
+        opened_by=ctx.person.id if ctx.person else None,
+        opened_at=ctx.clock.now(),
+        closes_at=closes_at,
+    )
     row = ctx.store.get(polls, polls.c.id == poll_id)
     if matter_id is not None:
         matter = ctx.store.get(matters, matters.c.id == matter_id)
         if matter is not None and matter.status == "proposal":
             move_matter(ctx, matter, "voting")
     ctx.audit("council.poll_open", f"poll:{number}", kind=kind, secret=secret)
-    ctx.publish("council.poll_opened", {"poll_id": poll_id, "number": number, "matter_id": matter_id,
-                                        "subject": subject, "subject_ref": subject_ref})
+    ctx.publish(
+        "council.poll_opened",
+        {"poll_id": poll_id, "number": number, "matter_id": matter_id, "subject": subject, "subject_ref": subject_ref},
+    )
     if room is not None:
         if secret:
-            text = "\n".join([poll_text(ctx, row), ctx.t("This is a secret ballot: vote in a private chat with me "
-                                                         "(send /vote {number} there).", number=number)])
+            text = "\n".join(
+                [
+                    poll_text(ctx, row),
+                    ctx.t(
+                        "This is a secret ballot: vote in a private chat with me (send /vote {number} there).",
+                        number=number,
+                    ),
+                ]
+            )
             ctx.send(room, text)
         else:
             ctx.send(room, poll_text(ctx, row), choices=ballot_choices(ctx, row, anyone=True))
     if secret:
         for member in ctx.store.select(roll, order_by=[roll.c.id]):
             t = ctx.translator_for(member.person_id)
-            ctx.send_private(member.person_id, poll_text(ctx, row, t=t),
-                             choices=ballot_choices(ctx, row, owner=member.person_id, t=t))
+            ctx.send_private(
+                member.person_id,
+                poll_text(ctx, row, t=t),
+                choices=ballot_choices(ctx, row, owner=member.person_id, t=t),
+            )
     return row
 
 
@@ -161,12 +194,15 @@ def choice_text(t: Any, row: Any, picks: Sequence[int]) -> str:
     return sep.join(option_label(t, row, i) for i in picks)
 
 
-def ballot_choices(ctx: PluginContext, row: Any, *, anyone: bool = False, owner: int | None = None,
-                   t: Any = None) -> list[Choice]:
+def ballot_choices(
+    ctx: PluginContext, row: Any, *, anyone: bool = False, owner: int | None = None, t: Any = None
+) -> list[Choice]:
     """The poll's options as buttons (and "start over" for multiple and ranked polls)."""
     t = t or ctx.t
-    buttons = [ctx.choice(option_label(t, row, i), "vote", f"{row.number}:{i}", anyone=anyone, owner=owner)
-               for i in range(len(row.options))]
+    buttons = [
+        ctx.choice(option_label(t, row, i), "vote", f"{row.number}:{i}", anyone=anyone, owner=owner)
+        for i in range(len(row.options))
+    ]
     if row.kind in ("multiple", "ranked"):
         buttons.append(ctx.choice(t("Start over"), "vote", f"{row.number}:reset", anyone=anyone, owner=owner))
     return buttons
@@ -176,8 +212,7 @@ def poll_text(ctx: PluginContext, row: Any, *, t: Any = None, with_tally: bool =
     """The poll as people read it: question, options, how to vote, when it closes."""
     t = t or ctx.t
     tz = ctx.district.timezone
-    lines = [t("Poll {number} ({kind}): {question}", number=row.number, kind=t(KINDS[row.kind]),
-               question=row.question)]
+    lines = [t("Poll {number} ({kind}): {question}", number=row.number, kind=t(KINDS[row.kind]), question=row.question)]
     if row.kind != "yesno":
         lines += [f"{i + 1}. {o}" for i, o in enumerate(row.options)]
     how = {
@@ -188,8 +223,13 @@ def poll_text(ctx: PluginContext, row: Any, *, t: Any = None, with_tally: bool =
     }[row.kind]
     lines.append(t(how, number=row.number))
     unit = N_("per household") if row.counting == "household" else N_("per person")
-    lines.append(t("Closes {when}; counted {unit}; only your latest vote counts.",
-                   when=t.datetime(row.closes_at, tz, "short"), unit=t(unit)))
+    lines.append(
+        t(
+            "Closes {when}; counted {unit}; only your latest vote counts.",
+            when=t.datetime(row.closes_at, tz, "short"),
+            unit=t(unit),
+        )
+    )
     if row.status == "closed":
         lines.append(result_text(ctx, row, t=t))
     elif with_tally:
@@ -232,26 +272,50 @@ def _electorate(ctx: PluginContext, row: Any) -> int:
 def tally(ctx: PluginContext, row: Any) -> Result:
     """Count the poll as it stands."""
     ballots = {k: list(v.choice) for k, v in latest_ballots(ctx, row).items()}
-    return count(row.kind, list(row.options), ballots, electorate=_electorate(ctx, row), quorum=row.quorum,
-                 threshold=row.threshold)
+    return count(
+        row.kind,
+        list(row.options),
+        ballots,
+        electorate=_electorate(ctx, row),
+        quorum=row.quorum,
+        threshold=row.threshold,
+    )
 
 
-def cast(ctx: PluginContext, row: Any, voter: int, picks: Sequence[int], *, proxy_by: int | None = None,
-         objection: str = "") -> str:
+def cast(
+    ctx: PluginContext, row: Any, voter: int, picks: Sequence[int], *, proxy_by: int | None = None, objection: str = ""
+) -> str:
     """Record ``voter``'s ballot in an open poll; returns how the ballot reads (in ``ctx.t``).
 
     Raises: UserError: the poll is closed, or this exact ballot is already the voter's latest.
     """
     if row.status != "open":
-        raise ctx.fail(ctx.t("Poll {number} is closed; votes are no longer taken. Send /vote {number} to see the "
-                             "result.", number=row.number))
+        raise ctx.fail(
+            ctx.t(
+                "Poll {number} is closed; votes are no longer taken. Send /vote {number} to see the result.",
+                number=row.number,
+            )
+        )
     mine = ctx.store.select(votes, votes.c.poll_id == row.id, votes.c.person_id == voter, order_by=[votes.c.id])
     if mine and list(mine[-1].choice) == list(picks) and mine[-1].objection == objection:
-        raise ctx.fail(ctx.t("This vote is already recorded in poll {number}: {choice}. Nothing changed.",
-                             number=row.number, choice=choice_text(ctx.t, row, picks)))
+        raise ctx.fail(
+            ctx.t(
+                "This vote is already recorded in poll {number}: {choice}. Nothing changed.",
+                number=row.number,
+                choice=choice_text(ctx.t, row, picks),
+            )
+        )
     enrol(ctx, voter)
-    ctx.store.insert(votes, poll_id=row.id, person_id=voter, household=household_of(ctx, voter), choice=list(picks),
-                     objection=objection, proxy_by=proxy_by, cast_at=ctx.clock.now())
+    ctx.store.insert(
+        votes,
+        poll_id=row.id,
+        person_id=voter,
+        household=household_of(ctx, voter),
+        choice=list(picks),
+        objection=objection,
+        proxy_by=proxy_by,
+        cast_at=ctx.clock.now(),
+    )
     if proxy_by is not None:
         ctx.audit("council.proxy_vote", f"poll:{row.number}", voter=voter)
     ctx.log.info("council vote", poll=row.number, proxy=proxy_by is not None, changed=bool(mine))
@@ -264,31 +328,52 @@ def close_poll(ctx: PluginContext, row: Any) -> Result:
     result = tally(ctx, row)
     now = ctx.clock.now()
     tally_json = {"counts": list(result.counts), "rounds": [list(r) for r in result.rounds]}
-    ctx.store.update(polls, polls.c.id == row.id, polls.c.status == "open", status="closed", closed_at=now,
-                     electorate=result.electorate, turnout=result.turnout, tally=tally_json, outcome=result.outcome)
+    ctx.store.update(
+        polls,
+        polls.c.id == row.id,
+        polls.c.status == "open",
+        status="closed",
+        closed_at=now,
+        electorate=result.electorate,
+        turnout=result.turnout,
+        tally=tally_json,
+        outcome=result.outcome,
+    )
     closed = ctx.store.get(polls, polls.c.id == row.id)
-    lines = [ctx.t("Poll {number} is closed: {question}", number=row.number, question=row.question),
-             result_text(ctx, closed)]
+    lines = [
+        ctx.t("Poll {number} is closed: {question}", number=row.number, question=row.question),
+        result_text(ctx, closed),
+    ]
     if row.matter_id is not None:
         matter = ctx.store.get(matters, matters.c.id == row.matter_id)
         if matter is not None and matter.status == "voting":
             target = {"passed": "passed", "rejected": "rejected", "no_quorum": "proposal", "tie": "proposal"}.get(
-                result.outcome, "passed")
+                result.outcome, "passed"
+            )
             # the history says why when the state alone does not: a winning option, no quorum, a tie
             note = "" if result.outcome == target else result.outcome
             move_matter(ctx, matter, target, note, outcome=result.outcome if target != "proposal" else None)
             after = load_matter(ctx, matter.number)
-            lines.append(ctx.t("Matter {number} is now: {state}.", number=matter.number,
-                               state=ctx.t(LABELS[after.status])))
+            lines.append(
+                ctx.t("Matter {number} is now: {state}.", number=matter.number, state=ctx.t(LABELS[after.status]))
+            )
     text = "\n".join(lines)
     if row.room:
         ctx.send(Address.parse(row.room), text)
     elif ctx.address is not None:
         ctx.reply(text)
     ctx.audit("council.poll_close", f"poll:{row.number}", outcome=result.outcome, turnout=result.turnout)
-    ctx.publish("council.poll_closed", {"poll_id": row.id, "number": row.number, "subject": row.subject,
-                                        "subject_ref": row.subject_ref, "matter_id": row.matter_id,
-                                        "outcome": result.outcome})
+    ctx.publish(
+        "council.poll_closed",
+        {
+            "poll_id": row.id,
+            "number": row.number,
+            "subject": row.subject,
+            "subject_ref": row.subject_ref,
+            "matter_id": row.matter_id,
+            "outcome": result.outcome,
+        },
+    )
     return result
 
 
@@ -297,15 +382,26 @@ def result_text(ctx: PluginContext, row: Any, *, t: Any = None) -> str:
     t = t or ctx.t
     percent = round(100 * (row.turnout or 0) / row.electorate) if row.electorate else 0
     if row.counting == "household":
-        turnout = t("Turnout: {voted} of {eligible} households ({percent}%).", voted=row.turnout,
-                    eligible=row.electorate, percent=percent)
+        turnout = t(
+            "Turnout: {voted} of {eligible} households ({percent}%).",
+            voted=row.turnout,
+            eligible=row.electorate,
+            percent=percent,
+        )
     else:
-        turnout = t("Turnout: {voted} of {eligible} eligible voters ({percent}%).", voted=row.turnout,
-                    eligible=row.electorate, percent=percent)
+        turnout = t(
+            "Turnout: {voted} of {eligible} eligible voters ({percent}%).",
+            voted=row.turnout,
+            eligible=row.electorate,
+            percent=percent,
+        )
     needed = round(100 * row.quorum)
     met = row.outcome != "no_quorum"
-    quorum = (t("Quorum (more than {needed}% taking part): met.", needed=needed) if met
-              else t("Quorum (more than {needed}% taking part): not met.", needed=needed))
+    quorum = (
+        t("Quorum (more than {needed}% taking part): met.", needed=needed)
+        if met
+        else t("Quorum (more than {needed}% taking part): not met.", needed=needed)
+    )
     lines = [turnout, quorum]
     counts = (row.tally or {}).get("counts", [])
     if counts:

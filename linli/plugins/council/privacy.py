@@ -20,10 +20,15 @@ class Privacy:
         said = ctx.store.count(comments, comments.c.person_id == pid)
         backed = ctx.store.count(supports, supports.c.person_id == pid)
         voted = ctx.store.count(votes, votes.c.person_id == pid)
-        text = ctx.t("Courtyard council: household {household}; {raised} matter(s) raised, {comments} comment(s), "
-                     "{supports} support(s), {votes} ballot(s) cast.",
-                     household=member.household if member is not None and member.household else "—",
-                     raised=raised, comments=said, supports=backed, votes=voted)
+        text = ctx.t(
+            "Courtyard council: household {household}; {raised} matter(s) raised, {comments} comment(s), "
+            "{supports} support(s), {votes} ballot(s) cast.",
+            household=member.household if member is not None and member.household else "—",
+            raised=raised,
+            comments=said,
+            supports=backed,
+            votes=voted,
+        )
         ctx.tell(pid, text)
 
     @on_event("linli.person_forgotten")

@@ -20,8 +20,13 @@ MEDIATION_CATEGORY = {"property": "property", "neighbours": "neighbours"}
 class Referral:
     """``/refer``."""
 
-    @command("refer", help=N_("Refer a matter that is a dispute between parties to mediation"),
-             usage=N_("NUMBER [NAME ...]"), roles=MOVERS, aliases=("转调解",))
+    @command(
+        "refer",
+        help=N_("Refer a matter that is a dispute between parties to mediation"),
+        usage=N_("NUMBER [NAME ...]"),
+        roles=MOVERS,
+        aliases=("转调解",),
+    )
     def refer(self, ctx: PluginContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /refer NUMBER [NAME ...], for example /refer 3 张三 李四"))
@@ -32,19 +37,33 @@ class Referral:
         for name in ctx.args[1:]:
             pid = ctx.person_named(name)
             if pid is None:
-                raise ctx.fail(ctx.t("{name} is not a resident here that I know of: they must have written in this "
-                                     "community's group once.", name=name))
+                raise ctx.fail(
+                    ctx.t(
+                        "{name} is not a resident here that I know of: they must have written in this "
+                        "community's group once.",
+                        name=name,
+                    )
+                )
             parties.append(pid)
         if not parties and row.raised_by is not None:
             parties.append(row.raised_by)
         move_matter(ctx, row, "referred")
-        ctx.publish("mediation.referral", {
-            "source": "council",
-            "category": MEDIATION_CATEGORY.get(row.category, "other"),
-            "summary": f"{row.title}\n{row.text}".strip(),
-            "person_ids": list(dict.fromkeys(parties)),
-            "reference": f"council:{row.number}",
-        })
+        ctx.publish(
+            "mediation.referral",
+            {
+                "source": "council",
+                "category": MEDIATION_CATEGORY.get(row.category, "other"),
+                "summary": f"{row.title}\n{row.text}".strip(),
+                "person_ids": list(dict.fromkeys(parties)),
+                "reference": f"council:{row.number}",
+            },
+        )
         n = ctx.store.count(supports, supports.c.matter_id == row.id)
-        ctx.reply(ctx.t("Matter {number} is referred to the community's mediators; the parties will hear from them "
-                        "privately. ({n} supporter(s) recorded.)", number=row.number, n=n))
+        ctx.reply(
+            ctx.t(
+                "Matter {number} is referred to the community's mediators; the parties will hear from them "
+                "privately. ({n} supporter(s) recorded.)",
+                number=row.number,
+                n=n,
+            )
+        )

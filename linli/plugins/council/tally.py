@@ -38,8 +38,15 @@ class Result:
     rounds: tuple[tuple[int, ...], ...] = ()
 
 
-def count(kind: str, options: Sequence[str], ballots: Mapping[str, Sequence[int]], *, electorate: int,
-          quorum: float, threshold: float) -> Result:
+def count(
+    kind: str,
+    options: Sequence[str],
+    ballots: Mapping[str, Sequence[int]],
+    *,
+    electorate: int,
+    quorum: float,
+    threshold: float,
+) -> Result:
     """Count ``ballots`` (voter key → picked option indexes, in the voter's order).
 
     Parameters:

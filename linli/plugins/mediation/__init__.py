@@ -28,8 +28,10 @@ class MediationPlugin(Filing, Casework, Extensions, Agreements, Meeting, Ledgers
         description=N_("Mediation: residents bring disputes, the mediation team settles them in private"),
         depends=("core",),
         roles=(
-            RoleSpec("mediator", N_("mediator (scope kind:judicial, kind:lawyer, kind:police, kind:worker or "
-                                    "kind:volunteer)")),
+            RoleSpec(
+                "mediator",
+                N_("mediator (scope kind:judicial, kind:lawyer, kind:police, kind:worker or kind:volunteer)"),
+            ),
             RoleSpec("mediation_lead", N_("lead of the mediation team")),
         ),
         tables=metadata,

@@ -26,15 +26,22 @@ STEPS = list(QUESTIONS)
 class Agreements:
     """Handlers for recording and confirming an agreement."""
 
-    @command("agreement", help=N_("Record the agreement of a mediation case"), usage=N_("NUMBER"),
-             roles=(MEDIATOR, LEAD), where="private", aliases=("协议",))
+    @command(
+        "agreement",
+        help=N_("Record the agreement of a mediation case"),
+        usage=N_("NUMBER"),
+        roles=(MEDIATOR, LEAD),
+        where="private",
+        aliases=("协议",),
+    )
     def agreement(self, ctx: PluginContext) -> None:
         if len(ctx.args) != 1:
             raise ctx.fail(ctx.t("Usage: /agreement NUMBER, for example /agreement 3"))
         row = load(ctx, case_number(ctx, ctx.args[0]))
         if not may_act(ctx, row):
-            raise ctx.fail(ctx.t("Only the mediators of case {number} and the team lead may do that.",
-                                 number=row.number))
+            raise ctx.fail(
+                ctx.t("Only the mediators of case {number} and the team lead may do that.", number=row.number)
+            )
         if not allowed(row.status, "agreement"):
             raise ctx.fail(ctx.t("An agreement can be recorded only while a case is being mediated."))
         ctx.start_dialog("agreement", step=STEPS[0], data={"case": row.number}, prompt=ctx.t(QUESTIONS[STEPS[0]]))
@@ -62,8 +69,12 @@ class Agreements:
         if following < len(STEPS):
             ctx.continue_dialog(step=STEPS[following], data=data, prompt=ctx.t(QUESTIONS[STEPS[following]]))
         else:
-            ctx.continue_dialog(step="form", data=data, prompt=ctx.t("Is the agreement written or oral?"),
-                                choices=[ctx.choice(ctx.t(label), "form", key) for key, label in FORMS.items()])
+            ctx.continue_dialog(
+                step="form",
+                data=data,
+                prompt=ctx.t("Is the agreement written or oral?"),
+                choices=[ctx.choice(ctx.t(label), "form", key) for key, label in FORMS.items()],
+            )
 
     @on_choice("form")
     def form(self, ctx: PluginContext) -> None:
@@ -73,19 +84,30 @@ class Agreements:
         row = load(ctx, int(data["case"]))
         if not may_act(ctx, row) or not allowed(row.status, "agreement"):
             raise ctx.fail(ctx.t("An agreement can be recorded only while a case is being mediated."))
-        ctx.store.insert(agreements, case_id=row.id, form=ctx.data, terms=data["terms"],
-                         responsibilities=data["responsibilities"], manner=data["manner"],
-                         deadline=dt.date.fromisoformat(data["deadline"]),
-                         made_by=ctx.person.id if ctx.person else None, made_at=ctx.clock.now())
+        ctx.store.insert(
+            agreements,
+            case_id=row.id,
+            form=ctx.data,
+            terms=data["terms"],
+            responsibilities=data["responsibilities"],
+            manner=data["manner"],
+            deadline=dt.date.fromisoformat(data["deadline"]),
+            made_by=ctx.person.id if ctx.person else None,
+            made_at=ctx.clock.now(),
+        )
         ctx.end_dialog()
         move(ctx, row, "agreement", ctx.t(FORMS[ctx.data]))
         deal = ctx.store.get(agreements, agreements.c.case_id == row.id)
         for pid in party_ids(ctx, row.id):
             t = ctx.translator_for(pid)
-            ctx.send_private(pid, t("{agreement}\nPlease confirm it if it is what you agreed.",
-                                    agreement=agreement_text(t, row.number, deal)),
-                             choices=[ctx.choice(t("I confirm the agreement"), "confirm", str(row.number),
-                                                 owner=pid)])
+            ctx.send_private(
+                pid,
+                t(
+                    "{agreement}\nPlease confirm it if it is what you agreed.",
+                    agreement=agreement_text(t, row.number, deal),
+                ),
+                choices=[ctx.choice(t("I confirm the agreement"), "confirm", str(row.number), owner=pid)],
+            )
 
     @on_choice("confirm")
     def confirm(self, ctx: PluginContext) -> None:
@@ -93,18 +115,30 @@ class Agreements:
         row = load(ctx, case_number(ctx, ctx.data))
         if row.status != "agreement":
             raise ctx.fail(ctx.t("Case {number} is not waiting for confirmations.", number=row.number))
-        changed = ctx.store.update(members, members.c.case_id == row.id, members.c.role == "party",
-                                   members.c.person_id == ctx.person.id, members.c.confirmed_at.is_(None),
-                                   confirmed_at=ctx.clock.now())
+        changed = ctx.store.update(
+            members,
+            members.c.case_id == row.id,
+            members.c.role == "party",
+            members.c.person_id == ctx.person.id,
+            members.c.confirmed_at.is_(None),
+            confirmed_at=ctx.clock.now(),
+        )
         if not changed:
-            raise ctx.fail(ctx.t("You have already confirmed, or you are not a party to case {number}.",
-                                 number=row.number))
+            raise ctx.fail(
+                ctx.t("You have already confirmed, or you are not a party to case {number}.", number=row.number)
+            )
         record(ctx, row.id, "note", "confirmed")
         ctx.audit("mediation.confirm", f"case:{row.number}")
-        ctx.reply(ctx.t("Thank you; your confirmation of the agreement of case {number} is recorded.",
-                        number=row.number))
-        waiting = ctx.store.count(members, members.c.case_id == row.id, members.c.role == "party",
-                                  members.c.person_id.is_not(None), members.c.confirmed_at.is_(None))
+        ctx.reply(
+            ctx.t("Thank you; your confirmation of the agreement of case {number} is recorded.", number=row.number)
+        )
+        waiting = ctx.store.count(
+            members,
+            members.c.case_id == row.id,
+            members.c.role == "party",
+            members.c.person_id.is_not(None),
+            members.c.confirmed_at.is_(None),
+        )
         if not waiting:
             _tell_mediators(ctx, row)
 
@@ -112,5 +146,11 @@ class Agreements:
 def _tell_mediators(ctx: PluginContext, row: Any) -> None:
     for pid in mediator_ids(ctx, row.id):
         t = ctx.translator_for(pid)
-        ctx.send_private(pid, t("All parties confirmed the agreement of case {number}. Send /progress {number} "
-                                "performing REASON when performance begins.", number=row.number))
+        ctx.send_private(
+            pid,
+            t(
+                "All parties confirmed the agreement of case {number}. Send /progress {number} "
+                "performing REASON when performance begins.",
+                number=row.number,
+            ),
+        )

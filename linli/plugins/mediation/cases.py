@@ -62,8 +62,13 @@ def mediator_ids(ctx: PluginContext, case_id: int) -> list[int]:
 
 
 def _ids(ctx: PluginContext, case_id: int, role: str) -> list[int]:
-    rows = ctx.store.select(members, members.c.case_id == case_id, members.c.role == role,
-                            members.c.person_id.is_not(None), order_by=[members.c.id])
+    rows = ctx.store.select(
+        members,
+        members.c.case_id == case_id,
+        members.c.role == role,
+        members.c.person_id.is_not(None),
+        order_by=[members.c.id],
+    )
     return [r.person_id for r in rows]
 
 
@@ -81,17 +86,30 @@ def may_see(ctx: PluginContext, case: Any) -> bool:
 
 def record(ctx: PluginContext, case_id: int, kind: str, text: str = "", **states: str) -> None:
     """Add a line to the case's session record."""
-    ctx.store.insert(records, case_id=case_id, person_id=ctx.person.id if ctx.person else None, kind=kind,
-                     text=text, state_from=states.get("state_from"), state_to=states.get("state_to"),
-                     at=ctx.clock.now())
+    ctx.store.insert(
+        records,
+        case_id=case_id,
+        person_id=ctx.person.id if ctx.person else None,
+        kind=kind,
+        text=text,
+        state_from=states.get("state_from"),
+        state_to=states.get("state_to"),
+        at=ctx.clock.now(),
+    )
 
 
 #: values of these names are msgids themselves (labels), translated for each recipient too
 TRANSLATED_VALUES = frozenset({"category", "state", "source"})
 
 
-def tell(ctx: PluginContext, person_ids: list[int], msgid: str, *,
-         choices_for: Callable[[int, Any], Sequence[Choice]] | None = None, **values: Any) -> list[int]:
+def tell(
+    ctx: PluginContext,
+    person_ids: list[int],
+    msgid: str,
+    *,
+    choices_for: Callable[[int, Any], Sequence[Choice]] | None = None,
+    **values: Any,
+) -> list[int]:
     """Send ``msgid`` to each person's private chat in their own language.
 
     Parameters:
@@ -125,13 +143,28 @@ def out_of_the_group(ctx: PluginContext, command: str) -> None:
     room = team_room(ctx)
     if ctx.private or (room is not None and ctx.address is not None and ctx.address.room_key == room.room_key):
         return
-    raise ctx.fail(ctx.t("Please use /{command} in a private chat with me or in the mediation team's room, not in "
-                         "the group.", command=command))
+    raise ctx.fail(
+        ctx.t(
+            "Please use /{command} in a private chat with me or in the mediation team's room, not in the group.",
+            command=command,
+        )
+    )
 
 
-def create_case(ctx: PluginContext, *, source: str, category: str, applicant: int | None, other_party: str = "",
-                facts: str = "", claims: str = "", contact: str = "chat", grid: str = "", reference: str = "",
-                parties: list[int] | None = None) -> int:
+def create_case(
+    ctx: PluginContext,
+    *,
+    source: str,
+    category: str,
+    applicant: int | None,
+    other_party: str = "",
+    facts: str = "",
+    claims: str = "",
+    contact: str = "chat",
+    grid: str = "",
+    reference: str = "",
+    parties: list[int] | None = None,
+) -> int:
     """Register a case and its parties; returns its number. The team room hears of it
     (number, category and source only)."""
     now = ctx.clock.now()
@@ -139,10 +172,21 @@ def create_case(ctx: PluginContext, *, source: str, category: str, applicant: in
     limit = dt.timedelta(days=int(ctx.config.get("limit_days", 30)))
     people = list(dict.fromkeys([*([applicant] if applicant is not None else []), *(parties or [])]))
     case_id = ctx.store.insert(
-        cases, number=number, source=source, category=category, other_party=other_party,
-        facts=facts, claims=claims, contact=contact, grid=grid, reference=reference,
+        cases,
+        number=number,
+        source=source,
+        category=category,
+        other_party=other_party,
+        facts=facts,
+        claims=claims,
+        contact=contact,
+        grid=grid,
+        reference=reference,
         headcount=max(2, len(people) + (1 if other_party else 0)),
-        opened_by=ctx.person.id if ctx.person else None, opened_at=now, deadline_at=now + limit)
+        opened_by=ctx.person.id if ctx.person else None,
+        opened_at=now,
+        deadline_at=now + limit,
+    )
     for pid in people:
         ctx.store.insert(members, case_id=case_id, person_id=pid, role="party", added_at=now)
     record(ctx, case_id, "transition", state_to="registered")
@@ -150,11 +194,17 @@ def create_case(ctx: PluginContext, *, source: str, category: str, applicant: in
     ctx.publish("mediation.case_opened", {"number": number, "source": source, "category": category})
     room = team_room(ctx)
     if room is not None:
-        ctx.send(room, ctx.t("New mediation case {number}: {category}, from {source}.", number=number,
-                             category=ctx.t(CATEGORIES[category]), source=ctx.t(SOURCES[source])))
+        ctx.send(
+            room,
+            ctx.t(
+                "New mediation case {number}: {category}, from {source}.",
+                number=number,
+                category=ctx.t(CATEGORIES[category]),
+                source=ctx.t(SOURCES[source]),
+            ),
+        )
     ctx.log.info("mediation case opened", case=number, source=source, category=category)
     return number
-
 
 
 def words_after(ctx: PluginContext, n: int) -> str:

@@ -31,12 +31,18 @@ __all__ = ["Casework"]
 RELAY_TIMEOUT = dt.timedelta(hours=2)
 #: what each closing move tells the parties, besides the reason
 AFTERWORD = {
-    "declined": N_("Mediation is voluntary. You may still apply for arbitration, ask the competent administrative "
-                   "department to handle it, or go to court."),
-    "ended": N_("The mediation ended without agreement. You may apply for arbitration, ask the competent "
-                "administrative department to handle it, or bring a lawsuit in court."),
-    "breached": N_("The agreement was not performed. You may bring a lawsuit in court; if the agreement was "
-                   "judicially confirmed, you may apply to the court for enforcement."),
+    "declined": N_(
+        "Mediation is voluntary. You may still apply for arbitration, ask the competent administrative "
+        "department to handle it, or go to court."
+    ),
+    "ended": N_(
+        "The mediation ended without agreement. You may apply for arbitration, ask the competent "
+        "administrative department to handle it, or bring a lawsuit in court."
+    ),
+    "breached": N_(
+        "The agreement was not performed. You may bring a lawsuit in court; if the agreement was "
+        "judicially confirmed, you may apply to the court for enforcement."
+    ),
     "escalated": N_("Because of the risk to public order or safety, the case was handed to the community police."),
     "performed": N_("The agreement has been performed. Thank you for settling it peacefully."),
 }
@@ -47,15 +53,19 @@ class Casework:
 
     # --- reading and talking -----------------------------------------------------------
 
-    @command("case", help=N_("See a mediation case you take part in, and talk in it"), usage=N_("NUMBER [message]"),
-             where="private", aliases=("案件",))
+    @command(
+        "case",
+        help=N_("See a mediation case you take part in, and talk in it"),
+        usage=N_("NUMBER [message]"),
+        where="private",
+        aliases=("案件",),
+    )
     def case(self, ctx: PluginContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /case NUMBER [message], for example /case 3"))
         row = load(ctx, case_number(ctx, ctx.args[0]))
         if not may_see(ctx, row):
-            raise ctx.fail(ctx.t("Only the parties and the mediators of case {number} may see it.",
-                                 number=row.number))
+            raise ctx.fail(ctx.t("Only the parties and the mediators of case {number} may see it.", number=row.number))
         message = words_after(ctx, 1)
         if message:
             self._relay(ctx, row, message)
@@ -64,9 +74,14 @@ class Casework:
             ctx.audit("mediation.read", f"case:{row.number}")
         ctx.reply(self._details(ctx, row))
         if row.status not in CLOSED:
-            ctx.start_dialog("relay", data={"case": row.number}, timeout=RELAY_TIMEOUT,
-                             prompt=ctx.t("What you write here now goes to case {number} (send /cancel to stop).",
-                                          number=row.number))
+            ctx.start_dialog(
+                "relay",
+                data={"case": row.number},
+                timeout=RELAY_TIMEOUT,
+                prompt=ctx.t(
+                    "What you write here now goes to case {number} (send /cancel to stop).", number=row.number
+                ),
+            )
 
     @on_dialog("relay")
     def relay_step(self, ctx: PluginContext) -> None:
@@ -85,20 +100,37 @@ class Casework:
             raise ctx.fail(ctx.t("Please write a message of at most 2000 characters."))
         record(ctx, row.id, "message", message)
         others = [p for p in (*party_ids(ctx, row.id), *mediator_ids(ctx, row.id)) if p != ctx.person.id]
-        tell(ctx, others, N_("[Case {number}] {name}: {message}"), number=row.number, name=ctx.person.display_name,
-             message=message)
+        tell(
+            ctx,
+            others,
+            N_("[Case {number}] {name}: {message}"),
+            number=row.number,
+            name=ctx.person.display_name,
+            message=message,
+        )
         ctx.reply(ctx.t("Passed on to case {number}.", number=row.number))
 
     def _details(self, ctx: PluginContext, row: Any) -> str:
         tz = ctx.district.timezone
         names = ctx.display_names([*party_ids(ctx, row.id), *mediator_ids(ctx, row.id)])
         lines = [
-            ctx.t("Mediation case {number}: {category}, {state}", number=row.number,
-                  category=ctx.t(CATEGORIES[row.category]), state=ctx.t(LABELS[row.status])),
-            ctx.t("Filed: {date}; risk: {risk}", date=ctx.t.datetime(row.opened_at, tz, "short"),
-                  risk=ctx.t(RISKS[row.risk])),
-            ctx.t("Parties: {names}", names="、".join(
-                [*(names[p] for p in party_ids(ctx, row.id)), *([row.other_party] if row.other_party else [])])),
+            ctx.t(
+                "Mediation case {number}: {category}, {state}",
+                number=row.number,
+                category=ctx.t(CATEGORIES[row.category]),
+                state=ctx.t(LABELS[row.status]),
+            ),
+            ctx.t(
+                "Filed: {date}; risk: {risk}",
+                date=ctx.t.datetime(row.opened_at, tz, "short"),
+                risk=ctx.t(RISKS[row.risk]),
+            ),
+            ctx.t(
+                "Parties: {names}",
+                names="、".join(
+                    [*(names[p] for p in party_ids(ctx, row.id)), *([row.other_party] if row.other_party else [])]
+                ),
+            ),
             ctx.t("Mediators: {names}", names="、".join(names[p] for p in mediator_ids(ctx, row.id)) or "—"),
             ctx.t("What happened: {facts}", facts=row.facts or "—"),
             ctx.t("Wanted: {claims}", claims=row.claims or "—"),
@@ -120,8 +152,13 @@ class Casework:
             return
         ctx.reply("\n".join([ctx.t("Open mediation cases:"), *(case_line(ctx, r) for r in rows)]))
 
-    @command("take", help=N_("Take a mediation case as its mediator"), usage=N_("NUMBER"), roles=(MEDIATOR,),
-             aliases=("接案",))
+    @command(
+        "take",
+        help=N_("Take a mediation case as its mediator"),
+        usage=N_("NUMBER"),
+        roles=(MEDIATOR,),
+        aliases=("接案",),
+    )
     def take(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "take")
         assert ctx.person is not None
@@ -129,8 +166,9 @@ class Casework:
             raise ctx.fail(ctx.t("Usage: /take NUMBER, for example /take 3"))
         self._assign(ctx, load(ctx, case_number(ctx, ctx.args[0])), ctx.person.id)
 
-    @command("assign", help=N_("Assign a mediator to a case"), usage=N_("NUMBER NAME"), roles=(LEAD,),
-             aliases=("指派",))
+    @command(
+        "assign", help=N_("Assign a mediator to a case"), usage=N_("NUMBER NAME"), roles=(LEAD,), aliases=("指派",)
+    )
     def assign(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "assign")
         if len(ctx.args) < 2:
@@ -149,15 +187,29 @@ class Casework:
         ctx.store.insert(members, case_id=row.id, person_id=pid, role=MEDIATOR, added_at=ctx.clock.now())
         ctx.audit("mediation.assign", f"case:{row.number}", mediator=pid)
         name = ctx.display_names([pid])[pid]
-        tell(ctx, party_ids(ctx, row.id), N_("Mediator {name} takes care of your case {number}. Write to them with "
-                                             "/case {number} MESSAGE."), name=name, number=row.number)
+        tell(
+            ctx,
+            party_ids(ctx, row.id),
+            N_("Mediator {name} takes care of your case {number}. Write to them with /case {number} MESSAGE."),
+            name=name,
+            number=row.number,
+        )
         if ctx.person is not None and pid != ctx.person.id:
-            tell(ctx, [pid], N_("You were assigned to mediation case {number}; send /case {number} to read it."),
-                 number=row.number)
+            tell(
+                ctx,
+                [pid],
+                N_("You were assigned to mediation case {number}; send /case {number} to read it."),
+                number=row.number,
+            )
         ctx.reply(ctx.t("{name} is the mediator of case {number}.", name=name, number=row.number))
 
-    @command("addparty", help=N_("Add a party to a mediation case"), usage=N_("NUMBER NAME"), roles=(MEDIATOR, LEAD),
-             aliases=("加当事人",))
+    @command(
+        "addparty",
+        help=N_("Add a party to a mediation case"),
+        usage=N_("NUMBER NAME"),
+        roles=(MEDIATOR, LEAD),
+        aliases=("加当事人",),
+    )
     def addparty(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "addparty")
         if len(ctx.args) < 2:
@@ -171,13 +223,24 @@ class Casework:
         ctx.store.insert(members, case_id=row.id, person_id=pid, role="party", added_at=ctx.clock.now())
         ctx.store.update(cases, cases.c.id == row.id, headcount=max(row.headcount, len(party_ids(ctx, row.id))))
         ctx.audit("mediation.add_party", f"case:{row.number}", party=pid)
-        def answers(person: int, t: Any) -> list[Choice]:
-            return [ctx.choice(t("I agree to mediation"), "consent", f"{row.number}:yes", owner=person),
-                    ctx.choice(t("I do not wish to take part"), "consent", f"{row.number}:no", owner=person)]
 
-        missing = tell(ctx, [pid], N_("You are invited to mediation case {number} ({category}). Mediation is "
-                                      "voluntary and free; send /case {number} to read it and to answer."),
-                       choices_for=answers, number=row.number, category=CATEGORIES[row.category])
+        def answers(person: int, t: Any) -> list[Choice]:
+            return [
+                ctx.choice(t("I agree to mediation"), "consent", f"{row.number}:yes", owner=person),
+                ctx.choice(t("I do not wish to take part"), "consent", f"{row.number}:no", owner=person),
+            ]
+
+        missing = tell(
+            ctx,
+            [pid],
+            N_(
+                "You are invited to mediation case {number} ({category}). Mediation is "
+                "voluntary and free; send /case {number} to read it and to answer."
+            ),
+            choices_for=answers,
+            number=row.number,
+            category=CATEGORIES[row.category],
+        )
         if missing:
             ctx.reply(ctx.t("Added, but they have no private chat with me yet: please ask them to open one."))
         else:
@@ -197,44 +260,70 @@ class Casework:
             msgid = N_("{name} agreed to mediation in case {number}.")
             ctx.reply(ctx.t("Thank you. The mediator will write to you here."))
         else:
-            msgid = N_("{name} does not wish to take part in case {number}; send /progress {number} declined "
-                       "REASON to close it.")
+            msgid = N_(
+                "{name} does not wish to take part in case {number}; send /progress {number} declined "
+                "REASON to close it."
+            )
             ctx.reply(ctx.t(AFTERWORD["declined"]))
         tell(ctx, mediator_ids(ctx, row.id), msgid, name=ctx.person.display_name, number=row.number)
 
     def _actable(self, ctx: PluginContext) -> Any:
         row = load(ctx, case_number(ctx, ctx.args[0]))
         if not may_act(ctx, row):
-            raise ctx.fail(ctx.t("Only the mediators of case {number} and the team lead may do that.",
-                                 number=row.number))
+            raise ctx.fail(
+                ctx.t("Only the mediators of case {number} and the team lead may do that.", number=row.number)
+            )
         return row
 
     # --- moving a case on ----------------------------------------------------------------
 
-    @command("progress", help=N_("Move a mediation case on"), usage=N_("NUMBER STATE REASON"),
-             roles=(MEDIATOR, LEAD), aliases=("进展",))
+    @command(
+        "progress",
+        help=N_("Move a mediation case on"),
+        usage=N_("NUMBER STATE REASON"),
+        roles=(MEDIATOR, LEAD),
+        aliases=("进展",),
+    )
     def progress(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "progress")
         if len(ctx.args) < 3:
-            raise ctx.fail(ctx.t("Usage: /progress NUMBER STATE REASON; states: {states}",
-                                 states=", ".join(sorted(MANUAL))))
+            raise ctx.fail(
+                ctx.t("Usage: /progress NUMBER STATE REASON; states: {states}", states=", ".join(sorted(MANUAL)))
+            )
         row = self._actable(ctx)
         target = _state(ctx, ctx.args[1])
         if target is None:
-            raise ctx.fail(ctx.t("Unknown state {state}; states: {states}", state=ctx.args[1],
-                                 states=", ".join(sorted(MANUAL))))
+            raise ctx.fail(
+                ctx.t("Unknown state {state}; states: {states}", state=ctx.args[1], states=", ".join(sorted(MANUAL)))
+            )
         if not allowed(row.status, target):
-            raise ctx.fail(ctx.t("Case {number} is {current}; it cannot become {target}.", number=row.number,
-                                 current=ctx.t(LABELS[row.status]), target=ctx.t(LABELS[target])))
+            raise ctx.fail(
+                ctx.t(
+                    "Case {number} is {current}; it cannot become {target}.",
+                    number=row.number,
+                    current=ctx.t(LABELS[row.status]),
+                    target=ctx.t(LABELS[target]),
+                )
+            )
         if target == "performing":
-            waiting = ctx.store.count(members, members.c.case_id == row.id, members.c.role == "party",
-                                      members.c.person_id.is_not(None), members.c.confirmed_at.is_(None))
+            waiting = ctx.store.count(
+                members,
+                members.c.case_id == row.id,
+                members.c.role == "party",
+                members.c.person_id.is_not(None),
+                members.c.confirmed_at.is_(None),
+            )
             if waiting:
                 raise ctx.fail(ctx.t("{n} party(ies) have not confirmed the agreement yet.", n=waiting))
         move(ctx, row, target, words_after(ctx, 2))
 
-    @command("risk", help=N_("Set the risk level of a case"), usage=N_("NUMBER low|medium|high"),
-             roles=(MEDIATOR, LEAD), aliases=("风险",))
+    @command(
+        "risk",
+        help=N_("Set the risk level of a case"),
+        usage=N_("NUMBER low|medium|high"),
+        roles=(MEDIATOR, LEAD),
+        aliases=("风险",),
+    )
     def risk(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "risk")
         if len(ctx.args) != 2:
@@ -248,22 +337,33 @@ class Casework:
         ctx.audit("mediation.risk", f"case:{row.number}", risk=level)
         ctx.reply(ctx.t("Case {number}: risk {risk}.", number=row.number, risk=ctx.t(RISKS[level])))
 
-    @command("note", help=N_("Record a measure taken in a case"), usage=N_("NUMBER TEXT"), roles=(MEDIATOR, LEAD),
-             aliases=("措施",))
+    @command(
+        "note",
+        help=N_("Record a measure taken in a case"),
+        usage=N_("NUMBER TEXT"),
+        roles=(MEDIATOR, LEAD),
+        aliases=("措施",),
+    )
     def note(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "note")
         self._append(ctx, "measures")
 
-    @command("followup", help=N_("Record a follow-up visit"), usage=N_("NUMBER TEXT"), roles=(MEDIATOR, LEAD),
-             aliases=("回访",))
+    @command(
+        "followup",
+        help=N_("Record a follow-up visit"),
+        usage=N_("NUMBER TEXT"),
+        roles=(MEDIATOR, LEAD),
+        aliases=("回访",),
+    )
     def followup(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "followup")
         self._append(ctx, "followup")
 
     def _append(self, ctx: PluginContext, column: str) -> None:
         if len(ctx.args) < 2:
-            raise ctx.fail(ctx.t("Usage: /{command} NUMBER TEXT", command="note" if column == "measures" else
-                                 "followup"))
+            raise ctx.fail(
+                ctx.t("Usage: /{command} NUMBER TEXT", command="note" if column == "measures" else "followup")
+            )
         row = self._actable(ctx)
         text = words_after(ctx, 1)
         day = ctx.now().date().isoformat()
@@ -286,22 +386,41 @@ def move(ctx: PluginContext, row: Any, target: str, reason: str) -> None:
     record(ctx, row.id, "transition", reason, state_from=row.status, state_to=target)
     ctx.audit("mediation.transition", f"case:{row.number}", state_from=row.status, state_to=target)
     parties = party_ids(ctx, row.id)
-    tell(ctx, parties, N_("Your mediation case {number} is now: {state}. Reason: {reason}"), number=row.number,
-         state=LABELS[target], reason=reason)
+    tell(
+        ctx,
+        parties,
+        N_("Your mediation case {number} is now: {state}. Reason: {reason}"),
+        number=row.number,
+        state=LABELS[target],
+        reason=reason,
+    )
     if target in AFTERWORD:
         tell(ctx, parties, AFTERWORD[target])
     if target == "escalated":
         police = ctx.holders_of(MEDIATOR, scope="kind:police")
-        tell(ctx, police, N_("Case {number} ({category}) was escalated for public-order or criminal risk; please "
-                             "take it up. Send /case {number} to read it."), number=row.number,
-             category=CATEGORIES[row.category])
+        tell(
+            ctx,
+            police,
+            N_(
+                "Case {number} ({category}) was escalated for public-order or criminal risk; please "
+                "take it up. Send /case {number} to read it."
+            ),
+            number=row.number,
+            category=CATEGORIES[row.category],
+        )
         for pid in police:  # the police may read it from now on
             if pid not in mediator_ids(ctx, row.id):
                 ctx.store.insert(members, case_id=row.id, person_id=pid, role=MEDIATOR, added_at=now)
         room = team_room(ctx)
         if room is not None:
-            ctx.send(room, ctx.t("Case {number} ({category}) was escalated to the community police.",
-                                 number=row.number, category=ctx.t(CATEGORIES[row.category])))
+            ctx.send(
+                room,
+                ctx.t(
+                    "Case {number} ({category}) was escalated to the community police.",
+                    number=row.number,
+                    category=ctx.t(CATEGORIES[row.category]),
+                ),
+            )
     ctx.publish("mediation.case_moved", {"number": row.number, "state": target})
     ctx.reply(ctx.t("Case {number} is now: {state}.", number=row.number, state=ctx.t(LABELS[target])))
 
@@ -314,6 +433,15 @@ def _state(ctx: PluginContext, word: str) -> str | None:
 
 
 def agreement_text(t: Any, number: int, deal: Any) -> str:
-    return str(t("Agreement of case {number} ({form}):\nTerms: {terms}\nResponsibilities: {duties}\nManner of "
-             "performance: {manner}\nPerform by: {deadline}", number=number, form=t(FORMS[deal.form]),
-             terms=deal.terms, duties=deal.responsibilities, manner=deal.manner, deadline=deal.deadline.isoformat()))
+    return str(
+        t(
+            "Agreement of case {number} ({form}):\nTerms: {terms}\nResponsibilities: {duties}\nManner of "
+            "performance: {manner}\nPerform by: {deadline}",
+            number=number,
+            form=t(FORMS[deal.form]),
+            terms=deal.terms,
+            duties=deal.responsibilities,
+            manner=deal.manner,
+            deadline=deal.deadline.isoformat(),
+        )
+    )

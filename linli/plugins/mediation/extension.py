@@ -38,8 +38,13 @@ MAX_DAYS = 365
 class Extensions:
     """``/extend`` and the parties' answers."""
 
-    @command("extend", help=N_("Extend a case's time limit with the parties' consent"), usage=N_("NUMBER DAYS REASON"),
-             roles=(MEDIATOR, LEAD), aliases=("延期",))
+    @command(
+        "extend",
+        help=N_("Extend a case's time limit with the parties' consent"),
+        usage=N_("NUMBER DAYS REASON"),
+        roles=(MEDIATOR, LEAD),
+        aliases=("延期",),
+    )
     def extend(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "extend")
         if len(ctx.args) < 3 or not ctx.args[1].isdigit() or not 0 < int(ctx.args[1]) <= MAX_DAYS:
@@ -47,40 +52,77 @@ class Extensions:
         assert ctx.person is not None
         row = load(ctx, case_number(ctx, ctx.args[0]))
         if not may_act(ctx, row):
-            raise ctx.fail(ctx.t("Only the mediators of case {number} and the team lead may do that.",
-                                 number=row.number))
+            raise ctx.fail(
+                ctx.t("Only the mediators of case {number} and the team lead may do that.", number=row.number)
+            )
         if row.status in CLOSED:
             raise ctx.fail(ctx.t("Case {number} is closed.", number=row.number))
         days, reason = int(ctx.args[1]), words_after(ctx, 2)
         if ctx.store.get(extensions, extensions.c.case_id == row.id, extensions.c.status == "asked") is not None:
-            raise ctx.fail(ctx.t("The parties of case {number} have not yet answered the last request to extend it.",
-                                 number=row.number))
+            raise ctx.fail(
+                ctx.t(
+                    "The parties of case {number} have not yet answered the last request to extend it.",
+                    number=row.number,
+                )
+            )
         parties = party_ids(ctx, row.id)
-        request = ctx.store.insert(extensions, case_id=row.id, days=days, reason=reason, asked_by=ctx.person.id,
-                                   asked_at=ctx.clock.now(), status="asked" if parties else "agreed")
+        request = ctx.store.insert(
+            extensions,
+            case_id=row.id,
+            days=days,
+            reason=reason,
+            asked_by=ctx.person.id,
+            asked_at=ctx.clock.now(),
+            status="asked" if parties else "agreed",
+        )
         ctx.audit("mediation.extend_asked", f"case:{row.number}", days=days, parties=len(parties))
         if not parties:
             _apply(ctx, row, days, reason)
             return
 
         def answers(person: int, t: Any) -> list[Choice]:
-            return [ctx.choice(t("I agree to the extension"), "extension", f"{request}:yes", owner=person),
-                    ctx.choice(t("I do not agree"), "extension", f"{request}:no", owner=person)]
+            return [
+                ctx.choice(t("I agree to the extension"), "extension", f"{request}:yes", owner=person),
+                ctx.choice(t("I do not agree"), "extension", f"{request}:no", owner=person),
+            ]
 
-        missing = tell(ctx, parties, N_("The mediator asks to extend the time limit of your case {number} by {days} "
-                                        "day(s). Reason: {reason}. Do you agree?"),
-                       choices_for=answers, number=row.number, days=days, reason=reason)
+        missing = tell(
+            ctx,
+            parties,
+            N_(
+                "The mediator asks to extend the time limit of your case {number} by {days} "
+                "day(s). Reason: {reason}. Do you agree?"
+            ),
+            choices_for=answers,
+            number=row.number,
+            days=days,
+            reason=reason,
+        )
         if missing:
             names = ctx.display_names(missing)
-            ctx.reply(ctx.t("Asked the parties of case {number}; {names} have no private chat with me yet, so the "
-                            "request waits until they open one and answer with /extension {number}.",
-                            number=row.number, names="、".join(names[p] for p in missing)))
+            ctx.reply(
+                ctx.t(
+                    "Asked the parties of case {number}; {names} have no private chat with me yet, so the "
+                    "request waits until they open one and answer with /extension {number}.",
+                    number=row.number,
+                    names="、".join(names[p] for p in missing),
+                )
+            )
         else:
-            ctx.reply(ctx.t("Asked the parties of case {number}; the time limit changes when all of them agree.",
-                            number=row.number))
+            ctx.reply(
+                ctx.t(
+                    "Asked the parties of case {number}; the time limit changes when all of them agree.",
+                    number=row.number,
+                )
+            )
 
-    @command("extension", help=N_("Answer a request to extend your mediation case"), usage=N_("NUMBER"),
-             where="private", aliases=("延期确认",))
+    @command(
+        "extension",
+        help=N_("Answer a request to extend your mediation case"),
+        usage=N_("NUMBER"),
+        where="private",
+        aliases=("延期确认",),
+    )
     def extension(self, ctx: PluginContext) -> None:
         """Show the open request again, with its buttons (for a party who missed it)."""
         assert ctx.person is not None
@@ -90,11 +132,19 @@ class Extensions:
         request = ctx.store.get(extensions, extensions.c.case_id == row.id, extensions.c.status == "asked")
         if request is None or ctx.person.id not in party_ids(ctx, row.id):
             raise ctx.fail(ctx.t("Case {number} is not waiting for your answer.", number=row.number))
-        ctx.reply(ctx.t("The mediator asks to extend the time limit of your case {number} by {days} day(s). "
-                        "Reason: {reason}. Do you agree?", number=row.number, days=request.days,
-                        reason=request.reason),
-                  choices=[ctx.choice(ctx.t("I agree to the extension"), "extension", f"{request.id}:yes"),
-                           ctx.choice(ctx.t("I do not agree"), "extension", f"{request.id}:no")])
+        ctx.reply(
+            ctx.t(
+                "The mediator asks to extend the time limit of your case {number} by {days} day(s). "
+                "Reason: {reason}. Do you agree?",
+                number=row.number,
+                days=request.days,
+                reason=request.reason,
+            ),
+            choices=[
+                ctx.choice(ctx.t("I agree to the extension"), "extension", f"{request.id}:yes"),
+                ctx.choice(ctx.t("I do not agree"), "extension", f"{request.id}:no"),
+            ],
+        )
 
     @on_choice("extension")
     def extension_answer(self, ctx: PluginContext) -> None:
@@ -102,32 +152,53 @@ class Extensions:
         ident, _, answer = ctx.data.partition(":")
         request = ctx.store.get(extensions, extensions.c.id == int(ident)) if ident.isdigit() else None
         row = ctx.store.get(cases, cases.c.id == request.case_id) if request is not None else None
-        if request is None or row is None or request.status != "asked" or row.status in CLOSED \
-                or ctx.person.id not in party_ids(ctx, row.id):
+        if (
+            request is None
+            or row is None
+            or request.status != "asked"
+            or row.status in CLOSED
+            or ctx.person.id not in party_ids(ctx, row.id)
+        ):
             raise ctx.fail(ctx.t("That request is no longer waiting for your answer."))
         agreed = answer == "yes"
-        done = ctx.store.get(extension_answers, extension_answers.c.extension_id == request.id,
-                             extension_answers.c.person_id == ctx.person.id)
+        done = ctx.store.get(
+            extension_answers,
+            extension_answers.c.extension_id == request.id,
+            extension_answers.c.person_id == ctx.person.id,
+        )
         if done is not None:
             raise ctx.fail(ctx.t("You already answered this request."))
         now = ctx.clock.now()
-        ctx.store.insert(extension_answers, extension_id=request.id, person_id=ctx.person.id, agreed=agreed,
-                         answered_at=now)
+        ctx.store.insert(
+            extension_answers, extension_id=request.id, person_id=ctx.person.id, agreed=agreed, answered_at=now
+        )
         record(ctx, row.id, "note", "agreed to the extension" if agreed else "refused the extension")
         ctx.audit("mediation.extension_answer", f"case:{row.number}", agreed=agreed)
         mediators = mediator_ids(ctx, row.id)
         if not agreed:
             ctx.store.update(extensions, extensions.c.id == request.id, status="refused", decided_at=now)
-            tell(ctx, mediators, N_("{name} does not agree to extend case {number}; its time limit stays."),
-                 name=ctx.person.display_name, number=row.number)
+            tell(
+                ctx,
+                mediators,
+                N_("{name} does not agree to extend case {number}; its time limit stays."),
+                name=ctx.person.display_name,
+                number=row.number,
+            )
             ctx.reply(ctx.t("Noted: the time limit of case {number} stays as it is.", number=row.number))
             return
-        yes = {a.person_id for a in ctx.store.select(extension_answers, extension_answers.c.extension_id == request.id,
-                                                       extension_answers.c.agreed.is_(True))}
+        yes = {
+            a.person_id
+            for a in ctx.store.select(
+                extension_answers, extension_answers.c.extension_id == request.id, extension_answers.c.agreed.is_(True)
+            )
+        }
         waiting = [p for p in party_ids(ctx, row.id) if p not in yes]
         if waiting:
-            ctx.reply(ctx.t("Thank you. The extension of case {number} waits for the other party's answer.",
-                            number=row.number))
+            ctx.reply(
+                ctx.t(
+                    "Thank you. The extension of case {number} waits for the other party's answer.", number=row.number
+                )
+            )
             return
         ctx.store.update(extensions, extensions.c.id == request.id, status="agreed", decided_at=now)
         ctx.reply(ctx.t("Thank you. Everyone agreed."))
@@ -140,11 +211,21 @@ def _apply(ctx: PluginContext, row: Any, days: int, reason: str, tell_ids: list[
     record(ctx, row.id, "note", reason)
     ctx.audit("mediation.extend", f"case:{row.number}", days=days)
     if tell_ids is None:
-        ctx.reply(ctx.t("Case {number} now runs until {date}.", number=row.number,
-                        date=ctx.t.datetime(deadline, ctx.district.timezone, "short")))
+        ctx.reply(
+            ctx.t(
+                "Case {number} now runs until {date}.",
+                number=row.number,
+                date=ctx.t.datetime(deadline, ctx.district.timezone, "short"),
+            )
+        )
         return
     for pid in dict.fromkeys(tell_ids):
         t = ctx.translator_for(pid)
-        ctx.send_private(pid, t("Case {number} now runs until {date}.", number=row.number,
-                                date=t.datetime(deadline, ctx.district.timezone, "short")))
-
+        ctx.send_private(
+            pid,
+            t(
+                "Case {number} now runs until {date}.",
+                number=row.number,
+                date=t.datetime(deadline, ctx.district.timezone, "short"),
+            ),
+        )

@@ -27,19 +27,24 @@ class Filing:
     def mediate(self, ctx: PluginContext) -> None:
         self._begin(ctx, {"source": "application"})
 
-    @command("opencase", help=N_("Open a mediation case found by the team"), roles=(MEDIATOR, LEAD),
-             aliases=("立案",))
+    @command("opencase", help=N_("Open a mediation case found by the team"), roles=(MEDIATOR, LEAD), aliases=("立案",))
     def opencase(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "opencase")
         choices = [ctx.choice(ctx.t(label), "source", key) for key, label in SOURCES.items() if key != "application"]
         self._begin(ctx, {}, step="source", prompt=ctx.t("Where does this case come from?"), choices=choices)
 
-    def _begin(self, ctx: PluginContext, data: dict[str, Any], *, step: str = "category", prompt: str | None = None,
-               choices: list[Any] | None = None) -> None:
+    def _begin(
+        self,
+        ctx: PluginContext,
+        data: dict[str, Any],
+        *,
+        step: str = "category",
+        prompt: str | None = None,
+        choices: list[Any] | None = None,
+    ) -> None:
         assert ctx.person is not None
         if prompt is None:
-            prompt = ctx.t("What kind of dispute is it? Everything you tell me stays between you and the "
-                           "mediators.")
+            prompt = ctx.t("What kind of dispute is it? Everything you tell me stays between you and the mediators.")
             choices = [ctx.choice(ctx.t(label), "category", key) for key, label in CATEGORIES.items()]
         if ctx.private:
             ctx.start_dialog("mediate", step=step, data=data, prompt=prompt, choices=choices or ())
@@ -47,10 +52,20 @@ class Filing:
         # in the group: the questions go to the private chat, the group hears nothing of them
         private = ctx.private_address(ctx.person.id)
         if private is None:
-            raise ctx.fail(ctx.t("Please open a private chat with me first (on the console: /dm), then send "
-                                 "/mediate there; a dispute is not talked about in the group."))
-        ctx.start_dialog("mediate", step=step, data={**data, "origin": ctx.address.room_key if ctx.address else ""},
-                         prompt=prompt, choices=choices or (), address=private)
+            raise ctx.fail(
+                ctx.t(
+                    "Please open a private chat with me first (on the console: /dm), then send "
+                    "/mediate there; a dispute is not talked about in the group."
+                )
+            )
+        ctx.start_dialog(
+            "mediate",
+            step=step,
+            data={**data, "origin": ctx.address.room_key if ctx.address else ""},
+            prompt=prompt,
+            choices=choices or (),
+            address=private,
+        )
         ctx.reply(ctx.t("I have written to you privately; let us continue there."))
 
     @on_choice("source")
@@ -58,9 +73,12 @@ class Filing:
         data = self._dialog_data(ctx, "source")
         if ctx.data not in SOURCES:
             raise ctx.fail(ctx.t("Please pick one of the buttons."))
-        ctx.continue_dialog(step="category", data={**data, "source": ctx.data},
-                            prompt=ctx.t("What kind of dispute is it?"),
-                            choices=[ctx.choice(ctx.t(label), "category", key) for key, label in CATEGORIES.items()])
+        ctx.continue_dialog(
+            step="category",
+            data={**data, "source": ctx.data},
+            prompt=ctx.t("What kind of dispute is it?"),
+            choices=[ctx.choice(ctx.t(label), "category", key) for key, label in CATEGORIES.items()],
+        )
 
     @on_choice("category")
     def category(self, ctx: PluginContext) -> None:
@@ -82,8 +100,12 @@ class Filing:
             nxt = STEPS[following]
             ctx.continue_dialog(step=nxt, data=data, prompt=ctx.t(QUESTIONS[nxt]))
         else:
-            ctx.continue_dialog(step="contact", data=data, prompt=ctx.t("How would you like to be contacted?"),
-                                choices=[ctx.choice(ctx.t(label), "contact", key) for key, label in CONTACT.items()])
+            ctx.continue_dialog(
+                step="contact",
+                data=data,
+                prompt=ctx.t("How would you like to be contacted?"),
+                choices=[ctx.choice(ctx.t(label), "contact", key) for key, label in CONTACT.items()],
+            )
 
     @on_choice("contact")
     def contact(self, ctx: PluginContext) -> None:
@@ -93,16 +115,34 @@ class Filing:
         assert ctx.person is not None
         source = data.get("source", "application")
         applicant = ctx.person.id if source == "application" else None
-        number = create_case(ctx, source=source, category=data["category"], applicant=applicant,
-                             other_party=data["other"], facts=data["facts"], claims=data["claims"], contact=ctx.data)
+        number = create_case(
+            ctx,
+            source=source,
+            category=data["category"],
+            applicant=applicant,
+            other_party=data["other"],
+            facts=data["facts"],
+            claims=data["claims"],
+            contact=ctx.data,
+        )
         ctx.end_dialog()
         if applicant is not None:
-            ctx.reply(ctx.t("Your request is registered as mediation case {number}. A mediator will write to you "
-                            "here. Mediation is voluntary and free; what is said stays within the case. Send "
-                            "/case {number} to see it.", number=number))
+            ctx.reply(
+                ctx.t(
+                    "Your request is registered as mediation case {number}. A mediator will write to you "
+                    "here. Mediation is voluntary and free; what is said stays within the case. Send "
+                    "/case {number} to see it.",
+                    number=number,
+                )
+            )
         else:
-            ctx.reply(ctx.t("Mediation case {number} is open. Add the parties with /addparty {number} NAME and "
-                            "take it with /take {number}.", number=number))
+            ctx.reply(
+                ctx.t(
+                    "Mediation case {number} is open. Add the parties with /addparty {number} NAME and "
+                    "take it with /take {number}.",
+                    number=number,
+                )
+            )
         origin = data.get("origin")
         if origin:
             ctx.send(Address.parse(origin), ctx.t("A mediation case was filed: number {number}.", number=number))
@@ -120,19 +160,35 @@ class Filing:
         source = payload.get("source", "council")
         category = payload.get("category", "other")
         people = payload.get("person_ids", [])
-        if (source not in SOURCES or category not in CATEGORIES or not isinstance(people, list)
-                or not all(isinstance(p, int) for p in people)):
+        if (
+            source not in SOURCES
+            or category not in CATEGORIES
+            or not isinstance(people, list)
+            or not all(isinstance(p, int) for p in people)
+        ):
             ctx.log.warning("mediation referral refused: bad payload", source_plugin=ctx.event.source_plugin)
             return
         summary = str(payload.get("summary", ""))[:MAX_TEXT]
-        number = create_case(ctx, source=source, category=category, applicant=None, facts=summary,
-                             grid=str(payload.get("grid", ""))[:64], reference=str(payload.get("reference", ""))[:64],
-                             parties=people)
+        number = create_case(
+            ctx,
+            source=source,
+            category=category,
+            applicant=None,
+            facts=summary,
+            grid=str(payload.get("grid", ""))[:64],
+            reference=str(payload.get("reference", ""))[:64],
+            parties=people,
+        )
         for pid in people:
             t = ctx.translator_for(pid)
-            ctx.send_private(pid, t("Your matter was passed to the community's mediators as mediation case "
-                                    "{number}. Mediation is voluntary and free; a mediator will write to you here.",
-                                    number=number))
+            ctx.send_private(
+                pid,
+                t(
+                    "Your matter was passed to the community's mediators as mediation case "
+                    "{number}. Mediation is voluntary and free; a mediator will write to you here.",
+                    number=number,
+                ),
+            )
 
 
 def _checked(ctx: PluginContext, text: str) -> str:

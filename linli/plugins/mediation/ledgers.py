@@ -14,9 +14,22 @@ from linli.plugins.mediation.tables import agreements, cases, members, records
 __all__ = ["Ledgers"]
 
 COLUMNS = [
-    N_("Case number"), N_("Date registered"), N_("Grid"), N_("Source"), N_("Type of dispute"), N_("Parties"),
-    N_("Headcount"), N_("Claims"), N_("Risk level"), N_("Responsible mediator"), N_("Measures"), N_("Result"),
-    N_("Date closed"), N_("Form of agreement"), N_("Follow-up"), N_("Remarks"),
+    N_("Case number"),
+    N_("Date registered"),
+    N_("Grid"),
+    N_("Source"),
+    N_("Type of dispute"),
+    N_("Parties"),
+    N_("Headcount"),
+    N_("Claims"),
+    N_("Risk level"),
+    N_("Responsible mediator"),
+    N_("Measures"),
+    N_("Result"),
+    N_("Date closed"),
+    N_("Form of agreement"),
+    N_("Follow-up"),
+    N_("Remarks"),
 ]
 
 
@@ -35,13 +48,26 @@ class Ledgers:
             parties = [names[m.person_id] for m in mine if m.role == "party"]
             mediators = [names[m.person_id] for m in mine if m.role == "mediator"]
             deal = deals.get(r.id)
-            rows.append([
-                r.number, r.opened_at.astimezone(tz).date(), r.grid, ctx.t(SOURCES[r.source]),
-                ctx.t(CATEGORIES[r.category]), "、".join([*parties, *([r.other_party] if r.other_party else [])]),
-                r.headcount, r.claims, ctx.t(RISKS[r.risk]), "、".join(mediators), r.measures,
-                ctx.t(LABELS[r.status]), r.closed_at.astimezone(tz).date() if r.closed_at else None,
-                ctx.t(FORMS[deal.form]) if deal else "", r.followup, r.remarks,
-            ])
+            rows.append(
+                [
+                    r.number,
+                    r.opened_at.astimezone(tz).date(),
+                    r.grid,
+                    ctx.t(SOURCES[r.source]),
+                    ctx.t(CATEGORIES[r.category]),
+                    "、".join([*parties, *([r.other_party] if r.other_party else [])]),
+                    r.headcount,
+                    r.claims,
+                    ctx.t(RISKS[r.risk]),
+                    "、".join(mediators),
+                    r.measures,
+                    ctx.t(LABELS[r.status]),
+                    r.closed_at.astimezone(tz).date() if r.closed_at else None,
+                    ctx.t(FORMS[deal.form]) if deal else "",
+                    r.followup,
+                    r.remarks,
+                ]
+            )
         return Ledger(columns=COLUMNS, rows=rows)
 
     @ledger("figures", title=N_("Mediation figures"))
@@ -49,8 +75,9 @@ class Ledgers:
         rows = ctx.store.select(cases)
         return Ledger(
             columns=[N_("Counted by"), N_("Item"), N_("Cases")],
-            rows=[[ctx.t(title).rstrip(":："), label, n]
-                  for title, counts in figures(ctx, rows) for label, n in counts],
+            rows=[
+                [ctx.t(title).rstrip(":："), label, n] for title, counts in figures(ctx, rows) for label, n in counts
+            ],
         )
 
     @ledger("sessions", title=N_("Mediation session records"))
@@ -62,8 +89,10 @@ class Ledgers:
         kinds = {"message": N_("message"), "transition": N_("state change"), "note": N_("note")}
         return Ledger(
             columns=[N_("Case number"), N_("Time"), N_("Who"), N_("Kind"), N_("Record")],
-            rows=[[numbers.get(r.case_id), r.at, names.get(r.person_id, ""),
-                   ctx.t(kinds[r.kind]), _record_text(ctx, r)] for r in rows],
+            rows=[
+                [numbers.get(r.case_id), r.at, names.get(r.person_id, ""), ctx.t(kinds[r.kind]), _record_text(ctx, r)]
+                for r in rows
+            ],
         )
 
 

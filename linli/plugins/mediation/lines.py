@@ -16,11 +16,23 @@ __all__ = ["case_line"]
 def case_line(ctx: PluginContext, row: Any) -> str:
     """``#3 Between neighbours · mediating · risk high · 12 days · 王律师``."""
     age = (ctx.clock.now() - row.opened_at).days
-    mediators = [m.person_id for m in ctx.store.select(members, members.c.case_id == row.id,
-                                                       members.c.role == "mediator",
-                                                       members.c.person_id.is_not(None), order_by=[members.c.id])]
+    mediators = [
+        m.person_id
+        for m in ctx.store.select(
+            members,
+            members.c.case_id == row.id,
+            members.c.role == "mediator",
+            members.c.person_id.is_not(None),
+            order_by=[members.c.id],
+        )
+    ]
     names = ctx.display_names(mediators)
-    return ctx.t("#{number} {category} · {state} · risk {risk} · {days} day(s) · mediator: {mediators}",
-                 number=row.number, category=ctx.t(CATEGORIES[row.category]), state=ctx.t(LABELS[row.status]),
-                 risk=ctx.t(RISKS[row.risk]), days=age,
-                 mediators="、".join(names[m] for m in mediators) or ctx.t("none yet"))
+    return ctx.t(
+        "#{number} {category} · {state} · risk {risk} · {days} day(s) · mediator: {mediators}",
+        number=row.number,
+        category=ctx.t(CATEGORIES[row.category]),
+        state=ctx.t(LABELS[row.status]),
+        risk=ctx.t(RISKS[row.risk]),
+        days=age,
+        mediators="、".join(names[m] for m in mediators) or ctx.t("none yet"),
+    )

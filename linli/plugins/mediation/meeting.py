@@ -36,11 +36,16 @@ class Meeting:
             (N_("New, waiting to be accepted:"), [r for r in open_rows if r.status == "registered"]),
             (N_("Past the time limit:"), [r for r in open_rows if r.deadline_at < now]),
             (N_("High risk:"), [r for r in open_rows if r.risk == "high"]),
-            (N_("Agreements due for performance:"), [r for r in open_rows if r.status == "performing"
-                                                      and r.id in due_ids]),
+            (
+                N_("Agreements due for performance:"),
+                [r for r in open_rows if r.status == "performing" and r.id in due_ids],
+            ),
         ]
-        lines = [ctx.t("Morning meeting, {date}: {count} open mediation case(s).", date=today.isoformat(),
-                       count=len(open_rows))]
+        lines = [
+            ctx.t(
+                "Morning meeting, {date}: {count} open mediation case(s).", date=today.isoformat(), count=len(open_rows)
+            )
+        ]
         for title, rows in sections:
             if rows:
                 lines.append(ctx.t(title))
@@ -61,20 +66,36 @@ class Meeting:
                 continue
             closes = deal.made_at + window
             if deal.form == "written" and row.judicial_reminded_at is None and closes - ahead <= now < closes:
-                tell(ctx, [*party_ids(ctx, row.id), *mediator_ids(ctx, row.id)],
-                     N_("Case {number}: the parties may jointly apply to the court for judicial confirmation of "
-                        "the agreement until {date}. A confirmed agreement can be enforced by the court."),
-                     number=row.number, date=ctx.t.datetime(closes, ctx.district.timezone, "short"))
+                tell(
+                    ctx,
+                    [*party_ids(ctx, row.id), *mediator_ids(ctx, row.id)],
+                    N_(
+                        "Case {number}: the parties may jointly apply to the court for judicial confirmation of "
+                        "the agreement until {date}. A confirmed agreement can be enforced by the court."
+                    ),
+                    number=row.number,
+                    date=ctx.t.datetime(closes, ctx.district.timezone, "short"),
+                )
                 ctx.store.update(cases, cases.c.id == row.id, judicial_reminded_at=now)
             if row.status == "performing" and row.followup_reminded_at is None and deal.deadline <= today:
-                tell(ctx, mediator_ids(ctx, row.id),
-                     N_("Case {number}: the performance deadline {date} has come; please visit the parties and "
-                        "record it with /followup {number} TEXT."), number=row.number,
-                     date=deal.deadline.isoformat())
+                tell(
+                    ctx,
+                    mediator_ids(ctx, row.id),
+                    N_(
+                        "Case {number}: the performance deadline {date} has come; please visit the parties and "
+                        "record it with /followup {number} TEXT."
+                    ),
+                    number=row.number,
+                    date=deal.deadline.isoformat(),
+                )
                 ctx.store.update(cases, cases.c.id == row.id, followup_reminded_at=now)
 
-    @command("stats", help=N_("Mediation figures: cases by type, result and month"), roles=(MEDIATOR, LEAD),
-             aliases=("调解统计",))
+    @command(
+        "stats",
+        help=N_("Mediation figures: cases by type, result and month"),
+        roles=(MEDIATOR, LEAD),
+        aliases=("调解统计",),
+    )
     def stats(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "stats")
         rows = ctx.store.select(cases)

@@ -34,8 +34,11 @@ class Privacy:
         assert ctx.event is not None
         pid = ctx.event.payload["person_id"]
         mine = ctx.store.select(members, members.c.person_id == pid)
-        closed = {r.id for r in ctx.store.select(cases, cases.c.id.in_(sorted({m.case_id for m in mine})))
-                  if r.status in CLOSED}
+        closed = {
+            r.id
+            for r in ctx.store.select(cases, cases.c.id.in_(sorted({m.case_id for m in mine})))
+            if r.status in CLOSED
+        }
         for m in mine:
             if m.case_id in closed:
                 ctx.store.update(members, members.c.id == m.id, person_id=None)

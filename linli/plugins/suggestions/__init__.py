@@ -62,8 +62,9 @@ class SuggestionsPlugin(Plugin):
         if ctx.dialog.step == "text":
             self._ask_category(ctx, {"text": _checked(ctx, ctx.text)}, start=False)
         else:  # waiting for a category: typing instead of picking keeps the dialog open
-            ctx.continue_dialog(step=ctx.dialog.step, data=ctx.dialog.data,
-                                prompt=ctx.t("Please pick one of the categories above."))
+            ctx.continue_dialog(
+                step=ctx.dialog.step, data=ctx.dialog.data, prompt=ctx.t("Please pick one of the categories above.")
+            )
 
     def _ask_category(self, ctx: PluginContext, data: dict[str, str], *, start: bool) -> None:
         choices = [ctx.choice(ctx.t(label), "category", key) for key, label in CATEGORIES.items()]
@@ -89,8 +90,9 @@ class SuggestionsPlugin(Plugin):
         )
         ctx.end_dialog()
         ctx.publish("suggestions.received", {"number": number, "category": ctx.data})
-        ctx.reply(ctx.t("Thank you! Your suggestion is number {number}; a community worker will answer it.",
-                        number=number))
+        ctx.reply(
+            ctx.t("Thank you! Your suggestion is number {number}; a community worker will answer it.", number=number)
+        )
 
     @command("suggestions", help=N_("List open suggestions"), roles=("staff",), aliases=("意见箱",))
     def list_open(self, ctx: PluginContext) -> None:
@@ -103,8 +105,7 @@ class SuggestionsPlugin(Plugin):
         lines.append(ctx.t("Answer one with /answer NUMBER TEXT."))
         ctx.reply("\n".join(lines))
 
-    @command("answer", help=N_("Answer a suggestion"), usage=N_("NUMBER TEXT"), roles=("staff",),
-             aliases=("答复",))
+    @command("answer", help=N_("Answer a suggestion"), usage=N_("NUMBER TEXT"), roles=("staff",), aliases=("答复",))
     def answer(self, ctx: PluginContext) -> None:
         if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
             raise ctx.fail(ctx.t("Usage: /answer NUMBER TEXT, for example /answer 3 The lamp is fixed."))
@@ -114,19 +115,28 @@ class SuggestionsPlugin(Plugin):
         if row is None:
             raise ctx.fail(ctx.t("There is no suggestion number {number}.", number=number))
         assert ctx.person is not None
-        ctx.store.update(suggestions, suggestions.c.id == row.id, status="answered", answer=text,
-                         answered_by=ctx.person.id, answered_at=ctx.clock.now())
+        ctx.store.update(
+            suggestions,
+            suggestions.c.id == row.id,
+            status="answered",
+            answer=text,
+            answered_by=ctx.person.id,
+            answered_at=ctx.clock.now(),
+        )
         ctx.audit("suggestions.answer", f"suggestion:{number}")
         ctx.reply(ctx.t("Suggestion {number} is answered.", number=number))
         if row.person_id is not None:
-            ctx.send_private(row.person_id, ctx.t("Your suggestion number {number} was answered: {answer}",
-                                                  number=number, answer=text))
+            ctx.send_private(
+                row.person_id,
+                ctx.t("Your suggestion number {number} was answered: {answer}", number=number, answer=text),
+            )
 
     @on_event("linli.data_request")
     def data_request(self, ctx: PluginContext) -> None:
         assert ctx.event is not None
-        rows = ctx.store.select(suggestions, suggestions.c.person_id == ctx.event.payload["person_id"],
-                                order_by=[suggestions.c.number])
+        rows = ctx.store.select(
+            suggestions, suggestions.c.person_id == ctx.event.payload["person_id"], order_by=[suggestions.c.number]
+        )
         lines = [ctx.t("Suggestion box: {count} suggestion(s) of yours.", count=len(rows))]
         lines += [f"#{r.number} {ctx.t.datetime(r.created_at, ctx.district.timezone, 'short')} {r.text}" for r in rows]
         ctx.tell(ctx.event.payload["person_id"], "\n".join(lines))
@@ -145,25 +155,44 @@ class SuggestionsPlugin(Plugin):
         if count:
             from linli.core.plugin import Address
 
-            ctx.send(Address.parse(room), ctx.t("Good morning. {count} suggestion(s) are waiting for an answer: "
-                                                "send /suggestions to see them.", count=count))
+            ctx.send(
+                Address.parse(room),
+                ctx.t(
+                    "Good morning. {count} suggestion(s) are waiting for an answer: send /suggestions to see them.",
+                    count=count,
+                ),
+            )
 
     @ledger("suggestions", title=N_("Suggestion box ledger"))
     def ledger(self, ctx: PluginContext) -> Ledger:
         rows = ctx.store.select(suggestions, order_by=[suggestions.c.number])
         tz = ctx.district.timezone
         return Ledger(
-            columns=[N_("Number"), N_("Date"), N_("Category"), N_("Suggestion"), N_("Status"), N_("Answer"),
-                     N_("Answered on")],
+            columns=[
+                N_("Number"),
+                N_("Date"),
+                N_("Category"),
+                N_("Suggestion"),
+                N_("Status"),
+                N_("Answer"),
+                N_("Answered on"),
+            ],
             rows=[
-                [r.number, ctx.t.datetime(r.created_at, tz, "short"), ctx.t(CATEGORIES[r.category]), r.text,
-                 ctx.t(STATUS.get(r.status, r.status)), r.answer or "",
-                 ctx.t.datetime(r.answered_at, tz, "short") if r.answered_at else ""]
+                [
+                    r.number,
+                    ctx.t.datetime(r.created_at, tz, "short"),
+                    ctx.t(CATEGORIES[r.category]),
+                    r.text,
+                    ctx.t(STATUS.get(r.status, r.status)),
+                    r.answer or "",
+                    ctx.t.datetime(r.answered_at, tz, "short") if r.answered_at else "",
+                ]
                 for r in rows
             ],
         )
 
 
 def _checked(ctx: PluginContext, text: str) -> str:
-    return ctx.checked_text(text, empty=ctx.t("The suggestion is empty. What would you like to suggest?"),
-                            limit=MAX_TEXT)
+    return ctx.checked_text(
+        text, empty=ctx.t("The suggestion is empty. What would you like to suggest?"), limit=MAX_TEXT
+    )

@@ -148,16 +148,32 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
 
 def message(event_id: str, body: str, *, sender: str = "@li:fake", **content: Any) -> dict[str, Any]:
     """A text message event as /sync shows it."""
-    return {"type": "m.room.message", "event_id": event_id, "sender": sender,
-            "content": {"msgtype": "m.text", "body": body, **content}}
+    return {
+        "type": "m.room.message",
+        "event_id": event_id,
+        "sender": sender,
+        "content": {"msgtype": "m.text", "body": body, **content},
+    }
 
 
-def batch(next_batch: str, rooms: dict[str, list[dict[str, Any]]] | None = None, *, limited: str | None = None,
-          invites: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+def batch(
+    next_batch: str,
+    rooms: dict[str, list[dict[str, Any]]] | None = None,
+    *,
+    limited: str | None = None,
+    invites: dict[str, list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
     """A /sync answer: ``rooms`` joined with their timeline events; ``limited`` the prev_batch
     of a cut-short timeline."""
-    join = {room: {"timeline": {"events": events, "limited": limited is not None,
-                                **({"prev_batch": limited} if limited else {})}}
-            for room, events in (rooms or {}).items()}
+    join = {
+        room: {
+            "timeline": {
+                "events": events,
+                "limited": limited is not None,
+                **({"prev_batch": limited} if limited else {}),
+            }
+        }
+        for room, events in (rooms or {}).items()
+    }
     invite = {room: {"invite_state": {"events": events}} for room, events in (invites or {}).items()}
     return {"next_batch": next_batch, "rooms": {"join": join, "invite": invite}}

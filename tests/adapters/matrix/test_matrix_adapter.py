@@ -39,9 +39,12 @@ def make(hs: FakeHomeserver, tmp_path: Path) -> Iterator[Callable[..., MatrixAda
 
     def build(*, allowed: Callable[[str], bool] = lambda room: False, **config: Any) -> MatrixAdapter:
         settings = {"homeserver": hs.url, "user_id": BOT, "sync_timeout": 0.2, **config}
-        adapter = MatrixAdapter(MatrixConfig(settings, env={"LINLI_MATRIX_ACCESS_TOKEN": "secret-token"}),
-                                storage_url=url, policy=RoomPolicy(allowed),
-                                encrypted_notice=lambda language: f"cannot read ({language})")
+        adapter = MatrixAdapter(
+            MatrixConfig(settings, env={"LINLI_MATRIX_ACCESS_TOKEN": "secret-token"}),
+            storage_url=url,
+            policy=RoomPolicy(allowed),
+            encrypted_notice=lambda language: f"cannot read ({language})",
+        )
         made.append(adapter)
         return adapter
 
@@ -89,12 +92,18 @@ def test_settings_need_a_homeserver_a_user_and_a_secret():
     with pytest.raises(SettingsError, match="homeserver"):
         MatrixConfig({"user_id": BOT}, env={"LINLI_MATRIX_ACCESS_TOKEN": "t"})
     with pytest.raises(SettingsError, match="user_id"):
-        MatrixConfig({"homeserver": "https://m.example.org", "user_id": "linli"},
-                     env={"LINLI_MATRIX_ACCESS_TOKEN": "t"})
-    config = MatrixConfig({"homeserver": "https://m.example.org/", "user_id": BOT, "allow_rooms": ["matrix:!a:b"]},
-                          env={"LINLI_MATRIX_PASSWORD": "pw"})
+        MatrixConfig(
+            {"homeserver": "https://m.example.org", "user_id": "linli"}, env={"LINLI_MATRIX_ACCESS_TOKEN": "t"}
+        )
+    config = MatrixConfig(
+        {"homeserver": "https://m.example.org/", "user_id": BOT, "allow_rooms": ["matrix:!a:b"]},
+        env={"LINLI_MATRIX_PASSWORD": "pw"},
+    )
     assert (config.homeserver, config.allow_rooms, config.accept_direct) == (
-        "https://m.example.org", frozenset({"!a:b"}), True)
+        "https://m.example.org",
+        frozenset({"!a:b"}),
+        True,
+    )
 
 
 # --- sending ----------------------------------------------------------------------------
@@ -174,8 +183,9 @@ def test_a_message_to_a_person_opens_one_direct_room_and_reuses_it(hs, make):
 
 def test_choices_are_remembered_for_numbers_and_reactions(hs, make):
     adapter = make()
-    event_id = adapter.send(Outbound(Address("matrix", ROOM), "选", (Choice("是", "p:yes"), Choice("否", "p:no")),
-                                     key="c:1"))
+    event_id = adapter.send(
+        Outbound(Address("matrix", ROOM), "选", (Choice("是", "p:yes"), Choice("否", "p:no")), key="c:1")
+    )
     assert adapter.state.room_choices(ROOM) == ["p:yes", "p:no"]
     assert adapter.state.event_choices(str(event_id)) == ["p:yes", "p:no"]
     assert adapter.state.room_choices(ROOM, within=0) == []
@@ -251,8 +261,16 @@ def invite(sender: str, *, direct: bool = False) -> list[dict[str, Any]]:
 def test_invites_are_accepted_for_allowed_rooms_and_direct_chats_and_declined_otherwise(hs, make):
     adapter = make(allowed=lambda room: room == "!bound:fake")
     adapter.state.save_since("s1")
-    hs.batches = [batch("s2", invites={"!bound:fake": invite("@li:fake"), "!other:fake": invite("@li:fake"),
-                                       "!dm:fake": invite("@wang:fake", direct=True)})]
+    hs.batches = [
+        batch(
+            "s2",
+            invites={
+                "!bound:fake": invite("@li:fake"),
+                "!other:fake": invite("@li:fake"),
+                "!dm:fake": invite("@wang:fake", direct=True),
+            },
+        )
+    ]
     gateway = Gateway(adapter)
     wait_for(lambda: adapter.state.since() == "s2")
     gateway.stop()
@@ -286,8 +304,15 @@ def test_messages_in_a_direct_room_are_private(hs, make):
 def test_an_encrypted_message_is_answered_with_a_notice_once(hs, make):
     adapter = make()
     adapter.state.save_since("s1")
-    encrypted = [{"type": "m.room.encrypted", "event_id": f"$x{n}", "sender": "@li:fake",
-                  "content": {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "..."}} for n in range(3)]
+    encrypted = [
+        {
+            "type": "m.room.encrypted",
+            "event_id": f"$x{n}",
+            "sender": "@li:fake",
+            "content": {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "..."},
+        }
+        for n in range(3)
+    ]
     hs.batches = [batch("s2", {ROOM: encrypted})]
     gateway = Gateway(adapter)
     wait_for(lambda: adapter.state.since() == "s2")
@@ -302,11 +327,23 @@ def test_a_group_message_carries_the_senders_standing_and_private_address(hs, ma
     adapter = make()
     adapter.state.save_since("s1")
     hs.state[(ROOM, "m.room.power_levels")] = {"users": {"@mod:fake": 50}}
-    hs.state[(ROOM, "m.room.create")] = {"type": "m.room.create", "sender": "@founder:fake",
-                                          "content": {"room_version": "12"}}
-    hs.batches = [batch("s2", {ROOM: [message("$a", "/help", sender="@mod:fake"),
-                                      message("$b", "/help", sender="@founder:fake"),
-                                      message("$c", "/help", sender="@li:fake")]})]
+    hs.state[(ROOM, "m.room.create")] = {
+        "type": "m.room.create",
+        "sender": "@founder:fake",
+        "content": {"room_version": "12"},
+    }
+    hs.batches = [
+        batch(
+            "s2",
+            {
+                ROOM: [
+                    message("$a", "/help", sender="@mod:fake"),
+                    message("$b", "/help", sender="@founder:fake"),
+                    message("$c", "/help", sender="@li:fake"),
+                ]
+            },
+        )
+    ]
     gateway = Gateway(adapter)
     wait_for(lambda: len(gateway.got) == 3)
     gateway.stop()
@@ -345,8 +382,14 @@ def test_when_the_person_leaves_their_direct_room_the_bot_leaves_and_opens_a_new
     adapter = make()
     adapter.state.save_since("s1")
     adapter.state.save_direct("@li:fake", "!dm:fake")
-    left = {"type": "m.room.member", "event_id": "$l", "sender": "@li:fake", "state_key": "@li:fake",
-            "content": {"membership": "leave"}, "unsigned": {"prev_content": {"membership": "join"}}}
+    left = {
+        "type": "m.room.member",
+        "event_id": "$l",
+        "sender": "@li:fake",
+        "state_key": "@li:fake",
+        "content": {"membership": "leave"},
+        "unsigned": {"prev_content": {"membership": "join"}},
+    }
     hs.batches = [batch("s2", {"!dm:fake": [left]})]
     gateway = Gateway(adapter)
     wait_for(lambda: adapter.state.since() == "s2")
@@ -360,8 +403,9 @@ def test_when_the_person_leaves_their_direct_room_the_bot_leaves_and_opens_a_new
 
 def test_a_refused_token_from_a_password_login_is_replaced_by_a_new_login(hs, tmp_path, make):
     make()
-    config = MatrixConfig({"homeserver": hs.url, "user_id": BOT, "sync_timeout": 0.2},
-                          env={"LINLI_MATRIX_PASSWORD": "right-password"})
+    config = MatrixConfig(
+        {"homeserver": hs.url, "user_id": BOT, "sync_timeout": 0.2}, env={"LINLI_MATRIX_PASSWORD": "right-password"}
+    )
     adapter = MatrixAdapter(config, storage_url=f"sqlite:///{tmp_path / 'linli.db'}")
     try:
         adapter.send(Outbound(Address("matrix", ROOM), "一", key="t:1"))

@@ -12,8 +12,12 @@ ROOM = "!r:example.org"
 
 
 def msg(body: str, *, sender: str = "@li:example.org", msgtype: str = "m.text", **content: Any) -> dict[str, Any]:
-    return {"type": "m.room.message", "event_id": "$e1", "sender": sender,
-            "content": {"msgtype": msgtype, "body": body, **content}}
+    return {
+        "type": "m.room.message",
+        "event_id": "$e1",
+        "sender": sender,
+        "content": {"msgtype": msgtype, "body": body, **content},
+    }
 
 
 def read(event: dict[str, Any], facts: RoomFacts | None = None) -> Any:
@@ -58,8 +62,12 @@ def test_a_reply_loses_its_quoted_fallback_and_names_the_event_it_answers():
 
 
 def test_a_message_in_a_thread_is_addressed_to_the_thread():
-    relation = {"rel_type": "m.thread", "event_id": "$root", "is_falling_back": True,
-                "m.in_reply_to": {"event_id": "$latest"}}
+    relation = {
+        "rel_type": "m.thread",
+        "event_id": "$root",
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": "$latest"},
+    }
     inbound = read(msg("/help", **{"m.relates_to": relation}))
     assert inbound.address == Address("matrix", ROOM, "$root")
     assert inbound.reply_to is None
@@ -76,21 +84,28 @@ def test_a_number_answers_the_choices_offered_last_in_the_room():
 
 def test_a_keycap_reaction_to_a_message_with_choices_picks_that_choice():
     facts = RoomFacts(event_choices=lambda event_id: ["a", "b"] if event_id == "$offer" else [], private=True)
-    reaction = {"type": "m.reaction", "event_id": "$r", "sender": "@li:example.org",
-                "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$offer",
-                                             "key": "2\ufe0f\u20e3"}}}
+    reaction = {
+        "type": "m.reaction",
+        "event_id": "$r",
+        "sender": "@li:example.org",
+        "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$offer", "key": "2\ufe0f\u20e3"}},
+    }
     inbound = read(reaction, facts)
     assert (inbound.kind, inbound.choice, inbound.private) == ("choice", "b", True)
     other = {**reaction, "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$x", "key": "1"}}}
     assert read(other, facts) is None
-    thumbs = {**reaction, "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$offer",
-                                                       "key": "👍"}}}
+    thumbs = {**reaction, "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$offer", "key": "👍"}}}
     assert read(thumbs, facts) is None
 
 
 def member(user: str, membership: str, before: str | None, name: str = "") -> dict[str, Any]:
-    event: dict[str, Any] = {"type": "m.room.member", "event_id": "$m", "sender": user, "state_key": user,
-                             "content": {"membership": membership, **({"displayname": name} if name else {})}}
+    event: dict[str, Any] = {
+        "type": "m.room.member",
+        "event_id": "$m",
+        "sender": user,
+        "state_key": user,
+        "content": {"membership": membership, **({"displayname": name} if name else {})},
+    }
     if before:
         event["unsigned"] = {"prev_content": {"membership": before}}
     return event

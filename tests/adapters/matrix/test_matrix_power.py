@@ -42,4 +42,6 @@ def test_a_district_grants_nothing_for_room_power_unless_it_says_so():
     mapped = district({"core": {"platform_roles": {"moderator": "staff", "room_admin": ["staff", "council"]}}})
     assert with_platform_roles({}, (MODERATOR,), mapped) == {"staff": frozenset({""})}
     assert with_platform_roles({"staff": frozenset({"grid:3"})}, (MODERATOR, ROOM_ADMIN), mapped) == {
-        "staff": frozenset({"grid:3", ""}), "council": frozenset({""})}
+        "staff": frozenset({"grid:3", ""}),
+        "council": frozenset({""}),
+    }

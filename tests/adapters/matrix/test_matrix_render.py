@@ -38,10 +38,18 @@ def test_a_reply_to_something_that_is_no_matrix_event_is_sent_as_a_plain_message
 def test_a_message_in_a_thread_stays_in_the_thread():
     threaded = Address("matrix", "!r:example.org", "$root")
     [first, second] = render(Outbound(threaded, "甲\n乙", reply_to="matrix:$q"), limit=2)
-    assert first["m.relates_to"] == {"rel_type": "m.thread", "event_id": "$root", "is_falling_back": False,
-                                     "m.in_reply_to": {"event_id": "$q"}}
-    assert second["m.relates_to"] == {"rel_type": "m.thread", "event_id": "$root", "is_falling_back": True,
-                                      "m.in_reply_to": {"event_id": "$root"}}
+    assert first["m.relates_to"] == {
+        "rel_type": "m.thread",
+        "event_id": "$root",
+        "is_falling_back": False,
+        "m.in_reply_to": {"event_id": "$q"},
+    }
+    assert second["m.relates_to"] == {
+        "rel_type": "m.thread",
+        "event_id": "$root",
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": "$root"},
+    }
 
 
 def test_choices_are_numbered_with_the_keycaps_to_react_with():

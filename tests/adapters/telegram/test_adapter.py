@@ -43,7 +43,8 @@ def make(api: FakeBotApi, tmp_path: Path) -> Iterator[Callable[..., TelegramAdap
     def build(**config: Any) -> TelegramAdapter:
         adapter = TelegramAdapter(
             TelegramConfig({"api_url": api.url, "poll_timeout": 1, **config}, env={"LINLI_TELEGRAM_TOKEN": api.token}),
-            storage_url=url, rate_backend=StubBackend(),
+            storage_url=url,
+            rate_backend=StubBackend(),
         )
         made.append(adapter)
         return adapter
@@ -227,12 +228,16 @@ def post(url: str, body: dict[str, Any], secret: str | None) -> int:
 
 def test_the_webhook_refuses_a_wrong_secret_and_answers_200_after_submitting(make, api):
     port = free_port()
-    adapter = make(webhook_url="https://bot.example.invalid/telegram", webhook_secret="s3cret",
-                   webhook_listen=f"127.0.0.1:{port}")
+    adapter = make(
+        webhook_url="https://bot.example.invalid/telegram", webhook_secret="s3cret", webhook_listen=f"127.0.0.1:{port}"
+    )
     gateway = Gateway(adapter, webhook=True, fail=1)
     wait_for(lambda: api.webhook is not None)
-    assert api.webhook == {"url": "https://bot.example.invalid/telegram", "secret_token": "s3cret",
-                           "allowed_updates": ["message", "edited_message", "callback_query"]}
+    assert api.webhook == {
+        "url": "https://bot.example.invalid/telegram",
+        "secret_token": "s3cret",
+        "allowed_updates": ["message", "edited_message", "callback_query"],
+    }
     url = f"http://127.0.0.1:{port}/telegram"
     update = {"update_id": 50, "message": api.message(GROUP, "hello")}
     assert post(url, update, "wrong") == 403

@@ -79,8 +79,12 @@ def test_a_join_and_a_leave_are_events_of_the_member():
 
 
 def test_a_button_press_is_a_choice_with_the_stored_value():
-    sent = {"chat_id": -100123, "text": "选一个", "message_id": 3,
-            "reply_markup": {"inline_keyboard": [[{"text": "是", "callback_data": "#abc"}]]}}
+    sent = {
+        "chat_id": -100123,
+        "text": "选一个",
+        "message_id": 3,
+        "reply_markup": {"inline_keyboard": [[{"text": "是", "callback_data": "#abc"}]]},
+    }
     fake.push_press(sent, "是", user_id=5)
     update = fake._updates[-1]
     event = inbound(update, resolve=lambda data: {"#abc": "mediation:agree:12"}.get(data))
@@ -89,8 +93,12 @@ def test_a_button_press_is_a_choice_with_the_stored_value():
 
 
 def test_a_press_of_a_forgotten_key_is_a_choice_of_nothing():
-    sent = {"chat_id": 5, "text": "x", "message_id": 3,
-            "reply_markup": {"inline_keyboard": [[{"text": "是", "callback_data": "#gone"}]]}}
+    sent = {
+        "chat_id": 5,
+        "text": "x",
+        "message_id": 3,
+        "reply_markup": {"inline_keyboard": [[{"text": "是", "callback_data": "#gone"}]]},
+    }
     fake.push_press(sent, "是", user_id=5)
     event = inbound(fake._updates[-1], resolve=lambda data: None)
     assert event.kind == "choice" and event.choice == "" and event.private

@@ -22,8 +22,9 @@ def test_a_text_over_4096_characters_is_split_at_a_line_end():
 
 
 def test_the_first_part_replies_and_the_last_part_carries_the_buttons():
-    message = Outbound(Address("telegram", "-100123", "77"), "a" * 5000, choices=(Choice("是", "p:yes"),),
-                       reply_to="12")
+    message = Outbound(
+        Address("telegram", "-100123", "77"), "a" * 5000, choices=(Choice("是", "p:yes"),), reply_to="12"
+    )
     first, last = render(message)[0]
     assert first["reply_parameters"].message_id == 12 and "reply_markup" not in first
     assert "reply_parameters" not in last and last["reply_markup"].inline_keyboard[0][0].callback_data == "p:yes"

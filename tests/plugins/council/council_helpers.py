@@ -26,16 +26,22 @@ def meet(chat: ChatHarness, *people: str) -> None:
 def make(tmp_path: Any, **kw: Any) -> ChatHarness:
     """The compound: residents 张三 李四 王五 赵六, council member 刘书记, facilitator 陈主任."""
     config = kw.pop("config", {})
-    chat = ChatHarness(tmp_path, plugins=kw.pop("plugins", PLUGINS), language=kw.pop("language", "en"),
-                       config=config, **kw)
+    chat = ChatHarness(
+        tmp_path, plugins=kw.pop("plugins", PLUGINS), language=kw.pop("language", "en"), config=config, **kw
+    )
     meet(chat, *RESIDENTS, "刘书记", "陈主任")
     chat.grant("刘书记", "council")
     chat.grant("陈主任", "facilitator")
     return chat
 
 
-def raise_matter(chat: ChatHarness, who: str = "张三", title: str = "3号楼前路灯坏了",
-                 text: str = "晚上太黑，老人出门不安全，希望修好路灯", category: str = "Repairs") -> list[str]:
+def raise_matter(
+    chat: ChatHarness,
+    who: str = "张三",
+    title: str = "3号楼前路灯坏了",
+    text: str = "晚上太黑，老人出门不安全，希望修好路灯",
+    category: str = "Repairs",
+) -> list[str]:
     """``who`` raises a matter through the dialog; returns what the last step sent."""
     chat.say(who, f"/raise {title}")
     chat.say(who, text)

@@ -16,12 +16,14 @@ def test_a_matter_is_raised_and_decided_in_chinese(tmp_path):
     try:
         meet(chat, *RESIDENTS, "刘书记")
         chat.grant("刘书记", "council")
-        assert chat.say("张三", "/提议题 3号楼前路灯坏了") == [zh(
-            "Tell the neighbours more: what is the matter, and what would you like done? (send /cancel to stop)")]
+        assert chat.say("张三", "/提议题 3号楼前路灯坏了") == [
+            zh("Tell the neighbours more: what is the matter, and what would you like done? (send /cancel to stop)")
+        ]
         chat.say("张三", "晚上太黑，老人出门不安全")
         assert chat.pick("张三", "维修和设施") == [
             "第1号议题已提出：3号楼前路灯坏了（维修和设施）。邻居们可以发送 /comment 1 内容 发表意见，"
-            "发送 /support 1 或点按钮表示支持。"]
+            "发送 /support 1 或点按钮表示支持。"
+        ]
         assert chat.pick("李四", "支持") == ["李四支持第1号议题（共1人支持）。"]
         assert chat.say("王五", "/评论 1 同意，早该修了") == ["谢谢王五，您对第1号议题的意见已记下。"]
         chat.say("刘书记", "/提案 1 在3号楼前加装两盏路灯")
@@ -39,7 +41,8 @@ def test_a_matter_is_raised_and_decided_in_chinese(tmp_path):
             "同意 2 · 反对 1 · 弃权 0\n"
             "异议：\n- 路灯会照进二楼卧室\n"
             "结果：通过。\n"
-            "第1号议题现在：通过。"]
+            "第1号议题现在：通过。"
+        ]
         assert chat.say("张三", "/议题 9") == ["这里没有第9号议题。发送 /matters 查看正在商议的议题。"]
     finally:
         chat.close()

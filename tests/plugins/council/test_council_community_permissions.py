@@ -42,13 +42,20 @@ MATRIX: dict[str, dict[str, str | None]] = {
     "/action 1 修电闸": movers(),
     "/actions": everyone("No action items to do."),
     "/signup 1": everyone(NO_ACTION),
-    "/report 1 灯泡买好了": {"resident": VOLUNTEERS_ONLY, "council": ALLOWED, "facilitator": ALLOWED,
-                         "outsider": NO_ACTION},
+    "/report 1 灯泡买好了": {
+        "resident": VOLUNTEERS_ONLY,
+        "council": ALLOWED,
+        "facilitator": ALLOWED,
+        "outsider": NO_ACTION,
+    },
     "/finished 1": {"resident": VOLUNTEERS_ONLY, "council": ALLOWED, "facilitator": ALLOWED, "outsider": NO_ACTION},
     "/adoptables": everyone("Nothing is registered for adoption yet."),
-    "/adopt 1": {"resident": "#1 东侧绿地 is already adopted", "council": "#1 东侧绿地 is already adopted",
-                 "facilitator": "#1 东侧绿地 is already adopted",
-                 "outsider": "There is no adoptable thing 1 here."},
+    "/adopt 1": {
+        "resident": "#1 东侧绿地 is already adopted",
+        "council": "#1 东侧绿地 is already adopted",
+        "facilitator": "#1 东侧绿地 is already adopted",
+        "outsider": "There is no adoptable thing 1 here.",
+    },
     "/newadoptable bed 2号楼花坛": movers(),
     "/offer 1": movers("Nobody is waiting for an agreement for #1."),
     "/inspect 1 很好": movers(),
@@ -76,17 +83,31 @@ def scene(chat) -> None:  # type: ignore[no-untyped-def]
 
 def snapshot(chat) -> list[Any]:  # type: ignore[no-untyped-def]
     with chat.runtime.store.connect() as conn:
-        return [conn.execute(sa.select(table).order_by(table.c.id)).all()
-                for table in (ct.meetings, ct.agenda, ct.attendance, ct.articles, ct.versions, ct.amendments,
-                              ct.tasks, ct.task_volunteers, ct.task_updates, ct.adoptables, ct.adoptions,
-                              ct.inspections)]
+        return [
+            conn.execute(sa.select(table).order_by(table.c.id)).all()
+            for table in (
+                ct.meetings,
+                ct.agenda,
+                ct.attendance,
+                ct.articles,
+                ct.versions,
+                ct.amendments,
+                ct.tasks,
+                ct.task_volunteers,
+                ct.task_updates,
+                ct.adoptables,
+                ct.adoptions,
+                ct.inspections,
+            )
+        ]
 
 
 @pytest.mark.parametrize("role", list(WHO))
 @pytest.mark.parametrize("command", list(MATRIX))
 def test_each_community_command_for_each_role(tmp_path, command, role):
-    village = DistrictSettings(id="village", name="Village", language="en", rooms=("test:village",),
-                               plugins=("core", "council"))
+    village = DistrictSettings(
+        id="village", name="Village", language="en", rooms=("test:village",), plugins=("core", "council")
+    )
     chat = make(tmp_path, districts=[village])
     try:
         scene(chat)
@@ -94,11 +115,19 @@ def test_each_community_command_for_each_role(tmp_path, command, role):
         expected = MATRIX[command][role]
         if role == "outsider":  # a resident of the village, in a private chat (their district is the village)
             chat._ensure("钱七")
-            chat.submit(Inbound(chat._event_id(), Address("test", "village"), Sender("test", "钱七", "钱七"),
-                                text="/whoami"))
+            chat.submit(
+                Inbound(chat._event_id(), Address("test", "village"), Sender("test", "钱七", "钱七"), text="/whoami")
+            )
             n = len(chat.adapter.sent)
-            chat.submit(Inbound(chat._event_id(), Address("test", "@钱七"), Sender("test", "钱七", "钱七"),
-                                text=command, private=True))
+            chat.submit(
+                Inbound(
+                    chat._event_id(),
+                    Address("test", "@钱七"),
+                    Sender("test", "钱七", "钱七"),
+                    text=command,
+                    private=True,
+                )
+            )
             answer = [m.text for m in chat.adapter.sent[n:]]
         else:
             answer = chat.say(WHO[role], command)

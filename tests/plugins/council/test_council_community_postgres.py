@@ -56,11 +56,16 @@ def test_the_community_tables_apply_on_postgresql_with_their_defaults_and_unique
 
 @pytest.fixture
 def runtime(postgres_url) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
-    district = DistrictSettings(id="test", name="Test", language="en", rooms=("test:group",),
-                                plugins=("core", "council"))
+    district = DistrictSettings(
+        id="test", name="Test", language="en", rooms=("test:group",), plugins=("core", "council")
+    )
     settings = Settings(storage=StorageSettings(url=postgres_url), districts=(district,))
-    rt = Runtime(settings, registry=PluginRegistry([CorePlugin, CouncilPlugin]), adapters={"test": RecordingAdapter()},
-                 clock=FrozenClock(dt.datetime(2026, 11, 26, 1, tzinfo=dt.UTC)))
+    rt = Runtime(
+        settings,
+        registry=PluginRegistry([CorePlugin, CouncilPlugin]),
+        adapters={"test": RecordingAdapter()},
+        clock=FrozenClock(dt.datetime(2026, 11, 26, 1, tzinfo=dt.UTC)),
+    )
     rt.prepare_database()
     worker = rt.worker(threads=2)
     worker.start()
@@ -81,8 +86,16 @@ def test_an_amendment_and_an_adoption_go_through_the_real_workers_on_postgresql(
             if not person.consent_version:
                 people.record_consent(conn, person.id, 1, True)
         before = len(adapter.sent)
-        runtime.submit(Inbound(f"pg-{next(ids)}", Address("test", "group"), Sender("test", who, who), text=text,
-                               kind="choice" if choice else "message", choice=choice))
+        runtime.submit(
+            Inbound(
+                f"pg-{next(ids)}",
+                Address("test", "group"),
+                Sender("test", who, who),
+                text=text,
+                kind="choice" if choice else "message",
+                choice=choice,
+            )
+        )
         runtime.wait_idle()
         return [m.text for m in adapter.sent[before:]]
 
@@ -94,8 +107,10 @@ def test_an_amendment_and_an_adoption_go_through_the_real_workers_on_postgresql(
     submit("刘书记", "/amend 1 楼道内不堆放杂物，宣传板报每季度更新一次")
     for who in ("张三", "李四"):
         submit(who, "/vote 1 yes")
-    amended = ("The residents' convention is amended. Article 1 now reads (version 2):\n"
-               "楼道内不堆放杂物，宣传板报每季度更新一次")
+    amended = (
+        "The residents' convention is amended. Article 1 now reads (version 2):\n"
+        "楼道内不堆放杂物，宣传板报每季度更新一次"
+    )
     assert amended in submit("刘书记", "/closepoll 1")
     with runtime.store.connect() as conn:
         assert conn.execute(sa.select(articles.c.version)).scalar() == 2
@@ -106,7 +121,8 @@ def test_an_amendment_and_an_adoption_go_through_the_real_workers_on_postgresql(
     submit("刘书记", "/offer 1 6")  # 张三 has no private chat: the agreement comes to the group, theirs to sign
     sign = next(c for c in adapter.sent[-2].choices if c.label == "I sign the agreement")
     assert submit("张三", "I sign the agreement", choice=sign.value)[-1] == (
-        "Thank you! #1 东侧绿地 is yours to look after from 2026-11-26 until 2027-05-25.")
+        "Thank you! #1 东侧绿地 is yours to look after from 2026-11-26 until 2027-05-25."
+    )
     with runtime.store.connect() as conn:
         row = conn.execute(sa.select(adoptions)).one()
     assert (row.status, row.months, row.renewal_asked, row.ends_on) == ("active", 6, False, dt.date(2027, 5, 25))

@@ -25,36 +25,45 @@ MATRIX = {
     "/object 1 太贵": {"resident": None, "council": None, "facilitator": None, "outsider": UNKNOWN_POLL},
     "/polls": {"resident": None, "council": None, "facilitator": None, "outsider": "No poll is open."},
     "/propose 1 改为三盏": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
-    "/review 1 2027-01-01": {"resident": MOVERS_ONLY, "council": None, "facilitator": None,
-                             "outsider": MOVERS_ONLY},
+    "/review 1 2027-01-01": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
     "/merge 2 1": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
     "/closepoll 1": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
     "/implement 1": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
     "/done 1 好了": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
     "/refer 1": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
     "/poll 1": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
-    "/proxy 1 赵六 yes": {"resident": "Sorry, /proxy is only for: facilitator.",
-                        "council": "Sorry, /proxy is only for: facilitator.", "facilitator": None,
-                        "outsider": "Sorry, /proxy is only for: facilitator."},
-    "/withdraw 1": {"resident": "Only the resident who raised matter 1 or a council member may withdraw it.",
-                    "council": None, "facilitator": None, "outsider": UNKNOWN_MATTER},
+    "/proxy 1 赵六 yes": {
+        "resident": "Sorry, /proxy is only for: facilitator.",
+        "council": "Sorry, /proxy is only for: facilitator.",
+        "facilitator": None,
+        "outsider": "Sorry, /proxy is only for: facilitator.",
+    },
+    "/withdraw 1": {
+        "resident": "Only the resident who raised matter 1 or a council member may withdraw it.",
+        "council": None,
+        "facilitator": None,
+        "outsider": UNKNOWN_MATTER,
+    },
 }
 WHO = {"resident": "李四", "council": "刘书记", "facilitator": "陈主任", "outsider": "钱七"}
 
 
 def _state(chat):  # type: ignore[no-untyped-def]
     with chat.runtime.store.connect() as conn:
-        return (conn.execute(sa.select(matters.c.number, matters.c.status).order_by(matters.c.number)).all(),
-                conn.execute(sa.select(sa.func.count()).select_from(history)).scalar(),
-                conn.execute(sa.select(polls.c.status)).all(),
-                conn.execute(sa.select(sa.func.count()).select_from(votes)).scalar())
+        return (
+            conn.execute(sa.select(matters.c.number, matters.c.status).order_by(matters.c.number)).all(),
+            conn.execute(sa.select(sa.func.count()).select_from(history)).scalar(),
+            conn.execute(sa.select(polls.c.status)).all(),
+            conn.execute(sa.select(sa.func.count()).select_from(votes)).scalar(),
+        )
 
 
 @pytest.mark.parametrize("role", list(WHO))
 @pytest.mark.parametrize("command", list(MATRIX))
 def test_each_council_command_for_each_role(tmp_path, command, role):
-    village = DistrictSettings(id="village", name="Village", language="en", rooms=("test:village",),
-                               plugins=("core", "council"))
+    village = DistrictSettings(
+        id="village", name="Village", language="en", rooms=("test:village",), plugins=("core", "council")
+    )
     chat = make(tmp_path, districts=[village])
     try:
         raise_matter(chat)
@@ -75,11 +84,19 @@ def test_each_council_command_for_each_role(tmp_path, command, role):
         expected = MATRIX[command][role]
         if role == "outsider":  # a resident of the village, in a private chat (their district is the village)
             chat._ensure("钱七")
-            chat.submit(Inbound(chat._event_id(), Address("test", "village"), Sender("test", "钱七", "钱七"),
-                                text="/whoami"))
+            chat.submit(
+                Inbound(chat._event_id(), Address("test", "village"), Sender("test", "钱七", "钱七"), text="/whoami")
+            )
             n = len(chat.adapter.sent)
-            chat.submit(Inbound(chat._event_id(), Address("test", "@钱七"), Sender("test", "钱七", "钱七"),
-                                text=command, private=True))
+            chat.submit(
+                Inbound(
+                    chat._event_id(),
+                    Address("test", "@钱七"),
+                    Sender("test", "钱七", "钱七"),
+                    text=command,
+                    private=True,
+                )
+            )
             answer = [m.text for m in chat.adapter.sent[n:]]
         else:
             answer = chat.say(WHO[role], command)

@@ -25,7 +25,8 @@ def test_a_secret_ballot_is_cast_in_private_and_only_the_tally_reaches_the_group
     assert council.last("张三", private=True).startswith("Poll 1 (agree / disagree / abstain)")
 
     assert council.say("李四", "/vote 1 yes") == [
-        "Poll 1 is a secret ballot: vote in a private chat with me (send /vote 1 there). Nothing was recorded here."]
+        "Poll 1 is a secret ballot: vote in a private chat with me (send /vote 1 there). Nothing was recorded here."
+    ]
     assert _votes(council) == 0
     assert council.pick("张三", "Agree", private=True)[0].startswith("张三, your vote in poll 1 is recorded: Agree.")
     assert council.say("李四", "/vote 1", private=True)[0].startswith("Poll 1")
@@ -47,12 +48,15 @@ def test_a_facilitator_enters_a_proxy_vote_that_is_logged_as_such(council):
     to_vote(council)
     assert council.say("张三", "/proxy 1 赵六 yes") == ["Sorry, /proxy is only for: facilitator."]
     assert council.say("陈主任", "/proxy 1 赵六 yes") == [
-        "Proxy vote recorded in poll 1 for 赵六: Agree (entered by 陈主任, logged as a proxy vote)."]
+        "Proxy vote recorded in poll 1 for 赵六: Agree (entered by 陈主任, logged as a proxy vote)."
+    ]
     assert council.say("陈主任", "/proxy 1 钱七 yes") == [
-        "钱七 is not a resident here that I know of: they must have written in this community's group once."]
+        "钱七 is not a resident here that I know of: they must have written in this community's group once."
+    ]
     council.pick("李四", "Disagree")
     assert council.say("陈主任", "/proxy 1 李四 yes") == [
-        "李四 has voted in poll 1 themselves; a proxy vote is only for residents who cannot vote online."]
+        "李四 has voted in poll 1 themselves; a proxy vote is only for residents who cannot vote online."
+    ]
     with council.runtime.store.connect() as conn:
         vote = conn.execute(sa.select(votes).where(votes.c.proxy_by.is_not(None))).one()
         facilitator = conn.execute(sa.text("select id from persons where display_name = '陈主任'")).scalar()
@@ -74,7 +78,8 @@ def test_without_quorum_nothing_is_decided_and_the_matter_goes_back_to_its_propo
         "Quorum (more than 50% taking part): not met.",
         "Agree 2 · Disagree 0 · Abstain 0",
         "Outcome: no decision: quorum not met.",
-        "Matter 1 is now: proposal."]
+        "Matter 1 is now: proposal.",
+    ]
     with council.runtime.store.connect() as conn:
         assert conn.execute(sa.select(matters.c.status)).scalar() == "proposal"
         assert conn.execute(sa.select(polls.c.outcome)).scalar() == "no_quorum"
@@ -85,7 +90,8 @@ def test_only_the_latest_vote_counts(council):
     to_vote(council)
     council.pick("张三", "Disagree")
     assert council.pick("张三", "Agree") == [
-        "张三, your vote in poll 1 is changed to: Agree. Only your latest vote counts."]
+        "张三, your vote in poll 1 is changed to: Agree. Only your latest vote counts."
+    ]
     assert council.say("张三", "/vote 1 yes") == ["This vote is already recorded in poll 1: Agree. Nothing changed."]
     council.pick("李四", "Agree")
     result = council.say("刘书记", "/closepoll 1")[0]
@@ -107,7 +113,10 @@ def test_an_objection_is_a_disagreeing_vote_with_its_reason_in_the_result(counci
 def test_single_choice_goes_to_the_option_with_most_votes(council):
     raise_matter(council)
     assert to_vote(council, poll="single 周六上午 / 周日上午 / 周日下午")[-1].splitlines()[1:4] == [
-        "1. 周六上午", "2. 周日上午", "3. 周日下午"]
+        "1. 周六上午",
+        "2. 周日上午",
+        "3. 周日下午",
+    ]
     council.pick("张三", "周日上午")
     council.pick("李四", "周日上午")
     council.say("王五", "/vote 1 1")
@@ -191,9 +200,11 @@ def test_a_vote_on_a_closed_poll_is_refused_and_changes_nothing(council):
     council.say("刘书记", "/closepoll 1")
     before = _votes(council)
     assert council.say("李四", "/vote 1 no") == [
-        "Poll 1 is closed; votes are no longer taken. Send /vote 1 to see the result."]
+        "Poll 1 is closed; votes are no longer taken. Send /vote 1 to see the result."
+    ]
     assert council.pick("李四", "Agree") == [
-        "Poll 1 is closed; votes are no longer taken. Send /vote 1 to see the result."]
+        "Poll 1 is closed; votes are no longer taken. Send /vote 1 to see the result."
+    ]
     assert council.say("刘书记", "/closepoll 1") == ["Poll 1 is already closed."]
     assert _votes(council) == before
     assert "Outcome: passed." in council.say("李四", "/vote 1")[0]
@@ -208,16 +219,16 @@ def test_unknown_numbers_and_bad_choices_get_a_clear_answer(council):
     raise_matter(council)
     assert council.say("刘书记", "/poll 1") == ["Only a proposal is put to the vote; first /propose 1 TEXT."]
     to_vote(council)
-    assert council.say("张三", "/vote 1 maybe") == [
-        "maybe is not a choice in poll 1. Send /vote 1 to see the choices."]
+    assert council.say("张三", "/vote 1 maybe") == ["maybe is not a choice in poll 1. Send /vote 1 to see the choices."]
     assert council.say("张三", "/support 1") == ["张三 supports matter 1 (1 supporter(s))."]
     assert council.say("张三", "/support 1") == ["You already support matter 1."]
     assert _votes(council) == 0
 
 
 def test_a_resident_of_another_district_reaches_nothing_here(tmp_path):
-    village = DistrictSettings(id="village", name="Village", language="en", rooms=("test:village",),
-                               plugins=("core", "council"))
+    village = DistrictSettings(
+        id="village", name="Village", language="en", rooms=("test:village",), plugins=("core", "council")
+    )
     chat = make(tmp_path, districts=[village])
     try:
         raise_matter(chat)
@@ -234,9 +245,11 @@ def test_a_resident_of_another_district_reaches_nothing_here(tmp_path):
         village_says("/whoami")
         assert village_says("/vote 1 yes", private=True) == ["There is no poll 1 here."]
         assert village_says("/support 1", private=True) == [
-            "There is no matter 1 here. Send /matters to see the open ones."]
+            "There is no matter 1 here. Send /matters to see the open ones."
+        ]
         assert chat.say("陈主任", "/proxy 1 钱七 yes") == [
-            "钱七 is not a resident here that I know of: they must have written in this community's group once."]
+            "钱七 is not a resident here that I know of: they must have written in this community's group once."
+        ]
         assert _votes(chat) == 0
     finally:
         chat.close()
@@ -244,16 +257,24 @@ def test_a_resident_of_another_district_reaches_nothing_here(tmp_path):
 
 def test_a_resident_may_not_move_a_matter_but_may_withdraw_their_own(council):
     raise_matter(council)
-    for command in ("/propose 1 x", "/poll 1", "/merge 1 2", "/implement 1", "/done 1 x", "/review 1 2027-01-01",
-                    "/closepoll 1", "/refer 1"):
+    for command in (
+        "/propose 1 x",
+        "/poll 1",
+        "/merge 1 2",
+        "/implement 1",
+        "/done 1 x",
+        "/review 1 2027-01-01",
+        "/closepoll 1",
+        "/refer 1",
+    ):
         assert council.say("李四", command)[0].startswith(f"Sorry, {command.split()[0]} is only for: council")
     assert council.say("李四", "/withdraw 1") == [
-        "Only the resident who raised matter 1 or a council member may withdraw it."]
+        "Only the resident who raised matter 1 or a council member may withdraw it."
+    ]
     with council.runtime.store.connect() as conn:
         assert conn.execute(sa.select(matters.c.status)).scalar() == "open"
     assert council.say("张三", "/withdraw 1 已经有人修了") == ["Matter 1 is withdrawn."]
-    assert council.say("张三", "/comment 1 x") == [
-        "Matter 1 is withdrawn; it takes no more comments or support."]
+    assert council.say("张三", "/comment 1 x") == ["Matter 1 is withdrawn; it takes no more comments or support."]
 
 
 def test_a_duplicate_is_merged_with_its_supporters_and_comments(council):
@@ -262,7 +283,8 @@ def test_a_duplicate_is_merged_with_its_supporters_and_comments(council):
     council.say("王五", "/support 2")
     council.say("王五", "/comment 2 我也觉得")
     assert council.say("刘书记", "/merge 2 1") == [
-        "Matter 2 is merged into matter 1; its supporters and comments are carried over."]
+        "Matter 2 is merged into matter 1; its supporters and comments are carried over."
+    ]
     shown = council.say("张三", "/matter 1")[0]
     assert "1 supporter(s)" in shown and "王五: 我也觉得" in shown
     assert "open for comment matter 2 was merged into this one" in shown

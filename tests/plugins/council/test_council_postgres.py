@@ -26,11 +26,16 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def runtime(postgres_url) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
-    district = DistrictSettings(id="test", name="Test", language="en", rooms=("test:group",),
-                                plugins=("core", "council"))
+    district = DistrictSettings(
+        id="test", name="Test", language="en", rooms=("test:group",), plugins=("core", "council")
+    )
     settings = Settings(storage=StorageSettings(url=postgres_url), districts=(district,))
-    rt = Runtime(settings, registry=PluginRegistry([CorePlugin, CouncilPlugin]), adapters={"test": RecordingAdapter()},
-                 clock=FrozenClock(dt.datetime(2026, 11, 26, 1, tzinfo=dt.UTC)))
+    rt = Runtime(
+        settings,
+        registry=PluginRegistry([CorePlugin, CouncilPlugin]),
+        adapters={"test": RecordingAdapter()},
+        clock=FrozenClock(dt.datetime(2026, 11, 26, 1, tzinfo=dt.UTC)),
+    )
     rt.prepare_database()
     worker = rt.worker(threads=2)
     worker.start()
@@ -61,8 +66,16 @@ def test_a_poll_decides_a_matter_on_postgresql(runtime):
         people.grant_role(conn, person.id, "test", "council", "", by="test")
     say("张三", "/raise 路灯坏了")
     say("张三", "晚上太黑")
-    runtime.submit(Inbound(f"pg-{next(ids)}", Address("test", "group"), Sender("test", "张三", "张三"),
-                           text="Repairs", kind="choice", choice=adapter.sent[-1].choices[1].value))
+    runtime.submit(
+        Inbound(
+            f"pg-{next(ids)}",
+            Address("test", "group"),
+            Sender("test", "张三", "张三"),
+            text="Repairs",
+            kind="choice",
+            choice=adapter.sent[-1].choices[1].value,
+        )
+    )
     runtime.wait_idle()
     say("刘书记", "/propose 1 加装两盏路灯")
     say("刘书记", "/poll 1 secret")
@@ -71,8 +84,15 @@ def test_a_poll_decides_a_matter_on_postgresql(runtime):
     say("张三", "/support 1")
     with runtime.store.connect() as conn:
         assert conn.execute(sa.select(polls.c.secret, polls.c.hidden)).one() == (True, False)
-    runtime.submit(Inbound(f"pg-{next(ids)}", Address("test", "@张三"), Sender("test", "张三", "张三"),
-                           text="/vote 1 yes", private=True))
+    runtime.submit(
+        Inbound(
+            f"pg-{next(ids)}",
+            Address("test", "@张三"),
+            Sender("test", "张三", "张三"),
+            text="/vote 1 yes",
+            private=True,
+        )
+    )
     runtime.wait_idle()
     result = say("刘书记", "/closepoll 1")[0]
     assert "Turnout: 1 of 1 eligible voters (100%)." in result and "Outcome: passed." in result
@@ -83,13 +103,23 @@ def test_a_poll_decides_a_matter_on_postgresql(runtime):
 
 def test_poll_numbers_are_unique_per_district_and_booleans_default_to_false(runtime):
     now = dt.datetime(2026, 11, 26, 1, tzinfo=dt.UTC)
-    row = {"number": 1, "question": "q", "kind": "yesno", "options": ["yes", "no", "abstain"], "quorum": 0.5,
-           "threshold": 0.5, "opened_at": now, "closes_at": now}
+    row = {
+        "number": 1,
+        "question": "q",
+        "kind": "yesno",
+        "options": ["yes", "no", "abstain"],
+        "quorum": 0.5,
+        "threshold": 0.5,
+        "opened_at": now,
+        "closes_at": now,
+    }
     with runtime.store.begin() as conn:
         conn.execute(sa.insert(polls).values(district_id="a", **row))
         conn.execute(sa.insert(polls).values(district_id="b", **row))
     with pytest.raises(sa.exc.IntegrityError), runtime.store.begin() as conn:
         conn.execute(sa.insert(polls).values(district_id="a", **row))
     with runtime.store.connect() as conn:
-        assert conn.execute(sa.select(polls.c.secret, polls.c.hidden, polls.c.status)).all() == [
-            (False, False, "open")] * 2
+        assert (
+            conn.execute(sa.select(polls.c.secret, polls.c.hidden, polls.c.status)).all()
+            == [(False, False, "open")] * 2
+        )

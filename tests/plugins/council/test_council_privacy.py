@@ -16,8 +16,10 @@ def test_a_person_sees_what_the_council_holds_about_them(council):
     to_vote(council)
     council.pick("张三", "Agree")
     answer = council.say("张三", "/mydata", private=True)
-    assert ("Courtyard council: household 3-2-501; 1 matter(s) raised, 1 comment(s), 0 support(s), 1 ballot(s) cast."
-            in answer)
+    assert (
+        "Courtyard council: household 3-2-501; 1 matter(s) raised, 1 comment(s), 0 support(s), 1 ballot(s) cast."
+        in answer
+    )
 
 
 def test_a_forgotten_person_leaves_the_record_without_their_name(council):

@@ -19,8 +19,9 @@ COUNCIL = Path(__file__).resolve().parents[3] / "linli" / "plugins" / "council"
 def test_a_referred_matter_becomes_a_mediation_case_with_its_parties(tmp_path):
     chat = make(tmp_path, plugins=[*PLUGINS, MediationPlugin], config={"mediation": {"team_room": "test:team"}})
     try:
-        raise_matter(chat, who="张三", title="楼上漏水", text="楼上李四家漏水，把我家厨房顶棚泡坏了",
-                     category="Neighbourly")
+        raise_matter(
+            chat, who="张三", title="楼上漏水", text="楼上李四家漏水，把我家厨房顶棚泡坏了", category="Neighbourly"
+        )
         assert chat.say("刘书记", "/refer 1 张三 李四") == [
             "Matter 1 is referred to the community's mediators; the parties will hear from them privately. "
             "(0 supporter(s) recorded.)",
@@ -28,7 +29,8 @@ def test_a_referred_matter_becomes_a_mediation_case_with_its_parties(tmp_path):
             "Your matter was passed to the community's mediators as mediation case 1. Mediation is voluntary and "
             "free; a mediator will write to you here.",
             "Your matter was passed to the community's mediators as mediation case 1. Mediation is voluntary and "
-            "free; a mediator will write to you here."]
+            "free; a mediator will write to you here.",
+        ]
         with chat.runtime.store.connect() as conn:
             assert conn.execute(sa.select(matters.c.status, matters.c.outcome)).one() == ("referred", "")
             case = conn.execute(sa.select(cases)).one()
@@ -36,7 +38,8 @@ def test_a_referred_matter_becomes_a_mediation_case_with_its_parties(tmp_path):
             assert "楼上李四家漏水" in case.facts
             assert len(conn.execute(sa.select(members).where(members.c.role == "party")).all()) == 2
         assert chat.say("张三", "/comment 1 x") == [
-            "Matter 1 is referred to mediation; it takes no more comments or support."]
+            "Matter 1 is referred to mediation; it takes no more comments or support."
+        ]
     finally:
         chat.close()
 
@@ -44,7 +47,8 @@ def test_a_referred_matter_becomes_a_mediation_case_with_its_parties(tmp_path):
 def test_without_mediation_in_the_district_nothing_is_referred(council):
     raise_matter(council)
     assert council.say("刘书记", "/refer 1") == [
-        "Mediation is not enabled in this community, so nothing can be referred to it."]
+        "Mediation is not enabled in this community, so nothing can be referred to it."
+    ]
     with council.runtime.store.connect() as conn:
         assert conn.execute(sa.select(matters.c.status)).scalar() == "open"
 
@@ -53,8 +57,13 @@ def test_the_council_package_never_imports_another_plugin():
     for path in COUNCIL.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
                 if name.startswith("linli.plugins."):
                     assert name.startswith("linli.plugins.council"), f"{path.name} imports {name}"

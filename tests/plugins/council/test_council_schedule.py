@@ -21,8 +21,10 @@ class Listener(Plugin):
     def closed(self, ctx: PluginContext) -> None:
         assert ctx.event is not None
         p = ctx.event.payload
-        ctx.send(Address("test", "log"),
-                 f"closed {p['number']} {p['outcome']} matter={p['matter_id']} subject={p['subject']}")
+        ctx.send(
+            Address("test", "log"),
+            f"closed {p['number']} {p['outcome']} matter={p['matter_id']} subject={p['subject']}",
+        )
 
 
 def test_a_poll_closes_on_time_and_its_result_goes_to_the_group(tmp_path):
@@ -63,16 +65,18 @@ def test_those_who_have_not_voted_are_reminded_once_before_the_poll_closes(counc
     council.advance(hours=1, minutes=1)
     reminders = [m for m in council.run_jobs() if "have not voted" in m]
     assert len(reminders) == 2  # 李四 and 王五, on the roll since they supported it; 张三 voted
-    assert council.last("李四", private=True).startswith("Poll 1 closes 11/29/26, 9:00\u202fAM and you have not voted "
-                                                        "yet: 在3号楼前加装两盏路灯")
+    assert council.last("李四", private=True).startswith(
+        "Poll 1 closes 11/29/26, 9:00\u202fAM and you have not voted yet: 在3号楼前加装两盏路灯"
+    )
     assert "have not voted" not in council.last("张三", private=True)
     council.advance(hours=1)
     assert not [m for m in council.run_jobs() if "have not voted" in m]
 
 
 def test_the_council_is_reminded_when_a_passed_matter_is_due_for_review(tmp_path):
-    chat = make(tmp_path, config={"council": {"review_days": 10}},
-                now=dt.datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI))
+    chat = make(
+        tmp_path, config={"council": {"review_days": 10}}, now=dt.datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
+    )
     try:
         raise_matter(chat)
         to_vote(chat)
@@ -86,10 +90,14 @@ def test_the_council_is_reminded_when_a_passed_matter_is_due_for_review(tmp_path
         assert not [m for m in chat.run_jobs() if m.startswith("Review due")]
         chat.advance(days=1)  # 6 December: the review date, after 09:00
         due = [m for m in chat.run_jobs() if m.startswith("Review due")]
-        assert due == [
-            "Review due: matter 1 3号楼前路灯坏了 (passed), decided on 11/26/26, 10:00\u202fAM. "
-            "Send /matter 1 to see it."
-        ] * 2  # the council member and the facilitator, privately
+        assert (
+            due
+            == [
+                "Review due: matter 1 3号楼前路灯坏了 (passed), decided on 11/26/26, 10:00\u202fAM. "
+                "Send /matter 1 to see it."
+            ]
+            * 2
+        )  # the council member and the facilitator, privately
         assert chat.last("刘书记", private=True) == due[0]
         chat.advance(days=1)
         assert not [m for m in chat.run_jobs() if m.startswith("Review due")]
@@ -98,7 +106,6 @@ def test_the_council_is_reminded_when_a_passed_matter_is_due_for_review(tmp_path
         assert [m for m in chat.run_jobs() if m.startswith("Review due")]
     finally:
         chat.close()
-
 
 
 def test_a_short_poll_reminds_only_after_half_its_time(council):

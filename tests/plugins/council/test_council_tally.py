@@ -33,8 +33,9 @@ def test_a_tie_decides_nothing():
 def test_instant_runoff_moves_the_votes_of_the_eliminated_option():
     rankings = [[0, 1], [0, 1], [1, 0], [1, 0], [2, 1]]
     assert instant_runoff(3, rankings) == (1, ((2, 2, 1), (2, 3, 0)))
-    result = count("ranked", ["A", "B", "C"], {str(i): r for i, r in enumerate(rankings)}, electorate=5,
-                   quorum=0.5, threshold=0.5)
+    result = count(
+        "ranked", ["A", "B", "C"], {str(i): r for i, r in enumerate(rankings)}, electorate=5, quorum=0.5, threshold=0.5
+    )
     assert (result.counts, result.outcome, len(result.rounds)) == ((2, 2, 1), "B", 2)
 
 

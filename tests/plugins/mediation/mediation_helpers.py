@@ -54,7 +54,8 @@ def agree(chat: ChatHarness, number: int = 1) -> None:
 
 
 def make(tmp_path, **kw) -> ChatHarness:  # type: ignore[no-untyped-def]
-    chat = ChatHarness(tmp_path, plugins=kw.pop("plugins", PLUGINS), language="en", config=kw.pop("config", CONFIG),
-                       **kw)
+    chat = ChatHarness(
+        tmp_path, plugins=kw.pop("plugins", PLUGINS), language="en", config=kw.pop("config", CONFIG), **kw
+    )
     team(chat)
     return chat

@@ -14,7 +14,12 @@ def test_a_resident_files_a_case_from_the_group_and_the_dialog_goes_on_privately
     prompt = next(m for m in reversed(med.sent) if m.address == med.address("张三", private=True))
     assert prompt.text == "What kind of dispute is it? Everything you tell me stays between you and the mediators."
     assert [c.label for c in prompt.choices] == [
-        "Owners and the property company", "Between neighbours", "Residents and a contractor", "Family", "Other"]
+        "Owners and the property company",
+        "Between neighbours",
+        "Residents and a contractor",
+        "Family",
+        "Other",
+    ]
     med.pick("张三", "Between neighbours", private=True)
     assert med.last("张三", private=True).startswith("Who is the other party?")
     med.say("张三", "楼上李四家", private=True)
@@ -28,7 +33,14 @@ def test_a_resident_files_a_case_from_the_group_and_the_dialog_goes_on_privately
     with med.runtime.store.connect() as conn:
         row = conn.execute(sa.select(cases)).one()
         assert (row.number, row.category, row.status, row.contact, row.other_party, row.facts, row.claims) == (
-            1, "neighbours", "registered", "phone", "楼上李四家", "楼上排水管漏水", "修好排水管")
+            1,
+            "neighbours",
+            "registered",
+            "phone",
+            "楼上李四家",
+            "楼上排水管漏水",
+            "修好排水管",
+        )
         assert conn.execute(sa.select(sa.func.count()).select_from(members)).scalar() == 1
 
 
@@ -36,8 +48,7 @@ def test_the_group_sees_only_that_a_case_was_filed_and_its_number(med):
     before = len(med.in_room("group"))
     file_case(med)
     group = med.in_room("group")[before:]
-    assert group == ["I have written to you privately; let us continue there.",
-                          "A mediation case was filed: number 1."]
+    assert group == ["I have written to you privately; let us continue there.", "A mediation case was filed: number 1."]
     transcript = "\n".join(group + med.in_room("team"))
     for detail in ("李四", "排水", "800", "张三"):
         assert detail not in transcript
@@ -47,7 +58,8 @@ def test_a_resident_without_a_private_chat_is_told_to_open_one(med):
     med.say("孙七", "/whoami")
     assert med.say("孙七", "/mediate") == [
         "Please open a private chat with me first (on the console: /dm), then send /mediate there; a dispute is "
-        "not talked about in the group."]
+        "not talked about in the group."
+    ]
 
 
 def test_a_dialog_abandoned_halfway_times_out_and_saves_nothing(med):

@@ -39,11 +39,19 @@ def test_a_case_is_accepted_mediated_agreed_confirmed_and_performed(med):
     assert status(med) == "performed"
     assert med.last("张三", private=True) == "The agreement has been performed. Thank you for settling it peacefully."
     with med.runtime.store.connect() as conn:
-        moves = conn.execute(sa.select(records.c.state_from, records.c.state_to, records.c.text)
-                             .where(records.c.kind == "transition").order_by(records.c.id)).all()
+        moves = conn.execute(
+            sa.select(records.c.state_from, records.c.state_to, records.c.text)
+            .where(records.c.kind == "transition")
+            .order_by(records.c.id)
+        ).all()
         assert [(a, b) for a, b, _ in moves] == [
-            (None, "registered"), ("registered", "accepted"), ("accepted", "mediating"), ("mediating", "agreement"),
-            ("agreement", "performing"), ("performing", "performed")]
+            (None, "registered"),
+            ("registered", "accepted"),
+            ("accepted", "mediating"),
+            ("mediating", "agreement"),
+            ("agreement", "performing"),
+            ("performing", "performed"),
+        ]
         assert moves[-1].text == "排水管已更换，赔偿已付"
         audited = conn.execute(sa.select(s.audit_log.c.action).where(s.audit_log.c.action == "mediation.transition"))
         assert len(audited.all()) == 5
@@ -64,7 +72,8 @@ def test_parties_and_mediators_talk_through_the_bot_and_the_session_is_recorded(
 
     # /case N opens the case as the person's current one: plain messages go to it
     assert med.say("张三", "/case 1", private=True)[-1] == (
-        "What you write here now goes to case 1 (send /cancel to stop).")
+        "What you write here now goes to case 1 (send /cancel to stop)."
+    )
     med.say("张三", "可是还在滴水", private=True)
     assert med.last("李四", private=True) == "[Case 1] 张三: 可是还在滴水"
     with med.runtime.store.connect() as conn:
@@ -91,8 +100,9 @@ def test_a_case_ended_without_agreement_tells_the_parties_their_other_routes(med
     med.say("王律师", "/progress 1 accepted 双方同意", private=True)
     med.say("王律师", "/progress 1 mediating 开始", private=True)
     med.say("王律师", "/progress 1 ended 分歧太大", private=True)
-    assert med.last("张三", private=True).startswith("The mediation ended without agreement. You may apply for "
-                                                    "arbitration")
+    assert med.last("张三", private=True).startswith(
+        "The mediation ended without agreement. You may apply for arbitration"
+    )
     with med.runtime.store.connect() as conn:
         assert conn.execute(sa.select(cases.c.closed_at)).scalar() is not None
 
@@ -103,7 +113,8 @@ def test_an_escalated_case_goes_to_the_community_police_and_the_team_room(med):
     med.say("王律师", "/progress 1 escalated 双方扬言动手", private=True)
     assert med.last("赵警官", private=True) == (
         "Case 1 (Between neighbours) was escalated for public-order or criminal risk; please take it up. "
-        "Send /case 1 to read it.")
+        "Send /case 1 to read it."
+    )
     assert med.in_room("team")[-1] == "Case 1 (Between neighbours) was escalated to the community police."
     assert "双方扬言动手" not in "\n".join(med.in_room("team"))
     # the police may now read the case
@@ -116,11 +127,13 @@ def test_a_non_party_may_not_read_or_write_to_a_case(med):
     file_case(med)
     assert med.say("王五", "/case 1", private=True) == ["Only the parties and the mediators of case 1 may see it."]
     assert med.say("王五", "/case 1 我也有话说", private=True) == [
-        "Only the parties and the mediators of case 1 may see it."]
+        "Only the parties and the mediators of case 1 may see it."
+    ]
     # a mediator not assigned to the case may neither read it nor move it
     assert med.say("赵警官", "/case 1", private=True) == ["Only the parties and the mediators of case 1 may see it."]
     assert med.say("赵警官", "/progress 1 accepted 好", private=True) == [
-        "Only the mediators of case 1 and the team lead may do that."]
+        "Only the mediators of case 1 and the team lead may do that."
+    ]
     assert status(med) == "registered"
 
 
@@ -141,10 +154,10 @@ def test_moves_out_of_order_and_unknown_cases_change_nothing(med):
     ]
     assert med.say("王律师", "/progress 9 accepted 好", private=True) == ["There is no mediation case 9."]
     assert med.say("王律师", "/progress 1 finished 好", private=True)[0].startswith("Unknown state finished")
-    assert med.say("王律师", "/progress 1 accepted", private=True)[0].startswith(
-        "Usage: /progress NUMBER STATE REASON")
+    assert med.say("王律师", "/progress 1 accepted", private=True)[0].startswith("Usage: /progress NUMBER STATE REASON")
     assert med.say("王律师", "/agreement 1", private=True) == [
-        "An agreement can be recorded only while a case is being mediated."]
+        "An agreement can be recorded only while a case is being mediated."
+    ]
     assert status(med) == "registered"
 
 
@@ -155,8 +168,10 @@ def test_the_team_lead_assigns_a_mediator_and_only_mediators_can_be_assigned(med
     assert med.last("刘主任", private=True) == "赵警官 is the mediator of case 1."
     assert med.last("赵警官", private=True) == "You were assigned to mediation case 1; send /case 1 to read it."
     with med.runtime.store.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(members)
-                            .where(members.c.role == "mediator")).scalar() == 1
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(members).where(members.c.role == "mediator")).scalar()
+            == 1
+        )
 
 
 def test_a_breached_agreement_points_the_parties_to_the_court(med):
@@ -168,7 +183,8 @@ def test_a_breached_agreement_points_the_parties_to_the_court(med):
     med.say("王律师", "/progress 1 breached 李四拒不赔偿", private=True)
     assert med.last("张三", private=True) == (
         "The agreement was not performed. You may bring a lawsuit in court; if the agreement was judicially "
-        "confirmed, you may apply to the court for enforcement.")
+        "confirmed, you may apply to the court for enforcement."
+    )
     assert status(med) == "breached"
     assert med.say("王律师", "/progress 1 performed 补上了", private=True) == [
         "Case 1 is not performed; it cannot become performed."
@@ -195,5 +211,6 @@ def test_casework_in_the_residents_group_is_refused_and_changes_nothing(med):
     for command in ("/progress 1 accepted 同意", "/risk 1 high", "/note 1 入户", "/cases", "/stats"):
         name = command.split()[0][1:]
         assert med.say("王律师", command) == [
-            f"Please use /{name} in a private chat with me or in the mediation team's room, not in the group."]
+            f"Please use /{name} in a private chat with me or in the mediation team's room, not in the group."
+        ]
     assert status(med) == "registered"

@@ -14,9 +14,24 @@ from linli.core.plugin import Manifest, Plugin, PluginContext, command
 from linli.core.storage import schema as s
 from linli.plugins.mediation.tables import cases, members, records
 
-HEADERS = ["Case number", "Date registered", "Grid", "Source", "Type of dispute", "Parties", "Headcount", "Claims",
-           "Risk level", "Responsible mediator", "Measures", "Result", "Date closed", "Form of agreement",
-           "Follow-up", "Remarks"]
+HEADERS = [
+    "Case number",
+    "Date registered",
+    "Grid",
+    "Source",
+    "Type of dispute",
+    "Parties",
+    "Headcount",
+    "Claims",
+    "Risk level",
+    "Responsible mediator",
+    "Measures",
+    "Result",
+    "Date closed",
+    "Form of agreement",
+    "Follow-up",
+    "Remarks",
+]
 
 
 def performed(chat) -> None:  # type: ignore[no-untyped-def]
@@ -31,8 +46,15 @@ def performed(chat) -> None:  # type: ignore[no-untyped-def]
 
 def test_the_ledger_exports_as_a_workbook_with_one_row_per_case(med, tmp_path):
     performed(med)
-    result = export_ledger(med.runtime.store, med.runtime.registry, "mediation.cases", "test", actor="cli:tester",
-                           path=tmp_path / "ledger.xlsx", clock=med.clock)
+    result = export_ledger(
+        med.runtime.store,
+        med.runtime.registry,
+        "mediation.cases",
+        "test",
+        actor="cli:tester",
+        path=tmp_path / "ledger.xlsx",
+        clock=med.clock,
+    )
     sheet = openpyxl.load_workbook(result.path).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0] == HEADERS
@@ -55,8 +77,16 @@ def test_the_ledger_headers_are_the_official_chinese_columns_and_csv_works(tmp_p
 
     chat = ChatHarness(tmp_path, plugins=PLUGINS, config=CONFIG)
     try:
-        path = export_ledger(chat.runtime.store, chat.runtime.registry, "mediation.cases", "test",
-                             actor="cli:tester", fmt="csv", path=tmp_path / "ledger.csv", clock=chat.clock).path
+        path = export_ledger(
+            chat.runtime.store,
+            chat.runtime.registry,
+            "mediation.cases",
+            "test",
+            actor="cli:tester",
+            fmt="csv",
+            path=tmp_path / "ledger.csv",
+            clock=chat.clock,
+        ).path
         with path.open(encoding="utf-8-sig", newline="") as fh:
             header = next(csv.reader(fh))
         assert header == [translator("zh_CN")(h) for h in HEADERS]
@@ -70,10 +100,18 @@ def test_figures_count_cases_by_type_result_and_month(med, tmp_path):
     file_case(med)
     assert med.say("王律师", "/stats", private=True) == [
         "Mediation cases: 2\nBy type:\n  Between neighbours: 2\nBy result:\n  registered: 1\n  performed: 1\n"
-        "By month:\n  2026-11: 2"]
+        "By month:\n  2026-11: 2"
+    ]
     assert med.say("张三", "/stats", private=True)[0].startswith("Sorry")
-    result = export_ledger(med.runtime.store, med.runtime.registry, "mediation.figures", "test", actor="cli:tester",
-                           path=tmp_path / "figures.xlsx", clock=med.clock)
+    result = export_ledger(
+        med.runtime.store,
+        med.runtime.registry,
+        "mediation.figures",
+        "test",
+        actor="cli:tester",
+        path=tmp_path / "figures.xlsx",
+        clock=med.clock,
+    )
     rows = [[c.value for c in row] for row in openpyxl.load_workbook(result.path).active.iter_rows()]
     assert rows[0] == ["Counted by", "Item", "Cases"]
     assert ["By month", "2026-11", 2] in rows
@@ -87,8 +125,16 @@ class Council(Plugin):
     @command("refer")
     def refer(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
-        ctx.publish("mediation.referral", {"source": "council", "category": "property", "grid": "网格3",
-                                           "summary": "停车位分配争议", "person_ids": [ctx.person.id]})
+        ctx.publish(
+            "mediation.referral",
+            {
+                "source": "council",
+                "category": "property",
+                "grid": "网格3",
+                "summary": "停车位分配争议",
+                "person_ids": [ctx.person.id],
+            },
+        )
         ctx.reply("referred")
 
 
@@ -97,9 +143,11 @@ def test_a_referral_event_from_another_plugin_opens_a_case(tmp_path):
     try:
         chat.say("张三", "/refer")
         assert chat.in_room("team")[-1] == (
-            "New mediation case 1: Owners and the property company, from a council matter.")
-        assert chat.last("张三", private=True).startswith("Your matter was passed to the community's mediators as "
-                                                         "mediation case 1.")
+            "New mediation case 1: Owners and the property company, from a council matter."
+        )
+        assert chat.last("张三", private=True).startswith(
+            "Your matter was passed to the community's mediators as mediation case 1."
+        )
         with chat.runtime.store.connect() as conn:
             row = conn.execute(sa.select(cases)).one()
             assert (row.source, row.category, row.grid, row.facts) == ("council", "property", "网格3", "停车位分配争议")
@@ -131,8 +179,15 @@ def test_the_session_record_keeps_every_relayed_message_and_move_in_order(med, t
     med.say("王律师", "/take 1", private=True)
     med.say("王律师", "/case 1 周六上午入户查看", private=True)
     med.say("王律师", "/progress 1 accepted 双方同意", private=True)
-    result = export_ledger(med.runtime.store, med.runtime.registry, "mediation.sessions", "test", actor="cli:tester",
-                           path=tmp_path / "sessions.xlsx", clock=med.clock)
+    result = export_ledger(
+        med.runtime.store,
+        med.runtime.registry,
+        "mediation.sessions",
+        "test",
+        actor="cli:tester",
+        path=tmp_path / "sessions.xlsx",
+        clock=med.clock,
+    )
     rows = [[c.value for c in row] for row in openpyxl.load_workbook(result.path).active.iter_rows()]
     assert rows[0] == ["Case number", "Time", "Who", "Kind", "Record"]
     assert [(r[0], r[2], r[3], r[4]) for r in rows[1:]] == [

@@ -18,7 +18,8 @@ def test_the_morning_meeting_comes_on_a_make_up_sunday_and_not_on_a_national_hol
         assert digest == [
             "Morning meeting, 2025-09-28: 1 open mediation case(s).\n"
             "New, waiting to be accepted:\n"
-            "#1 Between neighbours · registered · risk low · 0 day(s) · mediator: none yet"]
+            "#1 Between neighbours · registered · risk low · 0 day(s) · mediator: none yet"
+        ]
         assert chat.in_room("team")[-1] == digest[0]
         for _ in range(3):  # Monday and Tuesday are working days; Wednesday 1 October is National Day
             chat.advance(days=1)
@@ -69,7 +70,8 @@ def test_parties_are_reminded_before_the_window_for_judicial_confirmation_closes
     reminders = [m for m in med.run_jobs() if "judicial confirmation" in m]
     assert len(reminders) == 3  # both parties and the mediator
     assert med.last("张三", private=True).startswith(
-        "Case 1: the parties may jointly apply to the court for judicial confirmation of the agreement until")
+        "Case 1: the parties may jointly apply to the court for judicial confirmation of the agreement until"
+    )
     med.advance(days=1)
     assert not [m for m in med.run_jobs() if "judicial confirmation" in m]  # once only
 
@@ -86,7 +88,8 @@ def test_the_mediator_is_reminded_to_visit_when_the_performance_deadline_comes(m
     med.advance(days=1)
     assert [m for m in med.run_jobs() if "performance deadline" in m] == [
         "Case 1: the performance deadline 2026-12-10 has come; please visit the parties and record it with "
-        "/followup 1 TEXT."]
+        "/followup 1 TEXT."
+    ]
     assert med.say("王律师", "/followup 1 已回访，管道正常", private=True) == ["Recorded in case 1."]
 
 
