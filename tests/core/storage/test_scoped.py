@@ -173,6 +173,36 @@ def test_an_insert_through_execute_is_refused(store):
         ScopedStore(conn, "probe", "a").execute(sa.insert(items).values(number=1, text="x"))  # type: ignore[arg-type]
 
 
+def test_each_district_sees_its_own_rows_and_never_the_others(two_districts):
+    with two_districts.begin() as conn:
+        seen = {d: [r.text for r in ScopedStore(conn, "probe", d).select(items)] for d in ("a", "b", "c")}
+        notes_of_b = [r.body for r in ScopedStore(conn, "probe", "b").select(notes, order_by=[notes.c.id])]
+
+    assert seen == {"a": ["a: lamp broken"], "b": ["b: secret"], "c": []}
+    assert notes_of_b == ["b: secret note", "b: note pointing at a's item"]
+
+
+def test_get_of_a_condition_more_than_one_row_matches_is_refused(store):
+    with store.begin() as conn:
+        scoped = ScopedStore(conn, "probe", "a")
+        scoped.insert_many(items, [{"number": 1, "text": "one"}, {"number": 1, "text": "also one"}])
+
+        with pytest.raises(PluginError, match="more than one row"):
+            scoped.get(items, items.c.number == 1)
+
+
+def test_rows_written_through_one_district_are_invisible_to_another(store):
+    with store.begin() as conn:
+        ScopedStore(conn, "probe", "a").insert(items, number=1, text="a's")
+        b = ScopedStore(conn, "probe", "b")
+
+        assert b.select(items) == []
+        assert b.count(items) == 0
+        assert b.update(items, text="b was here") == 0
+        assert b.delete(items) == 0
+        assert ScopedStore(conn, "probe", "a").get(items, items.c.number == 1).text == "a's"  # type: ignore[union-attr]
+
+
 # --- the scoped store keeps plugins off other tables ------------------------------------------------
 
 
