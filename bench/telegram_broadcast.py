@@ -37,10 +37,10 @@ def main() -> None:
     parser.add_argument("--per-second", type=int, default=30, help="the bot's limit linli keeps to")
     args = parser.parse_args()
 
-    from linli.adapters.telegram.fake import FakeBotApi
     from linli.core import outbox
     from linli.core.events import Address, Outbound
     from linli.core.settings import load_settings
+    from linli.testing.telegram import FakeBotApi
     from linli.workers.runtime import Runtime
 
     client = redis_client()

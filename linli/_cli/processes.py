@@ -11,8 +11,8 @@ import os
 
 import click
 
-# linli.cli imports this module at its very end, when these names exist already
-from linli.cli import State, _t, pass_state
+from linli._cli.shared import State, pass_state
+from linli._cli.shared import t as _t
 
 __all__ = ["register"]
 

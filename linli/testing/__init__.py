@@ -11,6 +11,10 @@ The ``chat`` fixture is registered as a pytest plugin (entry point ``pytest11``)
 so any project with linli installed can use it. It runs the real dispatcher,
 actors, storage (SQLite in a temporary folder) and outbox; only the chat
 platform is fake.
+
+:mod:`linli.testing.telegram` has a fake Telegram Bot API server
+(``FakeBotApi``) for tests that go through the real Telegram adapter; it is not
+imported here, so the ``chat`` fixture does not start aiohttp.
 """
 
 from __future__ import annotations
