@@ -1,0 +1,68 @@
+"""mediation_0003: session records written before it, with English words in them, become codes the
+ledger words in the district's language; escalated cases lose the closing date they were given."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from alembic import command
+
+from linli.core.i18n import translator
+from linli.core.storage import migrate
+from linli.plugins.mediation.ledgers import record_text
+from linli.plugins.mediation.tables import cases, records
+
+NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
+
+
+def test_old_english_records_become_codes_worded_in_the_ledgers_language(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    dirs = migrate.migration_dirs(["linli.plugins.mediation"])
+    cfg = migrate.alembic_config(engine, dirs)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "mediation_0002")
+        case = {"district_id": "heping", "source": "application", "category": "neighbours", "opened_at": NOW}
+        conn.execute(
+            sa.insert(cases), [{**case, "number": 1, "deadline_at": NOW, "status": "escalated", "closed_at": NOW}]
+        )
+        old = [
+            ("note", "risk:medium", None, None),
+            ("note", "agreed to mediation", None, None),
+            ("note", "refused the extension", None, None),
+            ("note", "confirmed", None, None),
+            ("transition", "书面", "mediating", "agreement"),
+            ("note", "对方出差", None, None),
+            ("message", "您好", None, None),
+        ]
+        conn.execute(
+            sa.text(
+                "INSERT INTO mediation_records (district_id, case_id, person_id, kind, text, state_from, state_to, at)"
+                " VALUES ('heping', 1, 2, :kind, :text, :state_from, :state_to, :at)"
+            ),
+            [{"kind": k, "text": t, "state_from": f, "state_to": to, "at": NOW} for k, t, f, to in old],
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO mediation_extensions (district_id, case_id, days, reason, asked_by, asked_at, status)"
+                " VALUES ('heping', 1, 15, '对方出差', 7, :at, 'agreed')"
+            ),
+            {"at": NOW},
+        )
+    assert "mediation_0003" in migrate.upgrade(engine, dirs)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(records).order_by(records.c.id)).all()
+        assert conn.execute(sa.select(cases.c.closed_at)).scalar() is None
+    zh = translator("zh_CN")
+    assert [record_text(zh, r) for r in rows] == [
+        "风险等级定为：中。",
+        "同意调解。",
+        "不同意延期。",
+        "确认了调解协议。",
+        "调解中→已达成协议（书面）",
+        "办理期限延长15天。理由：对方出差",
+        "您好",
+    ]
+    assert rows[5].person_id == 7  # the mediator who asked, not the last party who agreed
+    assert rows[6].person_id == 2
