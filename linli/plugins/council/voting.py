@@ -192,7 +192,8 @@ class Voting:
         changed = bool(mine)
         shown = cast(ctx, row, ctx.person.id, picks, objection=objection)
         until = ctx.t.datetime(row.closes_at, ctx.district.timezone, "short")
-        if objection and mine and list(mine[-1].choice) == picks:
+        reason_only = bool(objection and mine and list(mine[-1].choice) == picks)
+        if reason_only:
             # the same "no", now with its reason (or a new one): the vote itself did not change
             text = ctx.t(
                 "{name}, your objection in poll {number} is recorded with your vote: {choice}. It is "
@@ -226,6 +227,8 @@ class Voting:
             )
         if row.kind == "yesno" and picks == [1] and not objection:
             text += "\n" + ctx.t("To say why, send /object {number} REASON.", number=row.number)
+        elif objection and not reason_only:
+            text += "\n" + ctx.t("Your objection is published with the result, without your name.")
         if mine and mine[-1].objection and not objection:
             text += "\n" + ctx.t("Your objection is withdrawn with your vote against.")
         # a hundred votes would be a hundred group messages (and Telegram allows 20 a minute in a

@@ -113,9 +113,9 @@ def test_an_objection_is_a_disagreeing_vote_with_its_reason_in_the_result(counci
 def test_the_same_vote_against_after_an_objection_keeps_the_objection_and_changes_nothing(council):
     raise_matter(council)
     to_vote(council)
-    assert council.say("李四", "/object 1 路灯会照进二楼卧室", private=True)[0].startswith(
-        "李四, your vote in poll 1 is recorded: Disagree."
-    )
+    first = council.say("李四", "/object 1 路灯会照进二楼卧室", private=True)[0]
+    assert first.startswith("李四, your vote in poll 1 is recorded: Disagree.")
+    assert first.endswith("\nYour objection is published with the result, without your name.")
     assert council.say("李四", "/vote 1 no", private=True) == [
         "This vote is already recorded in poll 1: Disagree, with your objection. Nothing changed."
     ]
