@@ -211,7 +211,8 @@ def create_case(
         contact=contact,
         grid=grid,
         reference=reference,
-        headcount=max(2, len(people) + (1 if other_party else 0)),
+        # the people known to take part: those linked, and the other side as the applicant wrote it
+        headcount=max(1, len(people) + (1 if other_party else 0)),
         opened_by=ctx.person.id if ctx.person else None,
         opened_at=now,
         deadline_at=now + limit,

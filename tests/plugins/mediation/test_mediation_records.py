@@ -279,6 +279,8 @@ def test_a_referral_without_claims_keeps_its_summary_as_the_claims_of_the_ledger
     chat = make(tmp_path, plugins=[*PLUGINS, Council])
     try:
         chat.say("张三", "/refer")
-        assert export_rows(chat, tmp_path, "referred")["Claims"] == "停车位分配争议"
+        row = export_rows(chat, tmp_path, "referred")
+        assert row["Claims"] == "停车位分配争议"
+        assert (row["Parties"], row["Headcount"]) == ("张三", 1)  # nobody else is known yet
     finally:
         chat.close()
