@@ -371,8 +371,10 @@ class Dispatcher:
         stopped = handler.spec.stopped if handler is not None and isinstance(handler.spec, DialogSpec) else ""
         if not stopped:
             return ""
+        values = dict(dialog.data or {})
         try:
-            return t(stopped, **dict(dialog.data or {}))
+            stopped.format(**values)  # its placeholders must be in the data (t() skips formatting without values)
+            return t(stopped, **values)
         except (KeyError, IndexError, ValueError):
             log.warning("dialog's stopped text does not fit its data", plugin=dialog.plugin, dialog=dialog.name)
             return ""
