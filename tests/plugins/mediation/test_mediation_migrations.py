@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -16,8 +17,15 @@ from linli.plugins.mediation.tables import cases, records
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
 
 
-def test_old_english_records_become_codes_worded_in_the_ledgers_language(tmp_path):
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def test_old_english_records_become_codes_worded_in_the_ledgers_language(database):
+    engine = sa.create_engine(database)
     dirs = migrate.migration_dirs(["linli.plugins.mediation"])
     cfg = migrate.alembic_config(engine, dirs)
     with engine.begin() as conn:
@@ -66,3 +74,4 @@ def test_old_english_records_become_codes_worded_in_the_ledgers_language(tmp_pat
     ]
     assert rows[5].person_id == 7  # the mediator who asked, not the last party who agreed
     assert rows[6].person_id == 2
+    engine.dispose()
