@@ -162,8 +162,8 @@ class CorePlugin(Plugin):
                 ctx.t(
                     "Understood: your consent is withdrawn. linli takes in nothing new from you until you agree "
                     "again (send /privacy if you change your mind). What it already holds about you (your name "
-                    "and accounts, and the matters, cases and votes you took part in) stays until you have it "
-                    "deleted with /forgetme; /mydata shows what that is."
+                    "and accounts, and the suggestions, matters, cases and votes you took part in) stays until "
+                    "you have it deleted with /forgetme; /mydata shows what that is."
                 )
             )
         else:
