@@ -74,4 +74,15 @@ def test_old_english_records_become_codes_worded_in_the_ledgers_language(databas
     ]
     assert rows[5].person_id == 7  # the mediator who asked, not the last party who agreed
     assert rows[6].person_id == 2
+    cfg = migrate.alembic_config(engine, dirs)
+    with engine.begin() as conn:  # and back: the older code finds the notes it wrote
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "mediation_0002")
+        notes = conn.execute(sa.text("SELECT kind, text FROM mediation_records ORDER BY id")).all()
+    assert [tuple(n) for n in notes[:4]] == [
+        ("note", "risk:medium"),
+        ("note", "agreed to mediation"),
+        ("note", "refused the extension"),
+        ("note", "confirmed"),
+    ]
     engine.dispose()

@@ -104,5 +104,22 @@ def _extended(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    """Back to the English notes the older code reads (closing dates of escalated cases stay unset)."""
+    conn = op.get_bind()
+    back = {(code, params.get("agreed")): text for text, (code, params) in OLD_NOTES.items()}
+    rows = conn.execute(sa.select(records.c.id, records.c.kind, records.c.text, records.c.params)).fetchall()
+    for row in rows:
+        params = row.params or {}
+        if row.kind == "risk":
+            values = {"kind": "note", "text": f"risk:{params.get('risk', '')}"}
+        elif row.kind in ("consent", "extension_answer", "confirm"):
+            values = {"kind": "note", "text": back[(row.kind, params.get("agreed"))]}
+        elif row.kind == "extended":
+            values = {"kind": "note"}
+        elif row.kind == "transition" and params.get("form"):
+            values = {"text": params["form"]}
+        else:
+            continue
+        conn.execute(sa.update(records).where(records.c.id == row.id).values(**values))
     with op.batch_alter_table("mediation_records", schema=None) as batch_op:
         batch_op.drop_column("params")
