@@ -12,7 +12,7 @@ from alembic import command
 from linli.core.i18n import translator
 from linli.core.storage import migrate
 from linli.plugins.mediation.ledgers import record_text
-from linli.plugins.mediation.tables import cases, records
+from linli.plugins.mediation.tables import cases, members, records
 
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
 
@@ -35,6 +35,11 @@ def test_old_english_records_become_codes_worded_in_the_ledgers_language(databas
         conn.execute(
             sa.insert(cases), [{**case, "number": 1, "deadline_at": NOW, "status": "escalated", "closed_at": NOW}]
         )
+        # a referral naming one resident, and an application naming the other side in words
+        conn.execute(sa.insert(cases), [{**case, "number": 2, "deadline_at": NOW, "source": "council"}])
+        conn.execute(sa.insert(cases), [{**case, "number": 3, "deadline_at": NOW, "other_party": "楼上李四家"}])
+        party = {"district_id": "heping", "person_id": 2, "role": "party", "added_at": NOW}
+        conn.execute(sa.insert(members), [{**party, "case_id": 2}, {**party, "case_id": 3}])
         old = [
             ("note", "risk:medium", None, None),
             ("note", "agreed to mediation", None, None),
@@ -61,7 +66,12 @@ def test_old_english_records_become_codes_worded_in_the_ledgers_language(databas
     assert "mediation_0003" in migrate.upgrade(engine, dirs)
     with engine.connect() as conn:
         rows = conn.execute(sa.select(records).order_by(records.c.id)).all()
-        assert conn.execute(sa.select(cases.c.closed_at)).scalar() is None
+        assert conn.execute(sa.select(cases.c.closed_at).where(cases.c.number == 1)).scalar() is None
+        assert conn.execute(sa.select(cases.c.number, cases.c.headcount).order_by(cases.c.number)).all() == [
+            (1, 2),  # no party linked at all: left as it was
+            (2, 1),
+            (3, 2),
+        ]
     zh = translator("zh_CN")
     assert [record_text(zh, r) for r in rows] == [
         "风险等级定为：中。",

@@ -5,7 +5,9 @@ Before this revision some session records held English words written at the time
 agreement's form translated into the mediator's language ("书面"); a granted extension was
 recorded under the last party who agreed. They become codes with parameters, which the
 ledger words in the district's language when it is exported. A case escalated to the police
-is no longer closed until the police's answer is recorded, so it loses its closing date.
+is no longer closed until the police's answer is recorded, so it loses its closing date. A case
+without the applicant's words for the other side was counted as two people even when only one was
+known (a referral naming one resident): its headcount becomes the number of its parties.
 
 Revision ID: mediation_0003
 Revises: mediation_0002
@@ -54,7 +56,15 @@ extensions = sa.table(
     sa.column("asked_by", sa.Integer),
     sa.column("status", sa.String),
 )
-cases = sa.table("mediation_cases", sa.column("status", sa.String), sa.column("closed_at", sa.DateTime))
+cases = sa.table(
+    "mediation_cases",
+    sa.column("id", sa.Integer),
+    sa.column("status", sa.String),
+    sa.column("closed_at", sa.DateTime),
+    sa.column("other_party", sa.Text),
+    sa.column("headcount", sa.Integer),
+)
+members = sa.table("mediation_members", sa.column("case_id", sa.Integer), sa.column("role", sa.String))
 
 
 def upgrade() -> None:
@@ -68,6 +78,15 @@ def upgrade() -> None:
             conn.execute(sa.update(records).where(records.c.id == row.id).values(kind=kind, text="", params=params))
     _extended(conn)
     conn.execute(sa.update(cases).where(cases.c.status == "escalated").values(closed_at=None))
+    parties = (
+        sa.select(sa.func.count())
+        .select_from(members)
+        .where(members.c.case_id == cases.c.id, members.c.role == "party")
+        .scalar_subquery()
+    )
+    conn.execute(
+        sa.update(cases).where(cases.c.other_party == "", cases.c.headcount == 2, parties == 1).values(headcount=1)
+    )
 
 
 def _code(kind: str, text: str, state_to: str | None) -> tuple[str, dict[str, Any]] | None:
