@@ -203,7 +203,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
         roles=roles,
         address=call.address,
         store=ScopedStore(conn, call.plugin, district.id),
-        t=translator(language),
+        t=translator(language, kind=district.kind),
         clock=rt.clock,
         log=structlog.get_logger(f"linli.plugins.{call.plugin}"),
         conn=conn,
