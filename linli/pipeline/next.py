@@ -40,14 +40,6 @@ class Next:
         known = {m.key: m for m in messages}
         return cls(rooms=(m.address.room_key for m in known.values()), known=known, events=events)
 
-    def add(self, other: Next) -> None:
-        """Take ``other``'s work too (the work of several handlers run in one transaction)."""
-        self.calls += other.calls
-        self.rooms = list(dict.fromkeys([*self.rooms, *other.rooms]))
-        if other.known:
-            self.known = {**self.known, **other.known}
-        self.events += other.events
-
     def __bool__(self) -> bool:
         return bool(self.calls or self.rooms or self.events)
 
