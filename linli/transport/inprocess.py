@@ -26,7 +26,7 @@ oldest first.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -53,7 +53,7 @@ class ServesAll:
       platforms: the platforms this process delivers for (a live view: read at each use).
     """
 
-    def __init__(self, platforms: Any) -> None:
+    def __init__(self, platforms: Container[str]) -> None:
         self.platforms = platforms
 
     def dispatches(self) -> bool:

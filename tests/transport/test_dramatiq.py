@@ -97,3 +97,30 @@ def test_an_actor_hands_the_call_it_decoded_to_the_runner(broker):
     t._handle(t._message(call())[1][0])
 
     assert ran == [("e1:echo.echo", True)]
+
+
+def test_a_call_that_keeps_failing_is_retried_by_dramatiq_until_its_last_try_says_so():
+    from dramatiq.middleware import CurrentMessage
+
+    broker = StubBroker(middleware=[CurrentMessage(), Retries(max_retries=2, min_backoff=1, max_backoff=5)])
+    t, _ = build(broker, max_retries=2)
+    tries: list[bool] = []
+
+    class Runner:
+        def run_call(self, c, *, last_try):
+            tries.append(last_try)
+            if not last_try:
+                raise RuntimeError("database is locked")
+
+    t.runner = Runner()  # type: ignore[assignment]
+    worker = dramatiq.Worker(broker, worker_timeout=10)
+    worker.start()
+    try:
+        t.send(Next(calls=[call()]))
+        broker.join("linli.plugin.echo", fail_fast=False)
+        worker.join()
+    finally:
+        worker.stop()
+        broker.close()
+
+    assert tries == [False, False, True]
