@@ -28,7 +28,6 @@ from linli.core.storage import Store
 from linli.core.storage.migrate import migration_dirs
 from linli.pipeline import Deliver, Dispatch, Handle
 from linli.pipeline.locks import LocalRoomLocks
-from linli.plugins.core import CorePlugin
 from linli.testing import RecordingAdapter
 
 REDIS_URL = os.environ.get("LINLI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -129,12 +128,11 @@ class Steps:
     def __init__(self, url: str) -> None:
         Echo.runs = 0
         self.clock = FrozenClock(dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC))
-        self.registry = PluginRegistry([CorePlugin, Echo])
+        # no core plugin: the steps need none, and the people here have consented already
+        self.registry = PluginRegistry([Echo])
         self.store = Store(url, migration_dirs=migration_dirs(self.registry.packages()))
         self.store.upgrade()
-        district = DistrictSettings(
-            id="test", name="Test", language="en", rooms=("test:group",), plugins=("core", "echo")
-        )
+        district = DistrictSettings(id="test", name="Test", language="en", rooms=("test:group",), plugins=("echo",))
         with self.store.begin() as conn:
             directory.seed_districts(conn, [district])
             person = people.person_for(conn, "test:张三", "张三")
