@@ -88,3 +88,23 @@ def test_a_known_message_is_sent_as_it_is_without_decoding_its_row(steps):
     steps.deliver.room("test:group", {"k-stored": mine})
 
     assert steps.adapter.sent == [mine]
+
+
+def test_a_message_committed_while_the_room_is_busy_is_sent_by_the_holder_after_letting_go(steps):
+    pending(steps, "first")
+    real_send = steps.adapter.send
+
+    def send(message):
+        if message.text == "first":
+            # meanwhile another handler commits a reply, and its deliverer finds the room taken
+            pending(steps, "late")
+            steps.deliver.room("test:group")
+            assert [m.text for m in steps.adapter.sent] == []
+        return real_send(message)
+
+    steps.adapter.send = send
+
+    steps.deliver.room("test:group")
+
+    assert steps.sent() == ["first", "late"]
+    assert statuses(steps) == [("first", "sent"), ("late", "sent")]
