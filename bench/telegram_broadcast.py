@@ -76,7 +76,7 @@ def main() -> None:
                     )
             start = time.perf_counter()
             for group in groups:
-                rt.delivery_actors["telegram"].send(f"telegram:{group}")
+                rt.queue.delivery_actors["telegram"].send(f"telegram:{group}")
             deadline = time.monotonic() + max(120.0, args.groups / 30 * 4)
             while len(api.sent) < len(groups):
                 if time.monotonic() > deadline or workers.proc.poll() is not None:

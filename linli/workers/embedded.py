@@ -81,7 +81,7 @@ def run_console(
     scheduler.start()
     try:
         console.stdout.write(f"== {chosen.name} ({chosen.id}) ==\n")
-        # each line is dispatched, handled and delivered in this thread (see linli.workers.hops),
+        # each line is dispatched, handled and delivered in this thread (see linli.transport.inprocess),
         # on one connection kept for the whole session
         with runtime.store.session():
             console.run_gateway(runtime.submit)
