@@ -109,18 +109,15 @@ class PluginRegistry:
 
     @staticmethod
     def _shadowed(cls: type) -> None:
-        """Reject a decorated method a subclass or another mixin hides (it would never run)."""
-        seen: dict[str, str] = {}
-        for klass in cls.__mro__:
+        """Reject handlers inherited from a mixin: they belong in a handler group, where two
+        with one name cannot hide each other."""
+        for klass in cls.__mro__[1:]:
             for attr, member in vars(klass).items():
-                if spec_of(member) is None:
-                    continue
-                if attr in seen:
+                if spec_of(member) is not None:
                     raise PluginError(
-                        f"plugin class {cls.__qualname__} has two handlers named {attr!r}: "
-                        f"{seen[attr]} and {_where(member)}"
+                        f"plugin class {cls.__module__}.{cls.__qualname__} inherits handler {_where(member)}: "
+                        "list handler groups in Manifest(handlers=...) instead of inheriting them"
                     )
-                seen[attr] = _where(member)
 
     def _index(self, h: Handler) -> None:
         spec = h.spec

@@ -1,23 +1,35 @@
-"""The PluginContext a handler gets: its store, its answers, its events, its dialogs, its clock."""
+"""The context a handler gets (one type per kind of handler): its store, its answers, its events, its dialogs, its clock."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import attrs
 import pytest
 import sqlalchemy as sa
 import structlog
 from structlog.testing import capture_logs
 
+from linli.core import export
 from linli.core.events import Address
 from linli.core.plugin import (
     N_,
+    ChoiceContext,
+    CommandContext,
+    DialogContext,
+    EventContext,
+    HandlerGroup,
+    JobContext,
+    Ledger,
+    LedgerContext,
     Manifest,
     Plugin,
     PluginContext,
     RoleSpec,
     command,
+    ledger,
     on_choice,
+    on_dialog,
     on_event,
     plugin_table,
     scheduled,
@@ -355,3 +367,73 @@ def test_a_person_is_found_by_name_only_among_the_people_of_this_district(tmp_pa
         assert chat.say("张三", "/find johndoe") == ["found None"]
     finally:
         chat.close()
+
+
+# --- each kind of handler gets its own context type ------------------------------------------------------
+
+
+class Talk(HandlerGroup):
+    @command("kind", help=N_("Say what kind of context a command gets"))
+    def kind(self, ctx: CommandContext) -> None:
+        ctx.start_dialog("kind", prompt=type(ctx).__name__, choices=[ctx.choice("Pick", "picked", "pear")])
+
+    @on_choice("picked")
+    def picked(self, ctx: ChoiceContext) -> None:
+        ctx.reply(f"{type(ctx).__name__} {ctx.data!r} in dialog {ctx.dialog.name if ctx.dialog else None}")
+
+    @on_dialog("kind")
+    def answered(self, ctx: DialogContext) -> None:
+        ctx.reply(f"{type(ctx).__name__} {ctx.text} at step {ctx.dialog.step!r}")
+        ctx.publish("kinds.told")
+
+
+class Background(HandlerGroup):
+    @on_event("kinds.told")
+    def told(self, ctx: EventContext) -> None:
+        ctx.send(Address.parse("test:log"), f"{type(ctx).__name__} {ctx.event.name}")
+
+    @scheduled("tick", "0 * * * *")
+    def tick(self, ctx: JobContext) -> None:
+        ctx.send(Address.parse("test:log"), f"{type(ctx).__name__} {ctx.fire_time:%H:%M}")
+
+    @ledger("kinds")
+    def kinds(self, ctx: LedgerContext) -> Ledger:
+        return Ledger(columns=["kind"], rows=[[type(ctx).__name__]])
+
+
+class Kinds(Plugin):
+    manifest = Manifest(name="kinds", version="1", handlers=(Talk, Background))
+
+
+@pytest.fixture
+def kinds(tmp_path) -> Iterator[ChatHarness]:
+    harness = ChatHarness(tmp_path, plugins=[CorePlugin, Kinds], language="en")
+    yield harness
+    harness.close()
+
+
+def test_a_command_a_button_and_a_dialog_step_each_get_their_own_context(kinds):
+    assert kinds.say("张三", "/kind") == ["CommandContext"]
+    assert kinds.pick("张三", "Pick") == ["ChoiceContext 'pear' in dialog kind"]
+    assert kinds.say("张三", "hello")[0] == "DialogContext hello at step ''"
+
+
+def test_an_event_and_a_job_each_get_their_own_context(kinds):
+    kinds.say("张三", "/kind")
+    kinds.say("张三", "hello")
+    assert kinds.in_room("log") == ["EventContext kinds.told"]
+
+    kinds.run_jobs()
+    kinds.advance(hours=1)
+    assert kinds.run_jobs() == ["JobContext 10:00"]
+
+
+def test_a_ledger_gets_a_ledger_context(kinds):
+    table = export.ledger_table(kinds.runtime.store, kinds.runtime.registry, "kinds.kinds", "test")
+
+    assert table.rows == (("LedgerContext",),)
+
+
+def test_no_context_hands_the_plugin_its_database_connection():
+    for kind in (CommandContext, ChoiceContext, DialogContext, EventContext, JobContext, LedgerContext):
+        assert "conn" not in {a.name for a in attrs.fields(kind)}

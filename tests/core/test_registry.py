@@ -10,6 +10,8 @@ from linli.core import registry as registry_module
 from linli.core.errors import PluginError
 from linli.core.plugin import (
     N_,
+    CommandContext,
+    HandlerGroup,
     Manifest,
     Plugin,
     PluginContext,
@@ -263,3 +265,77 @@ def test_a_plugin_name_that_is_not_an_identifier_or_would_own_a_core_table_is_re
 
     with pytest.raises(PluginError, match=repr(name)):
         PluginRegistry([Intruder])
+
+
+# --- handler groups ----------------------------------------------------------------------------------
+
+
+class Matters(HandlerGroup):
+    @command("matter", help=N_("Show a matter"))
+    def show(self, ctx: CommandContext) -> None:
+        ctx.reply(self.plugin.manifest.name)
+
+
+class Polls(HandlerGroup):
+    @command("poll", help=N_("Show a poll"))
+    def show(self, ctx: CommandContext) -> None:
+        ctx.reply("poll")
+
+
+class Votes(HandlerGroup):
+    @command("vote", help=N_("Vote"), aliases=("matter",))
+    def vote(self, ctx: CommandContext) -> None:
+        ctx.reply("vote")
+
+
+class Ballots(HandlerGroup):
+    @command("ballot", help=N_("Show a ballot"))
+    def ballot(self, ctx: CommandContext) -> None:
+        ctx.reply("ballot")
+
+
+def grouped(*groups: type[HandlerGroup]) -> type[Plugin]:
+    return type("Grouped", (Plugin,), {"manifest": Manifest(name="grouped", version="1", handlers=groups)})
+
+
+def test_the_handlers_of_the_groups_a_manifest_lists_are_read_and_reach_their_plugin():
+    reg = PluginRegistry([grouped(Matters, Ballots)])
+
+    handler = reg.command("matter")
+    assert handler is not None and handler.name == "show"
+    assert isinstance(handler.func.__self__, Matters)
+    assert handler.func.__self__.plugin is reg.plugins["grouped"]
+    assert reg.command("ballot") is reg.handler("grouped", "ballot")
+
+
+def test_two_handlers_with_one_name_in_two_groups_are_refused_naming_both():
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Matters, Polls)])
+
+    assert "'show'" in caught.value.message
+    assert "test_registry.Matters.show" in caught.value.message
+    assert "test_registry.Polls.show" in caught.value.message
+
+
+def test_an_alias_that_is_a_command_of_another_group_is_refused_naming_both():
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Votes, Matters)])
+
+    assert "/matter" in caught.value.message
+    assert "test_registry.Votes.vote" in caught.value.message
+    assert "test_registry.Matters.show" in caught.value.message
+
+
+def test_handlers_inherited_from_a_mixin_are_refused():
+    class Mixin:
+        @command("mixed", help=N_("Mixed in"))
+        def mixed(self, ctx: CommandContext) -> None:
+            pass
+
+    mixed = type("Mixed", (Mixin, Plugin), {"manifest": Manifest(name="mixed", version="1")})
+
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([mixed])
+
+    assert "Mixin.mixed" in caught.value.message
+    assert "Manifest(handlers=" in caught.value.message
