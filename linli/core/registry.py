@@ -112,7 +112,7 @@ class PluginRegistry:
         """Reject handlers inherited from a mixin: they belong in a handler group, where two
         with one name cannot hide each other."""
         for klass in cls.__mro__[1:]:
-            for attr, member in vars(klass).items():
+            for member in vars(klass).values():
                 if spec_of(member) is not None:
                     raise PluginError(
                         f"plugin class {cls.__module__}.{cls.__qualname__} inherits handler {_where(member)}: "

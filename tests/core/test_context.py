@@ -1,4 +1,4 @@
-"""The context a handler gets (one type per kind of handler): its store, its answers, its events, its dialogs, its clock."""
+"""The context a handler gets, one type per kind: its store, its answers, its events, its dialogs, its clock."""
 
 from __future__ import annotations
 
