@@ -169,12 +169,13 @@ class PluginRegistry:
 
     def packages(self) -> list[str]:
         """The Python package of each plugin (where its migrations and catalogs live)."""
-        out = []
-        for plugin in self.plugins.values():
-            module = sys.modules[type(plugin).__module__]
-            is_package = hasattr(module, "__path__")
-            out.append(module.__name__ if is_package else module.__name__.rpartition(".")[0])
-        return out
+        return [self.package_of(name) for name in self.plugins]
+
+    def package_of(self, plugin: str) -> str:
+        """The Python package of a plugin; "" for a plugin in a top-level module."""
+        module = sys.modules[type(self.plugins[plugin]).__module__]
+        is_package = hasattr(module, "__path__")
+        return module.__name__ if is_package else module.__name__.rpartition(".")[0]
 
     def check_enabled(self, enabled: Iterable[str]) -> list[str]:
         """Problems with a district's plugin list: unknown names, missing dependencies."""
