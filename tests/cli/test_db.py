@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 
 PLUGIN = """
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, Manifest, Plugin, plugin_table
+from linli.core.plugin import N_, Manifest, Plugin, UTCDateTime, plugin_table
 
 metadata = sa.MetaData()
 items = plugin_table(
@@ -25,6 +25,7 @@ items = plugin_table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("what", sa.String(200), nullable=False),
+    sa.Column("found_at", UTCDateTime, nullable=False),
 )
 
 
@@ -42,7 +43,7 @@ def lostfound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.syspath_prepend(str(root))
     monkeypatch.delitem(sys.modules, "linli_lostfound", raising=False)
     module = importlib.import_module("linli_lostfound")
-    plugins = [CorePlugin, SuggestionsPlugin, module.LostFound]
+    plugins = [BasicsPlugin, SuggestionsPlugin, module.LostFound]
     monkeypatch.setattr("linli.core.registry.load_entry_points", lambda: plugins)
     monkeypatch.setattr("linli.workers.runtime.load_entry_points", lambda: plugins)
     yield module
@@ -67,9 +68,12 @@ def test_db_revision_writes_a_plugins_first_migration_and_db_upgrade_applies_it(
     assert "branch_labels = ('lostfound',)" in text or 'branch_labels = ("lostfound",)' in text
     assert "create_table" in text and "lostfound_items" in text
     assert "suggestions_items" not in text  # only this plugin's tables are compared
+    # linli's column types are named as the plugin API exports them, not by linli's internals
+    assert "linli.core.plugin.UTCDateTime(" in text and "import linli.core.plugin\n" in text
+    assert "linli.core.storage" not in text
 
     assert "lostfound_0001" in linli.ok("db", "upgrade")
-    assert _columns(linli.database_url, "lostfound_items") == ["district_id", "id", "what"]
+    assert _columns(linli.database_url, "lostfound_items") == ["district_id", "id", "what", "found_at"]
 
 
 def test_the_next_revision_follows_the_last_and_holds_only_what_changed(linli, lostfound):

@@ -128,6 +128,7 @@ def revision(
                 cfg.attributes["include_object"] = lambda obj, name, type_, reflected, compare_to: (
                     name if type_ == "table" else obj.table.name
                 ).startswith(f"{plugin}_")
+            cfg.attributes["user_module_prefix"] = "linli.core.plugin."
             first = number == 1
             with store.engine.begin() as conn:
                 cfg.attributes["connection"] = conn
