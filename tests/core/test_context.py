@@ -36,7 +36,7 @@ from linli.core.plugin import (
 )
 from linli.core.settings import DistrictSettings
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions.tables import suggestions
 from linli.testing import ChatHarness
 
@@ -156,7 +156,7 @@ class Listener(Plugin):
         ctx.send(Address.parse("test:log"), f"{ctx.district.id} heard {ctx.event.payload['text']}")
 
 
-PLUGINS = [CorePlugin, Notebook, Listener]
+PLUGINS = [BasicsPlugin, Notebook, Listener]
 OTHER = DistrictSettings(
     id="other",
     name="Other",
@@ -352,10 +352,10 @@ class Finder(Plugin):
 def test_a_person_is_found_by_name_only_among_the_people_of_this_district(tmp_path):
     from linli.core import people
     from linli.core.settings import DistrictSettings
-    from linli.plugins.core import CorePlugin
+    from linli.plugins.basics import BasicsPlugin
 
     other = DistrictSettings(id="other", name="Other", rooms=("test:elsewhere",), plugins=("core",))
-    chat = ChatHarness(tmp_path, plugins=[CorePlugin, Finder], districts=[other])
+    chat = ChatHarness(tmp_path, plugins=[BasicsPlugin, Finder], districts=[other])
     try:
         with chat.runtime.store.begin() as conn:  # 李四 of the other district, and a name with an underscore
             li = people.person_for(conn, "test:李四", "李四")
@@ -407,7 +407,7 @@ class Kinds(Plugin):
 
 @pytest.fixture
 def kinds(tmp_path) -> Iterator[ChatHarness]:
-    harness = ChatHarness(tmp_path, plugins=[CorePlugin, Kinds], language="en")
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, Kinds], language="en")
     yield harness
     harness.close()
 

@@ -24,7 +24,7 @@ from linli.core.plugin import (
 )
 from linli.core.registry import PluginRegistry, load_entry_points
 from linli.core.specs import CommandSpec, JobSpec, spec_of
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 
 
@@ -75,7 +75,7 @@ def plugin_class(
 def test_the_installed_plugins_are_found_through_their_entry_points():
     classes = load_entry_points()
 
-    assert CorePlugin in classes
+    assert BasicsPlugin in classes
     assert SuggestionsPlugin in classes
     assert all(issubclass(cls, Plugin) for cls in classes)
 
@@ -175,12 +175,25 @@ def test_a_plugin_depending_on_one_that_is_not_installed_is_refused():
 
 
 def test_a_districts_plugin_list_is_checked_for_unknown_plugins_and_missing_dependencies():
-    reg = PluginRegistry([CorePlugin, SuggestionsPlugin])
+    reg = PluginRegistry([BasicsPlugin, SuggestionsPlugin])
 
     problems = reg.check_enabled(["suggestions", "council"])
 
-    assert problems == ["plugin 'council' is not installed", "plugin 'suggestions' needs 'core' enabled too"]
-    assert reg.check_enabled(["core", "suggestions"]) == []
+    assert problems == ["plugin 'council' is not installed", "plugin 'suggestions' needs 'basics' enabled too"]
+    assert reg.check_enabled(["basics", "suggestions"]) == []
+
+
+def test_the_old_name_of_the_basics_plugin_still_counts_in_plugin_lists_and_dependencies():
+    old = type("Old", (Plugin,), {"manifest": Manifest(name="old", version="1", depends=("core",))})
+    reg = PluginRegistry([BasicsPlugin, SuggestionsPlugin, old])
+
+    assert reg.check_enabled(["core", "suggestions", "old"]) == []
+    assert reg.check_enabled(["old"]) == ["plugin 'old' needs 'basics' enabled too"]
+
+
+def test_no_new_plugin_may_take_the_old_name_of_the_basics_plugin():
+    with pytest.raises(PluginError, match="old name of 'basics'"):
+        PluginRegistry([plugin_class("core")])
 
 
 # --- decorators -------------------------------------------------------------------------------------
@@ -238,16 +251,16 @@ def test_an_entry_point_name_must_match_the_plugins_name(monkeypatch):
 
 
 def test_a_plugin_package_is_where_its_migrations_are_looked_for():
-    reg = PluginRegistry([CorePlugin, SuggestionsPlugin])
+    reg = PluginRegistry([BasicsPlugin, SuggestionsPlugin])
 
-    assert reg.packages() == ["linli.plugins.core", "linli.plugins.suggestions"]
+    assert reg.packages() == ["linli.plugins.basics", "linli.plugins.suggestions"]
 
 
 def test_a_plugin_in_a_module_outside_any_package_runs_without_a_migrations_folder(tmp_path):
     from linli.core.settings import Settings, StorageSettings
     from linli.workers.runtime import Runtime
 
-    reg = PluginRegistry([CorePlugin, Echo])
+    reg = PluginRegistry([BasicsPlugin, Echo])
     settings = Settings(storage=StorageSettings(url=f"sqlite:///{tmp_path / 'x.db'}"))
 
     runtime = Runtime(settings, registry=reg)

@@ -33,7 +33,7 @@ class CouncilPlugin(Plugin):
         name="council",
         version="1.0",
         description=N_("Courtyard council: residents raise matters, talk them over and vote on them"),
-        depends=("core",),
+        depends=("basics",),
         roles=(
             RoleSpec("council", N_("member of the courtyard council")),
             RoleSpec("facilitator", N_("facilitator of the courtyard council (may enter proxy votes)")),

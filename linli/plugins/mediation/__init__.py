@@ -26,7 +26,7 @@ class MediationPlugin(Plugin):
         name="mediation",
         version="1.0",
         description=N_("Mediation: residents bring disputes, the mediation team settles them in private"),
-        depends=("core",),
+        depends=("basics",),
         roles=(
             RoleSpec(
                 "mediator",

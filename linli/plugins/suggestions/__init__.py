@@ -199,7 +199,7 @@ class SuggestionsPlugin(Plugin):
         name="suggestions",
         version="1.0",
         description=N_("Suggestion box: residents leave suggestions, community workers answer"),
-        depends=("core",),
+        depends=("basics",),
         roles=(RoleSpec("staff", N_("community worker")),),
         tables=metadata,
         handlers=(Suggestions,),
