@@ -307,7 +307,7 @@ class PluginContext:
         language = chosen or self.district.language
         return self.t if language == self.t.language else translator(language)
 
-    def publish(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
+    def publish(self, name: str, payload: Mapping[str, object] | None = None) -> None:
         """Publish a domain event for the plugins that subscribe to ``name``."""
         n = len(self.effects.events)
         event = DomainEvent(
@@ -322,7 +322,7 @@ class PluginContext:
         self.effects.events.append(event)
         outbox.add_event(self._conn, event)
 
-    def audit(self, action: str, target: str = "", **detail: Any) -> None:
+    def audit(self, action: str, target: str = "", **detail: object) -> None:
         """Record in the audit log that this person did ``action`` on ``target``."""
         people.audit(
             self._conn,
@@ -507,19 +507,27 @@ def context_for(
     }
     if call.kind == "event":
         if call.domain_event is None:
-            return None
+            return _lacking(call, "event")
         return EventContext(person=person, address=call.address, event=call.domain_event, **common)
     if call.kind == "job":
         if call.fire_time is None:
-            return None
+            return _lacking(call, "fire_time")
         return JobContext(fire_time=dt.datetime.fromisoformat(call.fire_time), **common)
     if person is None or call.address is None or call.inbound is None:
-        return None
+        return _lacking(call, "person, room and message")
     talk = {"person": person, "address": call.address, "inbound": call.inbound, **common}
     if call.kind == "command":
         return CommandContext(args=call.args, argtext=call.argtext, dialog=dialog, **talk)
     if call.kind == "choice":
         return ChoiceContext(data=call.data, dialog=dialog, **talk)
     if dialog is None:
-        return None
+        return _lacking(call, "dialog")
     return DialogContext(dialog=dialog, **talk)
+
+
+def _lacking(call: HandlerCall, what: str) -> PluginContext | None:
+    """None, logged: the call cannot be handled (a bug of whoever made it)."""
+    structlog.get_logger("linli.worker").warning(
+        "handler call lacks what its kind needs; dropped", key=call.key, kind=call.kind, lacking=what
+    )
+    return None

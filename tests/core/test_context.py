@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import attrs
@@ -11,7 +12,12 @@ import structlog
 from structlog.testing import capture_logs
 
 from linli.core import export
-from linli.core.events import Address
+from linli.core.calendar import WorkingDays
+from linli.core.clock import FrozenClock
+from linli.core.context import context_for
+from linli.core.directory import DistrictInfo
+from linli.core.events import Address, HandlerCall
+from linli.core.i18n import translator
 from linli.core.plugin import (
     N_,
     ChoiceContext,
@@ -437,3 +443,49 @@ def test_a_ledger_gets_a_ledger_context(kinds):
 def test_no_context_hands_the_plugin_its_database_connection():
     for kind in (CommandContext, ChoiceContext, DialogContext, EventContext, JobContext, LedgerContext):
         assert "conn" not in {a.name for a in attrs.fields(kind)}
+
+
+def _context_for(call: HandlerCall) -> PluginContext | None:
+    district = DistrictInfo("test", "Test", "community", "en", "Asia/Shanghai", frozenset({"kinds"}), (), {})
+    return context_for(
+        call,
+        conn=None,  # type: ignore[arg-type]  # never reached: nothing is read or written
+        district=district,
+        person=None,
+        roles={},
+        dialog=None,
+        t=translator("en"),
+        clock=FrozenClock(dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)),
+        calendar=WorkingDays(),
+        notice_version=1,
+        config_defaults={},
+        available=list,
+    )
+
+
+def test_a_call_lacking_what_its_kind_needs_gets_no_context_and_is_logged():
+    with capture_logs() as logs:
+        assert (
+            _context_for(HandlerCall(key="k1", plugin="kinds", handler="kind", kind="command", district_id="test"))
+            is None
+        )
+        assert (
+            _context_for(HandlerCall(key="k2", plugin="kinds", handler="tick", kind="job", district_id="test")) is None
+        )
+
+    assert [(line["key"], line["lacking"]) for line in logs] == [
+        ("k1", "person, room and message"),
+        ("k2", "fire_time"),
+    ]
+
+
+def test_a_job_call_gets_its_fire_time_in_the_districts_time_zone():
+    call = HandlerCall(
+        key="k3", plugin="kinds", handler="tick", kind="job", district_id="test", fire_time="2026-11-26T09:00:00+08:00"
+    )
+
+    ctx = _context_for(call)
+
+    assert isinstance(ctx, JobContext)
+    assert ctx.fire_time == dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
+    assert ctx.person is None and ctx.address is None
