@@ -192,7 +192,16 @@ def db_revision(plugin: str, message: str, empty: bool) -> None:
     tables = found.manifest.tables.tables if found.manifest.tables is not None else None
     others = [d for d in migration_dirs(registry.packages()) if d != folder]
     path = revision(plugin, folder, tables, message, other_dirs=others, autogenerate=not empty)
-    click.echo(_t("Wrote {path}", path=str(path)))
+    if path is None:
+        click.echo(
+            _t(
+                "The tables of {plugin} match its migrations: nothing to write "
+                "(--empty writes an empty migration to fill in by hand).",
+                plugin=plugin,
+            )
+        )
+    else:
+        click.echo(_t("Wrote {path}", path=str(path)))
 
 
 def _register() -> None:

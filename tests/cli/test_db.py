@@ -95,3 +95,22 @@ def test_db_revision_of_a_plugin_that_is_not_installed_is_one_clear_error(linli,
     error = linli.fails("db", "revision", "lostfund", "-m", "typo")
 
     assert "'lostfund'" in error and "lostfound" in error
+
+
+def test_db_revision_writes_nothing_when_the_tables_have_not_changed(linli, lostfound):
+    linli.ok("db", "revision", "lostfound", "-m", "lost and found")
+
+    out = linli.ok("db", "revision", "lostfound", "-m", "nothing new")
+
+    assert "nothing to write" in out
+    migrations = Path(lostfound.__file__).parent / "migrations"
+    assert sorted(p.name for p in migrations.glob("lostfound_*.py")) == ["lostfound_0001_lost_and_found.py"]
+
+
+def test_db_revision_empty_writes_a_migration_to_fill_in(linli, lostfound):
+    linli.ok("db", "revision", "lostfound", "-m", "lost and found")
+
+    linli.ok("db", "revision", "lostfound", "-m", "move old rows", "--empty")
+
+    text = (Path(lostfound.__file__).parent / "migrations" / "lostfound_0002_move_old_rows.py").read_text("utf-8")
+    assert "def upgrade() -> None:\n    pass" in text
