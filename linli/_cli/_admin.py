@@ -6,7 +6,6 @@ Private to ``linli._cli``; heavy modules are imported inside the functions.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from linli.adapters import ids
 from linli.cli import State, _t
 from linli.core.errors import LinliError
 
@@ -193,7 +193,7 @@ def checked_room(room: str) -> str:
             )
         )
     platform, rest = parts
-    if platform == "telegram" and not re.fullmatch(r"-?\d+", rest):
+    if platform == "telegram" and not ids.is_telegram_chat(rest):
         raise BadInput(
             _t(
                 "{room!r}: a Telegram chat id is a number, such as telegram:-1001234567890 "
@@ -201,11 +201,12 @@ def checked_room(room: str) -> str:
                 room=room,
             )
         )
-    if platform == "matrix" and not re.fullmatch(r"![^:\s]+:\S+", rest):
+    if platform == "matrix" and not ids.is_matrix_room(rest):
         raise BadInput(
             _t(
-                "{room!r}: use the Matrix room id, such as matrix:!abc:example.org "
-                "(an alias #name:server is not a room id)",
+                "{room!r}: use the Matrix room id, such as matrix:!abc:example.org or, in a room of "
+                "version 12, matrix:!FZzPps5Mak8xjI8fwqgT2cX-wXdq74PPDBK2uknozVc (an alias #name:server "
+                "is not a room id)",
                 room=room,
             )
         )
@@ -227,11 +228,11 @@ def checked_identity(identity: str) -> str:
             )
         )
     platform, rest = parts
-    if platform == "telegram" and not re.fullmatch(r"\d+", rest):
+    if platform == "telegram" and not ids.is_telegram_user(rest):
         raise BadInput(
             _t("{identity!r}: a Telegram user is named by their numeric id, such as telegram:12345", identity=identity)
         )
-    if platform == "matrix" and not re.fullmatch(r"@[^:\s]+:\S+", rest):
+    if platform == "matrix" and not ids.is_matrix_user(rest):
         raise BadInput(_t("{identity!r}: a Matrix user is written matrix:@name:example.org", identity=identity))
     return identity
 
