@@ -357,3 +357,48 @@ def test_a_handler_failing_for_now_on_every_try_ends_with_an_apology_not_silence
         assert len(replies) == 1 and replies[0].startswith("抱歉")
     finally:
         chat.close()
+
+
+def test_a_failing_handler_leaves_no_residents_words_name_or_identity_in_the_logs(tmp_path):
+    import io
+    import logging
+
+    from attrs import evolve
+
+    from linli.core.logging import configure_logging
+
+    class Leaky(Plugin):
+        """Fails on a write whose parameters are the resident's words, every try."""
+
+        manifest = Manifest(name="probe", version="1.0", tables=md)
+
+        @command("note", help=N_("Keep a note"))
+        def note(self, ctx: PluginContext) -> None:
+            ctx.store.insert(notes, id=1, text=ctx.argtext)
+            ctx.store.insert(notes, id=1, text=ctx.argtext)  # IntegrityError: retried, then given up
+
+    settings = Settings()
+    chat = ChatHarness(
+        tmp_path, plugins=[CorePlugin, Leaky], settings=evolve(settings, queue=evolve(settings.queue, max_retries=2))
+    )
+    md.create_all(chat.runtime.store.engine)
+    chat.runtime.broker.get_actor("linli.handle.probe").options.update(min_backoff=1, max_backoff=5)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    try:
+        chat.say("王秀英", "/whoami")  # the privacy notice is out of the way
+        configure_logging("info", "json", stream)
+        replies = chat.say("王秀英", "/note 楼上漏水三天了")
+    finally:
+        chat.close()
+        structlog.reset_defaults()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    logged = stream.getvalue()
+    assert len(replies) == 1 and replies[0].startswith("抱歉")
+    # both the worker's retry and linli's own failure line were written, with their tracebacks
+    assert "Failed to process message linli.handle.probe[" in logged
+    assert "handler failed" in logged and "IntegrityError" in logged and "INSERT INTO probe_notes" in logged
+    for private in ("楼上漏水三天了", "王秀英", "test:王秀英"):
+        assert private not in logged
