@@ -13,16 +13,28 @@ logging and Dramatiq's command line.
 
 The environment carries everything over: ``LINLI_SETTINGS``, Dramatiq's
 ``dramatiq_worker_timeout`` and the ``LINLI_*`` overrides.
+
+The worker processes die with this one (:func:`die_with_parent`): Dramatiq's
+parent stops its workers when it is stopped, but a parent killed with SIGKILL (an
+out-of-memory killer, a supervisor that gave up waiting) left them consuming as
+orphans, and the supervisor's restart then doubled the workers.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import sys
 from importlib.machinery import SourceFileLoader
 from typing import NoReturn
 
-__all__ = ["become_dramatiq_parent", "command", "main", "uncached_modules"]
+__all__ = ["PARENT_PID_ENV", "become_dramatiq_parent", "command", "die_with_parent", "main", "uncached_modules"]
+
+#: the environment variable in which Dramatiq's parent tells its worker processes its pid
+PARENT_PID_ENV = "LINLI_WORKER_PARENT_PID"
+# <linux/prctl.h>
+_PR_SET_PDEATHSIG = 1
 
 
 def command(argv: list[str], optimize: int = 0) -> list[str]:
@@ -81,6 +93,34 @@ def uncached_modules() -> dict[str, list[str]]:
     return {root: sorted(names) for root, names in sorted(found.items())}
 
 
+def die_with_parent(signum: int = signal.SIGTERM) -> bool:
+    """Have the kernel send ``signum`` to this process when its parent dies; returns whether
+    it could (Linux only: ``prctl(PR_SET_PDEATHSIG)``).
+
+    Called first thing in each worker process (:mod:`linli.workers.boot`). SIGTERM is the
+    signal Dramatiq's parent sends its workers when it is stopped: a worker finishes the
+    messages it is running, gives back those it had fetched, and exits. When the parent
+    died before this call, the process has a new parent already and the kernel would never
+    signal it: it sends itself ``signum`` then, if the parent's pid is known
+    (:data:`PARENT_PID_ENV`, set by :func:`main`).
+
+    Parameters:
+      signum: the signal to receive.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    parent = os.environ.get(PARENT_PID_ENV, "")
+    if parent.isascii() and parent.isdigit() and os.getppid() != int(parent):
+        os.kill(os.getpid(), signum)
+    return True
+
+
 def main(argv: list[str]) -> int:
     """Run Dramatiq's parent with the arguments ``argv``; returns its exit code.
 
@@ -102,6 +142,7 @@ def main(argv: list[str]) -> int:
 
         raise BrokerError("Dramatiq was imported before `linli worker` could set its worker timeout")
     args = dramatiq.cli.make_argument_parser().parse_args(argv)  # type: ignore[no-untyped-call]
+    os.environ[PARENT_PID_ENV] = str(os.getpid())  # for die_with_parent in the workers it forks
     code: int = dramatiq.cli.main(args)  # type: ignore[no-untyped-call]
     return code
 
