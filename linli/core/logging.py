@@ -85,6 +85,11 @@ _DB_KEY_VALUE = re.compile(
     r"(Key \([^)\n]*\)=)\((?:[^\n]*?)\)(?= already exists| is not present| is still referenced| conflicts|$)", re.M
 )
 _DB_FAILING_ROW = re.compile(r"(Failing row contains )\(.*\)", re.M)
+# and the value it could not take: 'invalid input syntax for type integer: "..."',
+# 'value "..." is out of range for type integer'
+_DB_BAD_VALUE = re.compile(
+    r'(invalid input (?:syntax|value) for (?:type |enum )?[^:\n]*: )"[^\n]*"|(value )"[^\n]*"(?= is out of range)'
+)
 # structlog's own bookkeeping and what the renderer still has to turn into text
 _META_KEYS = frozenset({"_record", "_from_structlog", "exc_info"})
 _MAX_DEPTH = 16
@@ -99,8 +104,10 @@ def redact(text: str) -> str:
       text: any text, Chinese or not; ordinary numbers (amounts, dates, order numbers,
         timestamps) are left alone.
     """
-    if ")=(" in text or "Failing row" in text:
-        text = _DB_FAILING_ROW.sub(r"\1(" + _MASKED + ")", _DB_KEY_VALUE.sub(r"\1(" + _MASKED + ")", text))
+    if ")=(" in text or "Failing row" in text or "invalid input" in text or "out of range" in text:
+        text = _DB_KEY_VALUE.sub(r"\1(" + _MASKED + ")", text)
+        text = _DB_FAILING_ROW.sub(r"\1(" + _MASKED + ")", text)
+        text = _DB_BAD_VALUE.sub(lambda m: (m.group(1) or m.group(2)) + '"' + _MASKED + '"', text)
     if not any(c.isdigit() for c in text):
         return text
     half = text.translate(_HALF_WIDTH)

@@ -270,6 +270,12 @@ def test_the_row_values_a_postgresql_error_quotes_are_masked() -> None:
         "DETAIL:  Failing row contains ([redacted]).\n"
         'DETAIL:  Key (person_id)=([redacted]) is not present in table "people".'
     )
+    assert redact('invalid input syntax for type integer: "王秀英家漏水"\nLINE 1: ...') == (
+        'invalid input syntax for type integer: "[redacted]"\nLINE 1: ...'
+    )
+    assert redact('value "99999999999999999999" is out of range for type bigint') == (
+        'value "[redacted]" is out of range for type bigint'
+    )
 
 
 def test_positional_arguments_of_structlog_loggers_are_formatted_then_masked() -> None:
