@@ -123,7 +123,8 @@ def _check_persistence(report: _Report, url: str, what: str) -> None:
 
     found = persistence_report(url, what, _t)
     if found is not None:
-        report(*found)
+        status, line = found
+        report("ok" if status == "ok" else "warn", line)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -145,7 +145,8 @@ def gateway(
 
 
 def _warn_unless_durable(broker: str) -> None:
-    """One warning on stderr when the broker's Redis would lose what the gateway queues on a restart."""
+    """One warning on stderr when the broker's Redis would lose what the gateway queues on a restart
+    (not when it cannot be asked: a managed Redis that refuses CONFIG would warn at every start)."""
     from linli.workers.durability import is_redis_url, persistence_report
 
     if not is_redis_url(broker):

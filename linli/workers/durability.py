@@ -22,7 +22,8 @@ from linli.core.i18n import N_
 
 __all__ = ["RedisPersistence", "is_redis_url", "persistence_report", "redis_persistence"]
 
-Status = Literal["ok", "warn"]
+#: "ok": AOF on; "warn": a restart loses queued work; "unknown": Redis would not say
+Status = Literal["ok", "warn", "unknown"]
 
 KEEPS_NOTHING = N_(
     "{what}: Redis at {url} keeps nothing on disk (appendonly no, no save points). If it restarts, "
@@ -97,7 +98,7 @@ def persistence_report(url: str, what: str, t: Callable[..., str]) -> tuple[Stat
       t: the translator of the reader's language.
 
     Returns: ``("ok", line)`` with AOF on, ``("warn", line)`` when a restart loses queued
-    work or the server does not say, ``None`` for another broker.
+    work, ``("unknown", line)`` when the server cannot be asked, ``None`` for another broker.
     """
     if not is_redis_url(url):
         return None
@@ -106,7 +107,7 @@ def persistence_report(url: str, what: str, t: Callable[..., str]) -> tuple[Stat
         found = redis_persistence(url)
     except Exception as exc:  # redis.RedisError, or an answer of an unexpected shape
         error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return "warn", t(UNKNOWN, what=what, url=shown, error=error)
+        return "unknown", t(UNKNOWN, what=what, url=shown, error=error)
     if found.appendonly:
         return "ok", t(AOF_ON, what=what, url=shown, fsync=found.appendfsync or "everysec")
     if found.keeps_nothing:

@@ -128,3 +128,8 @@ def test_the_gateway_warns_once_at_start_when_the_brokers_redis_keeps_nothing_on
     assert len(warnings) == 1, result.stderr
     assert warnings[0].startswith(f"Warning: broker: Redis at {redis_url} keeps nothing on disk")
     assert "[platforms.telegram]" in result.stderr
+
+
+def test_the_gateway_does_not_warn_about_a_redis_it_cannot_ask(ready):
+    result = ready("gateway", "--platform", "telegram", env={"LINLI_BROKER_URL": "redis://127.0.0.1:1/0"})
+    assert not [line for line in result.stderr.splitlines() if line.startswith("Warning: ")], result.stderr

@@ -97,7 +97,7 @@ def test_a_redis_with_snapshots_only_is_a_warning_that_names_them(own_redis):
 
 def test_a_redis_that_cannot_be_asked_is_a_warning_not_a_crash_and_hides_the_password():
     status, line = persistence_report("redis://:hunter2@127.0.0.1:1/0", "broker", t) or ("", "")
-    assert status == "warn" and "cannot tell whether Redis at redis://:***@127.0.0.1:1/0" in line
+    assert status == "unknown" and "cannot tell whether Redis at redis://:***@127.0.0.1:1/0" in line
     assert "hunter2" not in line
 
 
@@ -120,3 +120,9 @@ def test_the_machines_redis_is_reported_as_it_is(redis_url):
         assert status == "ok", line
     else:
         assert status == "warn" and ("keeps nothing on disk" in line if not save else "snapshots" in line)
+
+
+def test_a_managed_redis_that_refuses_config_get_is_unknown_not_a_loss(own_redis):
+    url = own_redis("--appendonly", "yes", "--rename-command", "CONFIG", "")
+    status, line = persistence_report(url, "broker", t) or ("", "")
+    assert status == "unknown" and line.startswith(f"broker: cannot tell whether Redis at {url} keeps its queues")
