@@ -169,7 +169,8 @@ class Receiver:
             for raw in updates or ():
                 update_id = raw.get("update_id")
                 if not isinstance(update_id, int):
-                    log.error("update without an update_id skipped", update=str(raw)[:200])
+                    # its kinds only: the update itself holds what a resident wrote and their name
+                    log.error("update without an update_id skipped", keys=sorted(map(str, raw))[:10])
                     continue
                 if offset is not None and update_id < offset:
                     continue  # confirmed before: a duplicate
