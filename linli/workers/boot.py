@@ -48,10 +48,10 @@ def boot(settings: Settings | None = None) -> Runtime:
     Raises:
       SettingsError: the settings are wrong, or name the in-process broker.
     """
-    # a worker process outlives no parent: orphans would go on consuming beside the restarted ones
-    die_with_parent()
     # before Dramatiq starts its threads, each of which would get a malloc arena of its own
     limit_malloc_arenas(2)
+    # a worker process outlives no parent: orphans would go on consuming beside the restarted ones
+    die_with_parent()
     settings = settings or load_settings()
     fmt = settings.logging.format
     if fmt == "auto":

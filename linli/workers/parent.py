@@ -26,6 +26,8 @@ import ctypes
 import os
 import signal
 import sys
+import threading
+import time
 from importlib.machinery import SourceFileLoader
 from typing import NoReturn
 
@@ -93,32 +95,54 @@ def uncached_modules() -> dict[str, list[str]]:
     return {root: sorted(names) for root, names in sorted(found.items())}
 
 
-def die_with_parent(signum: int = signal.SIGTERM) -> bool:
-    """Have the kernel send ``signum`` to this process when its parent dies; returns whether
-    it could (Linux only: ``prctl(PR_SET_PDEATHSIG)``).
+def die_with_parent(signum: int = signal.SIGTERM, *, grace: float = 30.0) -> bool:
+    """Stop this process when its parent dies: ``signum`` at once, SIGKILL ``grace`` seconds
+    later if it is still there; returns whether the kernel sends ``signum`` itself (Linux:
+    ``prctl(PR_SET_PDEATHSIG)``).
 
-    Called first thing in each worker process (:mod:`linli.workers.boot`). SIGTERM is the
+    Called in each worker process as it boots (:mod:`linli.workers.boot`). SIGTERM is the
     signal Dramatiq's parent sends its workers when it is stopped: a worker finishes the
     messages it is running, gives back those it had fetched, and exits. When the parent
     died before this call, the process has a new parent already and the kernel would never
     signal it: it sends itself ``signum`` then, if the parent's pid is known
-    (:data:`PARENT_PID_ENV`, set by :func:`main`).
+    (:data:`PARENT_PID_ENV`, set by :func:`main`). A daemon thread looks at the parent's
+    pid once a second: it sends ``signum`` where the kernel cannot, and SIGKILL when a
+    graceful stop has not ended after ``grace`` seconds (an orphan's output goes to a pipe
+    that no one reads any more, and a full pipe blocks whatever writes to it).
 
     Parameters:
-      signum: the signal to receive.
+      signum: the signal that stops the process gracefully.
+      grace: the seconds a graceful stop may take once the parent is gone.
     """
+    known = os.environ.get(PARENT_PID_ENV, "")
+    parent = int(known) if known.isascii() and known.isdigit() else os.getppid()
+    by_kernel = _ask_the_kernel(signum)
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signum)
+    watch = threading.Thread(
+        target=_stop_without_parent, args=(parent, signum, not by_kernel, grace), name="linli-parent", daemon=True
+    )
+    watch.start()
+    return by_kernel
+
+
+def _ask_the_kernel(signum: int) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) != 0:
-            return False
+        return bool(libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
-    parent = os.environ.get(PARENT_PID_ENV, "")
-    if parent.isascii() and parent.isdigit() and os.getppid() != int(parent):
+
+
+def _stop_without_parent(parent: int, signum: int, send: bool, grace: float) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    if send:
         os.kill(os.getpid(), signum)
-    return True
+    time.sleep(grace)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def main(argv: list[str]) -> int:

@@ -173,6 +173,32 @@ def test_a_process_that_asked_to_die_with_its_parent_is_stopped_when_the_parent_
         pytest.fail("the child outlived its parent")
 
 
+_STUBBORN = """
+import signal, sys, time
+from linli.workers.parent import die_with_parent
+signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a graceful stop that never ends
+print(die_with_parent(grace=0.2), flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_process_whose_graceful_stop_hangs_is_killed_a_grace_period_after_its_parent_died():
+    with subprocess.Popen([sys.executable, "-c", _MIDDLE, _STUBBORN], stdout=subprocess.PIPE, text=True) as middle:
+        try:
+            assert middle.stdout is not None
+            child = int(middle.stdout.readline())
+            asked = middle.stdout.readline().strip()
+        finally:
+            middle.kill()
+    assert asked in ("True", "False")  # it asked, and waits ignoring SIGTERM
+    deadline = time.monotonic() + 30  # a bound for a broken test, not a timing
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not _gone(child):
+        os.kill(child, 9)
+        pytest.fail("the child outlived its parent")
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_a_worker_whose_parent_died_before_it_asked_stops_at_once():
     # the parent's pid in the environment is not this process's parent: it died and was replaced
