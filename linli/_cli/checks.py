@@ -5,9 +5,8 @@ A malformed argument raises :class:`BadInput`, one line and exit code 2.
 
 from __future__ import annotations
 
-import re
-
 from linli._cli.shared import t as _t
+from linli.adapters import ids
 from linli.core.errors import LinliError
 
 __all__ = ["BadInput", "checked_identity", "checked_room"]
@@ -54,7 +53,7 @@ def checked_room(room: str) -> str:
             )
         )
     platform, rest = parts
-    if platform == "telegram" and not re.fullmatch(r"-?\d+", rest):
+    if platform == "telegram" and not ids.is_telegram_chat(rest):
         raise BadInput(
             _t(
                 "{room!r}: a Telegram chat id is a number, such as telegram:-1001234567890 "
@@ -62,11 +61,12 @@ def checked_room(room: str) -> str:
                 room=room,
             )
         )
-    if platform == "matrix" and not re.fullmatch(r"![^:\s]+:\S+", rest):
+    if platform == "matrix" and not ids.is_matrix_room(rest):
         raise BadInput(
             _t(
-                "{room!r}: use the Matrix room id, such as matrix:!abc:example.org "
-                "(an alias #name:server is not a room id)",
+                "{room!r}: use the Matrix room id, such as matrix:!abc:example.org or, in a room of "
+                "version 12, matrix:!FZzPps5Mak8xjI8fwqgT2cX-wXdq74PPDBK2uknozVc (an alias #name:server "
+                "is not a room id)",
                 room=room,
             )
         )
@@ -88,10 +88,10 @@ def checked_identity(identity: str) -> str:
             )
         )
     platform, rest = parts
-    if platform == "telegram" and not re.fullmatch(r"\d+", rest):
+    if platform == "telegram" and not ids.is_telegram_user(rest):
         raise BadInput(
             _t("{identity!r}: a Telegram user is named by their numeric id, such as telegram:12345", identity=identity)
         )
-    if platform == "matrix" and not re.fullmatch(r"@[^:\s]+:\S+", rest):
+    if platform == "matrix" and not ids.is_matrix_user(rest):
         raise BadInput(_t("{identity!r}: a Matrix user is written matrix:@name:example.org", identity=identity))
     return identity

@@ -75,7 +75,8 @@ def _ping_amqp(url: str) -> None:
     pika.BlockingConnection(params).close()
 
 
-def _check_broker(report: _Report, url: str, what: str) -> None:
+def _check_broker(report: _Report, url: str, what: str) -> bool:
+    """Whether the broker at ``url`` answers (the in-process one always does)."""
     if url.startswith("memory:"):
         report(
             "ok",
@@ -85,7 +86,7 @@ def _check_broker(report: _Report, url: str, what: str) -> None:
                 what=what,
             ),
         )
-        return
+        return True
     if url.startswith(("redis://", "rediss://", "unix://")):
         ping = _ping_redis
     elif url.startswith(("amqp://", "amqps://")):
@@ -99,7 +100,7 @@ def _check_broker(report: _Report, url: str, what: str) -> None:
                 url=_safe(url),
             ),
         )
-        return
+        return False
     try:
         ping(url)
     except Exception as exc:
@@ -113,8 +114,19 @@ def _check_broker(report: _Report, url: str, what: str) -> None:
                 error=_first_line(exc),
             ),
         )
-    else:
-        report("ok", _t("{what}: {url} answers", what=what, url=_safe(url)))
+        return False
+    report("ok", _t("{what}: {url} answers", what=what, url=_safe(url)))
+    return True
+
+
+def _check_persistence(report: _Report, url: str, what: str) -> None:
+    """Whether the broker's Redis keeps linli's queues across a restart."""
+    from linli.workers.durability import persistence_report
+
+    found = persistence_report(url, what, _t)
+    if found is not None:
+        status, line = found
+        report("ok" if status == "ok" else "warn", line)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -258,7 +270,8 @@ def doctor(state: State) -> None:
     from_db = _check_database(report, settings, registry)
     # when the database cannot tell, check what the settings declare
     found: Sequence[DistrictInfo | DistrictSettings] = settings.districts if from_db is None else from_db
-    _check_broker(report, settings.queue.broker, _t("broker"))
+    if _check_broker(report, settings.queue.broker, _t("broker")):
+        _check_persistence(report, settings.queue.broker, _t("broker"))
     if settings.queue.rate_limit_url:
         _check_broker(report, settings.queue.rate_limit_url, _t("rate limits"))
     elif settings.queue.broker.startswith(("amqp://", "amqps://")):

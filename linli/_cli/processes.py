@@ -128,6 +128,7 @@ def worker(
 def gateway(
     state: State, platform: str, webhook: bool, district: str | None, speaker: str, reply_timeout: float
 ) -> None:
+    _warn_unless_durable(state.settings.queue.broker)
     if platform == "matrix":
         from linli.workers.matrix_gateway import run_matrix_gateway
 
@@ -141,6 +142,18 @@ def gateway(
     from linli.workers.console_gateway import run_console_gateway
 
     run_console_gateway(state.settings, district=district, speaker=speaker, reply_timeout=reply_timeout)
+
+
+def _warn_unless_durable(broker: str) -> None:
+    """One warning on stderr when the broker's Redis would lose what the gateway queues on a restart
+    (not when it cannot be asked: a managed Redis that refuses CONFIG would warn at every start)."""
+    from linli.workers.durability import is_redis_url, persistence_report
+
+    if not is_redis_url(broker):
+        return
+    found = persistence_report(broker, _t("broker"), _t)
+    if found is not None and found[0] == "warn":
+        click.secho(_t("Warning: {text}", text=found[1]), fg="yellow", err=True)
 
 
 @click.command(

@@ -23,6 +23,7 @@ class AdapterState:
     def engine(self) -> sa.Engine:
         if self._engine is None:
             kw: dict[str, Any] = {} if self.url.startswith("sqlite") else {"pool_size": 2, "max_overflow": 4}
+            kw["hide_parameters"] = True  # logged errors show no resident's data (see linli.core.storage.store)
             self._engine = sa.create_engine(self.url, **kw)
         return self._engine
 

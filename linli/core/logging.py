@@ -8,6 +8,13 @@ library's loggers (Dramatiq, SQLAlchemy); the rendered line is checked once more
 before it is written. Values under keys that name a secret or a phone or ID
 number (``phone``, ``id_number``, ``token``, ``身份证`` ...) are masked whatever
 they look like.
+
+What residents wrote and who they are never reach a line through the libraries
+either: Dramatiq names a message it failed on by its actor and id instead of its
+arguments (:class:`HideMessageArguments`), SQLAlchemy's engines are built with
+``hide_parameters`` (:class:`~linli.core.storage.Store`), and the value a
+PostgreSQL error quotes (``DETAIL: Key (identity)=(telegram:42) already exists``)
+is masked.
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ _import_structlog()
 
 import structlog  # noqa: E402 - imported above without its extras
 
-__all__ = ["Redactor", "bound_context", "configure_logging", "redact"]
+__all__ = ["HideMessageArguments", "Redactor", "bound_context", "configure_logging", "redact"]
 
 _DIGIT_RUN_START = r"(?<![0-9])(?<![0-9]\.)"  # not inside a longer number or after a decimal point
 _DIGIT_RUN_END = r"(?![0-9])(?!\.[0-9])"
@@ -72,6 +79,17 @@ _SENSITIVE_KEY = re.compile(
     re.IGNORECASE,
 )
 _MASKED = "[redacted]"
+# what PostgreSQL quotes of a row in an error's detail: "Key (identity)=(telegram:42)",
+# "Failing row contains (1, 张三, ...)"
+_DB_KEY_VALUE = re.compile(
+    r"(Key \([^)\n]*\)=)\((?:[^\n]*?)\)(?= already exists| is not present| is still referenced| conflicts|$)", re.M
+)
+_DB_FAILING_ROW = re.compile(r"(Failing row contains )\(.*\)", re.M)
+# and the value it could not take: 'invalid input syntax for type integer: "..."',
+# 'value "..." is out of range for type integer'
+_DB_BAD_VALUE = re.compile(
+    r'(invalid input (?:syntax|value) for (?:type |enum )?[^:\n]*: )"[^\n]*"|(value )"[^\n]*"(?= is out of range)'
+)
 # structlog's own bookkeeping and what the renderer still has to turn into text
 _META_KEYS = frozenset({"_record", "_from_structlog", "exc_info"})
 _MAX_DEPTH = 16
@@ -86,6 +104,10 @@ def redact(text: str) -> str:
       text: any text, Chinese or not; ordinary numbers (amounts, dates, order numbers,
         timestamps) are left alone.
     """
+    if ")=(" in text or "Failing row" in text or "invalid input" in text or "out of range" in text:
+        text = _DB_KEY_VALUE.sub(r"\1(" + _MASKED + ")", text)
+        text = _DB_FAILING_ROW.sub(r"\1(" + _MASKED + ")", text)
+        text = _DB_BAD_VALUE.sub(lambda m: (m.group(1) or m.group(2)) + '"' + _MASKED + '"', text)
     if not any(c.isdigit() for c in text):
         return text
     half = text.translate(_HALF_WIDTH)
@@ -162,6 +184,37 @@ def _redact_rendered(logger: Any, method: str, line: Any) -> str:
     return redact(str(line))
 
 
+class HideMessageArguments(logging.Filter):
+    """A logging filter that shows a Dramatiq message as its actor and id, not its arguments.
+
+    Dramatiq logs the message it failed on (``Failed to process message %s``, ``Message %s
+    was skipped``) as ``actor(arguments)``, and linli's arguments are events: what a resident
+    wrote, their name and identity. Put it on the handler: a filter on the ``dramatiq``
+    logger would not see the lines of its child loggers.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace each message among ``record``'s arguments by its label; keep the line.
+
+        Parameters:
+          record: any line; only those from Dramatiq's loggers are looked at.
+        """
+        if record.args and record.name.startswith("dramatiq"):
+            if isinstance(record.args, tuple):
+                record.args = tuple(_message_label(arg) for arg in record.args)
+            else:
+                record.args = {key: _message_label(arg) for key, arg in record.args.items()}
+        return True
+
+
+def _message_label(value: Any) -> Any:
+    # a dramatiq Message, or the MessageProxy a worker holds (it forwards attributes)
+    actor, message_id = getattr(value, "actor_name", None), getattr(value, "message_id", None)
+    if isinstance(actor, str) and isinstance(message_id, str) and hasattr(value, "args"):
+        return f"{actor}[{message_id}]"
+    return value
+
+
 class _Bound:
     __slots__ = ("_tokens", "_values")
 
@@ -232,6 +285,7 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
     )
     handler = logging.StreamHandler(stream)
     handler.set_name(_HANDLER_NAME)
+    handler.addFilter(HideMessageArguments())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

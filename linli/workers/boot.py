@@ -31,7 +31,7 @@ from linli.core.settings import Settings, load_settings
 from linli.workers._malloc import limit_malloc_arenas
 from linli.workers.broker import build_broker, build_rate_backend
 from linli.workers.deployment import require_shared_broker
-from linli.workers.parent import uncached_modules
+from linli.workers.parent import die_with_parent, uncached_modules
 from linli.workers.runtime import Runtime
 
 __all__ = ["boot", "broker", "runtime"]
@@ -50,6 +50,8 @@ def boot(settings: Settings | None = None) -> Runtime:
     """
     # before Dramatiq starts its threads, each of which would get a malloc arena of its own
     limit_malloc_arenas(2)
+    # a worker process outlives no parent: orphans would go on consuming beside the restarted ones
+    die_with_parent()
     settings = settings or load_settings()
     fmt = settings.logging.format
     if fmt == "auto":

@@ -13,16 +13,30 @@ logging and Dramatiq's command line.
 
 The environment carries everything over: ``LINLI_SETTINGS``, Dramatiq's
 ``dramatiq_worker_timeout`` and the ``LINLI_*`` overrides.
+
+The worker processes die with this one (:func:`die_with_parent`): Dramatiq's
+parent stops its workers when it is stopped, but a parent killed with SIGKILL (an
+out-of-memory killer, a supervisor that gave up waiting) left them consuming as
+orphans, and the supervisor's restart then doubled the workers.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import sys
+import threading
+import time
 from importlib.machinery import SourceFileLoader
 from typing import NoReturn
 
-__all__ = ["become_dramatiq_parent", "command", "main", "uncached_modules"]
+__all__ = ["PARENT_PID_ENV", "become_dramatiq_parent", "command", "die_with_parent", "main", "uncached_modules"]
+
+#: the environment variable in which Dramatiq's parent tells its worker processes its pid
+PARENT_PID_ENV = "LINLI_WORKER_PARENT_PID"
+# <linux/prctl.h>
+_PR_SET_PDEATHSIG = 1
 
 
 def command(argv: list[str], optimize: int = 0) -> list[str]:
@@ -81,6 +95,56 @@ def uncached_modules() -> dict[str, list[str]]:
     return {root: sorted(names) for root, names in sorted(found.items())}
 
 
+def die_with_parent(signum: int = signal.SIGTERM, *, grace: float = 30.0) -> bool:
+    """Stop this process when its parent dies: ``signum`` at once, SIGKILL ``grace`` seconds
+    later if it is still there; returns whether the kernel sends ``signum`` itself (Linux:
+    ``prctl(PR_SET_PDEATHSIG)``).
+
+    Called in each worker process as it boots (:mod:`linli.workers.boot`). SIGTERM is the
+    signal Dramatiq's parent sends its workers when it is stopped: a worker finishes the
+    messages it is running, gives back those it had fetched, and exits. When the parent
+    died before this call, the process has a new parent already and the kernel would never
+    signal it: it sends itself ``signum`` then, if the parent's pid is known
+    (:data:`PARENT_PID_ENV`, set by :func:`main`). A daemon thread looks at the parent's
+    pid once a second: it sends ``signum`` where the kernel cannot, and SIGKILL when a
+    graceful stop has not ended after ``grace`` seconds (an orphan's output goes to a pipe
+    that no one reads any more, and a full pipe blocks whatever writes to it).
+
+    Parameters:
+      signum: the signal that stops the process gracefully.
+      grace: the seconds a graceful stop may take once the parent is gone.
+    """
+    known = os.environ.get(PARENT_PID_ENV, "")
+    parent = int(known) if known.isascii() and known.isdigit() else os.getppid()
+    by_kernel = _ask_the_kernel(signum)
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signum)
+    watch = threading.Thread(
+        target=_stop_without_parent, args=(parent, signum, not by_kernel, grace), name="linli-parent", daemon=True
+    )
+    watch.start()
+    return by_kernel
+
+
+def _ask_the_kernel(signum: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _stop_without_parent(parent: int, signum: int, send: bool, grace: float) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    if send:
+        os.kill(os.getpid(), signum)
+    time.sleep(grace)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def main(argv: list[str]) -> int:
     """Run Dramatiq's parent with the arguments ``argv``; returns its exit code.
 
@@ -102,6 +166,7 @@ def main(argv: list[str]) -> int:
 
         raise BrokerError("Dramatiq was imported before `linli worker` could set its worker timeout")
     args = dramatiq.cli.make_argument_parser().parse_args(argv)  # type: ignore[no-untyped-call]
+    os.environ[PARENT_PID_ENV] = str(os.getpid())  # for die_with_parent in the workers it forks
     code: int = dramatiq.cli.main(args)  # type: ignore[no-untyped-call]
     return code
 

@@ -131,7 +131,7 @@ class PostgresLeaderLock:
 
     def __init__(self, url: str | sa.URL) -> None:
         # no pool: closing the connection must end the session, and the lock with it
-        self._engine = sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        self._engine = sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT", hide_parameters=True)
         self._conn: sa.Connection | None = None
         self._held = False
 

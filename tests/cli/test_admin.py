@@ -110,11 +110,21 @@ def test_rooms_bind_accepts_a_matrix_room_id(ready):
     assert "matrix:!abc:example.org" in ready.ok("rooms", "list", "--district", "heping")
 
 
+def test_rooms_bind_accepts_a_room_id_of_room_version_12_which_names_no_server(ready):
+    room = "matrix:!FZzPps5Mak8xjI8fwqgT2cX-wXdq74PPDBK2uknozVc"
+    ready.ok("rooms", "bind", room, "--district", "heping")
+    assert room in ready.ok("rooms", "list", "--district", "heping")
+    ready.ok("rooms", "unbind", room)
+    assert room not in ready.ok("rooms", "list", "--district", "heping")
+
+
 def test_rooms_bind_refuses_what_is_not_a_room(ready):
     assert "is not a room" in ready.fails("rooms", "bind", "demo", "--district", "heping", code=2)
     assert "is not a room" in ready.fails("rooms", "bind", "irc:#x", "--district", "heping", code=2)
     assert "Telegram chat id is a number" in ready.fails("rooms", "bind", "telegram:mygroup", "-d", "heping")
     assert "Matrix room id" in ready.fails("rooms", "bind", "matrix:#alias:example.org", "-d", "heping")
+    assert "Matrix room id" in ready.fails("rooms", "bind", "matrix:!", "-d", "heping")
+    assert "Matrix room id" in ready.fails("rooms", "bind", "matrix:!abc:", "-d", "heping")
 
 
 def test_rooms_bind_to_an_unknown_district_fails(ready):

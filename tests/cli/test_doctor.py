@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def _lines(out: str, mark: str) -> list[str]:
     return [line for line in out.splitlines() if line.startswith(mark + " ")]
@@ -95,3 +97,39 @@ def test_doctor_reports_an_unreachable_rabbitmq_and_unshared_rate_limits(ready):
     [failed] = _lines(result.stdout, "✗")
     assert failed.startswith("✗ broker: cannot reach amqp://guest:***@127.0.0.1:1/")
     assert any(line.startswith("! rate limits: kept in each process") for line in _lines(result.stdout, "!"))
+
+
+def _keeps_nothing(redis_url: str) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return client.config_get("appendonly")["appendonly"] == "no" and not client.config_get("save")["save"]
+    finally:
+        client.close()
+
+
+def test_doctor_says_plainly_when_the_brokers_redis_keeps_nothing_on_disk(ready, redis_url):
+    if not _keeps_nothing(redis_url):
+        pytest.skip("this machine's Redis keeps its data on disk (tests/workers/test_durability.py covers both)")
+    result = ready("doctor", env={"LINLI_BROKER_URL": redis_url})
+    assert result.exit_code == 0, result.output  # a warning, not a failure
+    [warning] = [line for line in _lines(result.stdout, "!") if "broker" in line]
+    assert warning.startswith(f"! broker: Redis at {redis_url} keeps nothing on disk")
+    assert "appendonly yes" in warning
+
+
+def test_the_gateway_warns_once_at_start_when_the_brokers_redis_keeps_nothing_on_disk(ready, redis_url):
+    if not _keeps_nothing(redis_url):
+        pytest.skip("this machine's Redis keeps its data on disk (tests/workers/test_durability.py covers both)")
+    # the Telegram gateway without its settings table stops right after its start-up checks
+    result = ready("gateway", "--platform", "telegram", env={"LINLI_BROKER_URL": redis_url})
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
+    assert len(warnings) == 1, result.stderr
+    assert warnings[0].startswith(f"Warning: broker: Redis at {redis_url} keeps nothing on disk")
+    assert "[platforms.telegram]" in result.stderr
+
+
+def test_the_gateway_does_not_warn_about_a_redis_it_cannot_ask(ready):
+    result = ready("gateway", "--platform", "telegram", env={"LINLI_BROKER_URL": "redis://127.0.0.1:1/0"})
+    assert not [line for line in result.stderr.splitlines() if line.startswith("Warning: ")], result.stderr

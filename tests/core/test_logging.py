@@ -236,6 +236,48 @@ def test_standard_library_loggers_pass_through_the_same_redaction() -> None:
     assert second["event"] == "query failed for [phone]" and "OSError: lookup [id]" in second["exception"]
 
 
+def test_a_dramatiq_message_is_logged_by_its_actor_and_id_not_by_what_it_carries() -> None:
+    from dramatiq.broker import MessageProxy
+    from dramatiq.message import Message
+
+    event = {"text": "楼上漏水三天了", "display_name": "王秀英", "identity": "telegram:4242"}
+    message = Message(queue_name="linli.events", actor_name="linli.dispatch", args=(event,), kwargs={}, options={})
+    stream = json_logging()
+    try:
+        raise RuntimeError("the database went away")
+    except RuntimeError:
+        logging.getLogger("dramatiq.worker.WorkerThread").error(
+            "Failed to process message %s with unhandled exception.", MessageProxy(message), exc_info=True
+        )
+    logging.getLogger("dramatiq.worker.WorkerThread").warning("Message %s was skipped.", message)
+    first, second = lines(stream)
+    assert first["event"] == f"Failed to process message linli.dispatch[{message.message_id}] with unhandled exception."
+    assert second["event"] == f"Message linli.dispatch[{message.message_id}] was skipped."
+    for secret in ("楼上漏水", "王秀英", "telegram:4242"):
+        assert secret not in stream.getvalue()
+
+
+def test_the_row_values_a_postgresql_error_quotes_are_masked() -> None:
+    detail = (
+        'duplicate key value violates unique constraint "uq_identity"\n'
+        "DETAIL:  Key (identity)=(telegram:4242 (王秀英)) already exists.\n"
+        "DETAIL:  Failing row contains (7, 王秀英, null).\n"
+        'DETAIL:  Key (person_id)=(42) is not present in table "people".'
+    )
+    assert redact(detail) == (
+        'duplicate key value violates unique constraint "uq_identity"\n'
+        "DETAIL:  Key (identity)=([redacted]) already exists.\n"
+        "DETAIL:  Failing row contains ([redacted]).\n"
+        'DETAIL:  Key (person_id)=([redacted]) is not present in table "people".'
+    )
+    assert redact('invalid input syntax for type integer: "王秀英家漏水"\nLINE 1: ...') == (
+        'invalid input syntax for type integer: "[redacted]"\nLINE 1: ...'
+    )
+    assert redact('value "99999999999999999999" is out of range for type bigint') == (
+        'value "[redacted]" is out of range for type bigint'
+    )
+
+
 def test_positional_arguments_of_structlog_loggers_are_formatted_then_masked() -> None:
     stream = json_logging()
     structlog.get_logger("linli").info("sms to %s failed", PHONE)

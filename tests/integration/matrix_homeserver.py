@@ -37,9 +37,15 @@ def _free_port() -> int:
         return port
 
 
-def config(path: Path, port: int) -> dict[str, Any]:
-    """The homeserver's configuration (YAML is a superset of JSON: it is written as JSON)."""
-    return {
+def config(path: Path, port: int, room_version: str | None = None) -> dict[str, Any]:
+    """The homeserver's configuration (YAML is a superset of JSON: it is written as JSON).
+
+    Parameters:
+      room_version: the version of the rooms it creates; ``None``: Synapse's own default
+        (12 since Synapse 1.135: room ids without a server part).
+    """
+    chosen = {"default_room_version": room_version} if room_version else {}
+    return chosen | {
         "server_name": SERVER_NAME,
         "public_baseurl": f"http://127.0.0.1:{port}/",
         "pid_file": str(path / "homeserver.pid"),
@@ -94,10 +100,12 @@ class Synapse:
 
     Parameters:
       path: a folder for its configuration, database and log.
+      room_version: the version of the rooms it creates (``None``: its default).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, room_version: str | None = None) -> None:
         self.path = path
+        self.room_version = room_version
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -116,7 +124,7 @@ class Synapse:
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "log.yaml").write_text(_LOG.replace("LOGFILE", str(self.path / "homeserver.log")))
         config_path = self.path / "homeserver.yaml"
-        config_path.write_text(json.dumps(config(self.path, self.port), indent=1))
+        config_path.write_text(json.dumps(config(self.path, self.port, self.room_version), indent=1))
         self._write_signing_key()
         with (self.path / "stdout.log").open("wb") as log:
             self.proc = subprocess.Popen(

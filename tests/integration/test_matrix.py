@@ -32,23 +32,29 @@ T = TypeVar("T")
 WAIT = 40.0
 
 
-@pytest.fixture(scope="session")
-def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
-    """One Synapse for the session; skipped here when it cannot start, failed on CI."""
+#: the room versions every test runs on: the homeserver's default (12 on current Synapse, whose
+#: room ids have no server part: !FZzPps5Mak8xjI8fwqgT2cX-wXdq74PPDBK2uknozVc) and an older one
+#: (!abc:linli.test)
+ROOM_VERSIONS = [pytest.param(None, id="default-room-version"), pytest.param("10", id="room-version-10")]
+
+
+@pytest.fixture(scope="session", params=ROOM_VERSIONS)
+def synapse(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
+    """One Synapse for the session per room version; skipped here when it cannot start, failed on CI."""
     try:
         import synapse as _  # noqa: F401 - only whether it is installed
     except ImportError:
         if os.environ.get("CI"):
             pytest.fail("matrix-synapse is not installed, and CI needs it (pip install -e '.[test]')")
         pytest.skip("matrix-synapse is not installed")
-    server = Synapse(tmp_path_factory.mktemp("synapse"))
+    server = Synapse(tmp_path_factory.mktemp("synapse"), room_version=request.param)
     try:
         server.start()
     except Exception as exc:
         if os.environ.get("CI"):
             pytest.fail(f"synapse did not start, and CI needs it: {exc}")
         pytest.skip(f"synapse did not start: {exc}")
-    print(f"\nsynapse started in {server.started_in:.1f} s", file=sys.stderr)
+    print(f"\nsynapse started in {server.started_in:.1f} s (rooms: {request.param or 'default'})", file=sys.stderr)
     yield server
     server.stop()
 
@@ -279,7 +285,9 @@ def _deployment(tmp_path: Path, synapse: Synapse, postgres_url: str, **kw: Any) 
 
     # a Redis database of its own, and the shared one left alone: another test run's workers
     # there would take these messages, and emptying it would lose theirs
-    own = os.environ.get("LINLI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/12"
+    own = os.environ.get("LINLI_TEST_MATRIX_REDIS_URL") or (
+        os.environ.get("LINLI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/12"
+    )
     client = redis.Redis.from_url(own, socket_connect_timeout=0.5)
     try:
         client.flushdb()
@@ -327,6 +335,37 @@ def test_a_command_in_a_bound_room_gets_its_reply(mx):
     gateway.send_signal(signal.SIGTERM)
     gateway.wait(timeout=WAIT)
     assert gateway.returncode == 0, mx.outputs()
+
+
+def test_a_room_bound_with_linli_rooms_bind_gets_its_reply_whatever_its_room_version(mx):
+    room = mx.resident.create_room([])
+    # room version 12 and later: the id is the create event's hash, without a server part
+    assert (":" in room) == (mx.server.room_version is not None), room
+    bound = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "linli",
+            "--settings",
+            str(mx.settings_path),
+            "rooms",
+            "bind",
+            f"matrix:{room}",
+            "-d",
+            "t",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}, "LINLI_LANG": "en"},
+    )
+    assert bound.returncode == 0, bound.stderr
+    mx.resident.run(mx.resident.client.room_invite(room, mx.bot["user_id"]))
+    mx.worker()
+    mx.gateway()
+    mx.wait_for(lambda: mx.resident.membership(room, mx.bot["user_id"]) == "join", "the bot did not join")
+    asked = mx.resident.say(room, "!whoami")
+    mx.wait_for(lambda: asked in mx.replies(room), "no reply to !whoami")
 
 
 def test_history_from_before_the_first_start_is_not_replayed(mx):

@@ -60,3 +60,28 @@ def test_the_parent_says_a_settings_error_in_one_line(tmp_path):
     )
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [f"Error: {bad}: [districts.a]: unknown key(s): bogus"]
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` has exited (a zombie that no one reaped yet has exited too)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+def test_the_worker_processes_die_with_a_parent_killed_by_sigkill(deployment):
+    with deployment.worker("--processes", "2") as worker:
+        deployment.wait_for_heartbeats(2)
+        children = worker.children()
+        assert len(children) == 2, worker.output()
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        worker.proc.wait()
+        deadline = time.monotonic() + 60  # a bound for a broken test, not a timing
+        while not all(_gone(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        orphans = [pid for pid in children if not _gone(pid)]
+        for pid in orphans:  # leave nothing running behind a failed test
+            os.kill(pid, signal.SIGKILL)
+        assert orphans == [], worker.output()

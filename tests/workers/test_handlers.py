@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
+import logging
 import threading
 from collections.abc import Iterator
 
@@ -357,3 +360,94 @@ def test_a_handler_failing_for_now_on_every_try_ends_with_an_apology_not_silence
         assert len(replies) == 1 and replies[0].startswith("抱歉")
     finally:
         chat.close()
+
+
+class Leaky(Plugin):
+    """Fails on a write whose parameters are the resident's words, on every try."""
+
+    manifest = Manifest(name="probe", version="1.0", tables=md)
+
+    @command("note", help=N_("Keep a note"))
+    def note(self, ctx: PluginContext) -> None:
+        ctx.store.insert(notes, id=1, text=ctx.argtext)
+        ctx.store.insert(notes, id=1, text=ctx.argtext)  # IntegrityError: retried, then given up
+
+
+@contextlib.contextmanager
+def logged_as_json() -> Iterator[io.StringIO]:
+    """What linli's logging writes inside the block (JSON, info and up); restored after."""
+    from linli.core.logging import configure_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    quiet = {name: logging.getLogger(name).level for name in ("dramatiq", "alembic")}
+    stream = io.StringIO()
+    configure_logging("info", "json", stream)
+    try:
+        yield stream
+    finally:
+        structlog.reset_defaults()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, old in quiet.items():
+            logging.getLogger(name).setLevel(old)
+
+
+def assert_no_resident_in(logged: str) -> None:
+    # both the worker's retry and linli's own failure line were written, with their tracebacks
+    assert "Failed to process message linli.handle.probe[" in logged
+    assert "handler failed" in logged and "IntegrityError" in logged and "INSERT INTO probe_notes" in logged
+    for private in ("楼上漏水三天了", "王秀英", "test:王秀英"):
+        assert private not in logged
+
+
+def test_a_failing_handler_leaves_no_residents_words_name_or_identity_in_the_logs(tmp_path):
+    from attrs import evolve
+
+    settings = Settings()
+    chat = ChatHarness(
+        tmp_path, plugins=[BasicsPlugin, Leaky], settings=evolve(settings, queue=evolve(settings.queue, max_retries=2))
+    )
+    md.create_all(chat.runtime.store.engine)
+    chat.runtime.broker.get_actor("linli.handle.probe").options.update(min_backoff=1, max_backoff=5)
+    try:
+        chat.say("王秀英", "/whoami")  # the privacy notice is out of the way
+        with logged_as_json() as stream:
+            replies = chat.say("王秀英", "/note 楼上漏水三天了")
+    finally:
+        chat.close()
+    assert len(replies) == 1 and replies[0].startswith("抱歉")
+    assert_no_resident_in(stream.getvalue())
+
+
+def test_a_failing_handler_on_postgresql_leaves_no_residents_words_name_or_identity_in_the_logs(postgres_url):
+    from linli.core import people
+    from linli.core.settings import QueueSettings
+
+    district = DistrictSettings(id="test", name="Test", language="en", rooms=("test:group",), plugins=("core", "probe"))
+    settings = Settings(
+        storage=StorageSettings(url=postgres_url), queue=QueueSettings(max_retries=2), districts=(district,)
+    )
+    runtime = Runtime(settings, registry=PluginRegistry([BasicsPlugin, Leaky]), adapters={"test": RecordingAdapter()})
+    runtime.prepare_database()
+    md.create_all(runtime.store.engine)
+    runtime.broker.get_actor("linli.handle.probe").options.update(min_backoff=1, max_backoff=5)
+    worker = runtime.worker(threads=2)
+    worker.start()
+    try:
+        with runtime.store.begin() as conn:
+            person = people.person_for(conn, "test:王秀英", "王秀英")
+            assert person is not None
+            people.record_consent(conn, person.id, 1, True)
+        with logged_as_json() as stream:
+            runtime.submit(
+                Inbound(
+                    "tg-1", Address("test", "group"), Sender("test", "王秀英", "王秀英"), text="/note 楼上漏水三天了"
+                )
+            )
+            runtime.wait_idle()
+    finally:
+        worker.stop()
+        runtime.close()
+    assert sent_texts(runtime)[-1].startswith("Sorry")
+    assert_no_resident_in(stream.getvalue())

@@ -8,6 +8,7 @@ import importlib
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -133,3 +134,74 @@ def test_a_postgresql_worker_imports_neither_sqlites_dialect_nor_the_cli_nor_str
         if m.split(".")[0] in {"click", "rich", "twisted"} or m.startswith("sqlalchemy.dialects.sqlite")
     }
     assert unwanted == set()
+
+
+_CHILD = """
+import sys, time
+from linli.workers.parent import die_with_parent
+print(die_with_parent(), flush=True)
+time.sleep(120)
+"""
+
+_MIDDLE = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]], stdout=sys.stdout)
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_process_that_asked_to_die_with_its_parent_is_stopped_when_the_parent_is_killed():
+    with subprocess.Popen([sys.executable, "-c", _MIDDLE, _CHILD], stdout=subprocess.PIPE, text=True) as middle:
+        assert middle.stdout is not None
+        child = int(middle.stdout.readline())
+        assert middle.stdout.readline().strip() == "True"  # the child asked
+        middle.kill()
+    deadline = time.monotonic() + 30  # a bound for a broken test, not a timing
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not _gone(child):
+        os.kill(child, 9)
+        pytest.fail("the child outlived its parent")
+
+
+_STUBBORN = """
+import signal, sys, time
+from linli.workers.parent import die_with_parent
+signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a graceful stop that never ends
+print(die_with_parent(grace=0.2), flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_process_whose_graceful_stop_hangs_is_killed_a_grace_period_after_its_parent_died():
+    with subprocess.Popen([sys.executable, "-c", _MIDDLE, _STUBBORN], stdout=subprocess.PIPE, text=True) as middle:
+        try:
+            assert middle.stdout is not None
+            child = int(middle.stdout.readline())
+            asked = middle.stdout.readline().strip()
+        finally:
+            middle.kill()
+    assert asked in ("True", "False")  # it asked, and waits ignoring SIGTERM
+    deadline = time.monotonic() + 30  # a bound for a broken test, not a timing
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not _gone(child):
+        os.kill(child, 9)
+        pytest.fail("the child outlived its parent")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_worker_whose_parent_died_before_it_asked_stops_at_once():
+    # the parent's pid in the environment is not this process's parent: it died and was replaced
+    env = {**os.environ, parent.PARENT_PID_ENV: "999999999"}
+    done = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == -15, done.stderr

@@ -27,6 +27,7 @@ from typing import Any
 
 import structlog
 
+from linli.adapters.ids import is_matrix_room
 from linli.adapters.matrix.api import LoopThread, MatrixApi, MatrixError, delivery_error
 from linli.adapters.matrix.render import MAX_TEXT, PLATFORM, render, txn_id
 from linli.adapters.matrix.state import MatrixState
@@ -88,6 +89,12 @@ class MatrixConfig:
         if isinstance(rooms, str) or not all(isinstance(r, str) for r in rooms):
             raise SettingsError('[platforms.matrix] allow_rooms: a list of room ids, such as ["!abc:example.org"]')
         self.allow_rooms = frozenset(str(r).removeprefix(f"{PLATFORM}:") for r in rooms)
+        if not all(is_matrix_room(r) for r in self.allow_rooms):
+            wrong = ", ".join(sorted(r for r in self.allow_rooms if not is_matrix_room(r)))
+            raise SettingsError(
+                f"[platforms.matrix] allow_rooms: {wrong}: room ids are written !abc:example.org, or "
+                "!FZzPps5Mak8xjI8fwqgT2cX-wXdq74PPDBK2uknozVc from room version 12 on (not an #alias)"
+            )
         self.accept_direct = _flag(config.get("accept_direct", True))
         try:
             self.sync_timeout = float(config.get("sync_timeout", 30))

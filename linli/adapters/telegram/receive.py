@@ -7,7 +7,8 @@ the update ids, let the workers drop what was handled. The library's ``Updater``
 not used because it confirms updates before they are handled.
 
 A webhook answers 200 only once the update is on the queue; any other answer makes
-Telegram send it again.
+Telegram send it again. Its body is read within limits (1 MiB, 64 levels of nesting,
+:mod:`linli.adapters._json`): anything else answers 400 or 413, never a 500.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import structlog
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
+from linli.adapters._json import MAX_BODY_BYTES, JsonRefused, loads_limited
 from linli.adapters.telegram.api import LinliBot
 from linli.adapters.telegram.mapping import to_inbound
 from linli.adapters.telegram.send import KEY_MARK
@@ -167,7 +169,8 @@ class Receiver:
             for raw in updates or ():
                 update_id = raw.get("update_id")
                 if not isinstance(update_id, int):
-                    log.error("update without an update_id skipped", update=str(raw)[:200])
+                    # its kinds only: the update itself holds what a resident wrote and their name
+                    log.error("update without an update_id skipped", keys=sorted(map(str, raw))[:10])
                     continue
                 if offset is not None and update_id < offset:
                     continue  # confirmed before: a duplicate
@@ -228,9 +231,13 @@ class Receiver:
                 log.warning("webhook request refused: wrong secret token", peer=request.remote)
                 return web.Response(status=403)
             try:
-                raw = await request.json()
-            except ValueError:
-                raw = None
+                raw = loads_limited(await request.read())
+            except web.HTTPRequestEntityTooLarge:
+                log.warning("webhook request refused: body too large", limit=MAX_BODY_BYTES)
+                return web.Response(status=413)
+            except JsonRefused as exc:
+                log.warning("webhook request refused: not an update", reason=str(exc)[:200])
+                return web.Response(status=400)
             if not isinstance(raw, dict):
                 log.warning("webhook request refused: not an update")
                 return web.Response(status=400)
@@ -243,7 +250,8 @@ class Receiver:
                 return web.Response(status=503)
             return web.Response(status=200)
 
-        app = web.Application()
+        # aiohttp refuses a larger body itself (413) before reading it into memory
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(path, receive)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

@@ -92,7 +92,9 @@ class Store:
     def __init__(self, url: str, *, migration_dirs: Iterable[Path] = (), echo: bool = False) -> None:
         self.url = url
         self.migration_dirs = list(migration_dirs)
-        kwargs: dict[str, Any] = {"echo": echo}
+        # a statement's parameters are residents' words, names and identities: an error's text
+        # (logged with its traceback) shows the statement without them
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
             if path in ("", ":memory:"):

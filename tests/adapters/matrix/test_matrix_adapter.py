@@ -106,6 +106,18 @@ def test_settings_need_a_homeserver_a_user_and_a_secret():
     )
 
 
+def test_allow_rooms_takes_room_ids_of_every_room_version_and_refuses_an_alias():
+    v12 = "!FZzPps5Mak8xjI8fwqgT2cX-wXdq74PPDBK2uknozVc"
+    env = {"LINLI_MATRIX_ACCESS_TOKEN": "t"}
+    config = MatrixConfig(
+        {"homeserver": "https://m.example.org", "user_id": BOT, "allow_rooms": [f"matrix:{v12}", "!old:b.org"]},
+        env=env,
+    )
+    assert config.allow_rooms == frozenset({v12, "!old:b.org"})
+    with pytest.raises(SettingsError, match=r"#hall:b\.org"):
+        MatrixConfig({"homeserver": "https://m.example.org", "user_id": BOT, "allow_rooms": ["#hall:b.org"]}, env=env)
+
+
 # --- sending ----------------------------------------------------------------------------
 
 

@@ -247,3 +247,34 @@ def test_the_webhook_refuses_a_wrong_secret_and_answers_200_after_submitting(mak
     assert post(url, update, "s3cret") == 200  # a duplicate: answered, not submitted twice
     gateway.stop()
     assert [i.text for i in gateway.got] == ["hello"]
+
+
+def post_bytes(url: str, body: bytes, secret: str) -> int:
+    request = urllib.request.Request(
+        url, body, {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_the_webhook_answers_a_body_nested_too_deep_or_too_large_with_400_and_413(make, api):
+    port = free_port()
+    adapter = make(
+        webhook_url="https://bot.example.invalid/telegram", webhook_secret="s3cret", webhook_listen=f"127.0.0.1:{port}"
+    )
+    gateway = Gateway(adapter, webhook=True)
+    wait_for(lambda: api.webhook is not None)
+    url = f"http://127.0.0.1:{port}/telegram"
+    assert post_bytes(url, b"[" * 100_000 + b"]" * 100_000, "s3cret") == 400
+    deep_update = b'{"update_id": 51, "x": ' + b"[" * 100 + b"]" * 100 + b"}"
+    assert post_bytes(url, deep_update, "s3cret") == 400
+    assert post_bytes(url, b'{"update_id": 52, "x": "' + b"a" * (2 * 1024 * 1024) + b'"}', "s3cret") == 413
+    assert post_bytes(url, b"\xff\xfe not json", "s3cret") == 400
+    update = {"update_id": 53, "message": api.message(GROUP, "still here")}
+    assert post(url, update, "s3cret") == 200
+    gateway.stop()
+    assert [i.text for i in gateway.got] == ["still here"]
