@@ -22,20 +22,30 @@ from linli.core.context import DialogState, PluginContext
 from linli.core.errors import PermissionDenied, UserError
 from linli.core.events import Address, Choice, DomainEvent
 from linli.core.i18n import N_
+from linli.core.register import Added, Building, Change, Duplicate, Grid, HistoryEntry, Household, Registry, Resident
 from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, scheduled
 from linli.core.storage import UTCDateTime, plugin_table
 
 __all__ = [
     "N_",
+    "Added",
     "Address",
+    "Building",
+    "Change",
     "Choice",
     "DialogState",
     "DomainEvent",
+    "Duplicate",
+    "Grid",
+    "HistoryEntry",
+    "Household",
     "Ledger",
     "Manifest",
     "PermissionDenied",
     "Plugin",
     "PluginContext",
+    "Registry",
+    "Resident",
     "RoleSpec",
     "UTCDateTime",
     "UserError",
