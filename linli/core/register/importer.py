@@ -188,7 +188,7 @@ class _Checker:
             number_ok = ids.check_id_number(raw_id)
             if number_ok is None:
                 # the number itself never goes into a message or log
-                if raw_id.isdigit() and len(raw_id) > 15 and raw_id.endswith("0"):
+                if raw_id.isdigit() and len(raw_id) > 15 and raw_id.endswith("000"):
                     return RowError(
                         line, N_("the ID number lost digits (Excel kept it as a number): format the column as text")
                     )

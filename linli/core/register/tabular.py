@@ -96,7 +96,9 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        # a long ID number kept by Excel as a number comes out as 110105194912310000: the
+        # importer recognises the lost digits by the zeros
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
         return str(value)
     return str(value).strip()

@@ -116,7 +116,7 @@ class CorePlugin(Plugin):
         "link",
         help=N_("Link your account to your household with the code your captain gave you"),
         usage=N_("CODE"),
-        aliases=("绑定",),
+        aliases=("绑定",),  # both in linli.core.register.api.LINK_COMMANDS
     )
     def link(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
