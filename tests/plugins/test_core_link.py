@@ -111,3 +111,12 @@ def test_a_wrong_code_in_a_first_private_message_gets_the_usual_answer(chat):
     answer = chat.say("stranger", "/link NOTACODE", private=True)
 
     assert "community" in answer[0] or "社区" in answer[0]
+
+
+def test_mydata_shows_the_register_entry_once_linked(chat):
+    code = chat.say("worker", "/code 12 2-301 王秀英", private=True)[0].split()[-1]
+    chat.say("wang", f"/link {code}", private=True)
+
+    answer = chat.say("wang", "/mydata", private=True)[0]
+
+    assert "In the community's register: 王秀英, household 2-301 of building 12" in answer
