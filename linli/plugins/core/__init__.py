@@ -115,7 +115,7 @@ class CorePlugin(Plugin):
     @command(
         "link",
         help=N_("Link your account to your household with the code your captain gave you"),
-        usage=N_("CODE"),
+        usage=N_("LINK-CODE"),
         aliases=("绑定",),  # both in linli.core.register.api.LINK_COMMANDS
     )
     def link(self, ctx: PluginContext) -> None:
