@@ -120,14 +120,7 @@ def _find_header(rows: Iterator[tuple[int, Sequence[Any]]]) -> tuple[list[str], 
 def _lines(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheet = book.worksheets[0]
-            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-        finally:
-            book.close()
+        yield from _xlsx_lines(path)
     elif suffix in (".csv", ".txt"):
         data = path.read_bytes()
         try:
@@ -137,6 +130,31 @@ def _lines(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
         yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
     else:
         raise FileError(N_("{file}: only .csv and .xlsx files can be imported"), file=path.name)
+
+
+def _xlsx_lines(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
+    """The first sheet's rows, numbered as Excel numbers them.
+
+    Read with calamine (Rust): some fifteen times faster than openpyxl's read-only mode,
+    which is the fallback where its wheel is missing.
+    """
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            yield from enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+        finally:
+            book.close()
+        return
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except Exception as exc:  # calamine's errors name no class of their own
+        raise FileError(N_("{file}: not a readable XLSX file ({reason})"), file=path.name, reason=str(exc)) from None
+    # rows come from the sheet's first row (empty ones too), so their numbers are Excel's
+    yield from enumerate(sheet.iter_rows(), start=1)
 
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any], Sequence[Any]]]]:

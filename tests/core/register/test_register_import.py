@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -284,3 +285,30 @@ def test_an_id_number_that_excel_kept_as_a_number_is_refused_with_the_reason(con
 
     assert [e.line for e in report.errors] == [2]
     assert "format the column as text" in report.errors[0].text(en)
+
+
+def test_without_calamine_openpyxl_reads_the_same_rows(tmp_path, monkeypatch):
+    path = tmp_path / "花名册.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["某社区花名册"])
+    book.active.append(HEADER)
+    book.active.append([*ROWS[2][:3], 302, *ROWS[2][4:8], dt.datetime(1960, 5, 4), *ROWS[2][9:]])
+    book.save(path)
+
+    def rows() -> list[tuple[int, dict]]:
+        _, found = read_rows(path)
+        return [(line, values) for line, values, _ in found]
+
+    fast = rows()
+    monkeypatch.setitem(sys.modules, "python_calamine", None)  # its import now fails
+
+    assert rows() == fast
+    assert fast[0][0] == 3 and fast[0][1]["number"] == "302" and fast[0][1]["birth_date"] == dt.date(1960, 5, 4)
+
+
+def test_a_broken_xlsx_is_one_clear_error(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"not a zip")
+
+    with pytest.raises(FileError, match=r"broken\.xlsx"):
+        read_rows(path)
