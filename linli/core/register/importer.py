@@ -149,41 +149,44 @@ class _Checker:
         self.salt = salt
         self.grid_of: dict[str, tuple[str, int]] = {}
         self.seen: dict[tuple[str, str, str], dict[Any, int]] = {}  # household → person key → line
+        self.dates: dict[str, str] = {}  # a date as written → ISO (many people share a birthday)
 
     def check(self, line: int, v: dict[str, Any]) -> _Row | RowError:
+        if any(type(value) is not str for value in v.values()):
+            v = {key: _text(value) for key, value in v.items()}
         get = v.get
-        building, number, unit = _text(get("building")), _text(get("number")), _text(get("unit"))
+        building, number, unit = get("building", ""), get("number", ""), get("unit", "")
         if not building:
             return RowError(line, N_("the building (楼栋) is empty"))
         if not number:
             return RowError(line, N_("the door number (门牌号) is empty"))
         if len(building) > 64 or len(number) > 64 or len(unit) > 32:
             return RowError(line, N_("the building, unit or door number is too long"))
-        grid, head, relation = _text(get("grid")), _text(get("head")), _text(get("relation"))
-        name = _text(get("name")) or (head if not relation else "")
+        grid, head, relation = get("grid", ""), get("head", ""), get("relation", "")
+        name = get("name", "") or (head if not relation else "")
         if not relation and name and name == head:
             relation = "户主"
         if len(name) > 200 or len(relation) > 32 or len(grid) > 64:
             return RowError(line, N_("a name, relation or grid is too long"))
-        gender = _text(get("gender"))
+        gender = get("gender", "")
         if gender and gender not in ("男", "女"):
             known = _GENDERS.get(gender.lower())
             if known is None:
                 return RowError(line, N_("the gender {value!r} is neither 男 nor 女"), {"value": gender[:10]})
             gender = known
         birth: str | None = None
-        raw_birth = get("birth_date")
+        raw_birth = get("birth_date", "")
         if raw_birth:
             try:
-                birth = _date(raw_birth)
+                birth = self.dates.get(raw_birth) or self.dates.setdefault(raw_birth, _date(raw_birth))
             except ValueError:
                 return RowError(
                     line,
                     N_("the date of birth {value!r} is not a date like 1949-12-31"),
-                    {"value": _text(raw_birth)[:20]},
+                    {"value": raw_birth[:20]},
                 )
         id_hash: str | None = None
-        raw_id = _text(get("id_number"))
+        raw_id = get("id_number", "")
         if raw_id:
             number_ok = ids.check_id_number(raw_id)
             if number_ok is None:
@@ -201,7 +204,7 @@ class _Checker:
                 gender = "男" if int(number_ok[16]) % 2 else "女"
             id_hash = ids.hash_id(self.salt, number_ok)
         phone: str | None = None
-        raw_phone = _text(get("phone"))
+        raw_phone = get("phone", "")
         if raw_phone:
             phone = ids.normal_phone(raw_phone)
             if phone is None:

@@ -86,22 +86,23 @@ def _key(header: Any) -> str | None:
     return _BY_HEADER.get(text) or _BY_HEADER.get(text.lower()) or _BY_HEADER.get(str(header).strip().lower())
 
 
-def _cell(value: Any) -> Any:
-    """A cell as the importer wants it: text stripped, whole floats as integers' text, dates kept."""
+def _cell(value: Any) -> str:
+    """A cell as the importer wants it: text stripped, whole numbers as integers' text,
+    dates as ISO text (``1949-12-31``)."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return value.date().isoformat()
     if isinstance(value, dt.date):
-        return value
+        return value.isoformat()
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
         # a long ID number kept by Excel as a number comes out as 110105194912310000: the
         # importer recognises the lost digits by the zeros
         return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, int):
-        return str(value)
     return str(value).strip()
 
 
@@ -157,7 +158,7 @@ def _xlsx_lines(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
     yield from enumerate(sheet.iter_rows(), start=1)
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any], Sequence[Any]]]]:
+def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str], Sequence[Any]]]]:
     """The file's header row and its data rows as (line number, {column key: value}, raw cells).
 
     Empty rows are skipped. Raises: FileError: unknown format, no header row,
@@ -176,7 +177,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
     pick = operator.itemgetter(*[i for i, _ in wanted]) if len(wanted) > 1 else (lambda c: (c[wanted[0][0]],))
     width = len(keys)
 
-    def rows() -> Iterator[tuple[int, dict[str, Any], Sequence[Any]]]:
+    def rows() -> Iterator[tuple[int, dict[str, str], Sequence[Any]]]:
         for line, cells in lines:
             if len(cells) < width:
                 cells = [*cells, *([None] * (width - len(cells)))]
