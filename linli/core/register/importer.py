@@ -41,6 +41,7 @@ _GENDERS = {
     "女性": "女",
 }
 _HEADS = ("户主", "本人", "head", "self")
+_CHUNK = 20_000
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
 
@@ -244,20 +245,29 @@ def _now_value(conn: sa.Connection) -> Any:
     return now.replace(tzinfo=None).isoformat(" ", "microseconds") if conn.dialect.name == "sqlite" else now
 
 
-def _bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert many rows, straight through the driver: COPY on PostgreSQL, executemany on SQLite.
-    Values are the database's own (dates as ISO text, JSON as its text)."""
-    if not rows:
-        return
+def _bulk_insert(
+    conn: sa.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    progress: Progress | None = None,
+) -> None:
+    """Insert many rows, straight through the driver: COPY on PostgreSQL, executemany on SQLite,
+    in chunks that move the progress bar. Values are the database's own (dates as ISO text,
+    JSON as its text)."""
     names = ", ".join(f'"{c}"' for c in columns)
-    if conn.dialect.name == "postgresql":
-        raw: Any = conn.connection.dbapi_connection
-        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        if conn.dialect.name == "postgresql":
+            raw: Any = conn.connection.dbapi_connection
+            with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for row in chunk:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', chunk)
+        if progress is not None:
+            progress.advance(len(chunk))
 
 
 def _new_ids(conn: sa.Connection, table: sa.Table, n: int) -> list[int]:
@@ -389,7 +399,7 @@ def _write(
         }
 
     # households: read once, new ones written with ids of their own
-    progress.stage(N_("Writing households"), None)
+    progress.stage(N_("Comparing with the register"), len(rows))
     households = _read_households(conn, d)
     head_phone: dict[tuple[int, str, str], str] = {}
     order: list[tuple[int, str, str]] = []
@@ -403,15 +413,9 @@ def _write(
             head_phone[key] = r.phone
     new_keys = [k for k in order if k not in households]
     new_ids = _new_ids(conn, s.households, len(new_keys))
-    _bulk_insert(
-        conn,
-        s.households,
-        ("id", "district_id", "building_id", "unit", "number", "phone", "status", "created_at"),
-        [
-            (i, d, k[0], k[1], k[2], head_phone[k] or None, "active", now)
-            for i, k in zip(new_ids, new_keys, strict=True)
-        ],
-    )
+    household_rows = [
+        (i, d, k[0], k[1], k[2], head_phone[k] or None, "active", now) for i, k in zip(new_ids, new_keys, strict=True)
+    ]
     # a household's creation by an import is in the audit log (one row per import), not a
     # history row each: the history says what changed after
     for i, k in zip(new_ids, new_keys, strict=True):
@@ -435,7 +439,6 @@ def _write(
         report.households_updated = len(changed_phone)
 
     # people: the register's members of each household, matched without a query per row
-    progress.stage(N_("Writing people"), len(rows))
     members = _read_members(conn, d)
     new_people: list[tuple[int, _Row]] = []
     updates: list[dict[str, Any]] = []
@@ -509,27 +512,6 @@ def _write(
         )
 
     person_ids = _new_ids(conn, s.persons, len(new_people))
-    _bulk_insert(
-        conn,
-        s.persons,
-        ("id", "display_name", "created_at"),
-        [(p, r.name, now) for p, (_, r) in zip(person_ids, new_people, strict=True)],
-    )
-    _bulk_insert(
-        conn,
-        s.residents,
-        ("district_id", "person_id", "name", "gender", "birth_date", "id_hash", "phone", "created_at"),
-        [
-            (d, p, r.name, r.gender, r.birth, r.id_hash, r.phone, now)
-            for p, (_, r) in zip(person_ids, new_people, strict=True)
-        ],
-    )
-    _bulk_insert(
-        conn,
-        s.household_members,
-        ("district_id", "household_id", "person_id", "relation"),
-        [(d, h, p, r.relation) for p, (h, r) in zip(person_ids, new_people, strict=True)],
-    )
     new_household_ids = set(new_ids)
     for p, (h, r) in zip(person_ids, new_people, strict=True):
         if h not in new_household_ids:
@@ -544,12 +526,45 @@ def _write(
                     now,
                 )
             )
+    progress.stage(N_("Writing to the register"), len(household_rows) + 3 * len(new_people) + len(history))
+    _bulk_insert(
+        conn,
+        s.households,
+        ("id", "district_id", "building_id", "unit", "number", "phone", "status", "created_at"),
+        household_rows,
+        progress,
+    )
+    _bulk_insert(
+        conn,
+        s.persons,
+        ("id", "display_name", "created_at"),
+        [(p, r.name, now) for p, (_, r) in zip(person_ids, new_people, strict=True)],
+        progress,
+    )
+    _bulk_insert(
+        conn,
+        s.residents,
+        ("district_id", "person_id", "name", "gender", "birth_date", "id_hash", "phone", "created_at"),
+        [
+            (d, p, r.name, r.gender, r.birth, r.id_hash, r.phone, now)
+            for p, (_, r) in zip(person_ids, new_people, strict=True)
+        ],
+        progress,
+    )
+    _bulk_insert(
+        conn,
+        s.household_members,
+        ("district_id", "household_id", "person_id", "relation"),
+        [(d, h, p, r.relation) for p, (h, r) in zip(person_ids, new_people, strict=True)],
+        progress,
+    )
     report.people_added = len(new_people)
     _bulk_insert(
         conn,
         s.household_history,
         ("district_id", "household_id", "kind", "detail", "source", "actor", "at"),
         history,
+        progress,
     )
 
 
