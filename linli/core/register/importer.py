@@ -118,14 +118,6 @@ class _Row(NamedTuple):
     phone: str | None
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if type(value) is str:
-        return value
-    return value.isoformat() if isinstance(value, dt.date) else str(value).strip()
-
-
 def _date(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -152,9 +144,8 @@ class _Checker:
         self.seen: dict[tuple[str, str, str], dict[Any, int]] = {}  # household → person key → line
         self.dates: dict[str, str] = {}  # a date as written → ISO (many people share a birthday)
 
-    def check(self, line: int, v: dict[str, Any]) -> _Row | RowError:
-        if any(type(value) is not str for value in v.values()):
-            v = {key: _text(value) for key, value in v.items()}
+    def check(self, line: int, v: dict[str, str]) -> _Row | RowError:
+        """Check one row; its values are text (as :func:`read_rows` gives them)."""
         get = v.get
         building, number, unit = get("building", ""), get("number", ""), get("unit", "")
         if not building:
@@ -289,14 +280,15 @@ def _new_ids(conn: sa.Connection, table: sa.Table, n: int) -> list[int]:
 def import_rows(
     conn: sa.Connection,
     district_id: str,
-    rows: Iterable[tuple[int, dict[str, Any], Sequence[Any]]],
+    rows: Iterable[tuple[int, dict[str, str], Sequence[Any]]],
     *,
     skip_bad: bool = False,
     actor: str = "",
     progress: Progress | None = None,
     total: int | None = None,
 ) -> ImportReport:
-    """Import register rows (from :func:`~linli.core.register.tabular.read_rows`) into a district.
+    """Import register rows (from :func:`~linli.core.register.tabular.read_rows`: a line
+    number, the row's values as text by column key, its raw cells) into a district.
 
     Parameters:
       conn: a connection in a transaction; nothing is written when a row is bad and
@@ -449,7 +441,8 @@ def _write(
         if not r.name:
             continue
         household_id = households[(buildings[r.building][0], r.unit, r.number)][0]
-        found = _match(members.get(household_id, ()), r)
+        existing = members.get(household_id)
+        found = _match(existing, r) if existing else None
         if found is None:
             new_people.append((household_id, r))
             continue
@@ -629,10 +622,9 @@ def _read_members(conn: sa.Connection, district_id: str) -> dict[int, list[dict[
     return out
 
 
-def _match(members: Iterable[dict[str, Any]], row: _Row) -> dict[str, Any] | None:
+def _match(members: list[dict[str, Any]], row: _Row) -> dict[str, Any] | None:
     """The register member a row names: by ID-number hash, else by name and date of birth,
     else by name alone when one side lacks the date and the ID."""
-    members = list(members)
     if row.id_hash:
         for m in members:
             if m["id_hash"] == row.id_hash:
