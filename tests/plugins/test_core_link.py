@@ -120,3 +120,25 @@ def test_mydata_shows_the_register_entry_once_linked(chat):
     answer = chat.say("wang", "/mydata", private=True)[0]
 
     assert "In the community's register: 王秀英, household 2-301 of building 12" in answer
+
+
+def test_what_a_resident_said_before_linking_follows_her_to_her_register_entry(tmp_path):
+    from linli.plugins.suggestions import SuggestionsPlugin
+    from linli.plugins.suggestions.tables import suggestions
+
+    chat = ChatHarness(tmp_path, plugins=[CorePlugin, Helper, SuggestionsPlugin], language="en")
+    try:
+        with chat.runtime.store.begin() as conn:
+            reg = Registry(conn, "test", actor="cli:test")
+            household = reg.add_household(reg.add_building("12").id, "301", unit="2")
+            wang = reg.add_person(household.id, "王秀英").resident.person_id
+            code = reg.issue_link_code(wang)
+        chat.say("wang", "/suggest 楼道灯坏了")
+        chat.pick("wang", "Safety")
+
+        chat.say("wang", f"/link {code}", private=True)
+
+        with chat.runtime.store.connect() as conn:
+            assert conn.execute(sa.select(suggestions.c.person_id)).scalars().all() == [wang]
+    finally:
+        chat.close()

@@ -146,6 +146,13 @@ class SuggestionsPlugin(Plugin):
         assert ctx.event is not None
         ctx.store.update(suggestions, suggestions.c.person_id == ctx.event.payload["person_id"], person_id=None)
 
+    @on_event("linli.person_merged")
+    def merged(self, ctx: PluginContext) -> None:
+        """A resident linked their chat account to their register entry: their suggestions follow."""
+        assert ctx.event is not None
+        payload = ctx.event.payload
+        ctx.store.update(suggestions, suggestions.c.person_id == payload["from"], person_id=payload["into"])
+
     @scheduled("digest", "30 8 * * *", working_days_only=True)
     def digest(self, ctx: PluginContext) -> None:
         room = ctx.config.get("staff_room")
