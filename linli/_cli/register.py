@@ -54,7 +54,7 @@ def _rejects_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.rejected{'.xlsx' if path.suffix.lower() == '.xlsx' else '.csv'}")
 
 
-def _report(report: ImportReport) -> None:
+def _report(report: ImportReport, district_id: str) -> None:
     click.echo(_t("Rows read: {rows}", rows=report.rows))
     print_table(
         [_t("Register"), _t("Added"), _t("Updated")],
@@ -65,6 +65,15 @@ def _report(report: ImportReport) -> None:
             (_t("people"), report.people_added, report.people_updated),
         ],
     )
+    if report.duplicates:
+        click.echo(
+            _t(
+                "Possible duplicates (the same ID number, or the same name, birth date and building): {count}; "
+                "nothing was merged. List them with `linli registry duplicates --district {district}`.",
+                count=report.duplicates,
+                district=district_id,
+            )
+        )
     if report.people_left:
         click.echo(
             _t(
@@ -125,7 +134,7 @@ def import_command(state: State, file: Path, district_id: str, skip_bad: bool, r
                 count=len(report.errors),
             )
         )
-    _report(report)
+    _report(report, district_id)
     if report.errors:
         target = rejects or _rejects_path(file)
         reason = _t("error")

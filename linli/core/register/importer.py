@@ -86,6 +86,9 @@ class ImportReport:
     people_updated: int = 0
     #: people of the file who left their household per the register: left as they are
     people_left: int = 0
+    #: groups of people who may be one person (the same ID number in two households, or the
+    #: same name, birth date and building), in the file or against the register; never merged
+    duplicates: int = 0
     errors: list[RowError] = field(factory=list)
     #: the raw cells of each rejected row, by line
     rejected: dict[int, Sequence[Any]] = field(factory=dict)
@@ -430,6 +433,7 @@ def _write(
             history.append((d, c["h_id"], "updated", json.dumps({"fields": ["phone"]}), "import", actor, now))
         report.households_updated = len(changed_phone)
 
+    report.duplicates = _possible_duplicates(rows)
     # people: the register's members of each household, matched without a query per row
     members = _read_members(conn, d)
     new_people: list[tuple[int, _Row]] = []
@@ -552,6 +556,7 @@ def _write(
         progress,
     )
     report.people_added = len(new_people)
+    report.duplicates += _duplicates_of_new(new_people, members)
     _bulk_insert(
         conn,
         s.household_history,
@@ -559,6 +564,29 @@ def _write(
         history,
         progress,
     )
+
+
+def _possible_duplicates(rows: list[_Row]) -> int:
+    """Groups of the file's people who may be one person, across households (within one,
+    the same person twice is a bad row); a group found both ways counts once."""
+    by_id: dict[str, dict[tuple[str, str, str], int]] = {}
+    by_name: dict[tuple[str, str, str], dict[tuple[str, str], int]] = {}
+    for r in rows:
+        if not r.name:
+            continue
+        if r.id_hash:
+            by_id.setdefault(r.id_hash, {})[(r.building, r.unit, r.number)] = r.line
+        if r.birth:
+            by_name.setdefault((r.name, r.birth, r.building), {})[(r.unit, r.number)] = r.line
+    lines: list[frozenset[int]] = [frozenset(f.values()) for f in by_id.values() if len(f) > 1]
+    lines += [frozenset(f.values()) for f in by_name.values() if len(f) > 1]
+    return len(set(lines))
+
+
+def _duplicates_of_new(new_people: list[tuple[int, _Row]], members: dict[int, list[dict[str, Any]]]) -> int:
+    """New people whose ID number the register already has in another household."""
+    known = {m["id_hash"]: household for household, found in members.items() for m in found if m["id_hash"]}
+    return sum(1 for household, r in new_people if r.id_hash and known.get(r.id_hash, household) != household)
 
 
 def _raw_rows(conn: sa.Connection, sql: str, district_id: str) -> list[tuple[Any, ...]]:

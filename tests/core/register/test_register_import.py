@@ -216,8 +216,17 @@ def test_the_same_id_number_in_two_households_is_imported_and_listed_as_a_duplic
 
     report = run(conn, write_csv(tmp_path / "dup.csv", HEADER, [*ROWS, twin]))
 
-    assert report.imported
+    assert report.imported and report.duplicates == 1
     assert [d.reason for d in registry().duplicates()] == ["id"]
+
+
+def test_a_new_person_with_an_id_number_the_register_has_elsewhere_is_counted_as_a_duplicate(conn, tmp_path):
+    run(conn, write_csv(tmp_path / "v1.csv", HEADER, ROWS))
+    twin = ["第二网格", "3栋", "", "101", "赵四", "王秀英", "亲属", "女", "", ID_WANG, ""]
+
+    report = run(conn, write_csv(tmp_path / "v2.csv", HEADER, [twin]))
+
+    assert (report.people_added, report.duplicates) == (1, 1)
 
 
 def test_no_id_number_reaches_the_database_in_clear(conn, tmp_path):
