@@ -325,9 +325,13 @@ class Registry:
             raise self._fail(N_("That person is not in this community's register."))
         return row
 
-    def _residents(self, where: Any, *, current: bool = True) -> list[Resident]:
+    def _residents(self, where: Any, *, current: bool = True, household_id: int | None = None) -> list[Resident]:
+        """Register people with their household: the current one, or ``household_id``'s
+        membership (one row each, also for who left it with ``current=False``)."""
         accounts = sa.exists().where(s.identities.c.person_id == _R.c.person_id)
         member = sa.and_(_M.c.person_id == _R.c.person_id, _M.c.district_id == _R.c.district_id)
+        if household_id is not None:
+            member = sa.and_(member, _M.c.household_id == household_id)
         if current:
             member = sa.and_(member, _M.c.left_at.is_(None))
         rows = self.conn.execute(
@@ -361,7 +365,9 @@ class Registry:
         m = _M.c.household_id == household_id
         if current:
             m = sa.and_(m, _M.c.left_at.is_(None))
-        return self._residents(_R.c.person_id.in_(sa.select(_M.c.person_id).where(m)), current=current)
+        return self._residents(
+            _R.c.person_id.in_(sa.select(_M.c.person_id).where(m)), current=current, household_id=household_id
+        )
 
     def residents_named(self, name: str) -> list[Resident]:
         """The register people called exactly ``name``."""
@@ -549,7 +555,11 @@ class Registry:
             raise self._fail(N_("Those are the same person."))
         self._resident_row(keep)
         self._resident_row(drop)
-        households = set(self.conn.execute(sa.select(_M.c.household_id).where(_M.c.person_id == drop)).scalars())
+        households = set(
+            self.conn.execute(
+                sa.select(_M.c.household_id).where(_M.c.person_id == drop, _M.c.district_id == self.district_id)
+            ).scalars()
+        )
         merge_persons(self.conn, keep, drop)
         for household_id in sorted(households):
             self._history(household_id, "merge", {"person_id": keep, "merged": drop}, source="merge")
@@ -627,7 +637,8 @@ class Registry:
 
         Kinds and their detail:
           ``move_in``: ``name`` and optionally ``relation``, ``gender``, ``birth_date`` (a date),
-          ``id_number`` (kept only as its hash), ``phone``;
+          ``id_number`` (kept only as its hash), ``phone``; or ``person_id`` (and ``relation``) for
+          someone of the register moving over from another household;
           ``move_out``: ``person_id``; ``death``: ``person_id`` and optionally ``date``;
           ``phone``: ``phone``, and ``person_id`` for a person's phone (else the household's).
 
@@ -653,6 +664,14 @@ class Registry:
     def _checked_detail(self, household_id: int, kind: str, detail: dict[str, Any]) -> dict[str, Any]:
         if kind not in CHANGE_KINDS:
             raise self._fail(N_("Unknown kind of change: {kind}."), kind=kind)
+        if kind == "move_in" and detail.get("person_id") is not None:
+            person_id = detail["person_id"]
+            if not isinstance(person_id, int):
+                raise self._fail(N_("That person is not in this community's register."))
+            self._resident_row(person_id)
+            if person_id in {r.person_id for r in self.members(household_id)}:
+                raise self._fail(N_("That person lives in this household already."))
+            return {"person_id": person_id, "relation": str(detail.get("relation") or "").strip()[:32]}
         if kind == "move_in":
             name = str(detail.get("name") or "").strip()
             if not name or len(name) > 200:
@@ -723,7 +742,9 @@ class Registry:
         change = self._pending(change_id)
         detail = dict(change.detail)
         history: dict[str, Any]
-        if change.kind == "move_in":
+        if change.kind == "move_in" and detail.get("person_id") is not None:
+            history = self._move(detail["person_id"], change, detail.get("relation", ""))
+        elif change.kind == "move_in":
             added = self.add_person(
                 change.household_id,
                 detail["name"],
@@ -779,10 +800,55 @@ class Registry:
             proposed_by=change.proposed_by,
             approved_by=self.person_id,
         )
-        if change.kind in ("move_out", "death") and not self.members(change.household_id):
-            self.conn.execute(sa.update(_H).where(_H.c.id == change.household_id).values(status="moved_out"))
+        self._refresh_status(change.household_id)
         self._audit("registry.change_approved", f"change:{change.id}", kind=change.kind)
         return self.change(change.id)
+
+    def _move(self, person_id: int, change: Change, relation: str) -> dict[str, Any]:
+        """A register person moves into ``change``'s household, out of the one they lived in."""
+        now = self.now()
+        for old in (
+            self.conn.execute(
+                sa.select(_M.c.household_id).where(
+                    _M.c.person_id == person_id, _M.c.district_id == self.district_id, _M.c.left_at.is_(None)
+                )
+            )
+            .scalars()
+            .all()
+        ):
+            self.conn.execute(
+                sa.update(_M).where(_M.c.household_id == old, _M.c.person_id == person_id).values(left_at=now)
+            )
+            self._history(
+                old,
+                "move_out",
+                {"person_id": person_id, "to_household": change.household_id},
+                source="change",
+                change_id=change.id,
+                proposed_by=change.proposed_by,
+                approved_by=self.person_id,
+            )
+            self._refresh_status(old)
+        back = self.conn.execute(
+            sa.update(_M)
+            .where(_M.c.household_id == change.household_id, _M.c.person_id == person_id)
+            .values(left_at=None, relation=relation)
+        ).rowcount
+        if not back:
+            self.conn.execute(
+                sa.insert(_M).values(
+                    district_id=self.district_id,
+                    household_id=change.household_id,
+                    person_id=person_id,
+                    relation=relation,
+                )
+            )
+        return {"person_id": person_id}
+
+    def _refresh_status(self, household_id: int) -> None:
+        """A household nobody lives in any more has moved out; one someone lives in is active."""
+        status = "active" if self.members(household_id) else "moved_out"
+        self.conn.execute(sa.update(_H).where(_H.c.id == household_id, _H.c.status != status).values(status=status))
 
     def reject(self, change_id: int, reason: str = "") -> Change:
         """Turn a pending change down (staff); nothing of the household changes.

@@ -296,3 +296,26 @@ def test_moving_out_someone_who_does_not_live_there_is_refused(registry, home):
     with pytest.raises(UserError, match="Unknown kind"):
         reg.propose_change(household.id, "divorce")
     assert reg.changes() == []
+
+
+def test_someone_of_the_register_moves_over_from_another_household(registry, home):
+    building, household, wang = home
+    reg = registry()
+    other = reg.add_household(building.id, "302", unit="2")
+    change = registry(person_id=5).propose_change(other.id, "move_in", person_id=wang.person_id, relation="户主")
+
+    registry(person_id=9).approve(change.id)
+
+    assert [(m.name, m.relation) for m in reg.members(other.id)] == [("王秀英", "户主")]
+    assert reg.members(household.id) == []
+    assert reg.household_by_id(household.id).status == "moved_out"
+    assert reg.household_of(wang.person_id) == reg.household_by_id(other.id)
+    assert reg.history(household.id)[-1].detail == {"person_id": wang.person_id, "to_household": other.id}
+    assert [m.person_id for m in reg.members(household.id, current=False)] == [wang.person_id]
+
+
+def test_moving_someone_into_the_household_they_live_in_is_refused(registry, home):
+    _, household, wang = home
+
+    with pytest.raises(UserError, match="lives in this household already"):
+        registry().propose_change(household.id, "move_in", person_id=wang.person_id)
