@@ -193,9 +193,12 @@ def test_a_pair_found_to_be_two_people_is_no_longer_listed(registry, home):
     reg = registry()
     twin = reg.add_person(reg.add_household(building.id, "302", unit="2").id, "王秀英", id_number=ID_WANG).resident
 
+    assert [d.person_ids for d in reg.duplicates_of(wang.person_id)] == [(wang.person_id, twin.person_id)]
+
     reg.not_duplicate(twin.person_id, wang.person_id)
 
     assert reg.duplicates() == []
+    assert reg.duplicates_of(wang.person_id) == []
 
 
 def test_merging_duplicates_keeps_one_person_with_both_households_history(registry, home):
