@@ -30,6 +30,9 @@ DEFAULT_CODE_VALIDITY = dt.timedelta(days=7)
 #: district of a resident's first ``/link CODE`` in a private chat from the code
 LINK_COMMANDS = ("link", "绑定")
 
+#: how registers write a building after its number (12栋, 12号楼, 12幢)
+_BUILDING_SUFFIXES = ("号楼", "栋", "幢", "楼")
+
 _H = s.households
 _B = s.buildings
 _R = s.residents
@@ -205,10 +208,22 @@ class Registry:
         return [_building(r) for r in self.conn.execute(stmt)]
 
     def building(self, code: str) -> Building | None:
-        """The building called ``code`` (``12``, ``12栋``: the register's own spelling), or None."""
+        """The building called ``code``, as the register spells it or as people say it: ``12``
+        finds ``12栋`` (or ``12号楼``) and the other way round, when only one building fits."""
         code = code.strip()
         row = self.conn.execute(sa.select(_B).where(_B.c.district_id == self.district_id, _B.c.code == code)).first()
-        return _building(row) if row else None
+        if row is not None:
+            return _building(row)
+        bare = code
+        for suffix in _BUILDING_SUFFIXES:
+            if bare.endswith(suffix) and len(bare) > len(suffix):
+                bare = bare[: -len(suffix)]
+                break
+        spellings = {bare, *(bare + suffix for suffix in _BUILDING_SUFFIXES)} - {code}
+        rows = self.conn.execute(
+            sa.select(_B).where(_B.c.district_id == self.district_id, _B.c.code.in_(sorted(spellings)))
+        ).all()
+        return _building(rows[0]) if len(rows) == 1 else None
 
     def building_by_id(self, building_id: int) -> Building | None:
         row = self.conn.execute(

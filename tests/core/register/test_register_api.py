@@ -322,3 +322,22 @@ def test_moving_someone_into_the_household_they_live_in_is_refused(registry, hom
 
     with pytest.raises(UserError, match="lives in this household already"):
         registry().propose_change(household.id, "move_in", person_id=wang.person_id)
+
+
+def test_a_building_is_found_as_people_say_it(registry, home):
+    building, _, _ = home
+    reg = registry()
+
+    assert reg.building("12") == building
+    assert reg.building("12号楼") == building
+    assert reg.household("12", "2-301") is not None
+    with pytest.raises(UserError, match="already in the register"):
+        reg.add_building("12号楼")  # the same building, spelt another way
+
+
+def test_when_two_buildings_fit_neither_is_guessed(registry, conn):
+    reg = registry()
+    conn.execute(sa.insert(s.buildings), [{"district_id": "qinghe", "code": c} for c in ("7栋", "7号楼")])
+
+    assert reg.building("7") is None
+    assert reg.building("7栋").code == "7栋"
