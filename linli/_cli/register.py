@@ -190,7 +190,9 @@ def duplicates_command(state: State, district_id: str) -> None:
     print_table([_t("Persons"), _t("Names"), _t("Why")], rows)
 
 
-@click.group("registry", cls=LinliGroup, help=_t("The register of households and people: import, template, duplicates."))
+@click.group(
+    "registry", cls=LinliGroup, help=_t("The register of households and people: import, template, duplicates.")
+)
 def registry() -> None:
     pass
 
