@@ -20,6 +20,7 @@ Each kind of handler receives its own context type: :class:`CommandContext`,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol
 
 import sqlalchemy as sa
@@ -42,6 +43,7 @@ from linli.core.context import (
 from linli.core.errors import PermissionDenied, UserError
 from linli.core.events import Address, Choice, DomainEvent
 from linli.core.i18n import N_, Translator
+from linli.core.register import Added, Building, Change, Duplicate, Grid, HistoryEntry, Household, Registry, Resident
 from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, scheduled
 from linli.core.storage import UTCDateTime, plugin_table
 
@@ -53,17 +55,25 @@ __all__ = [
     "CONSENT_REQUIRED",
     "N_",
     "AccountData",
+    "Added",
     "Address",
+    "Building",
+    "Change",
     "Choice",
     "ChoiceContext",
     "CommandContext",
+    "CommandLine",
     "ConsentRecord",
     "ConversationContext",
     "DialogContext",
     "DialogState",
     "DomainEvent",
+    "Duplicate",
     "EventContext",
+    "Grid",
     "HandlerGroup",
+    "HistoryEntry",
+    "Household",
     "JobContext",
     "Ledger",
     "LedgerContext",
@@ -72,6 +82,8 @@ __all__ = [
     "PermissionDenied",
     "Plugin",
     "PluginContext",
+    "Registry",
+    "Resident",
     "RoleHeld",
     "RoleSpec",
     "Tables",
@@ -166,3 +178,38 @@ class HandlerGroup:
     @property
     def log(self) -> Logger:
         return self.plugin.log
+
+
+class CommandLine(Protocol):
+    """What linli's command line hands a plugin's own commands (``linli captains …``).
+
+    A plugin adds a group of commands with an entry point in the group ``linli.cli``, whose
+    name is the group's (``captains = "linli_captains.cli:commands"``) and whose value is
+    a function that takes a :class:`CommandLine` and returns a ``click.Group``. It is
+    loaded only when the group is used, so ``linli --help`` stays fast.
+    """
+
+    def t(self, message: str, /, **values: Any) -> str:
+        """``message`` in the terminal's language."""
+        ...
+
+    def core_command(self, name: str) -> Any:
+        """A core command to add to the plugin's group: ``import``, ``template`` or
+        ``duplicates`` of ``linli registry`` (``group.add_command(cli.core_command("import"))``)."""
+        ...
+
+    def database(self, *, write: bool) -> AbstractContextManager[sa.Connection]:
+        """A connection in one transaction, the schema brought up to date (``write``) or
+        checked current; usable inside a command only."""
+        ...
+
+    def registry(self, conn: sa.Connection, district_id: str) -> Registry:
+        """A district's register on ``conn``, acting as the person at the terminal.
+
+        Raises: NotFound: no such district.
+        """
+        ...
+
+    def fail(self, message: str) -> Exception:
+        """An error to raise for a bad argument: one line (``message``, translated) and exit code 2."""
+        ...

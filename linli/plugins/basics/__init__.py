@@ -106,6 +106,30 @@ class Identity(HandlerGroup):
         t = ctx.in_language(wanted)
         ctx.reply(t("From now on I will answer you in English."))
 
+    # --- the register ---------------------------------------------------------------------
+
+    @command(
+        "link",
+        help=N_("Link your account to your household with the code your captain gave you"),
+        usage=N_("LINK-CODE"),
+        aliases=("绑定",),  # both in linli.core.register.api.LINK_COMMANDS
+    )
+    def link(self, ctx: CommandContext) -> None:
+        code = ctx.argtext.strip()
+        if not code:
+            raise ctx.fail(ctx.t("Send /link followed by the code your captain gave you, e.g. /link 7KQ4M2XA."))
+        chat_person = ctx.person.id
+        identity = ctx.inbound.sender.identity
+        resident = ctx.registry.redeem_link_code(code, chat_person, identity)
+        if resident.person_id != chat_person:
+            ctx.publish("linli.person_merged", {"from": chat_person, "into": resident.person_id})
+        ctx.reply(
+            ctx.t(
+                "Done: your account is now linked to your entry in the community's register. "
+                "Your captain no longer needs to act for you."
+            )
+        )
+
 
 class Privacy(HandlerGroup):
     """The privacy notice, consent, what linli holds about you, and forgetting you."""
@@ -187,6 +211,19 @@ class Privacy(HandlerGroup):
                 consents="; ".join(_consent_line(t, c, ctx.district.timezone) for c in held.consents) or t("none"),
             ),
         ]
+        reg = ctx.registry
+        resident = reg.resident(person_id)
+        if resident is not None:
+            household = reg.household_of(person_id)
+            building = reg.building_by_id(household.building_id) if household else None
+            lines.append(
+                t(
+                    "In the community's register: {name}, household {household} of building {building}",
+                    name=resident.name,
+                    household=household.label if household else "-",
+                    building=building.code if building else "-",
+                )
+            )
         lines.append(t("Each service of your community tells you below what it holds."))
         ctx.reply("\n".join(lines))
         ctx.audit("privacy.access", f"person:{person_id}")

@@ -142,6 +142,12 @@ class Suggestions(HandlerGroup):
     def forget(self, ctx: EventContext) -> None:
         ctx.store.update(suggestions, suggestions.c.person_id == ctx.event.payload["person_id"], person_id=None)
 
+    @on_event("linli.person_merged")
+    def merged(self, ctx: EventContext) -> None:
+        """A resident linked their chat account to their register entry: their suggestions follow."""
+        payload = ctx.event.payload
+        ctx.store.update(suggestions, suggestions.c.person_id == payload["from"], person_id=payload["into"])
+
     @scheduled("digest", "30 8 * * *", working_days_only=True)
     def digest(self, ctx: JobContext) -> None:
         room = ctx.config.get("staff_room")
