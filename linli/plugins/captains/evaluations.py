@@ -1,0 +1,146 @@
+"""Evaluation: each period (a quarter) a government-affairs captain rates the resident-affairs
+captain of their building on the district's criteria, 1 to 5; only staff see the results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from linli.core.plugin import N_, PluginContext, command, on_choice
+from linli.plugins.captains._common import STAFF, captain_buildings, captains_of, require_building
+from linli.plugins.captains.captainday import period_of
+from linli.plugins.captains.tables import evaluations
+
+__all__ = ["CRITERIA", "Evaluations", "criteria"]
+
+CRITERIA = {
+    "sweeps": N_("Sweeps and visits"),
+    "publicity": N_("Notices and publicity"),
+    "needs": N_("Help with residents' needs"),
+    "meetings": N_("Captain day and meetings"),
+}
+SCORES = range(1, 6)
+
+
+def criteria(ctx: PluginContext) -> dict[str, str]:
+    value: Any = ctx.config.get("criteria")
+    if isinstance(value, Mapping) and value and all(isinstance(v, str) for v in value.values()):
+        return {str(k): v for k, v in value.items()}
+    return dict(CRITERIA)
+
+
+class Evaluations:
+    """``/evaluate`` and ``/evaluations``."""
+
+    @command(
+        "evaluate",
+        help=N_("Rate your building's resident-affairs captain for this quarter"),
+        usage=N_("BUILDING"),
+        where="private",
+        aliases=("评价楼长",),
+    )
+    def evaluate(self, ctx: PluginContext) -> None:
+        if not ctx.args:
+            raise ctx.fail(ctx.t("Usage: /evaluate BUILDING"))
+        building = require_building(ctx, ctx.args[0])
+        if captain_buildings(ctx).get(building.id) != "gov":
+            raise ctx.fail(
+                ctx.t(
+                    "Only the government-affairs captain of {building} rates its resident-affairs captain.",
+                    building=building.label,
+                )
+            )
+        resident = captains_of(ctx, building.id).get("resident")
+        if resident is None:
+            raise ctx.fail(ctx.t("{building} has no resident-affairs captain to rate.", building=building.label))
+        period = period_of(ctx.now().date())
+        data = {"building": building.id, "ratee": resident.person_id, "period": period, "scores": {}}
+        self._ask_score(ctx, data, start=True)
+
+    def _ask_score(self, ctx: PluginContext, data: dict[str, Any], *, start: bool) -> None:
+        crit = criteria(ctx)
+        left = [c for c in crit if c not in data["scores"]]
+        if not left:
+            self._save_evaluation(ctx, data)
+            return
+        code = left[0]
+        prompt = ctx.t("{criterion}: how well, from 1 (poor) to 5 (excellent)?", criterion=ctx.t(crit[code]))
+        choices = [ctx.choice(str(n), "evalscore", f"{code}:{n}") for n in SCORES]
+        if start:
+            ctx.start_dialog("evaluate", step="score", data=data, prompt=prompt, choices=choices)
+        else:
+            ctx.continue_dialog(step="score", data=data, prompt=prompt, choices=choices)
+
+    @on_choice("evalscore")
+    def evalscore(self, ctx: PluginContext) -> None:
+        if ctx.dialog is None or ctx.dialog.name != "evaluate":
+            raise ctx.fail(ctx.t("That evaluation was already saved or cancelled. Send /evaluate to start again."))
+        code, _, score = ctx.data.partition(":")
+        if code not in criteria(ctx) or not score.isdigit() or int(score) not in SCORES:
+            raise ctx.fail(ctx.t("That button is out of date."))
+        data = dict(ctx.dialog.data)
+        data["scores"] = {**data["scores"], code: int(score)}
+        self._ask_score(ctx, data, start=False)
+
+    def _save_evaluation(self, ctx: PluginContext, data: dict[str, Any]) -> None:
+        assert ctx.person is not None
+        building_id, ratee, period = int(data["building"]), data["ratee"], str(data["period"])
+        ctx.store.delete(
+            evaluations,
+            evaluations.c.period == period,
+            evaluations.c.building_id == building_id,
+            evaluations.c.ratee_id == ratee,
+        )
+        now = ctx.clock.now()
+        ctx.store.insert_many(
+            evaluations,
+            [
+                {
+                    "period": period,
+                    "building_id": building_id,
+                    "rater_id": ctx.person.id,
+                    "ratee_id": ratee,
+                    "criterion": code,
+                    "score": score,
+                    "rated_at": now,
+                }
+                for code, score in data["scores"].items()
+            ],
+        )
+        ctx.end_dialog()
+        ctx.audit("captains.evaluated", f"building:{building_id}", period=period)
+        ctx.reply(
+            ctx.t("Thank you: the evaluation for {period} is saved. Only the community's staff see it.", period=period)
+        )
+
+    @command(
+        "evaluations",
+        help=N_("The evaluations of resident-affairs captains"),
+        usage=N_("[PERIOD]"),
+        roles=(STAFF,),
+        where="private",
+        aliases=("楼长评价",),
+    )
+    def list_evaluations(self, ctx: PluginContext) -> None:
+        period = ctx.args[0].upper() if ctx.args else period_of(ctx.now().date())
+        rows = ctx.store.select(evaluations, evaluations.c.period == period, order_by=[evaluations.c.building_id])
+        if not rows:
+            ctx.reply(ctx.t("No evaluations for {period} yet.", period=period))
+            return
+        by: dict[tuple[int, int | None], list[Any]] = {}
+        for r in rows:
+            by.setdefault((r.building_id, r.ratee_id), []).append(r)
+        from linli.plugins.captains import _registry as reg
+
+        names = ctx.display_names(sorted({k[1] for k in by if k[1] is not None}))
+        labels = {b.id: b.label for b in reg.buildings(ctx, ids=sorted({k[0] for k in by}))}
+        crit = criteria(ctx)
+        lines = [ctx.t("Evaluations {period}:", period=period)]
+        for (building_id, ratee), scores in sorted(by.items(), key=lambda kv: labels.get(kv[0][0], "")):
+            average = sum(s.score for s in scores) / len(scores)
+            detail = "、".join(f"{ctx.t(crit.get(s.criterion, s.criterion))} {s.score}" for s in scores)
+            lines.append(
+                f"{labels.get(building_id, building_id)} · {names.get(ratee, '—') if ratee else '—'} · "
+                f"{average:.1f} ({detail})"
+            )
+        ctx.reply("\n".join(lines))
