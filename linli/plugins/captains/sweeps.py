@@ -454,8 +454,12 @@ class Sweeps:
     def coverage_text(
         self, ctx: PluginContext, sweep: Any, building_ids: list[int] | None, grid_text: str | None = None
     ) -> str:
+        grid = reg.find_grid(ctx, grid_text) if grid_text else None
+        if grid_text and grid is None:
+            raise ctx.fail(ctx.t("There is no grid {grid} in this community.", grid=grid_text))
         cov = coverage(ctx, sweep.id, building_ids)
-        done, total, bdone, btotal = cov.totals()
+        rows = [r for r in cov.rows if grid is None or r.grid_id == grid.id]
+        done, total, bdone, btotal = cov.totals(rows)
         lines = [
             ctx.t(
                 "Sweep {number} ({reason}), {state}, due {deadline}: {done} of {total} household(s) ({percent}), "
@@ -471,9 +475,6 @@ class Sweeps:
                 btotal=btotal,
             )
         ]
-        grid = reg.find_grid(ctx, grid_text) if grid_text else None
-        if grid_text and grid is None:
-            raise ctx.fail(ctx.t("There is no grid {grid} in this community.", grid=grid_text))
         if building_ids is None and grid is None:
             labels = {g.id: g.label for g in reg.grids(ctx)}
             by_grid: dict[int | None, list[Any]] = {}
@@ -493,7 +494,6 @@ class Sweeps:
                     )
                 )
             return "\n".join(lines)
-        rows = [r for r in cov.rows if grid is None or r.grid_id == grid.id]
         names = {b.id: b.label for b in reg.buildings(ctx, ids=[r.building_id for r in rows])}
         for r in sorted(rows, key=lambda r: names.get(r.building_id, "")):
             d = cov.done(r)
