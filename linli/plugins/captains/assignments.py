@@ -1,4 +1,4 @@
-"""Who captains which building: ``/assign``, ``/unassign``, ``/mybuildings``, ``/gaps``,
+"""Who captains which building: ``/setcaptain``, ``/endcaptain``, ``/mybuildings``, ``/gaps``,
 ``/addbuilding``."""
 
 from __future__ import annotations
@@ -39,14 +39,16 @@ class Assignments:
     """The register of captains."""
 
     @command(
-        "assign",
+        "setcaptain",
         help=N_("Make someone a building's captain"),
         usage=N_("BUILDING gov|resident NAME [UNIT]"),
         roles=(STAFF,),
         aliases=("任命楼长",),
     )
     def assign(self, ctx: PluginContext) -> None:
-        usage = ctx.t("Usage: /assign BUILDING gov|resident NAME [UNIT], for example /assign 2号楼 gov 王伟 区财政局")
+        usage = ctx.t(
+            "Usage: /setcaptain BUILDING gov|resident NAME [UNIT], for example /setcaptain 2号楼 gov 王伟 区财政局"
+        )
         if len(ctx.args) < 3:
             raise ctx.fail(usage)
         kind = KIND_WORDS.get(ctx.args[1].lower())
@@ -99,7 +101,7 @@ class Assignments:
         )
 
     @command(
-        "unassign",
+        "endcaptain",
         help=N_("End a captain's assignment to a building"),
         usage=N_("BUILDING gov|resident"),
         roles=(STAFF,),
@@ -108,7 +110,7 @@ class Assignments:
     def unassign(self, ctx: PluginContext) -> None:
         kind = KIND_WORDS.get(ctx.args[1].lower()) if len(ctx.args) == 2 else None
         if kind is None:
-            raise ctx.fail(ctx.t("Usage: /unassign BUILDING gov|resident, for example /unassign 2号楼 resident"))
+            raise ctx.fail(ctx.t("Usage: /endcaptain BUILDING gov|resident, for example /endcaptain 2号楼 resident"))
         building = require_building(ctx, ctx.args[0])
         current = captains_of(ctx, building.id).get(kind)
         if current is None:
@@ -201,7 +203,7 @@ class Assignments:
         ctx.audit("captains.add_building", f"building:{building.id}")
         ctx.reply(
             ctx.t(
-                "{building} is added to {grid}. Give it captains with /assign {building} gov|resident NAME.",
+                "{building} is added to {grid}. Give it captains with /setcaptain {building} gov|resident NAME.",
                 building=building.label,
                 grid=grid.label,
             )

@@ -158,7 +158,7 @@ def _grid_rooms(ctx: PluginContext, grid: reg.Grid | None) -> list[Address]:
 
 
 class CaptainDay:
-    """``/captainday``, ``/minutes``, ``/actionitem``; the agenda the day before."""
+    """``/captainday``, ``/dayminutes``, ``/dayaction``; the agenda the day before."""
 
     @scheduled("agenda", "0 9 * * *")
     def agenda_job(self, ctx: PluginContext) -> None:
@@ -239,9 +239,11 @@ class CaptainDay:
             raise ctx.fail(ctx.t("Only the grid's captains, its workers and staff record its captain day."))
         return grid, ctx.checked_text(text, empty=usage, limit=4000)
 
-    @command("minutes", help=N_("Record the minutes of captain day"), usage=N_("[GRID] TEXT"), aliases=("楼长日纪要",))
+    @command(
+        "dayminutes", help=N_("Record the minutes of captain day"), usage=N_("[GRID] TEXT"), aliases=("楼长日纪要",)
+    )
     def minutes(self, ctx: PluginContext) -> None:
-        grid, text = self._grid_and_text(ctx, ctx.t("Usage: /minutes [GRID] TEXT"))
+        grid, text = self._grid_and_text(ctx, ctx.t("Usage: /dayminutes [GRID] TEXT"))
         meeting = self._meeting(ctx, grid)
         ctx.store.update(
             captain_days,
@@ -256,7 +258,7 @@ class CaptainDay:
         "actionitem", help=N_("Add an action item from captain day"), usage=N_("[GRID] TEXT"), aliases=("楼长日事项",)
     )
     def actionitem(self, ctx: PluginContext) -> None:
-        grid, text = self._grid_and_text(ctx, ctx.t("Usage: /actionitem [GRID] TEXT"))
+        grid, text = self._grid_and_text(ctx, ctx.t("Usage: /dayaction [GRID] TEXT"))
         meeting = self._meeting(ctx, grid)
         n = ctx.store.count(action_items, action_items.c.captain_day_id == meeting.id) + 1
         ctx.store.insert(

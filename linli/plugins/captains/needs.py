@@ -135,7 +135,8 @@ class Needs:
         # the need's text may be personal: the group only hears its number
         ctx.reply(
             ctx.t(
-                "Need {number} is registered; the grid will take it up. You will hear here when it moves.",
+                "Need {number} is registered; the grid will take it up, and I will tell you in private when "
+                "it is resolved.",
                 number=number,
             )
         )

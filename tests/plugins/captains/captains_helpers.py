@@ -138,10 +138,10 @@ def setup(chat: ChatHarness) -> None:
 
 def assign_captains(chat: ChatHarness) -> None:
     """B1: 政务甲 (gov) and 居务乙 (resident); B2: 政务甲 (gov) only; B3: 政务丙 (gov)."""
-    chat.say("王主任", "/assign B1 gov 政务甲 区财政局")
-    chat.say("王主任", "/assign B1 resident 居务乙")
-    chat.say("王主任", "/assign B2 gov 政务甲 区财政局")
-    chat.say("王主任", "/assign B3 gov 政务丙 区民政局")
+    chat.say("王主任", "/setcaptain B1 gov 政务甲 区财政局")
+    chat.say("王主任", "/setcaptain B1 resident 居务乙")
+    chat.say("王主任", "/setcaptain B2 gov 政务甲 区财政局")
+    chat.say("王主任", "/setcaptain B3 gov 政务丙 区民政局")
 
 
 def make(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[ChatHarness, FakeRegistry]:
