@@ -259,7 +259,11 @@ class Sweeps:
     # --- captains visit ------------------------------------------------------------------------
 
     @command(
-        "visit", help=N_("Mark the next households of a sweep"), usage=N_("[HOUSEHOLD] [SWEEP]"), aliases=("走访",)
+        "visit",
+        help=N_("Mark the next households of a sweep (in private)"),
+        usage=N_("[HOUSEHOLD] [SWEEP]"),
+        where="private",
+        aliases=("走访",),
     )
     def visit(self, ctx: PluginContext) -> None:
         mine = list(captain_buildings(ctx))

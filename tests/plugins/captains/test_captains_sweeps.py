@@ -89,13 +89,14 @@ def test_coverage_per_district_grid_and_building(cap):
 def test_bad_marks_change_nothing(cap):
     chat, _ = cap
     assign_captains(chat)
-    assert chat.say("居务乙", "/visit") == ["No sweep is open for your buildings."]
+    assert chat.say("居务乙", "/visit", private=True) == ["No sweep is open for your buildings."]
+    assert chat.say("居务乙", "/visit") == ["Use /visit in a private chat with me, not in the group."]
     start_sweep(chat)
     assert chat.say("居务乙", "/visit 3-101", private=True) == [
         "Household 3-101 is not in your buildings; its own captains mark it."
     ]
     assert chat.say("居务乙", "/visit 9-999", private=True) == ["There is no household 9-999 here."]
-    assert chat.say("张三", "/visit") == ["Only a building's captains mark its households in a sweep."]
+    assert chat.say("张三", "/visit", private=True) == ["Only a building's captains mark its households in a sweep."]
     assert chat.say("居务乙", "/zero B3") == ["Only the captains of B3 report for it."]
     assert chat.say("居务乙", "/zero B9") == [
         "There is no building B9 in this community. Send /mybuildings to see yours."
