@@ -25,6 +25,7 @@ from linli.core.directory import DirectoryCache, DistrictInfo
 from linli.core.events import Address, DomainEvent, HandlerCall, Inbound, Outbound
 from linli.core.i18n import N_, Translator, translator
 from linli.core.people import PersonInfo
+from linli.core.plugin import CONSENT_REQUIRED
 from linli.core.registry import RESERVED_COMMANDS, Handler, PluginRegistry
 from linli.core.specs import ChoiceSpec, CommandSpec
 from linli.core.storage import Store
@@ -34,9 +35,8 @@ __all__ = ["CONSENT_REQUIRED", "Dispatcher", "allowed", "usable_commands", "with
 
 log = structlog.get_logger("linli.dispatcher")
 
-#: published by the dispatcher when someone who has not accepted the privacy notice
-#: uses a command that needs it; the core plugin answers with the notice.
-CONSENT_REQUIRED = "linli.consent_required"
+# CONSENT_REQUIRED: published by the dispatcher when someone who has not accepted the
+# privacy notice uses a command that needs it; the basics plugin answers with the notice.
 
 
 # an event's text is read more than once, and the same commands come again and again

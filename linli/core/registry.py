@@ -37,10 +37,19 @@ RESERVED_COMMANDS = ("cancel", "取消")
 
 @frozen
 class Handler:
+    """A plugin's handler: ``name`` is its method's name, unique in the plugin; ``where``
+    says where it is written (``module.Class.method``), for error messages."""
+
     plugin: str
     name: str
     spec: Spec
     func: Callable[..., Any]
+    where: str = ""
+
+
+def _where(func: Any) -> str:
+    func = getattr(func, "__func__", func)
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
 
 
 class PluginRegistry:
@@ -82,23 +91,51 @@ class PluginRegistry:
             raise PluginError(f"two plugins are named {name!r}")
         plugin = cls(log=structlog.get_logger(plugin=name))
         self.plugins[name] = plugin
-        for attr, member in inspect.getmembers(cls, callable):
-            spec = spec_of(member)
-            if spec is None:
-                continue
-            handler = Handler(name, attr, spec, getattr(plugin, attr))
-            self.handlers[(name, attr)] = handler
-            self._index(handler)
+        self._shadowed(cls)
+        owners: list[object] = [plugin, *(group(plugin) for group in manifest.handlers)]
+        for owner in owners:
+            for attr, member in inspect.getmembers(type(owner), callable):
+                spec = spec_of(member)
+                if spec is None:
+                    continue
+                handler = Handler(name, attr, spec, getattr(owner, attr), _where(member))
+                twin = self.handlers.get((name, attr))
+                if twin is not None:
+                    raise PluginError(
+                        f"plugin {name!r} has two handlers named {attr!r}: {twin.where} and {handler.where}"
+                    )
+                self.handlers[(name, attr)] = handler
+                self._index(handler)
+
+    @staticmethod
+    def _shadowed(cls: type) -> None:
+        """Reject a decorated method a subclass or another mixin hides (it would never run)."""
+        seen: dict[str, str] = {}
+        for klass in cls.__mro__:
+            for attr, member in vars(klass).items():
+                if spec_of(member) is None:
+                    continue
+                if attr in seen:
+                    raise PluginError(
+                        f"plugin class {cls.__qualname__} has two handlers named {attr!r}: "
+                        f"{seen[attr]} and {_where(member)}"
+                    )
+                seen[attr] = _where(member)
 
     def _index(self, h: Handler) -> None:
         spec = h.spec
         if isinstance(spec, CommandSpec):
             for word in (spec.name, *spec.aliases):
                 if word in RESERVED_COMMANDS:
-                    raise PluginError(f"command /{word} of {h.plugin!r}: /{word} is linli's own (it ends a dialog)")
+                    raise PluginError(f"command /{word} of {h.where}: /{word} is linli's own (it ends a dialog)")
                 owner = self.commands.get(word) or self.commands.get(self.aliases.get(word, ""))
                 if owner is not None:
-                    raise PluginError(f"command /{word} of {h.plugin!r} is already taken by {owner.plugin!r}")
+                    raise PluginError(
+                        f"command /{word} is declared twice: by {owner.plugin!r} ({owner.where})"
+                        f" and by {h.plugin!r} ({h.where})"
+                    )
+            if len({spec.name, *spec.aliases}) < 1 + len(spec.aliases):
+                raise PluginError(f"command /{spec.name} of {h.where} repeats a name among its aliases")
             self.commands[spec.name] = h
             for alias in spec.aliases:
                 self.aliases[alias] = spec.name
@@ -109,8 +146,9 @@ class PluginRegistry:
         elif isinstance(spec, EventSpec):
             self.events.setdefault(spec.name, []).append(h)
         elif isinstance(spec, JobSpec):
-            if any(j.plugin == h.plugin and j.spec.name == spec.name for j in self.jobs):
-                raise PluginError(f"plugin {h.plugin!r} declares job {spec.name!r} twice")
+            twin = next((j for j in self.jobs if j.plugin == h.plugin and j.spec.name == spec.name), None)
+            if twin is not None:
+                raise PluginError(f"plugin {h.plugin!r} declares job {spec.name!r} twice: {twin.where} and {h.where}")
             self.jobs.append(h)
         elif isinstance(spec, LedgerSpec):
             ledger_name = f"{h.plugin}.{spec.name}"
@@ -118,8 +156,9 @@ class PluginRegistry:
 
     @staticmethod
     def _unique(index: dict[Any, Handler], key: Any, h: Handler, what: str) -> None:
-        if key in index:
-            raise PluginError(f"plugin {h.plugin!r} declares {what} {key!r} twice")
+        twin = index.get(key)
+        if twin is not None:
+            raise PluginError(f"plugin {h.plugin!r} declares {what} {key!r} twice: {twin.where} and {h.where}")
         index[key] = h
 
     def command(self, word: str) -> Handler | None:

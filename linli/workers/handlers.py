@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -12,13 +11,12 @@ import structlog
 from dramatiq.middleware import CurrentMessage
 
 from linli.core import outbox, people
-from linli.core.context import DialogState, Effects, PluginContext
+from linli.core.context import DialogState, Effects, PluginContext, context_for
 from linli.core.dispatcher import usable_commands
 from linli.core.errors import DeliveryError, PermanentDeliveryError, UserError
 from linli.core.events import HandlerCall, Outbound
 from linli.core.i18n import N_, translator
 from linli.core.specs import CommandSpec
-from linli.core.storage import ScopedStore
 from linli.core.storage import schema as s
 
 if TYPE_CHECKING:
@@ -189,35 +187,24 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
             raise UserError(
                 translator(language)(N_("I was still busy with your previous answer. Please send that message again."))
             )
-    fire_time = dt.datetime.fromisoformat(call.fire_time) if call.fire_time else None
     private = bool(call.inbound and call.inbound.private)
 
     def available() -> list[tuple[str, CommandSpec]]:
         return usable_commands(rt.registry, district, roles, private=private)
 
-    return PluginContext(
-        plugin=call.plugin,
-        key=call.key,
+    return context_for(
+        call,
+        conn=conn,
         district=district,
         person=person,
         roles=roles,
-        address=call.address,
-        store=ScopedStore(conn, call.plugin, district.id),
+        dialog=dialog,
         t=translator(language),
         clock=rt.clock,
-        log=structlog.get_logger(f"linli.plugins.{call.plugin}"),
-        conn=conn,
-        inbound=call.inbound,
-        event=call.domain_event,
-        args=call.args,
-        argtext=call.argtext,
-        data=call.data,
-        dialog=dialog,
-        fire_time=fire_time,
-        available=available,
+        calendar=rt.calendar,
         notice_version=rt.settings.privacy.notice_version,
         config_defaults=rt.registry.plugins[call.plugin].manifest.config_defaults,
-        calendar=rt.calendar,
+        available=available,
     )
 
 
