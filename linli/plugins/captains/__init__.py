@@ -23,7 +23,7 @@ from linli.plugins.captains.tables import metadata
 __all__ = ["CaptainsPlugin"]
 
 
-class CaptainsPlugin(Assignments, Sweeps, Specials, Needs, Notices, CaptainDay, Evaluations, Stats, Ledgers, Plugin):
+class CaptainsPlugin(Plugin):
     manifest = Manifest(
         name="captains",
         version="1.0",
@@ -34,6 +34,7 @@ class CaptainsPlugin(Assignments, Sweeps, Specials, Needs, Notices, CaptainDay, 
             RoleSpec("grid_worker", N_("grid worker (scope grid:ID)")),
         ),
         tables=metadata,
+        handlers=(Assignments, Sweeps, Specials, Needs, Notices, CaptainDay, Evaluations, Stats, Ledgers),
         config_defaults={
             # the community's room: sweep summaries, captain-day agendas
             "room": "",

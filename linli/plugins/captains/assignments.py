@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, PluginContext, command
+from linli.core.plugin import N_, CommandContext, HandlerGroup, PluginContext, command
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
     STAFF,
@@ -35,7 +35,7 @@ def gaps(ctx: PluginContext, day: dt.date | None = None) -> tuple[list[reg.Build
     return everything, {b.id: set(KINDS) - held.get(b.id, set()) for b in everything}
 
 
-class Assignments:
+class Assignments(HandlerGroup):
     """The register of captains."""
 
     @command(
@@ -45,7 +45,7 @@ class Assignments:
         roles=(STAFF,),
         aliases=("任命楼长",),
     )
-    def assign(self, ctx: PluginContext) -> None:
+    def assign(self, ctx: CommandContext) -> None:
         usage = ctx.t(
             "Usage: /setcaptain BUILDING gov|resident NAME [UNIT], for example /setcaptain 2号楼 gov 王伟 区财政局"
         )
@@ -107,7 +107,7 @@ class Assignments:
         roles=(STAFF,),
         aliases=("卸任楼长",),
     )
-    def unassign(self, ctx: PluginContext) -> None:
+    def unassign(self, ctx: CommandContext) -> None:
         kind = KIND_WORDS.get(ctx.args[1].lower()) if len(ctx.args) == 2 else None
         if kind is None:
             raise ctx.fail(ctx.t("Usage: /endcaptain BUILDING gov|resident, for example /endcaptain 2号楼 resident"))
@@ -120,7 +120,7 @@ class Assignments:
         ctx.reply(ctx.t("{building} has no {kind} from today.", building=building.label, kind=ctx.t(KINDS[kind])))
 
     @command("mybuildings", help=N_("The buildings you captain"), aliases=("我的楼栋",))
-    def mybuildings(self, ctx: PluginContext) -> None:
+    def mybuildings(self, ctx: CommandContext) -> None:
         mine = captain_buildings(ctx)
         if not mine:
             ctx.reply(ctx.t("You are not a building captain here."))
@@ -156,7 +156,7 @@ class Assignments:
         roles=(STAFF,),
         aliases=("缺楼长",),
     )
-    def gaps_command(self, ctx: PluginContext) -> None:
+    def gaps_command(self, ctx: CommandContext) -> None:
         everything, missing = gaps(ctx)
         if not everything:
             ctx.reply(ctx.t("No buildings are registered yet."))
@@ -190,7 +190,7 @@ class Assignments:
         roles=(STAFF,),
         aliases=("添加楼栋",),
     )
-    def addbuilding(self, ctx: PluginContext) -> None:
+    def addbuilding(self, ctx: CommandContext) -> None:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /addbuilding GRID BUILDING, for example /addbuilding 第五网格 金枫雅居2号楼"))
         grid = reg.find_grid(ctx, ctx.args[0])

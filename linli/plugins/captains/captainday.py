@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, Address, PluginContext, command, scheduled
+from linli.core.plugin import N_, Address, CommandContext, HandlerGroup, JobContext, PluginContext, command, scheduled
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import GRID_WORKER, captain_buildings, is_staff
 from linli.plugins.captains.calendar import captain_day, next_captain_day
@@ -157,11 +157,11 @@ def _grid_rooms(ctx: PluginContext, grid: reg.Grid | None) -> list[Address]:
     return rooms
 
 
-class CaptainDay:
+class CaptainDay(HandlerGroup):
     """``/captainday``, ``/dayminutes``, ``/dayaction``; the agenda the day before."""
 
     @scheduled("agenda", "0 9 * * *")
-    def agenda_job(self, ctx: PluginContext) -> None:
+    def agenda_job(self, ctx: JobContext) -> None:
         """Each morning: when tomorrow is captain day, send each grid its agenda."""
         tomorrow = ctx.now().date() + dt.timedelta(days=1)
         if upcoming(ctx, tomorrow) != tomorrow:
@@ -185,7 +185,7 @@ class CaptainDay:
     @command(
         "captainday", help=N_("When the next captain day is, and its agenda"), usage=N_("[GRID]"), aliases=("楼长日",)
     )
-    def captainday(self, ctx: PluginContext) -> None:
+    def captainday(self, ctx: CommandContext) -> None:
         day = upcoming(ctx)
         lines = [ctx.t("The next captain day is {date}.", date=day.isoformat())]
         if is_staff(ctx) or ctx.has_role(GRID_WORKER) or captain_buildings(ctx):
@@ -225,7 +225,7 @@ class CaptainDay:
         mine = captain_buildings(ctx)
         return grid is not None and any(b.grid_id == grid.id for b in reg.buildings(ctx, ids=list(mine)))
 
-    def _grid_and_text(self, ctx: PluginContext, usage: str) -> tuple[reg.Grid | None, str]:
+    def _grid_and_text(self, ctx: CommandContext, usage: str) -> tuple[reg.Grid | None, str]:
         if not ctx.args:
             raise ctx.fail(usage)
         grid = reg.find_grid(ctx, ctx.args[0])
@@ -242,7 +242,7 @@ class CaptainDay:
     @command(
         "dayminutes", help=N_("Record the minutes of captain day"), usage=N_("[GRID] TEXT"), aliases=("楼长日纪要",)
     )
-    def minutes(self, ctx: PluginContext) -> None:
+    def minutes(self, ctx: CommandContext) -> None:
         grid, text = self._grid_and_text(ctx, ctx.t("Usage: /dayminutes [GRID] TEXT"))
         meeting = self._meeting(ctx, grid)
         ctx.store.update(
@@ -257,7 +257,7 @@ class CaptainDay:
     @command(
         "actionitem", help=N_("Add an action item from captain day"), usage=N_("[GRID] TEXT"), aliases=("楼长日事项",)
     )
-    def actionitem(self, ctx: PluginContext) -> None:
+    def actionitem(self, ctx: CommandContext) -> None:
         grid, text = self._grid_and_text(ctx, ctx.t("Usage: /dayaction [GRID] TEXT"))
         meeting = self._meeting(ctx, grid)
         n = ctx.store.count(action_items, action_items.c.captain_day_id == meeting.id) + 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from linli.core.plugin import N_, PluginContext, command, on_choice
+from linli.core.plugin import N_, ChoiceContext, CommandContext, HandlerGroup, PluginContext, command, on_choice
 from linli.plugins.captains._common import STAFF, captain_buildings, captains_of, require_building
 from linli.plugins.captains.captainday import period_of
 from linli.plugins.captains.tables import evaluations
@@ -29,7 +29,7 @@ def criteria(ctx: PluginContext) -> dict[str, str]:
     return dict(CRITERIA)
 
 
-class Evaluations:
+class Evaluations(HandlerGroup):
     """``/evaluate`` and ``/evaluations``."""
 
     @command(
@@ -39,7 +39,7 @@ class Evaluations:
         where="private",
         aliases=("评价楼长",),
     )
-    def evaluate(self, ctx: PluginContext) -> None:
+    def evaluate(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /evaluate BUILDING"))
         building = require_building(ctx, ctx.args[0])
@@ -72,7 +72,7 @@ class Evaluations:
             ctx.continue_dialog(step="score", data=data, prompt=prompt, choices=choices)
 
     @on_choice("evalscore")
-    def evalscore(self, ctx: PluginContext) -> None:
+    def evalscore(self, ctx: ChoiceContext) -> None:
         if ctx.dialog is None or ctx.dialog.name != "evaluate":
             raise ctx.fail(ctx.t("That evaluation was already saved or cancelled. Send /evaluate to start again."))
         code, _, score = ctx.data.partition(":")
@@ -121,7 +121,7 @@ class Evaluations:
         where="private",
         aliases=("楼长评价",),
     )
-    def list_evaluations(self, ctx: PluginContext) -> None:
+    def list_evaluations(self, ctx: CommandContext) -> None:
         period = ctx.args[0].upper() if ctx.args else period_of(ctx.now().date())
         rows = ctx.store.select(evaluations, evaluations.c.period == period, order_by=[evaluations.c.building_id])
         if not rows:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from linli.core.plugin import N_, Ledger, PluginContext, ledger
+from linli.core.plugin import N_, HandlerGroup, Ledger, LedgerContext, PluginContext, ledger
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains.evaluations import criteria
 from linli.plugins.captains.labels import KINDS, LEVELS, NEED_STATES, OPEN_NEED_STATES, outcomes, special_codes
@@ -37,12 +37,12 @@ def _names(ctx: PluginContext, ids: Any) -> dict[int, str]:
     return ctx.display_names(sorted({i for i in ids if i is not None}))
 
 
-class Ledgers:
+class Ledgers(HandlerGroup):
     """Buildings and captains, special households, sweeps and visits, needs, notices and tallies,
     captain days, evaluations, figures."""
 
     @ledger("buildings", title=N_("Buildings and captains ledger"))
-    def buildings_ledger(self, ctx: PluginContext) -> Ledger:
+    def buildings_ledger(self, ctx: LedgerContext) -> Ledger:
         everything = reg.buildings(ctx)
         counts = reg.household_counts(ctx, [b.id for b in everything])
         current: dict[int, dict[str, Any]] = {}
@@ -79,7 +79,7 @@ class Ledgers:
         )
 
     @ledger("captains", title=N_("Captain assignments ledger"))
-    def captains_ledger(self, ctx: PluginContext) -> Ledger:
+    def captains_ledger(self, ctx: LedgerContext) -> Ledger:
         rows = ctx.store.select(assignments, order_by=[assignments.c.building_id, assignments.c.id])
         labels = {b.id: b.label for b in reg.buildings(ctx, ids=sorted({r.building_id for r in rows}))}
         names = _names(ctx, [r.person_id for r in rows])
@@ -99,7 +99,7 @@ class Ledgers:
         )
 
     @ledger("specials", title=N_("Special households ledger (sensitive)"))
-    def specials_ledger(self, ctx: PluginContext) -> Ledger:
+    def specials_ledger(self, ctx: LedgerContext) -> Ledger:
         rows = ctx.store.select(specials, order_by=[specials.c.building_id, specials.c.household_id])
         found = {b.id: b for b in reg.buildings(ctx, ids=sorted({r.building_id for r in rows}))}
         plans: dict[int, Any] = {}
@@ -142,7 +142,7 @@ class Ledgers:
         )
 
     @ledger("sweeps", title=N_("Sweeps ledger"))
-    def sweeps_ledger(self, ctx: PluginContext) -> Ledger:
+    def sweeps_ledger(self, ctx: LedgerContext) -> Ledger:
         tz = ZoneInfo(ctx.district.timezone)
         out = []
         for s in ctx.store.select(sweeps, order_by=[sweeps.c.number]):
@@ -180,7 +180,7 @@ class Ledgers:
         )
 
     @ledger("visits", title=N_("Sweep visits ledger"))
-    def visits_ledger(self, ctx: PluginContext) -> Ledger:
+    def visits_ledger(self, ctx: LedgerContext) -> Ledger:
         numbers = {s.id: s.number for s in ctx.store.select(sweeps)}
         rows = ctx.store.select(visits, order_by=[visits.c.sweep_id, visits.c.building_id, visits.c.household_id])
         labels = {b.id: b.label for b in reg.buildings(ctx, ids=sorted({r.building_id for r in rows}))}
@@ -212,7 +212,7 @@ class Ledgers:
         )
 
     @ledger("needs", title=N_("Urgent needs ledger"))
-    def needs_ledger(self, ctx: PluginContext) -> Ledger:
+    def needs_ledger(self, ctx: LedgerContext) -> Ledger:
         tz = ZoneInfo(ctx.district.timezone)
         rows = ctx.store.select(needs, order_by=[needs.c.number])
         found = {b.id: b for b in reg.buildings(ctx, ids=sorted({r.building_id for r in rows if r.building_id}))}
@@ -263,7 +263,7 @@ class Ledgers:
         )
 
     @ledger("notices", title=N_("Notices and tallies ledger"))
-    def notices_ledger(self, ctx: PluginContext) -> Ledger:
+    def notices_ledger(self, ctx: LedgerContext) -> Ledger:
         names = {b.id: b.label for b in reg.buildings(ctx)}
         grids = {g.id: g.label for g in reg.grids(ctx)}
         rows: list[list[Any]] = []
@@ -288,7 +288,7 @@ class Ledgers:
         return Ledger(columns=[N_("Time"), N_("Kind"), N_("Where"), N_("Count"), N_("Text or captain")], rows=rows)
 
     @ledger("captaindays", title=N_("Captain day ledger"))
-    def captaindays_ledger(self, ctx: PluginContext) -> Ledger:
+    def captaindays_ledger(self, ctx: LedgerContext) -> Ledger:
         grids = {g.id: g.label for g in reg.grids(ctx)}
         rows = []
         for d in ctx.store.select(captain_days, order_by=[captain_days.c.day, captain_days.c.grid_id]):
@@ -305,7 +305,7 @@ class Ledgers:
         return Ledger(columns=[N_("Date"), N_("Grid"), N_("Agenda"), N_("Minutes"), N_("Action items")], rows=rows)
 
     @ledger("evaluations", title=N_("Evaluations ledger"))
-    def evaluations_ledger(self, ctx: PluginContext) -> Ledger:
+    def evaluations_ledger(self, ctx: LedgerContext) -> Ledger:
         rows = ctx.store.select(
             evaluations, order_by=[evaluations.c.period, evaluations.c.building_id, evaluations.c.criterion]
         )
@@ -335,7 +335,7 @@ class Ledgers:
         )
 
     @ledger("figures", title=N_("Captains' figures"))
-    def figures_ledger(self, ctx: PluginContext) -> Ledger:
+    def figures_ledger(self, ctx: LedgerContext) -> Ledger:
         rows: list[list[Any]] = []
 
         def add(kind: str, name: str, values: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from linli.core.plugin import N_, Address, PluginContext, command, scheduled
+from linli.core.plugin import N_, Address, CommandContext, HandlerGroup, JobContext, PluginContext, command, scheduled
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
     GRID_WORKER,
@@ -71,7 +71,7 @@ def _label(ctx: PluginContext, need: Any, now: dt.datetime, *, with_text: bool =
     return f"{line}: {need.text[:60]}" if with_text else line
 
 
-class Needs:
+class Needs(HandlerGroup):
     """``/need``, ``/needs`` and the moves of a need (``/needtake`` … ``/needrefer``)."""
 
     @command(
@@ -80,7 +80,7 @@ class Needs:
         usage=N_("[HOUSEHOLD] TEXT"),
         aliases=("急难愁盼", "求助"),
     )
-    def need(self, ctx: PluginContext) -> None:
+    def need(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(
                 ctx.t("Usage: /need TEXT, or as a captain /need HOUSEHOLD TEXT, for example /need 3-301 暖气不热")
@@ -142,7 +142,7 @@ class Needs:
         )
 
     @command("needs", help=N_("Open urgent needs you can see"), aliases=("需求",))
-    def list_needs(self, ctx: PluginContext) -> None:
+    def list_needs(self, ctx: CommandContext) -> None:
         assert ctx.person is not None
         rows = [
             r
@@ -160,7 +160,7 @@ class Needs:
         now = ctx.clock.now()
         ctx.reply("\n".join([ctx.t("Open needs:"), *(_label(ctx, r, now) for r in rows)]))
 
-    def _move(self, ctx: PluginContext, kind: str) -> None:
+    def _move(self, ctx: CommandContext, kind: str) -> None:
         usage = ctx.t("Usage: /{command} NUMBER [NOTE]", command=kind)
         need = load_need(ctx, ctx.args[0] if ctx.args else "", usage)
         if not may_handle(ctx, need):
@@ -208,21 +208,21 @@ class Needs:
         )
 
     @command("needtake", help=N_("Take up an urgent need in the grid"), usage=N_("NUMBER"), aliases=("接单",))
-    def take(self, ctx: PluginContext) -> None:
+    def take(self, ctx: CommandContext) -> None:
         self._move(ctx, "needtake")
 
     @command(
         "needprogress", help=N_("Mark an urgent need as in progress"), usage=N_("NUMBER [NOTE]"), aliases=("办理",)
     )
-    def progress(self, ctx: PluginContext) -> None:
+    def progress(self, ctx: CommandContext) -> None:
         self._move(ctx, "needprogress")
 
     @command("needresolve", help=N_("Mark an urgent need as resolved"), usage=N_("NUMBER [NOTE]"), aliases=("已解决",))
-    def resolve(self, ctx: PluginContext) -> None:
+    def resolve(self, ctx: CommandContext) -> None:
         self._move(ctx, "needresolve")
 
     @command("needconfirm", help=N_("Confirm that your need was resolved"), usage=N_("NUMBER"), aliases=("确认解决",))
-    def confirm(self, ctx: PluginContext) -> None:
+    def confirm(self, ctx: CommandContext) -> None:
         need = load_need(ctx, ctx.args[0] if ctx.args else "", ctx.t("Usage: /needconfirm NUMBER"))
         assert ctx.person is not None
         household = reg.household(ctx, need.household_id) if need.household_id else None
@@ -259,7 +259,7 @@ class Needs:
         usage=N_("NUMBER [REASON]"),
         aliases=("上报",),
     )
-    def escalate(self, ctx: PluginContext) -> None:
+    def escalate(self, ctx: CommandContext) -> None:
         need = load_need(ctx, ctx.args[0] if ctx.args else "", ctx.t("Usage: /needescalate NUMBER [REASON]"))
         if not may_handle(ctx, need):
             raise ctx.fail(
@@ -297,7 +297,7 @@ class Needs:
         usage=N_("NUMBER"),
         aliases=("需求转调解",),
     )
-    def refer(self, ctx: PluginContext) -> None:
+    def refer(self, ctx: CommandContext) -> None:
         need = load_need(ctx, ctx.args[0] if ctx.args else "", ctx.t("Usage: /needrefer NUMBER"))
         if not may_handle(ctx, need):
             raise ctx.fail(
@@ -335,7 +335,7 @@ class Needs:
         ctx.reply(ctx.t("Need {number} is a dispute: it is referred to the community's mediators.", number=need.number))
 
     @scheduled("needs", "0 9 * * *")
-    def needs_job(self, ctx: PluginContext) -> None:
+    def needs_job(self, ctx: JobContext) -> None:
         """Each morning: flag the needs that passed their time limit, once, to the staff's room."""
         now = ctx.clock.now()
         due = ctx.store.select(

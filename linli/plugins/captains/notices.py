@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from linli.core.plugin import N_, Address, PluginContext, command
+from linli.core.plugin import N_, Address, CommandContext, HandlerGroup, PluginContext, command
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import STAFF, captain_buildings, next_number, number_arg, require_building
 from linli.plugins.captains.tables import notices, tallies
@@ -27,7 +27,7 @@ TALLY_WORDS = {
 MAX_NOTICE = 2000
 
 
-class Notices:
+class Notices(HandlerGroup):
     """``/notice`` and ``/tally``."""
 
     @command(
@@ -37,7 +37,7 @@ class Notices:
         roles=(STAFF,),
         aliases=("通知",),
     )
-    def notice(self, ctx: PluginContext) -> None:
+    def notice(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /notice all|GRID|BUILDING TEXT, for example /notice 第五网格 周六停水")
         if len(ctx.args) < 2:
             raise ctx.fail(usage)
@@ -95,7 +95,7 @@ class Notices:
         usage=N_("BUILDING notices|cards COUNT"),
         aliases=("记数",),
     )
-    def tally(self, ctx: PluginContext) -> None:
+    def tally(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /tally BUILDING notices|cards COUNT, for example /tally 2号楼 cards 40")
         if len(ctx.args) != 3 or ctx.args[1].lower() not in TALLY_WORDS:
             raise ctx.fail(usage)

@@ -10,7 +10,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, PluginContext, command, on_choice, on_dialog, scheduled
+from linli.core.plugin import (
+    N_,
+    ChoiceContext,
+    CommandContext,
+    DialogContext,
+    HandlerGroup,
+    JobContext,
+    PluginContext,
+    command,
+    on_choice,
+    on_dialog,
+    scheduled,
+)
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
     captain_buildings,
@@ -55,7 +67,7 @@ def visible_buildings(ctx: PluginContext) -> list[int] | None:
     return sorted(ids)
 
 
-class Specials:
+class Specials(HandlerGroup):
     """``/special``, ``/unspecial``, ``/specials``, ``/careplan``; review reminders."""
 
     @command(
@@ -65,7 +77,7 @@ class Specials:
         where="private",
         aliases=("特殊户",),
     )
-    def special(self, ctx: PluginContext) -> None:
+    def special(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /special HOUSEHOLD [CODE], for example /special 3-301"))
         household, _ = _household_in_reach(ctx, ctx.args[0])
@@ -79,7 +91,7 @@ class Specials:
         )
 
     @on_choice("special")
-    def special_choice(self, ctx: PluginContext) -> None:
+    def special_choice(self, ctx: ChoiceContext) -> None:
         household_id, _, code = ctx.data.partition(":")
         household = reg.household(ctx, int(household_id)) if household_id.isdigit() else None
         if household is None:
@@ -131,7 +143,7 @@ class Specials:
         where="private",
         aliases=("取消特殊户",),
     )
-    def unspecial(self, ctx: PluginContext) -> None:
+    def unspecial(self, ctx: CommandContext) -> None:
         if len(ctx.args) != 2:
             raise ctx.fail(ctx.t("Usage: /unspecial HOUSEHOLD CODE"))
         household, _ = _household_in_reach(ctx, ctx.args[0])
@@ -154,7 +166,7 @@ class Specials:
         where="private",
         aliases=("特殊户名单",),
     )
-    def list_specials(self, ctx: PluginContext) -> None:
+    def list_specials(self, ctx: CommandContext) -> None:
         visible = visible_buildings(ctx)
         if visible is not None and not visible:
             raise ctx.fail(ctx.t("Special households are seen only by their building's captains, its grid and staff."))
@@ -203,7 +215,7 @@ class Specials:
         where="private",
         aliases=("一人一策",),
     )
-    def careplan(self, ctx: PluginContext) -> None:
+    def careplan(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /careplan HOUSEHOLD, for example /careplan 3-301"))
         household, _ = _household_in_reach(ctx, ctx.args[0])
@@ -224,7 +236,7 @@ class Specials:
         )
 
     @on_dialog("careplan")
-    def careplan_step(self, ctx: PluginContext) -> None:
+    def careplan_step(self, ctx: DialogContext) -> None:
         assert ctx.dialog is not None and ctx.person is not None
         data = dict(ctx.dialog.data)
         if ctx.dialog.step == "measures":
@@ -273,7 +285,7 @@ class Specials:
             )
 
     @scheduled("careplans", "30 9 * * *")
-    def careplans_job(self, ctx: PluginContext) -> None:
+    def careplans_job(self, ctx: JobContext) -> None:
         """Each morning: remind the responsible person and the building's captains of care plans due for review."""
         today = ctx.now().date()
         due = ctx.store.select(

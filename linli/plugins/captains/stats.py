@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, PluginContext, command
+from linli.core.plugin import N_, CommandContext, HandlerGroup, PluginContext, command
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import STAFF
 from linli.plugins.captains.tables import needs, specials, tallies, visits, zero_reports
@@ -72,7 +72,7 @@ def figures(ctx: PluginContext, *, captain: int | None = None, building_ids: lis
     }
 
 
-class Stats:
+class Stats(HandlerGroup):
     """``/captainstats``."""
 
     @command(
@@ -82,7 +82,7 @@ class Stats:
         roles=(STAFF,),
         aliases=("楼长统计",),
     )
-    def captainstats(self, ctx: PluginContext) -> None:
+    def captainstats(self, ctx: CommandContext) -> None:
         target = ctx.argtext.strip()
         title = ctx.district.name
         kw: dict[str, Any] = {}

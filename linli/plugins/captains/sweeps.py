@@ -10,7 +10,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, Address, PluginContext, command, on_choice, on_dialog, scheduled
+from linli.core.plugin import (
+    N_,
+    Address,
+    ChoiceContext,
+    CommandContext,
+    DialogContext,
+    HandlerGroup,
+    JobContext,
+    PluginContext,
+    command,
+    on_choice,
+    on_dialog,
+    scheduled,
+)
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
     STAFF,
@@ -112,13 +125,13 @@ def _open_sweep_for(ctx: PluginContext, building_ids: list[int], number_text: st
     return candidates[0]
 
 
-class Sweeps:
+class Sweeps(HandlerGroup):
     """Sweep campaigns, visits, zero reports, coverage, reminders and summaries."""
 
     # --- staff start one -------------------------------------------------------------------
 
     @command("sweep", help=N_("Start a sweep of households"), usage=N_("[reason]"), roles=(STAFF,), aliases=("排查",))
-    def sweep(self, ctx: PluginContext) -> None:
+    def sweep(self, ctx: CommandContext) -> None:
         if ctx.argtext:
             reason = ctx.checked_text(ctx.argtext, empty="", limit=MAX_REASON)
             ctx.start_dialog("sweep", step="scope", data={"reason": reason}, **self._scope_prompt(ctx))
@@ -132,7 +145,7 @@ class Sweeps:
         }
 
     @on_dialog("sweep")
-    def sweep_step(self, ctx: PluginContext) -> None:
+    def sweep_step(self, ctx: DialogContext) -> None:
         assert ctx.dialog is not None
         data = dict(ctx.dialog.data)
         step = ctx.dialog.step
@@ -183,7 +196,7 @@ class Sweeps:
         return day
 
     @on_choice("sweep_scope", roles=(STAFF,))
-    def sweep_scope(self, ctx: PluginContext) -> None:
+    def sweep_scope(self, ctx: ChoiceContext) -> None:
         if ctx.dialog is None or ctx.dialog.name != "sweep" or ctx.data not in SCOPES:
             raise ctx.fail(ctx.t("That sweep was already started or cancelled. Send /sweep to start again."))
         data = {**ctx.dialog.data, "scope": ctx.data}
@@ -265,7 +278,7 @@ class Sweeps:
         where="private",
         aliases=("走访",),
     )
-    def visit(self, ctx: PluginContext) -> None:
+    def visit(self, ctx: CommandContext) -> None:
         mine = list(captain_buildings(ctx))
         if not mine:
             raise ctx.fail(ctx.t("Only a building's captains mark its households in a sweep."))
@@ -336,7 +349,7 @@ class Sweeps:
         ctx.start_dialog("visit", step="outcome", data=data, prompt=prompt, choices=choices)
 
     @on_choice("visit")
-    def visit_choice(self, ctx: PluginContext) -> None:
+    def visit_choice(self, ctx: ChoiceContext) -> None:
         try:
             sweep_id, household_id, code = ctx.data.split(":", 2)
             sweep = ctx.store.get(sweeps, sweeps.c.id == int(sweep_id))
@@ -380,7 +393,7 @@ class Sweeps:
         self._next(ctx, sweep, mine, last=household.id)
 
     @on_dialog("visit")
-    def visit_note(self, ctx: PluginContext) -> None:
+    def visit_note(self, ctx: DialogContext) -> None:
         assert ctx.dialog is not None
         data = dict(ctx.dialog.data)
         last = data.get("last")
@@ -397,7 +410,7 @@ class Sweeps:
         usage=N_("BUILDING [SWEEP]"),
         aliases=("零报告",),
     )
-    def zero(self, ctx: PluginContext) -> None:
+    def zero(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /zero BUILDING [SWEEP], for example /zero 2号楼"))
         building = require_building(ctx, ctx.args[0])
@@ -439,7 +452,7 @@ class Sweeps:
     # --- how far it is ---------------------------------------------------------------------------
 
     @command("coverage", help=N_("How far a sweep is"), usage=N_("[SWEEP] [GRID]"), aliases=("覆盖率",))
-    def coverage_command(self, ctx: PluginContext) -> None:
+    def coverage_command(self, ctx: CommandContext) -> None:
         staff = is_staff(ctx)
         mine = list(captain_buildings(ctx))
         if not staff and not mine:
@@ -515,7 +528,7 @@ class Sweeps:
         roles=(STAFF,),
         aliases=("结束排查",),
     )
-    def closesweep(self, ctx: PluginContext) -> None:
+    def closesweep(self, ctx: CommandContext) -> None:
         number = number_arg(ctx, ctx.args[0] if ctx.args else "", ctx.t("Usage: /closesweep NUMBER"))
         sweep = load_sweep(ctx, number)
         if sweep.state != "open":
@@ -552,7 +565,7 @@ class Sweeps:
     # --- the clock ---------------------------------------------------------------------------------
 
     @scheduled("sweeps", "0 9 * * *")
-    def sweeps_job(self, ctx: PluginContext) -> None:
+    def sweeps_job(self, ctx: JobContext) -> None:
         """Each morning: close the sweeps past their deadline with a summary to the community's
         room; remind the captains who are behind schedule in the open ones."""
         today = ctx.now().date()

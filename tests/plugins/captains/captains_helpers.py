@@ -48,7 +48,7 @@ class FakeRegistry:
         self.acted: list[tuple[int | None, int, str]] = []
 
     def _person(self, ctx: Any, name: str) -> int | None:
-        return ctx.conn.execute(sa.select(s.persons.c.id).where(s.persons.c.display_name == name)).scalar()
+        return ctx._conn.execute(sa.select(s.persons.c.id).where(s.persons.c.display_name == name)).scalar()
 
     def _building(self, bid: int) -> reg.Building:
         label, gid = self.buildings[bid]
