@@ -255,7 +255,7 @@ class CaptainDay(HandlerGroup):
         ctx.reply(ctx.t("The minutes of captain day {date} are recorded.", date=meeting.day.isoformat()))
 
     @command(
-        "actionitem", help=N_("Add an action item from captain day"), usage=N_("[GRID] TEXT"), aliases=("楼长日事项",)
+        "dayaction", help=N_("Add an action item from captain day"), usage=N_("[GRID] TEXT"), aliases=("楼长日事项",)
     )
     def actionitem(self, ctx: CommandContext) -> None:
         grid, text = self._grid_and_text(ctx, ctx.t("Usage: /dayaction [GRID] TEXT"))
