@@ -138,7 +138,9 @@ class Evaluations(HandlerGroup):
         lines = [ctx.t("Evaluations {period}:", period=period)]
         for (building_id, ratee), scores in sorted(by.items(), key=lambda kv: labels.get(kv[0][0], "")):
             average = sum(s.score for s in scores) / len(scores)
-            detail = "、".join(f"{ctx.t(crit.get(s.criterion, s.criterion))} {s.score}" for s in scores)
+            order = list(crit)
+            ordered = sorted(scores, key=lambda s: order.index(s.criterion) if s.criterion in order else len(order))
+            detail = "、".join(f"{ctx.t(crit.get(s.criterion, s.criterion))} {s.score}" for s in ordered)
             lines.append(
                 f"{labels.get(building_id, building_id)} · {names.get(ratee, '—') if ratee else '—'} · "
                 f"{average:.1f} ({detail})"
