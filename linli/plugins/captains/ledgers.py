@@ -154,7 +154,7 @@ class Ledgers(HandlerGroup):
                     ctx.t(SCOPES.get(s.scope, s.scope)),
                     s.started_at.astimezone(tz).date(),
                     s.deadline,
-                    ctx.t(N_("open")) if s.state == "open" else ctx.t(N_("closed")),
+                    ctx.t(N_("under way")) if s.state == "open" else ctx.t(N_("closed")),
                     btotal,
                     total,
                     done,
@@ -285,7 +285,7 @@ class Ledgers(HandlerGroup):
                     people.get(t.captain_id, ""),
                 ]
             )
-        return Ledger(columns=[N_("Time"), N_("Kind"), N_("Where"), N_("Count"), N_("Text or captain")], rows=rows)
+        return Ledger(columns=[N_("Time"), N_("Kind"), N_("Where"), N_("Quantity"), N_("Text or captain")], rows=rows)
 
     @ledger("captaindays", title=N_("Captain day ledger"))
     def captaindays_ledger(self, ctx: LedgerContext) -> Ledger:

@@ -483,7 +483,7 @@ class Sweeps(HandlerGroup):
                 "{bdone} of {btotal} building(s) complete.",
                 number=sweep.number,
                 reason=sweep.reason,
-                state=ctx.t(N_("open")) if sweep.state == "open" else ctx.t(N_("closed")),
+                state=ctx.t(N_("under way")) if sweep.state == "open" else ctx.t(N_("closed")),
                 deadline=sweep.deadline.isoformat(),
                 done=done,
                 total=total,

@@ -69,18 +69,18 @@ def test_coverage_per_district_grid_and_building(cap):
     chat.pick("居务乙", "All well", private=True)
     chat.say("政务丙", "/zero B3")
     assert chat.say("王主任", "/coverage") == [
-        "Sweep 1 (冬季供暖排查), open, due 2026-12-03: 2 of 6 household(s) (33%), 1 of 3 building(s) complete.\n"
+        "Sweep 1 (冬季供暖排查), under way, due 2026-12-03: 2 of 6 household(s) (33%), 1 of 3 building(s) complete.\n"
         "Grid1: 1/5 (20%), 0/2 building(s)\n"
         "Grid2: 1/1 (100%), 1/1 building(s)"
     ]
     assert chat.say("王主任", "/coverage 1 Grid1") == [
-        "Sweep 1 (冬季供暖排查), open, due 2026-12-03: 1 of 5 household(s) (20%), 0 of 2 building(s) complete.\n"
+        "Sweep 1 (冬季供暖排查), under way, due 2026-12-03: 1 of 5 household(s) (20%), 0 of 2 building(s) complete.\n"
         "B1: 1/3 (33%)\n"
         "B2: 0/2 (0%)"
     ]
     # a captain sees their own buildings only
     assert chat.say("政务丙", "/coverage") == [
-        "Sweep 1 (冬季供暖排查), open, due 2026-12-03: 1 of 1 household(s) (100%), 1 of 1 building(s) complete.\n"
+        "Sweep 1 (冬季供暖排查), under way, due 2026-12-03: 1 of 1 household(s) (100%), 1 of 1 building(s) complete.\n"
         "B3: 1/1 (100%) (zero report)"
     ]
     assert chat.say("张三", "/coverage") == ["Coverage is for the community's staff and its building captains."]
