@@ -20,6 +20,7 @@ __all__ = [
     "captain_buildings",
     "captains_of",
     "is_captain_of",
+    "is_number",
     "is_staff",
     "may_see_building",
     "next_number",
@@ -36,6 +37,11 @@ _NUMBER = re.compile(r"^#?[0-9０-９]{1,9}$")
 def next_number(ctx: PluginContext, table: sa.Table) -> int:
     """The next per-district number of a table with a ``number`` column."""
     return int(ctx.store.execute(sa.select(sa.func.max(table.c.number))).scalar() or 0) + 1
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` is a number as people type it (``3``, ``#3``, ``３``); ``²`` is not."""
+    return bool(_NUMBER.match(text.strip()))
 
 
 def number_arg(ctx: PluginContext, text: str, usage: str) -> int:

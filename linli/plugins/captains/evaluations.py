@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from linli.core.plugin import N_, ChoiceContext, CommandContext, HandlerGroup, PluginContext, command, on_choice
-from linli.plugins.captains._common import STAFF, captain_buildings, captains_of, require_building
+from linli.plugins.captains._common import STAFF, captain_buildings, captains_of, is_number, require_building
 from linli.plugins.captains.captainday import period_of
 from linli.plugins.captains.tables import evaluations
 
@@ -76,7 +76,7 @@ class Evaluations(HandlerGroup):
         if ctx.dialog is None or ctx.dialog.name != "evaluate":
             raise ctx.fail(ctx.t("That evaluation was already saved or cancelled. Send /evaluate to start again."))
         code, _, score = ctx.data.partition(":")
-        if code not in criteria(ctx) or not score.isdigit() or int(score) not in SCORES:
+        if code not in criteria(ctx) or not is_number(score) or int(score) not in SCORES:
             raise ctx.fail(ctx.t("That button is out of date."))
         data = dict(ctx.dialog.data)
         data["scores"] = {**data["scores"], code: int(score)}

@@ -26,6 +26,7 @@ from linli.core.plugin import (
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
     captain_buildings,
+    is_number,
     is_staff,
     may_see_building,
 )
@@ -59,7 +60,7 @@ def visible_buildings(ctx: PluginContext) -> list[int] | None:
         return None
     ids = set(captain_buildings(ctx))
     grids = ctx.roles.get("grid_worker", frozenset())
-    grid_ids = [int(s.split(":", 1)[1]) for s in grids if s.startswith("grid:") and s.split(":", 1)[1].isdigit()]
+    grid_ids = [int(s.split(":", 1)[1]) for s in grids if s.startswith("grid:") and is_number(s.split(":", 1)[1])]
     if "" in grids:
         return None
     if grid_ids:
@@ -93,7 +94,7 @@ class Specials(HandlerGroup):
     @on_choice("special")
     def special_choice(self, ctx: ChoiceContext) -> None:
         household_id, _, code = ctx.data.partition(":")
-        household = reg.household(ctx, int(household_id)) if household_id.isdigit() else None
+        household = reg.household(ctx, int(household_id)) if is_number(household_id) else None
         if household is None:
             raise ctx.fail(ctx.t("That button is out of date."))
         self._register(ctx, household, code, checked=False)

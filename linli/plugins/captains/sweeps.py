@@ -28,6 +28,7 @@ from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
     STAFF,
     captain_buildings,
+    is_number,
     is_staff,
     next_number,
     number_arg,
@@ -45,6 +46,7 @@ SCOPES = {
 }
 MAX_REASON = 200
 _SPLIT = re.compile(r"[\s,，、;；]+")
+_DAYS = re.compile(r"^[0-9０-９]{1,9}$")
 
 
 class Coverage:
@@ -185,14 +187,18 @@ class Sweeps(HandlerGroup):
     def _deadline(self, ctx: PluginContext, text: str) -> dt.date:
         text = text.strip()
         today = ctx.now().date()
-        try:
-            day = (
-                today + dt.timedelta(days=number_arg(ctx, text, "")) if text.isdigit() else dt.date.fromisoformat(text)
-            )
-        except ValueError:
-            day = None
+        wrong = ctx.t("Please send a date from today within a year (2026-12-10), or a number of days (7).")
+        day: dt.date | None = None
+        if _DAYS.match(text):
+            days = number_arg(ctx, text, wrong)
+            day = today + dt.timedelta(days=days) if days <= 366 else None
+        else:
+            try:
+                day = dt.date.fromisoformat(text)
+            except ValueError:
+                day = None
         if day is None or not today <= day <= today + dt.timedelta(days=366):
-            raise ctx.fail(ctx.t("Please send a date from today within a year (2026-12-10), or a number of days (7)."))
+            raise ctx.fail(wrong)
         return day
 
     @on_choice("sweep_scope", roles=(STAFF,))
@@ -282,8 +288,8 @@ class Sweeps(HandlerGroup):
         mine = list(captain_buildings(ctx))
         if not mine:
             raise ctx.fail(ctx.t("Only a building's captains mark its households in a sweep."))
-        household_text = next((a for a in ctx.args if not a.lstrip("#").isdigit()), None)
-        number_text = next((a for a in ctx.args if a.lstrip("#").isdigit()), None)
+        household_text = next((a for a in ctx.args if not is_number(a)), None)
+        number_text = next((a for a in ctx.args if is_number(a)), None)
         sweep = _open_sweep_for(ctx, mine, number_text)
         if household_text is not None:
             household = reg.find_household(ctx, household_text)
@@ -350,12 +356,11 @@ class Sweeps(HandlerGroup):
 
     @on_choice("visit")
     def visit_choice(self, ctx: ChoiceContext) -> None:
-        try:
-            sweep_id, household_id, code = ctx.data.split(":", 2)
+        sweep_id, _, rest = ctx.data.partition(":")
+        household_id, _, code = rest.partition(":")
+        sweep = None
+        if is_number(sweep_id) and is_number(household_id):
             sweep = ctx.store.get(sweeps, sweeps.c.id == int(sweep_id))
-            int(household_id)
-        except ValueError:
-            sweep = None
         if sweep is None:
             raise ctx.fail(ctx.t("That button is out of date. Send /visit to go on."))
         if sweep.state != "open":
@@ -457,8 +462,8 @@ class Sweeps(HandlerGroup):
         mine = list(captain_buildings(ctx))
         if not staff and not mine:
             raise ctx.fail(ctx.t("Coverage is for the community's staff and its building captains."))
-        number_text = next((a for a in ctx.args if a.lstrip("#").isdigit()), None)
-        grid_text = next((a for a in ctx.args if not a.lstrip("#").isdigit()), None)
+        number_text = next((a for a in ctx.args if is_number(a)), None)
+        grid_text = next((a for a in ctx.args if not is_number(a)), None)
         if number_text is not None:
             sweep = load_sweep(ctx, number_arg(ctx, number_text, ctx.t("Usage: /coverage [SWEEP] [GRID]")))
         else:

@@ -141,3 +141,13 @@ def test_captains_behind_schedule_are_reminded_and_the_summary_goes_to_the_room_
     assert summary.startswith("Sweep 1 (冬季供暖排查), closed, due 2026-11-30: 1 of 6 household(s) (16%)")
     assert summary.endswith("Outcomes: —; zero reports: 1.")
     assert chat.say("王主任", "/closesweep 1") == ["Sweep 1 is closed; nothing more can be recorded in it."]
+
+
+def test_a_deadline_in_odd_numbers_gets_a_clear_answer(cap):
+    chat, _ = cap
+    chat.say("王主任", "/sweep 防火排查")
+    chat.pick("王主任", "The whole community")
+    wrong = ["Please send a date from today within a year (2026-12-10), or a number of days (7)."]
+    for text in ("²", "999999999", "2030-01-01", "-3", "2026-02-30"):
+        assert chat.say("王主任", text) == wrong
+    assert chat.say("王主任", "７")[0].startswith("Sweep 1 is started: 3 building(s), 6 household(s), due 2026-12-03.")
