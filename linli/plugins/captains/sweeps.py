@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -68,30 +68,35 @@ class Coverage:
         return done, total, buildings_done, len(rows)
 
 
+class BuildingCoverage(NamedTuple):
+    building_id: int
+    grid_id: int | None
+    households: int
+    visited: int
+
+
 def coverage(ctx: PluginContext, sweep_id: int, building_ids: list[int] | None = None) -> Coverage:
-    """The coverage of a sweep in one GROUP BY over its buildings and their visits."""
-    stmt = (
-        sa.select(
-            sweep_buildings.c.building_id,
-            sweep_buildings.c.grid_id,
-            sweep_buildings.c.households,
-            sa.func.count(visits.c.id).label("visited"),
+    """The coverage of a sweep: its buildings, and the visits counted per building in one GROUP BY
+    that reads only the index ``ix_captains_visits_sweep_building``."""
+    scope: list[Any] = [sweep_buildings.c.sweep_id == sweep_id]
+    counted: list[Any] = [visits.c.sweep_id == sweep_id]
+    if building_ids is not None:
+        scope.append(sweep_buildings.c.building_id.in_(building_ids))
+        counted.append(visits.c.building_id.in_(building_ids))
+    visited = {
+        int(r.building_id): int(r.n)
+        for r in ctx.store.execute(
+            sa.select(visits.c.building_id, sa.func.count().label("n")).where(*counted).group_by(visits.c.building_id)
         )
-        .select_from(
-            sweep_buildings.outerjoin(
-                visits,
-                sa.and_(
-                    visits.c.sweep_id == sweep_buildings.c.sweep_id,
-                    visits.c.building_id == sweep_buildings.c.building_id,
-                ),
+    }
+    rows = [
+        BuildingCoverage(r.building_id, r.grid_id, int(r.households), visited.get(r.building_id, 0))
+        for r in ctx.store.execute(
+            sa.select(sweep_buildings.c.building_id, sweep_buildings.c.grid_id, sweep_buildings.c.households).where(
+                *scope
             )
         )
-        .where(sweep_buildings.c.sweep_id == sweep_id)
-        .group_by(sweep_buildings.c.building_id, sweep_buildings.c.grid_id, sweep_buildings.c.households)
-    )
-    if building_ids is not None:
-        stmt = stmt.where(sweep_buildings.c.building_id.in_(building_ids))
-    rows = list(ctx.store.execute(stmt))
+    ]
     zero = set(
         ctx.store.execute(sa.select(zero_reports.c.building_id).where(zero_reports.c.sweep_id == sweep_id)).scalars()
     )

@@ -43,7 +43,7 @@ def refused(answer: list[str]) -> bool:
 
 @pytest.fixture
 def scene(tmp_path, monkeypatch):
-    chat, fake = make(tmp_path, monkeypatch)
+    chat, _ = make(tmp_path, monkeypatch)
     assign_captains(chat)
     chat.say("王主任", "/sweep 排查")
     chat.pick("王主任", "The whole community")
