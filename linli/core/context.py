@@ -20,6 +20,7 @@ from linli.core.errors import UserError
 from linli.core.events import Address, Choice, DomainEvent, HandlerCall, Inbound, Outbound
 from linli.core.i18n import Translator, translator
 from linli.core.people import PersonInfo
+from linli.core.register import Registry
 from linli.core.specs import CommandSpec
 from linli.core.storage import ScopedStore
 from linli.core.storage import schema as s
@@ -340,6 +341,19 @@ class PluginContext:
             plugin=self.plugin,
             target=target,
             detail=detail,
+        )
+
+    @property
+    def registry(self) -> Registry:
+        """The district's register: areas, households and their people (also those without a
+        chat account), acting for someone, link codes, duplicates and change requests."""
+        return Registry(
+            self._conn,
+            self.district.id,
+            t=self.t,
+            person_id=self.person.id if self.person else None,
+            plugin=self.plugin,
+            now=self.clock.now,
         )
 
     # --- dialogs ------------------------------------------------------------

@@ -302,8 +302,13 @@ def audit(
     plugin: str = "",
     target: str = "",
     detail: dict[str, Any] | None = None,
+    acted_for: int | None = None,
 ) -> None:
-    """Record who did what: every role change, sensitive read and export goes here."""
+    """Record who did what: every role change, sensitive read and export goes here.
+
+    Parameters:
+      acted_for: the person the actor acted for (a resident without a chat account).
+    """
     conn.execute(
         sa.insert(s.audit_log).values(
             action=action,
@@ -313,6 +318,7 @@ def audit(
             plugin=plugin,
             target=target,
             detail=detail or {},
+            acted_for=acted_for,
         )
     )
 

@@ -42,6 +42,7 @@ from linli.core.context import (
 from linli.core.errors import PermissionDenied, UserError
 from linli.core.events import Address, Choice, DomainEvent
 from linli.core.i18n import N_, Translator
+from linli.core.register import Added, Building, Change, Duplicate, Grid, HistoryEntry, Household, Registry, Resident
 from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, scheduled
 from linli.core.storage import UTCDateTime, plugin_table
 
@@ -53,7 +54,10 @@ __all__ = [
     "CONSENT_REQUIRED",
     "N_",
     "AccountData",
+    "Added",
     "Address",
+    "Building",
+    "Change",
     "Choice",
     "ChoiceContext",
     "CommandContext",
@@ -62,8 +66,12 @@ __all__ = [
     "DialogContext",
     "DialogState",
     "DomainEvent",
+    "Duplicate",
     "EventContext",
+    "Grid",
     "HandlerGroup",
+    "HistoryEntry",
+    "Household",
     "JobContext",
     "Ledger",
     "LedgerContext",
@@ -72,6 +80,8 @@ __all__ = [
     "PermissionDenied",
     "Plugin",
     "PluginContext",
+    "Registry",
+    "Resident",
     "RoleHeld",
     "RoleSpec",
     "Tables",

@@ -216,6 +216,9 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(100), nullable=False),
     sa.Column("target", sa.String(300), nullable=False, server_default=""),
     sa.Column("detail", sa.JSON, nullable=False),
+    #: the person this was done for, when the actor acted for someone (a captain for an
+    #: elderly resident without a chat account); the actor is ``actor``/``person_id``
+    sa.Column("acted_for", sa.Integer, nullable=True, index=True),
 )
 
 consents = sa.Table(
@@ -244,6 +247,154 @@ schedule_state = sa.Table(
     sa.Column("plugin", sa.String(64), primary_key=True),
     sa.Column("job", sa.String(64), primary_key=True),
     sa.Column("last_fire", UTCDateTime, nullable=False),
+)
+
+
+# --- the register: district → grid → building → (unit) → household → person -------------
+# A person of the register is a row of ``persons`` with a ``residents`` row in the district;
+# one without ``identities`` rows has no chat account (most elderly residents never will).
+
+grids = sa.Table(
+    "grids",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.UniqueConstraint("district_id", "code", name="uq_grids_code"),
+)
+
+buildings = sa.Table(
+    "buildings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("grid_id", sa.Integer, sa.ForeignKey("grids.id", ondelete="SET NULL"), nullable=True, index=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("address", sa.String(300), nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.UniqueConstraint("district_id", "code", name="uq_buildings_code"),
+)
+
+households = sa.Table(
+    "households",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("building_id", sa.Integer, sa.ForeignKey("buildings.id", ondelete="CASCADE"), nullable=False),
+    #: the unit (单元) within the building; "" when the building has none
+    sa.Column("unit", sa.String(32), nullable=False, server_default=""),
+    #: the door or household number (门牌号/户号), unique within building and unit
+    sa.Column("number", sa.String(64), nullable=False),
+    sa.Column("phone", sa.String(64), nullable=True),
+    #: active, or moved_out (a household is never deleted: its history stays)
+    sa.Column("status", sa.String(16), nullable=False, server_default="active"),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.UniqueConstraint("building_id", "unit", "number", name="uq_households_address"),
+    sa.Index("ix_households_district", "district_id"),
+)
+
+residents = sa.Table(
+    "residents",
+    metadata,
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("gender", sa.String(8), nullable=False, server_default=""),
+    sa.Column("birth_date", sa.Date, nullable=True),
+    #: the ID number (身份证号) as a salted hash, never in clear
+    sa.Column("id_hash", sa.String(64), nullable=True),
+    sa.Column("phone", sa.String(64), nullable=True),
+    sa.Column("deceased_on", sa.Date, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Index("ix_residents_id_hash", "district_id", "id_hash"),
+    sa.Index("ix_residents_person", "person_id"),
+)
+
+household_members = sa.Table(
+    "household_members",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("household_id", sa.Integer, sa.ForeignKey("households.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), nullable=False, index=True),
+    #: the relation to the head of the household (户主, 配偶, 子女 …)
+    sa.Column("relation", sa.String(32), nullable=False, server_default=""),
+    #: when the person moved out (or died); None while they live here
+    sa.Column("left_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("household_id", "person_id", name="uq_household_members_member"),
+)
+
+link_codes = sa.Table(
+    "link_codes",
+    metadata,
+    #: the code's SHA-256: a leaked table gives no usable code
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("issued_by", sa.String(200), nullable=False, server_default=""),
+    sa.Column("issued_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+    sa.Column("used_by", sa.String(300), nullable=True),
+)
+
+household_changes = sa.Table(
+    "household_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("household_id", sa.Integer, sa.ForeignKey("households.id", ondelete="CASCADE"), nullable=False),
+    #: move_in, move_out, death, phone
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    #: pending, approved, rejected
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("proposed_by", sa.Integer, nullable=True),
+    sa.Column("proposed_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("decided_by", sa.Integer, nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Column("reason", sa.String(500), nullable=False, server_default=""),
+    sa.Index("ix_household_changes_status", "district_id", "status"),
+)
+
+household_history = sa.Table(
+    "household_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("district_id", sa.String(64), nullable=False),
+    sa.Column("household_id", sa.Integer, nullable=False, index=True),
+    sa.Column("change_id", sa.Integer, nullable=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    #: change (approved request), import, entry (added from chat or the API), merge
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("proposed_by", sa.Integer, nullable=True),
+    sa.Column("approved_by", sa.Integer, nullable=True),
+    sa.Column("actor", sa.String(200), nullable=False, server_default=""),
+    sa.Column("at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+#: pairs of register people a worker looked at and found to be two people
+not_duplicates = sa.Table(
+    "not_duplicates",
+    metadata,
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("first_id", sa.Integer, primary_key=True),
+    sa.Column("second_id", sa.Integer, primary_key=True),
+    sa.Column("decided_by", sa.String(200), nullable=False, server_default=""),
+    sa.Column("at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+#: values made once per deployment and kept (the salt of ID-number hashes)
+secrets = sa.Table(
+    "linli_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
 )
 
 

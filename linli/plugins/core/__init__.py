@@ -115,6 +115,31 @@ class CorePlugin(Plugin):
         t = ctx.in_language(wanted)
         ctx.reply(t("From now on I will answer you in English."))
 
+    # --- the register ---------------------------------------------------------------------
+
+    @command(
+        "link",
+        help=N_("Link your account to your household with the code your captain gave you"),
+        usage=N_("CODE"),
+        aliases=("绑定",),
+    )
+    def link(self, ctx: PluginContext) -> None:
+        assert ctx.person is not None
+        code = ctx.argtext.strip()
+        if not code:
+            raise ctx.fail(ctx.t("Send /link followed by the code your captain gave you, e.g. /link 7KQ4M2XA."))
+        chat_person = ctx.person.id
+        identity = ctx.inbound.sender.identity if ctx.inbound is not None else ""
+        resident = ctx.registry.redeem_link_code(code, chat_person, identity)
+        if resident.person_id != chat_person:
+            ctx.publish("linli.person_merged", {"from": chat_person, "into": resident.person_id})
+        ctx.reply(
+            ctx.t(
+                "Done: your account is now linked to your entry in the community's register. "
+                "Your captain no longer needs to act for you."
+            )
+        )
+
     # --- privacy -----------------------------------------------------------------------
 
     @on_event(CONSENT_REQUIRED)
