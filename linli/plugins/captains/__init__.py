@@ -13,8 +13,10 @@ from linli.plugins.captains.assignments import Assignments
 from linli.plugins.captains.captainday import CaptainDay
 from linli.plugins.captains.evaluations import Evaluations
 from linli.plugins.captains.ledgers import Ledgers
+from linli.plugins.captains.linking import Linking
 from linli.plugins.captains.needs import Needs
 from linli.plugins.captains.notices import Notices
+from linli.plugins.captains.persons import Persons
 from linli.plugins.captains.specials import Specials
 from linli.plugins.captains.stats import Stats
 from linli.plugins.captains.sweeps import Sweeps
@@ -34,7 +36,19 @@ class CaptainsPlugin(Plugin):
             RoleSpec("grid_worker", N_("grid worker (scope grid:ID)")),
         ),
         tables=metadata,
-        handlers=(Assignments, Sweeps, Specials, Needs, Notices, CaptainDay, Evaluations, Stats, Ledgers),
+        handlers=(
+            Assignments,
+            Sweeps,
+            Specials,
+            Needs,
+            Notices,
+            CaptainDay,
+            Evaluations,
+            Stats,
+            Ledgers,
+            Persons,
+            Linking,
+        ),
         config_defaults={
             # the community's room: sweep summaries, captain-day agendas
             "room": "",
@@ -50,5 +64,8 @@ class CaptainsPlugin(Plugin):
             "special_codes": {},
             # evaluation criteria: code → label; empty keeps the defaults
             "criteria": {},
+            # the chat rooms of grids and buildings, by their codes in the register: code → room
+            "grid_rooms": {},
+            "building_rooms": {},
         },
     )

@@ -91,7 +91,10 @@ class Needs(HandlerGroup):
         on_behalf = False
         text = ctx.argtext
         if mine and len(ctx.args) > 1:
-            named = reg.find_household(ctx, ctx.args[0])
+            word = ctx.args[0]
+            named = None
+            if len(word) <= 40 and any(ch.isdigit() for ch in word):  # a door, not the first word of a need
+                named = reg.find_household(ctx, word, list(mine)) or reg.find_household(ctx, word)
             if named is not None:
                 if named.building_id not in mine:
                     raise ctx.fail(
@@ -193,19 +196,22 @@ class Needs(HandlerGroup):
 
     def _ask_confirmation(self, ctx: PluginContext, need: Any) -> None:
         household = reg.household(ctx, need.household_id) if need.household_id else None
-        if need.on_behalf and household is not None and not household.members:
-            return  # the captain confirms with /confirm after asking the household in person
-        who = need.reported_by
-        if who is None:
-            return
-        t = ctx.translator_for(who)
-        ctx.send_private(
-            who,
-            t(
-                "Need {number} is marked resolved. If it is, send /needconfirm {number}; if not, tell your captain.",
-                number=need.number,
-            ),
-        )
+        if need.on_behalf:
+            # the household's own people when they talk to the bot; else the captain confirms
+            # with /needconfirm after asking them in person
+            asked = list(household.members) if household is not None else []
+        else:
+            asked = [need.reported_by] if need.reported_by is not None else []
+        for who in asked:
+            t = ctx.translator_for(who)
+            ctx.send_private(
+                who,
+                t(
+                    "Need {number} is marked resolved. If it is, send /needconfirm {number}; "
+                    "if not, tell your captain.",
+                    number=need.number,
+                ),
+            )
 
     @command("needtake", help=N_("Take up an urgent need in the grid"), usage=N_("NUMBER"), aliases=("接单",))
     def take(self, ctx: CommandContext) -> None:

@@ -40,7 +40,10 @@ MAX_MEASURES = 1000
 
 def _household_in_reach(ctx: PluginContext, text: str) -> tuple[reg.Household, reg.Building]:
     """The household named, if the person may see its building's private records; else a clear answer."""
-    household = reg.find_household(ctx, text)
+    visible = visible_buildings(ctx)
+    household = reg.find_household(ctx, text, visible) or (
+        reg.find_household(ctx, text) if visible is not None else None
+    )
     if household is None:
         raise ctx.fail(ctx.t("There is no household {household} here.", household=text))
     building = reg.buildings(ctx, ids=[household.building_id])[0]
@@ -201,7 +204,7 @@ class Specials(HandlerGroup):
                 else ctx.t("no care plan yet")
             )
             lines.append(
-                f"{names.get(r.building_id, '')} {household.label if household else r.household_id} · "
+                f"{household.label if household else names.get(r.building_id, '')} · "
                 f"{ctx.t(codes.get(r.code, r.code))} · {review}"
             )
         ctx.audit("captains.specials_read", "specials", rows=len(rows))

@@ -297,7 +297,7 @@ class Sweeps(HandlerGroup):
         number_text = next((a for a in ctx.args if is_number(a)), None)
         sweep = _open_sweep_for(ctx, mine, number_text)
         if household_text is not None:
-            household = reg.find_household(ctx, household_text)
+            household = reg.find_household(ctx, household_text, mine) or reg.find_household(ctx, household_text)
             if household is None:
                 raise ctx.fail(ctx.t("There is no household {household} here.", household=household_text))
             if household.building_id not in mine:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from captains_helpers import assign_captains
 
+from linli.core.register import Registry
+
 
 def test_staff_assign_both_captains_and_a_captain_sees_their_buildings(cap):
     chat, _ = cap
@@ -58,10 +60,11 @@ def test_bad_assignments_get_a_clear_answer(cap):
 
 
 def test_staff_add_a_building_from_chat(cap):
-    chat, fake = cap
+    chat, _ = cap
     assert chat.say("王主任", "/addbuilding Grid2 B4") == [
         "B4 is added to Grid2. Give it captains with /setcaptain B4 gov|resident NAME."
     ]
     assert chat.say("王主任", "/addbuilding Grid2 B4") == ["B4 is already registered."]
     assert chat.say("王主任", "/addbuilding Grid9 B5") == ["There is no grid Grid9 in this community."]
-    assert len(fake.buildings) == 4
+    with chat.runtime.store.connect() as conn:
+        assert [b.code for b in Registry(conn, "test").buildings()] == ["B1", "B2", "B3", "B4"]

@@ -34,8 +34,8 @@ def test_a_district_can_choose_another_week_and_weekday():
         captain_day(2026, 11, CALENDAR.is_working_day, week=5)
 
 
-def test_the_agenda_goes_to_each_grid_the_day_before_across_the_holiday(tmp_path, monkeypatch):
-    chat, _ = make(tmp_path, monkeypatch, now=dt.datetime(2026, 9, 30, 9, 30, tzinfo=SHANGHAI))
+def test_the_agenda_goes_to_each_grid_the_day_before_across_the_holiday(tmp_path):
+    chat, _ = make(tmp_path, now=dt.datetime(2026, 9, 30, 9, 30, tzinfo=SHANGHAI))
     try:
         assign_captains(chat)
         chat.say("张三", "/need 楼道灯坏了")
@@ -62,8 +62,8 @@ def test_the_agenda_goes_to_each_grid_the_day_before_across_the_holiday(tmp_path
         chat.close()
 
 
-def test_minutes_and_action_items_are_recorded_after_captain_day(tmp_path, monkeypatch):
-    chat, _ = make(tmp_path, monkeypatch, now=dt.datetime(2026, 11, 6, 16, 0, tzinfo=SHANGHAI))
+def test_minutes_and_action_items_are_recorded_after_captain_day(tmp_path):
+    chat, _ = make(tmp_path, now=dt.datetime(2026, 11, 6, 16, 0, tzinfo=SHANGHAI))
     try:
         assign_captains(chat)
         assert chat.say("居务乙", "/captainday")[0].startswith("The next captain day is 2026-11-06.")

@@ -72,9 +72,9 @@ def test_every_ledger_exports_with_chinese_headers(cap, tmp_path):
     assert [r[1] for r in sheets["buildings"][1:]] == ["B1", "B2", "B3"]
     assert sheets["sweeps"][1][:3] == [1, "冬季排查", "全社区"]
     assert sheets["sweeps"][1][7:10] == [6, 2, "33%"]
-    assert [r[2:5] for r in sheets["visits"][1:]] == [["1-101", "一切正常", None], ["1-102", "特殊户", "独居"]]
+    assert [r[2:5] for r in sheets["visits"][1:]] == [["B1/1-101", "一切正常", None], ["B1/1-102", "特殊户", "独居"]]
     assert sheets["needs"][1][5] == "楼道灯坏了"
-    assert sheets["specials"][1][2:4] == ["1-102", "独居老人"]
+    assert sheets["specials"][1][2:4] == ["B1/1-102", "独居老人"]
     assert [r[1] for r in sheets["notices"][1:]] == ["发往群的通知", "发放明白卡"]
     assert sheets["figures"][1][:2] == ["社区", "Test Community"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from captains_helpers import CONFIG, PLUGINS, MediationPlugin, assign_captains, make
 
+from linli.core.register import Registry
 from linli.plugins.captains.tables import need_events, needs
 
 
@@ -40,38 +41,53 @@ def test_the_group_never_hears_what_the_need_is(cap):
 
 
 def test_a_captain_acts_for_a_household_without_a_chat_account_which_later_joins(cap):
-    chat, fake = cap
+    chat, ids = cap
     assign_captains(chat)
     assert chat.say("居务乙", "/need 1-102 孙奶奶家暖气不热", private=True) == [
         "Need 1 is registered; the grid will take it up, and I will tell you in private when it is resolved."
     ]
     assert chat.say("居务乙", "/need 3-101 不是我的楼") == [
-        "Household 3-101 is not in your buildings; its own captains report for it."
+        "Household B3/3-101 is not in your buildings; its own captains report for it."
     ]
     chat.say("网格员", "/needtake 1")
     chat.say("网格员", "/needresolve 1")
-    # nobody to ask in chat: the captain confirms after asking 孙奶奶 in person
+    # nobody to ask in chat: the captain confirms after asking 孙秀英 in person
     assert chat.say("张三", "/needconfirm 1") == ["Only the resident who has need 1 (or their captain) can confirm it."]
     assert chat.say("居务乙", "/needconfirm 1") == ["Need 1 is confirmed resolved. Thank you!"]
     with chat.runtime.store.connect() as conn:
         rows = conn.execute(sa.select(need_events.c.state_to, need_events.c.acted_for).order_by(need_events.c.id)).all()
-    assert [tuple(r) for r in rows] == [("reported", 12), ("taken", None), ("resolved", None), ("confirmed", 12)]
-    assert [a[1:] for a in fake.acted] == [(12, "captains.need_reported"), (12, "captains.need_confirmed")]
+        household = ids["B1/1-102"]
+        assert [tuple(r) for r in rows] == [
+            ("reported", household),
+            ("taken", None),
+            ("resolved", None),
+            ("confirmed", household),
+        ]
+        done_for = Registry(conn, "test").acted_for(ids["孙秀英"])
+    assert [(d["action"], d["target"]) for d in done_for] == [
+        ("captains.need_reported", "need:1"),
+        ("captains.need_confirmed", "need:1"),
+    ]
 
-    # 孙奶奶's grandson joins and links himself to the household with the captain's code
-    chat.say("孙小明", "/whoami")
-    chat.say("孙小明", "/whoami", private=True)
-    fake.link(12, "孙小明")
+    # 孙秀英 gets a phone: her captain gives her a one-time code and she links herself
+    assert chat.say("居务乙", "/linkcode 1-101", private=True)[0].startswith(
+        "Whose code is it? Household B1/1-101 has no chat account yet for: nobody."
+    )
+    code = chat.say("居务乙", "/linkcode 1-102", private=True)[0].split()[3].rstrip(".")
+    chat.say("孙秀英", "/whoami")
+    chat.say("孙秀英", "/whoami", private=True)
+    assert chat.say("孙秀英", f"/link {code}", private=True)[0].startswith("Done: your account is now linked")
     chat.say("居务乙", "/need 1-102 水管漏水", private=True)
     chat.say("网格员", "/needtake 2")
     chat.say("网格员", "/needresolve 2")
-    assert chat.say("孙小明", "/needconfirm 2") == ["Need 2 is confirmed resolved. Thank you!"]
-    chat.say("居务乙", "/need 1-102 楼梯扶手松了", private=True)
-    chat.say("网格员", "/needtake 3")
-    chat.say("网格员", "/needresolve 3")
+    assert chat.last("孙秀英", private=True).startswith("Need 2 is marked resolved.")
     # a household that talks for itself confirms for itself
-    assert chat.say("居务乙", "/needconfirm 3") == [
-        "Only the resident who has need 3 (or their captain) can confirm it."
+    assert chat.say("居务乙", "/needconfirm 2") == [
+        "Only the resident who has need 2 (or their captain) can confirm it."
+    ]
+    assert chat.say("孙秀英", "/needconfirm 2") == ["Need 2 is confirmed resolved. Thank you!"]
+    assert chat.say("政务丙", "/linkcode 1-102", private=True) == [
+        "Household B1/1-102 is not in your buildings; its own captains give its codes."
     ]
 
 
@@ -116,8 +132,8 @@ def test_bad_moves_of_a_need_change_nothing(cap):
         assert conn.execute(sa.select(needs.c.state)).scalar() == "reported"
 
 
-def test_a_dispute_is_referred_to_mediation_which_opens_a_case(tmp_path, monkeypatch):
-    chat, _ = make(tmp_path, monkeypatch, plugins=[*PLUGINS, MediationPlugin], config=CONFIG)
+def test_a_dispute_is_referred_to_mediation_which_opens_a_case(tmp_path):
+    chat, _ = make(tmp_path, plugins=[*PLUGINS, MediationPlugin], config=CONFIG)
     try:
         assign_captains(chat)
         chat.say("张三", "/need 楼上李四家漏水，协商不成")

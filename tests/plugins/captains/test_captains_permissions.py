@@ -42,8 +42,8 @@ def refused(answer: list[str]) -> bool:
 
 
 @pytest.fixture
-def scene(tmp_path, monkeypatch):
-    chat, _ = make(tmp_path, monkeypatch)
+def scene(tmp_path):
+    chat, _ = make(tmp_path)
     assign_captains(chat)
     chat.say("王主任", "/sweep 排查")
     chat.pick("王主任", "The whole community")

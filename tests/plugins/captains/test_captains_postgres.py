@@ -27,9 +27,8 @@ def test_the_captains_migration_applies_on_postgresql_once_with_its_defaults_and
             visit = {"sweep_id": 1, "building_id": 1, "household_id": 7, "outcome": "ok", "visited_at": now}
             conn.execute(sa.insert(visits).values(district_id="a", **visit))
             conn.execute(sa.insert(visits).values(district_id="b", **visit))
-        with pytest.raises(sa.exc.IntegrityError):
-            with store.begin() as conn:
-                conn.execute(sa.insert(visits).values(district_id="a", **visit))
+        with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
+            conn.execute(sa.insert(visits).values(district_id="a", **visit))
         with store.connect() as conn:
             row = conn.execute(sa.select(needs.c.state, needs.c.level, needs.c.dispute, needs.c.on_behalf)).one()
             assert tuple(row) == ("reported", "grid", False, False)

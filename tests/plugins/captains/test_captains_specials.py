@@ -13,16 +13,18 @@ from linli.plugins.captains.tables import care_plans, specials
 def test_a_captain_registers_a_special_household_with_a_code_in_private(cap):
     chat, _ = cap
     assign_captains(chat)
-    assert chat.say("居务乙", "/special 1-102", private=True) == ["Household 1-102: which kind of special household?"]
+    assert chat.say("居务乙", "/special 1-102", private=True) == [
+        "Household B1/1-102: which kind of special household?"
+    ]
     assert chat.pick("居务乙", "Elderly living alone", private=True) == [
-        "Household 1-102 is registered as: Elderly living alone. Make a care plan with /careplan 1-102."
+        "Household B1/1-102 is registered as: Elderly living alone. Make a care plan with /careplan B1/1-102."
     ]
     assert chat.say("居务乙", "/special 1-102 alone_elderly", private=True) == [
-        "Household 1-102 is already registered as: Elderly living alone."
+        "Household B1/1-102 is already registered as: Elderly living alone."
     ]
     assert chat.say("居务乙", "/special 1-101 独居", private=True)[0].startswith("Please use one of the codes: ")
     assert chat.say("居务乙", "/specials", private=True) == [
-        "Special households:\nB1 1-102 · Elderly living alone · no care plan yet"
+        "Special households:\nB1/1-102 · Elderly living alone · no care plan yet"
     ]
     with chat.runtime.store.connect() as conn:
         assert conn.execute(sa.select(specials.c.code)).scalars().all() == ["alone_elderly"]
@@ -46,7 +48,7 @@ def test_only_the_buildings_captains_its_grid_and_staff_see_its_special_househol
     chat, _ = cap
     assign_captains(chat)
     chat.say("居务乙", "/special 1-102 alone_elderly", private=True)
-    seen = "Special households:\nB1 1-102 · Elderly living alone · no care plan yet"
+    seen = "Special households:\nB1/1-102 · Elderly living alone · no care plan yet"
     assert chat.say("政务甲", "/specials", private=True) == [seen]  # B1's other captain
     assert chat.say("网格员", "/specials", private=True) == [seen]  # Grid1's worker
     assert chat.say("王主任", "/specials", private=True) == [seen]  # staff
@@ -55,10 +57,10 @@ def test_only_the_buildings_captains_its_grid_and_staff_see_its_special_househol
     assert chat.say("政务丙", "/specials B1", private=True) == [refused]
     assert chat.say("张三", "/specials", private=True) == [refused]
     assert chat.say("政务丙", "/special 1-102 dibao", private=True) == [
-        "Household 1-102 is not in your buildings; only its captains, its grid and staff see it."
+        "Household B1/1-102 is not in your buildings; only its captains, its grid and staff see it."
     ]
     assert chat.say("政务丙", "/careplan 1-102", private=True) == [
-        "Household 1-102 is not in your buildings; only its captains, its grid and staff see it."
+        "Household B1/1-102 is not in your buildings; only its captains, its grid and staff see it."
     ]
 
 
@@ -66,11 +68,11 @@ def test_a_care_plan_is_made_and_its_review_is_reminded(cap):
     chat, _ = cap
     assign_captains(chat)
     assert chat.say("居务乙", "/careplan 1-102", private=True) == [
-        "Register household 1-102 as a special household first with /special."
+        "Register household B1/1-102 as a special household first with /special."
     ]
     chat.say("居务乙", "/special 1-102 alone_elderly", private=True)
     assert chat.say("居务乙", "/careplan 1-102", private=True) == [
-        "What are the measures for household 1-102? (send /cancel to stop)"
+        "What are the measures for household B1/1-102? (send /cancel to stop)"
     ]
     chat.say("居务乙", "每周上门两次，安装紧急呼叫器", private=True)
     assert chat.say("居务乙", "无名氏", private=True) == [
@@ -81,13 +83,13 @@ def test_a_care_plan_is_made_and_its_review_is_reminded(cap):
         "Please send a date after today, within a year (2027-01-15)."
     ]
     assert chat.say("居务乙", "2026-11-28", private=True) == [
-        "The care plan for household 1-102 is kept; review on 2026-11-28."
+        "The care plan for household B1/1-102 is kept; review on 2026-11-28."
     ]
     with chat.runtime.store.connect() as conn:
         assert conn.execute(sa.select(care_plans.c.measures)).scalar() == "每周上门两次，安装紧急呼叫器"
     chat.run_jobs()
     chat.advance(days=2, hours=1)  # 28 November, 10:00
     sent = [m for m in chat.run_jobs() if "care plan" in m]
-    assert sent == ["The care plan of household 1-102 is due for review today."] * 2  # 居务乙 and 政务甲
+    assert sent == ["The care plan of household B1/1-102 is due for review today."] * 2  # 居务乙 and 政务甲
     chat.advance(days=1)
     assert not [m for m in chat.run_jobs() if "care plan" in m]

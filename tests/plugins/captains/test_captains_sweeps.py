@@ -40,15 +40,15 @@ def test_staff_start_a_sweep_and_captains_are_told(cap):
 
 
 def test_a_captain_marks_households_in_a_few_taps_with_a_note(cap):
-    chat, _ = cap
+    chat, ids = cap
     assign_captains(chat)
     start_sweep(chat)
     assert chat.say("居务乙", "/visit", private=True) == [
-        "Sweep 1 · household 1-101: what did you find?\n3 household(s) left to visit."
+        "Sweep 1 · household B1/1-101: what did you find?\n3 household(s) left to visit."
     ]
     assert chat.pick("居务乙", "All well", private=True) == [
-        "1-101: All well. (Write a note now if there is something to add.)",
-        "Sweep 1 · household 1-102: what did you find?\n2 household(s) left to visit.",
+        "B1/1-101: All well. (Write a note now if there is something to add.)",
+        "Sweep 1 · household B1/1-102: what did you find?\n2 household(s) left to visit.",
     ]
     chat.pick("居务乙", "Needs help", private=True)
     assert chat.say("居务乙", "独居老人，暖气不热", private=True) == ["Noted."]
@@ -58,7 +58,11 @@ def test_a_captain_marks_households_in_a_few_taps_with_a_note(cap):
         rows = conn.execute(
             sa.select(visits.c.household_id, visits.c.outcome, visits.c.note).order_by(visits.c.id)
         ).all()
-    assert [tuple(r) for r in rows] == [(11, "ok", ""), (12, "help", "独居老人，暖气不热"), (13, "absent", "")]
+    assert [tuple(r) for r in rows] == [
+        (ids["B1/1-101"], "ok", ""),
+        (ids["B1/1-102"], "help", "独居老人，暖气不热"),
+        (ids["B1/1-201"], "absent", ""),
+    ]
 
 
 def test_coverage_per_district_grid_and_building(cap):
@@ -93,7 +97,7 @@ def test_bad_marks_change_nothing(cap):
     assert chat.say("居务乙", "/visit") == ["Use /visit in a private chat with me, not in the group."]
     start_sweep(chat)
     assert chat.say("居务乙", "/visit 3-101", private=True) == [
-        "Household 3-101 is not in your buildings; its own captains mark it."
+        "Household B3/3-101 is not in your buildings; its own captains mark it."
     ]
     assert chat.say("居务乙", "/visit 9-999", private=True) == ["There is no household 9-999 here."]
     assert chat.say("张三", "/visit", private=True) == ["Only a building's captains mark its households in a sweep."]
