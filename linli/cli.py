@@ -157,10 +157,12 @@ def db_upgrade(state: State) -> None:
 
 
 def _register() -> None:
-    from linli._cli import admin, processes
+    from linli._cli import admin, plugin_commands, processes, register
 
     admin.register(main)
     processes.register(main)
+    register.register(main)
+    plugin_commands.register(main)  # last: a core command keeps its name
 
 
 _register()

@@ -20,6 +20,7 @@ Each kind of handler receives its own context type: :class:`CommandContext`,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol
 
 import sqlalchemy as sa
@@ -61,6 +62,7 @@ __all__ = [
     "Choice",
     "ChoiceContext",
     "CommandContext",
+    "CommandLine",
     "ConsentRecord",
     "ConversationContext",
     "DialogContext",
@@ -176,3 +178,38 @@ class HandlerGroup:
     @property
     def log(self) -> Logger:
         return self.plugin.log
+
+
+class CommandLine(Protocol):
+    """What linli's command line hands a plugin's own commands (``linli captains …``).
+
+    A plugin adds a group of commands with an entry point in the group ``linli.cli``, whose
+    name is the group's (``captains = "linli_captains.cli:commands"``) and whose value is
+    a function that takes a :class:`CommandLine` and returns a ``click.Group``. It is
+    loaded only when the group is used, so ``linli --help`` stays fast.
+    """
+
+    def t(self, message: str, /, **values: Any) -> str:
+        """``message`` in the terminal's language."""
+        ...
+
+    def core_command(self, name: str) -> Any:
+        """A core command to add to the plugin's group: ``import``, ``template`` or
+        ``duplicates`` of ``linli registry`` (``group.add_command(cli.core_command("import"))``)."""
+        ...
+
+    def database(self, *, write: bool) -> AbstractContextManager[sa.Connection]:
+        """A connection in one transaction, the schema brought up to date (``write``) or
+        checked current; usable inside a command only."""
+        ...
+
+    def registry(self, conn: sa.Connection, district_id: str) -> Registry:
+        """A district's register on ``conn``, acting as the person at the terminal.
+
+        Raises: NotFound: no such district.
+        """
+        ...
+
+    def fail(self, message: str) -> Exception:
+        """An error to raise for a bad argument: one line (``message``, translated) and exit code 2."""
+        ...

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from linli.core import people
 from linli.core.errors import UserError
-from linli.core.i18n import N_, Translator, translator
+from linli.core.i18n import N_, translator
 from linli.core.register import ids
 from linli.core.register.merge import merge_persons
 from linli.core.register.model import Building, Change, Duplicate, Grid, HistoryEntry, Household, Resident
@@ -98,7 +98,7 @@ class Registry:
         conn: sa.Connection,
         district_id: str,
         *,
-        t: Translator | None = None,
+        t: Callable[..., str] | None = None,
         actor: str = "",
         person_id: int | None = None,
         plugin: str = "",
@@ -106,7 +106,7 @@ class Registry:
     ) -> None:
         self.conn = conn
         self.district_id = district_id
-        self.t = t if t is not None else translator("en")
+        self.t: Callable[..., str] = t if t is not None else translator("en")
         self.actor = actor or (f"person:{person_id}" if person_id is not None else f"plugin:{plugin}")
         self.person_id = person_id
         self.plugin = plugin

@@ -9,8 +9,8 @@ hashes, so duplicates are found, and the table alone gives no number back.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
+import operator
 import re
 import secrets as _secrets
 
@@ -37,13 +37,16 @@ def id_salt(conn: sa.Connection) -> bytes:
 
 def check_id_number(text: str) -> str | None:
     """The ID number in its normal form (18 characters, a capital X), or None when it is not one."""
-    number = text.strip().replace(" ", "").upper()
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    number = text.strip().upper()
+    if len(number) != 18:
+        number = number.replace(" ", "")
+        if len(number) != 18:
+            return None
+    body = number[:17]
+    if not (body.isascii() and body.isdigit()):
         return None
-    if not number.isascii():
-        return None
-    total = sum(int(c) * w for c, w in zip(number[:17], _WEIGHTS, strict=True))
-    if _CHECK[total % 11] != number[17]:
+    last = number[17]
+    if _CHECK[sum(map(operator.mul, map(int, body), _WEIGHTS)) % 11] != last:
         return None
     if birth_date_of(number) is None:
         return None
@@ -60,7 +63,7 @@ def birth_date_of(number: str) -> dt.date | None:
 
 def hash_id(salt: bytes, number: str) -> str:
     """The salted hash of a checked ID number (see :func:`check_id_number`)."""
-    return hmac.new(salt, number.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(salt, number.encode("ascii"), "sha256").hex()
 
 
 def normal_phone(text: str) -> str | None:

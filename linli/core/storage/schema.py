@@ -300,8 +300,9 @@ households = sa.Table(
 residents = sa.Table(
     "residents",
     metadata,
-    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+    # person first: the key serves "this person's entries" too (a merge, a link)
     sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("gender", sa.String(8), nullable=False, server_default=""),
     sa.Column("birth_date", sa.Date, nullable=True),
@@ -311,7 +312,6 @@ residents = sa.Table(
     sa.Column("deceased_on", sa.Date, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     sa.Index("ix_residents_id_hash", "district_id", "id_hash"),
-    sa.Index("ix_residents_person", "person_id"),
 )
 
 household_members = sa.Table(

@@ -7,7 +7,7 @@ action was done for (``acted_for``).
 
 Revision ID: core_0003
 Revises: core_0002
-Create Date: 2026-12-04 16:05:08.922741
+Create Date: 2026-12-04 16:05:08
 """
 
 from __future__ import annotations
@@ -97,8 +97,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "residents",
-        sa.Column("district_id", sa.String(length=64), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("district_id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("gender", sa.String(length=8), server_default="", nullable=False),
         sa.Column("birth_date", sa.Date(), nullable=True),
@@ -112,11 +112,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["person_id"], ["persons.id"], name=op.f("fk_residents_person_id_persons"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("district_id", "person_id", name=op.f("pk_residents")),
+        sa.PrimaryKeyConstraint("person_id", "district_id", name=op.f("pk_residents")),
     )
     with op.batch_alter_table("residents", schema=None) as batch_op:
         batch_op.create_index("ix_residents_id_hash", ["district_id", "id_hash"], unique=False)
-        batch_op.create_index("ix_residents_person", ["person_id"], unique=False)
 
     op.create_table(
         "buildings",
@@ -251,7 +250,6 @@ def downgrade() -> None:
 
     op.drop_table("buildings")
     with op.batch_alter_table("residents", schema=None) as batch_op:
-        batch_op.drop_index("ix_residents_person")
         batch_op.drop_index("ix_residents_id_hash")
 
     op.drop_table("residents")

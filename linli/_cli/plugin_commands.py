@@ -1,0 +1,103 @@
+"""Plugins' own command groups (``linli captains …``), found through the entry-point group
+``linli.cli`` and loaded only when used: ``linli --help`` lists them without importing them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from linli._cli._admin import BadInput, actor, opened
+from linli.cli import State, _t
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+    import sqlalchemy as sa
+
+    from linli.core.register import Registry
+
+__all__ = ["GROUP", "PluginGroup", "register"]
+
+#: the entry-point group of plugins' command groups
+GROUP = "linli.cli"
+
+
+class _CommandLine:
+    """The :class:`linli.core.plugin.CommandLine` that plugin groups get."""
+
+    def t(self, message: str, /, **values: Any) -> str:
+        return _t(message, **values)
+
+    def core_command(self, name: str) -> Any:
+        from linli._cli import register
+
+        commands = {
+            "import": register.import_command,
+            "template": register.template_command,
+            "duplicates": register.duplicates_command,
+        }
+        if name not in commands:
+            raise KeyError(name)
+        return commands[name]
+
+    @contextmanager
+    def database(self, *, write: bool) -> Iterator[sa.Connection]:
+        state = click.get_current_context().ensure_object(State)
+        with opened(state, write=write) as rt, rt.store.begin() as conn:
+            yield conn
+
+    def registry(self, conn: sa.Connection, district_id: str) -> Registry:
+        from linli._cli._admin import district_named
+        from linli.core.register import Registry
+
+        district_named(conn, district_id)
+        return Registry(conn, district_id, t=_t, actor=actor())
+
+    def fail(self, message: str) -> Exception:
+        return BadInput(message)
+
+
+class PluginGroup(click.Group):
+    """Stands for a plugin's group in ``linli --help`` and loads it when it is used."""
+
+    def __init__(self, entry_point: EntryPoint) -> None:
+        super().__init__(entry_point.name, help=_t("Commands of the {plugin} plugin", plugin=entry_point.name))
+        self.entry_point = entry_point
+        self._loaded: click.Command | None = None
+
+    def load(self) -> click.Command:
+        if self._loaded is None:
+            try:
+                factory = self.entry_point.load()
+                loaded = factory(_CommandLine())
+            except Exception as exc:
+                raise BadInput(
+                    _t(
+                        "the commands of the {plugin} plugin could not be loaded: {reason}",
+                        plugin=self.entry_point.name,
+                        reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                    )
+                ) from None
+            if not isinstance(loaded, click.Command):
+                raise BadInput(
+                    _t("the {plugin} plugin's entry point gave no click command", plugin=self.entry_point.name)
+                )
+            self._loaded = loaded
+        return self._loaded
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        return self.load().make_context(info_name, args, parent=parent, **extra)
+
+
+def register(main: click.Group) -> None:
+    """Add a stand-in for each plugin's group; a core command of the same name wins."""
+    from importlib.metadata import entry_points
+
+    for entry_point in sorted(entry_points(group=GROUP), key=lambda ep: ep.name):
+        if entry_point.name not in main.commands:
+            main.add_command(PluginGroup(entry_point))
