@@ -98,7 +98,7 @@ class Ledgers(HandlerGroup):
             ],
         )
 
-    @ledger("specials", title=N_("Special households ledger (sensitive)"))
+    @ledger("specials", title=N_("Special households ledger (sensitive)"), sensitive=True)
     def specials_ledger(self, ctx: LedgerContext) -> Ledger:
         rows = ctx.store.select(specials, order_by=[specials.c.building_id, specials.c.household_id])
         found = {b.id: b for b in reg.buildings(ctx, ids=sorted({r.building_id for r in rows}))}

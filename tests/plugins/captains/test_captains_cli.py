@@ -81,3 +81,21 @@ def test_gaps_of_an_unknown_district_is_one_clear_line(tmp_path):
     result = run(tmp_path, "captains", "gaps", "--district", "nowhere")
     assert result.exit_code != 0
     assert result.stderr.strip().startswith("Error: ")
+
+
+def test_the_special_households_ledger_needs_include_sensitive(tmp_path):
+    refused = run(tmp_path, "export", "captains.specials", "--district", "heping", "-o", str(tmp_path / "s.csv"))
+    assert refused.exit_code != 0
+    assert "--include-sensitive" in refused.stderr
+    done = run(
+        tmp_path,
+        "export",
+        "captains.specials",
+        "--district",
+        "heping",
+        "-o",
+        str(tmp_path / "s.csv"),
+        "--include-sensitive",
+    )
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "s.csv").read_text(encoding="utf-8-sig").startswith("网格,楼栋,户号,特殊户类别")

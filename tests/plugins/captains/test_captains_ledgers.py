@@ -4,9 +4,11 @@ record, special-household codes only in their own (sensitive, audited) ledger.""
 from __future__ import annotations
 
 import openpyxl
+import pytest
 import sqlalchemy as sa
 from captains_helpers import assign_captains
 
+from linli.core.errors import LinliError
 from linli.core.export import export_ledger
 from linli.core.storage import schema as s
 
@@ -34,6 +36,7 @@ def exported(chat, tmp_path, ledger: str) -> list[list]:
         path=tmp_path / f"{ledger}.xlsx",
         language="zh_CN",
         clock=chat.clock,
+        include_sensitive=ledger == "specials",
     )
     sheet = openpyxl.load_workbook(result.path).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -86,7 +89,19 @@ def test_special_household_codes_are_only_in_the_sensitive_ledger_and_its_export
         if name != "specials":
             cells = [str(c) for row in exported(chat, tmp_path, name) for c in row if c is not None]
             assert not [c for c in cells if "独居老人" in c], name
+    with pytest.raises(LinliError, match="--include-sensitive"):
+        export_ledger(
+            chat.runtime.store,
+            chat.runtime.registry,
+            "captains.specials",
+            "test",
+            actor="cli:tester",
+            path=tmp_path / "refused.xlsx",
+        )
+    assert not (tmp_path / "refused.xlsx").exists()
     exported(chat, tmp_path, "specials")
     with chat.runtime.store.connect() as conn:
-        targets = conn.execute(sa.select(s.audit_log.c.target).where(s.audit_log.c.action == "export")).scalars()
-        assert "captains.specials" in set(targets)
+        rows = conn.execute(
+            sa.select(s.audit_log.c.target, s.audit_log.c.detail).where(s.audit_log.c.action == "export")
+        ).all()
+    assert [r.detail.get("sensitive") for r in rows if r.target == "captains.specials"] == [True]
