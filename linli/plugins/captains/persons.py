@@ -1,6 +1,6 @@
 """Who the captains' rows name, kept true: a resident who links their chat account to their
-register entry is merged into it (``linli.person_merged``), and a person who asks to be
-forgotten is removed from every row (``linli.person_forgotten``)."""
+register entry is merged into it (``linli.person_merged``), a person who asks to be forgotten
+is removed from every row (``linli.person_forgotten``), and ``/mydata`` shows what is kept."""
 
 from __future__ import annotations
 
@@ -63,6 +63,26 @@ class Persons(HandlerGroup):
             return
         for column in PERSON_COLUMNS:
             ctx.store.execute(sa.update(column.table).where(column == old).values({column.name: new}))
+
+    @on_event("linli.data_request")
+    def data_request(self, ctx: EventContext) -> None:
+        """``/mydata``: the person's captaincies and the needs they reported."""
+        pid = _person_id(ctx.event.payload.get("person_id"))
+        if pid is None:
+            return
+        held = ctx.store.select(assignments, assignments.c.person_id == pid, order_by=[assignments.c.id])
+        reported = ctx.store.select(needs, needs.c.reported_by == pid, order_by=[needs.c.number])
+        lines = [
+            ctx.t(
+                "Building captains: {captaincies} assignment(s) as captain, {needs} need(s) you reported.",
+                captaincies=len(held),
+                needs=len(reported),
+            )
+        ]
+        lines += [
+            f"#{n.number} {ctx.t.datetime(n.reported_at, ctx.district.timezone, 'short')} {n.text}" for n in reported
+        ]
+        ctx.tell(pid, "\n".join(lines))
 
     @on_event("linli.person_forgotten")
     def forgotten(self, ctx: EventContext) -> None:

@@ -154,3 +154,15 @@ def test_without_mediation_a_dispute_cannot_be_referred(cap):
     assert chat.say("王主任", "/needrefer 1") == [
         "Mediation is not enabled in this community, so nothing can be referred to it."
     ]
+
+
+def test_mydata_shows_the_needs_a_resident_reported_and_forgetme_removes_their_name(cap):
+    chat, _ = cap
+    chat.say("张三", "/need 楼道灯坏了")
+    answer = "\n".join(chat.say("张三", "/mydata", private=True))
+    assert "Building captains: 0 assignment(s) as captain, 1 need(s) you reported." in answer
+    assert "楼道灯坏了" in answer
+    chat.say("张三", "/forgetme", private=True)
+    assert "forgotten you" in chat.pick("张三", "Yes, delete my data", private=True)[0]
+    with chat.runtime.store.connect() as conn:
+        assert conn.execute(sa.select(needs.c.reported_by)).scalar() is None
