@@ -24,6 +24,7 @@ FIGURES = {
     "specials": N_("Special households registered"),
     "resolved": N_("Needs resolved"),
     "median_days": N_("Median days to resolve"),
+    "escalated": N_("Needs passed up beyond the grid (the exception)"),
 }
 
 
@@ -69,6 +70,7 @@ def figures(ctx: PluginContext, *, captain: int | None = None, building_ids: lis
         "specials": special,
         "resolved": len(done),
         "median_days": round(statistics.median(days), 1) if days else None,
+        "escalated": ctx.store.count(needs, needs.c.escalations > 0, *scoped(needs.c.taken_by, needs.c.building_id)),
     }
 
 

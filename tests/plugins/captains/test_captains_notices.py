@@ -77,7 +77,8 @@ def test_staff_see_the_figures_of_a_captain_a_building_a_grid_and_the_district(c
     chat.say("居务乙", "/needresolve 1")
     expected = (
         "Figures of 居务乙:\nSweeps taken part in: 1\nHouseholds visited: 2\nNotices posted: 0\n"
-        "Cards handed out: 30\nSpecial households registered: 1\nNeeds resolved: 1\nMedian days to resolve: 0.0"
+        "Cards handed out: 30\nSpecial households registered: 1\nNeeds resolved: 1\nMedian days to resolve: 0.0\n"
+        "Needs passed up beyond the grid (the exception): 0"
     )
     assert chat.say("王主任", "/captainstats 居务乙") == [expected]
     assert chat.say("王主任", "/captainstats Grid2")[0].splitlines()[2] == "Households visited: 0"
