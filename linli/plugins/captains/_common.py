@@ -26,6 +26,7 @@ __all__ = [
     "next_number",
     "number_arg",
     "require_building",
+    "visible_buildings",
 ]
 
 STAFF = "staff"
@@ -104,3 +105,18 @@ def require_building(ctx: PluginContext, text: str) -> reg.Building:
             ctx.t("There is no building {building} in this community. Send /mybuildings to see yours.", building=text)
         )
     return building
+
+
+def visible_buildings(ctx: PluginContext) -> list[int] | None:
+    """The buildings whose private records (special households, coverage) the person may see:
+    their own as a captain and their grids' as a grid worker; None for all (staff)."""
+    if is_staff(ctx):
+        return None
+    ids = set(captain_buildings(ctx))
+    grids = ctx.roles.get(GRID_WORKER, frozenset())
+    grid_ids = [int(s.split(":", 1)[1]) for s in grids if s.startswith("grid:") and is_number(s.split(":", 1)[1])]
+    if "" in grids:
+        return None
+    if grid_ids:
+        ids |= {b.id for b in reg.buildings(ctx, grid_ids=grid_ids)}
+    return sorted(ids)

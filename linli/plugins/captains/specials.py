@@ -25,10 +25,9 @@ from linli.core.plugin import (
 )
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
-    captain_buildings,
     is_number,
-    is_staff,
     may_see_building,
+    visible_buildings,
 )
 from linli.plugins.captains.labels import special_codes
 from linli.plugins.captains.tables import assignments, care_plans, specials
@@ -55,20 +54,6 @@ def _household_in_reach(ctx: PluginContext, text: str) -> tuple[reg.Household, r
             )
         )
     return household, building
-
-
-def visible_buildings(ctx: PluginContext) -> list[int] | None:
-    """The buildings whose special households the person may see; None for all (staff)."""
-    if is_staff(ctx):
-        return None
-    ids = set(captain_buildings(ctx))
-    grids = ctx.roles.get("grid_worker", frozenset())
-    grid_ids = [int(s.split(":", 1)[1]) for s in grids if s.startswith("grid:") and is_number(s.split(":", 1)[1])]
-    if "" in grids:
-        return None
-    if grid_ids:
-        ids |= {b.id for b in reg.buildings(ctx, grid_ids=grid_ids)}
-    return sorted(ids)
 
 
 class Specials(HandlerGroup):

@@ -29,10 +29,10 @@ from linli.plugins.captains._common import (
     STAFF,
     captain_buildings,
     is_number,
-    is_staff,
     next_number,
     number_arg,
     require_building,
+    visible_buildings,
 )
 from linli.plugins.captains.labels import outcomes
 from linli.plugins.captains.tables import assignments, sweep_buildings, sweeps, visits, zero_reports
@@ -463,9 +463,8 @@ class Sweeps(HandlerGroup):
 
     @command("coverage", help=N_("How far a sweep is"), usage=N_("[SWEEP] [GRID]"), aliases=("覆盖率",))
     def coverage_command(self, ctx: CommandContext) -> None:
-        staff = is_staff(ctx)
-        mine = list(captain_buildings(ctx))
-        if not staff and not mine:
+        visible = visible_buildings(ctx)
+        if visible is not None and not visible:
             raise ctx.fail(ctx.t("Coverage is for the community's staff and its building captains."))
         number_text = next((a for a in ctx.args if is_number(a)), None)
         grid_text = next((a for a in ctx.args if not is_number(a)), None)
@@ -476,7 +475,7 @@ class Sweeps(HandlerGroup):
             if not latest:
                 raise ctx.fail(ctx.t("No sweep has been started yet."))
             sweep = latest[0]
-        ctx.reply(self.coverage_text(ctx, sweep, None if staff else mine, grid_text))
+        ctx.reply(self.coverage_text(ctx, sweep, visible, grid_text))
 
     def coverage_text(
         self, ctx: PluginContext, sweep: Any, building_ids: list[int] | None, grid_text: str | None = None

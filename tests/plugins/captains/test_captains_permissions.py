@@ -20,7 +20,7 @@ MATRIX = [
     ("/notice all 通知{n}", False, {"王主任"}),
     ("/captainstats", False, {"王主任"}),
     ("/evaluations", True, {"王主任"}),
-    ("/coverage", False, {"王主任", "政务甲", "居务乙", "政务丙"}),
+    ("/coverage", False, {"王主任", "网格员", "政务甲", "居务乙", "政务丙"}),
     ("/tally B1 cards 1", False, {"政务甲", "居务乙"}),
     ("/zero B1", False, {"政务甲", "居务乙"}),
     ("/special 1-102 disabled", True, {"王主任", "网格员", "政务甲", "居务乙"}),

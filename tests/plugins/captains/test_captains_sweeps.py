@@ -88,6 +88,8 @@ def test_coverage_per_district_grid_and_building(cap):
         "B3: 1/1 (100%) (zero report)"
     ]
     assert chat.say("张三", "/coverage") == ["Coverage is for the community's staff and its building captains."]
+    # the grid worker of Grid1 sees its two buildings
+    assert chat.say("网格员", "/coverage")[0].splitlines()[1:] == ["B1: 1/3 (33%)", "B2: 0/2 (0%)"]
 
 
 def test_bad_marks_change_nothing(cap):
