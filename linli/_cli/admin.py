@@ -26,6 +26,7 @@ from linli._cli._admin import (
 
 # linli.cli imports this module at its very end, when these names exist already
 from linli.cli import LinliGroup, State, _t, pass_state
+from linli.core.plugin_names import ALWAYS_ENABLED, current_name
 
 if TYPE_CHECKING:
     from linli.core.directory import DistrictInfo
@@ -120,7 +121,7 @@ def _changes(current: DistrictInfo | None, declared: DistrictSettings, rooms: di
         before, after = getattr(current, attr), getattr(declared, attr)
         if before != after:
             out.append(f"{attr} {before!r} → {after!r}")
-    plugins = {"core", *declared.plugins}
+    plugins = {ALWAYS_ENABLED, *map(current_name, declared.plugins)}
     added, removed = sorted(plugins - current.plugins), sorted(current.plugins - plugins)
     if added or removed:
         out.append(_t("plugins {changes}", changes=" ".join([*(f"+{p}" for p in added), *(f"-{p}" for p in removed)])))
@@ -156,7 +157,7 @@ def districts_sync(state: State) -> None:
         return
     with opened(state, write=True, seed=False) as rt:
         problems = [
-            f"[districts.{d.id}] {p}" for d in declared for p in rt.registry.check_enabled({"core", *d.plugins})
+            f"[districts.{d.id}] {p}" for d in declared for p in rt.registry.check_enabled({ALWAYS_ENABLED, *d.plugins})
         ]
         if problems:
             raise PluginError(_t("nothing was written: {problems}", problems="; ".join(problems)))
@@ -330,6 +331,7 @@ def plugins_enable(state: State, name: str, district_id: str) -> None:
     from linli.core import directory
     from linli.core.errors import PluginError
 
+    name = current_name(name)
     with opened(state, write=True) as rt, rt.store.begin() as conn:
         if name not in rt.registry.plugins:
             raise PluginError(
@@ -371,9 +373,13 @@ def plugins_disable(state: State, name: str, district_id: str) -> None:
     from linli.core import directory
     from linli.core.errors import PluginError
 
-    if name == "core":
+    name = current_name(name)
+    if name == ALWAYS_ENABLED:
         raise PluginError(
-            _t("the core plugin cannot be disabled: it gives every district /help and the privacy commands")
+            _t(
+                "the {name} plugin cannot be disabled: it gives every district /help and the privacy commands",
+                name=name,
+            )
         )
     with opened(state, write=True) as rt, rt.store.begin() as conn:
         d = district_named(conn, district_id)

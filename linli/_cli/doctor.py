@@ -11,6 +11,7 @@ import click
 from linli._cli._admin import load_registry
 from linli.cli import State, _t, pass_state
 from linli.core.errors import LinliError
+from linli.core.plugin_names import ALWAYS_ENABLED, current_name
 
 if TYPE_CHECKING:
     from linli.core.directory import DistrictInfo
@@ -173,7 +174,7 @@ def _check_districts(report: _Report, found: Sequence[Any], registry: PluginRegi
         )
         return
     for d in found:
-        problems = registry.check_enabled({"core", *d.plugins}) if registry is not None else []
+        problems = registry.check_enabled({ALWAYS_ENABLED, *d.plugins}) if registry is not None else []
         if problems:
             report(
                 "fail",
@@ -185,7 +186,12 @@ def _check_districts(report: _Report, found: Sequence[Any], registry: PluginRegi
             )
         else:
             report(
-                "ok", _t("district {id}: plugins {plugins}", id=d.id, plugins=", ".join(sorted({"core", *d.plugins})))
+                "ok",
+                _t(
+                    "district {id}: plugins {plugins}",
+                    id=d.id,
+                    plugins=", ".join(sorted({ALWAYS_ENABLED, *map(current_name, d.plugins)})),
+                ),
             )
         if not d.rooms:
             report("warn", _t("district {id}: no room is bound: `linli rooms bind ROOM --district {id}`", id=d.id))

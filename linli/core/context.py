@@ -118,14 +118,6 @@ class PluginContext:
     calendar: WorkingDays = field(factory=WorkingDays, repr=False)
     #: the commands this person may use here, for ``/help``: (plugin, spec) pairs.
     available: Callable[[], list[tuple[str, CommandSpec]]] = field(default=lambda: [], repr=False)
-    # --- until every plugin takes its typed context: None or empty in the others
-    inbound: Inbound | None = None
-    event: DomainEvent | None = None
-    args: tuple[str, ...] = ()
-    argtext: str = ""
-    data: str = ""
-    dialog: DialogState | None = None
-    fire_time: dt.datetime | None = None
 
     # --- who and when -------------------------------------------------------
 
@@ -140,12 +132,10 @@ class PluginContext:
         return {**self.config_defaults, **self.district.plugin_config(self.plugin)}
 
     @property
-    def text(self) -> str:
-        return self.inbound.text if self.inbound else ""
-
-    @property
     def private(self) -> bool:
-        return bool(self.inbound and self.inbound.private)
+        """Whether the person wrote or pressed this in their private chat with the bot
+        (False for what no person wrote: events, jobs, ledgers)."""
+        return False
 
     def now(self) -> dt.datetime:
         """Now, in the district's time zone."""
@@ -209,8 +199,11 @@ class PluginContext:
         """Answer in the room (and thread) the event came from."""
         if self.address is None:
             raise RuntimeError("this handler has no room to reply to; use send() or send_private()")
-        reply_to = self.inbound.event_id if self.inbound and not self.inbound.private else None
-        self.send(self.address, text, choices=choices, reply_to=reply_to)
+        self.send(self.address, text, choices=choices, reply_to=self._reply_to())
+
+    def _reply_to(self) -> str | None:
+        """The message a reply answers (in a group), if any."""
+        return None
 
     def private_address(self, person_id: int) -> Address | None:
         """The person's private chat with the bot, or None when they never opened one."""
@@ -315,7 +308,7 @@ class PluginContext:
         language = chosen or self.district.language
         return self.t if language == self.t.language else translator(language)
 
-    def publish(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
+    def publish(self, name: str, payload: Mapping[str, object] | None = None) -> None:
         """Publish a domain event for the plugins that subscribe to ``name``."""
         n = len(self.effects.events)
         event = DomainEvent(
@@ -330,7 +323,7 @@ class PluginContext:
         self.effects.events.append(event)
         outbox.add_event(self._conn, event)
 
-    def audit(self, action: str, target: str = "", **detail: Any) -> None:
+    def audit(self, action: str, target: str = "", **detail: object) -> None:
         """Record in the audit log that this person did ``action`` on ``target``."""
         people.audit(
             self._conn,
@@ -402,6 +395,29 @@ class PluginContext:
         s.delete_dialog(self._conn, self.address.room_key, self.person.id)
         self.effects.dialog_kept = False
 
+
+@frozen(kw_only=True)
+class ConversationContext(PluginContext):
+    """A person wrote or pressed something in a room: a command, a button or a dialog step."""
+
+    person: PersonInfo
+    address: Address
+    inbound: Inbound
+    #: the person's open dialog in this room with this plugin, if any
+    dialog: DialogState | None = None
+
+    @property
+    def text(self) -> str:
+        """What the person wrote (a dialog step's answer, a command's whole line)."""
+        return self.inbound.text
+
+    @property
+    def private(self) -> bool:
+        return self.inbound.private
+
+    def _reply_to(self) -> str | None:
+        return None if self.inbound.private else self.inbound.event_id
+
     def continue_dialog(
         self,
         *,
@@ -417,17 +433,6 @@ class PluginContext:
         if not name:
             raise RuntimeError("continue_dialog() outside a dialog")
         self.start_dialog(name, step=step, data=data, prompt=prompt, timeout=timeout, choices=choices)
-
-
-@frozen(kw_only=True)
-class ConversationContext(PluginContext):
-    """A person wrote or pressed something in a room: a command, a button or a dialog step."""
-
-    person: PersonInfo
-    address: Address
-    inbound: Inbound
-    #: the person's open dialog in this room with this plugin, if any
-    dialog: DialogState | None = None
 
 
 @frozen(kw_only=True)
@@ -516,19 +521,27 @@ def context_for(
     }
     if call.kind == "event":
         if call.domain_event is None:
-            return None
+            return _lacking(call, "event")
         return EventContext(person=person, address=call.address, event=call.domain_event, **common)
     if call.kind == "job":
         if call.fire_time is None:
-            return None
+            return _lacking(call, "fire_time")
         return JobContext(fire_time=dt.datetime.fromisoformat(call.fire_time), **common)
     if person is None or call.address is None or call.inbound is None:
-        return None
+        return _lacking(call, "person, room and message")
     talk = {"person": person, "address": call.address, "inbound": call.inbound, **common}
     if call.kind == "command":
         return CommandContext(args=call.args, argtext=call.argtext, dialog=dialog, **talk)
     if call.kind == "choice":
         return ChoiceContext(data=call.data, dialog=dialog, **talk)
     if dialog is None:
-        return None
+        return _lacking(call, "dialog")
     return DialogContext(dialog=dialog, **talk)
+
+
+def _lacking(call: HandlerCall, what: str) -> PluginContext | None:
+    """None, logged: the call cannot be handled (a bug of whoever made it)."""
+    structlog.get_logger("linli.worker").warning(
+        "handler call lacks what its kind needs; dropped", key=call.key, kind=call.kind, lacking=what
+    )
+    return None

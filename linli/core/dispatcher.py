@@ -26,6 +26,7 @@ from linli.core.events import Address, DomainEvent, HandlerCall, Inbound, Outbou
 from linli.core.i18n import N_, Translator, translator
 from linli.core.people import PersonInfo
 from linli.core.plugin import CONSENT_REQUIRED
+from linli.core.plugin_names import current_name
 from linli.core.registry import RESERVED_COMMANDS, Handler, PluginRegistry
 from linli.core.specs import ChoiceSpec, CommandSpec
 from linli.core.storage import Store
@@ -331,6 +332,7 @@ class Dispatcher:
         answer: Callable[..., None],
     ) -> list[HandlerCall]:
         plugin, _, rest = (inbound.choice or "").partition(":")
+        plugin = current_name(plugin)  # a button sent before its plugin was renamed
         name, _, data = rest.partition(":")
         name, _, owner = name.partition("@")
         if owner and owner != str(base["person_id"]):

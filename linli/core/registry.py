@@ -15,6 +15,7 @@ from attrs import frozen
 
 from linli.core.errors import PluginError
 from linli.core.plugin import Plugin
+from linli.core.plugin_names import ALWAYS_ENABLED, RENAMED, current_name
 from linli.core.specs import (
     ChoiceSpec,
     CommandSpec,
@@ -27,7 +28,7 @@ from linli.core.specs import (
 )
 from linli.core.storage.schema import metadata as core_metadata
 
-__all__ = ["Handler", "PluginRegistry", "load_entry_points"]
+__all__ = ["ALWAYS_ENABLED", "Handler", "PluginRegistry", "current_name", "load_entry_points"]
 
 ENTRY_POINT_GROUP = "linli.plugins"
 _PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -72,7 +73,7 @@ class PluginRegistry:
         for cls in plugins:
             self._add(cls)
         for name, plugin in self.plugins.items():
-            for dep in plugin.manifest.depends:
+            for dep in map(current_name, plugin.manifest.depends):
                 if dep not in self.plugins:
                     raise PluginError(f"plugin {name!r} depends on {dep!r}, which is not installed")
 
@@ -89,6 +90,8 @@ class PluginRegistry:
             raise PluginError(f"plugin name {name!r} is taken by linli's own table {clash!r}")
         if name in self.plugins:
             raise PluginError(f"two plugins are named {name!r}")
+        if name in RENAMED:
+            raise PluginError(f"plugin name {name!r} is the old name of {RENAMED[name]!r}")
         plugin = cls(log=structlog.get_logger(plugin=name))
         self.plugins[name] = plugin
         self._shadowed(cls)
@@ -109,18 +112,15 @@ class PluginRegistry:
 
     @staticmethod
     def _shadowed(cls: type) -> None:
-        """Reject a decorated method a subclass or another mixin hides (it would never run)."""
-        seen: dict[str, str] = {}
-        for klass in cls.__mro__:
-            for attr, member in vars(klass).items():
-                if spec_of(member) is None:
-                    continue
-                if attr in seen:
+        """Reject handlers inherited from a mixin: they belong in a handler group, where two
+        with one name cannot hide each other."""
+        for klass in cls.__mro__[1:]:
+            for member in vars(klass).values():
+                if spec_of(member) is not None:
                     raise PluginError(
-                        f"plugin class {cls.__qualname__} has two handlers named {attr!r}: "
-                        f"{seen[attr]} and {_where(member)}"
+                        f"plugin class {cls.__module__}.{cls.__qualname__} inherits handler {_where(member)}: "
+                        "list handler groups in Manifest(handlers=...) instead of inheriting them"
                     )
-                seen[attr] = _where(member)
 
     def _index(self, h: Handler) -> None:
         spec = h.spec
@@ -172,20 +172,23 @@ class PluginRegistry:
 
     def packages(self) -> list[str]:
         """The Python package of each plugin (where its migrations and catalogs live)."""
-        out = []
-        for plugin in self.plugins.values():
-            module = sys.modules[type(plugin).__module__]
-            is_package = hasattr(module, "__path__")
-            out.append(module.__name__ if is_package else module.__name__.rpartition(".")[0])
-        return out
+        return [self.package_of(name) for name in self.plugins]
+
+    def package_of(self, plugin: str) -> str:
+        """The Python package of a plugin; "" for a plugin in a top-level module."""
+        module = sys.modules[type(self.plugins[plugin]).__module__]
+        is_package = hasattr(module, "__path__")
+        return module.__name__ if is_package else module.__name__.rpartition(".")[0]
 
     def check_enabled(self, enabled: Iterable[str]) -> list[str]:
         """Problems with a district's plugin list: unknown names, missing dependencies."""
-        enabled = set(enabled)
+        enabled = {current_name(n) for n in enabled}
         problems = [f"plugin {n!r} is not installed" for n in sorted(enabled - set(self.plugins))]
         for n in sorted(enabled & set(self.plugins)):
             problems += [
-                f"plugin {n!r} needs {d!r} enabled too" for d in self.plugins[n].manifest.depends if d not in enabled
+                f"plugin {n!r} needs {d!r} enabled too"
+                for d in map(current_name, self.plugins[n].manifest.depends)
+                if d not in enabled
             ]
         return problems
 

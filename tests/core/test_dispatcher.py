@@ -17,7 +17,7 @@ from linli.core.i18n import translator
 from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command
 from linli.core.settings import DistrictSettings, I18nSettings, Settings
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 from linli.plugins.suggestions.tables import suggestions
 from linli.testing import ChatHarness, RecordingAdapter
@@ -63,7 +63,7 @@ class Probe(Plugin):
         ctx.reply("found the hidden thing")
 
 
-PLUGINS = [CorePlugin, SuggestionsPlugin, Probe]
+PLUGINS = [BasicsPlugin, SuggestionsPlugin, Probe]
 UNBOUND = N_(
     "This room is not linked to a community yet. An administrator can "
     "link it with: linli rooms bind {room} --district ID"

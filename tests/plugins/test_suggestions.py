@@ -11,12 +11,12 @@ from linli.core.events import Address, Inbound, Sender
 from linli.core.export import ledger_table
 from linli.core.settings import DistrictSettings
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 from linli.plugins.suggestions.tables import suggestions
 from linli.testing import ChatHarness
 
-PLUGINS = [CorePlugin, SuggestionsPlugin]
+PLUGINS = [BasicsPlugin, SuggestionsPlugin]
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ class CaptainsPlugin(Plugin):
         name="captains",
         version="1.0",
         description=N_("Building captains: sweeps, special households, urgent needs, notices, captain day"),
-        depends=("core",),
+        depends=("basics",),
         roles=(
             RoleSpec("staff", N_("community worker")),
             RoleSpec("grid_worker", N_("grid worker (scope grid:ID)")),

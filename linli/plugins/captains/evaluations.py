@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from linli.core.plugin import N_, ChoiceContext, CommandContext, HandlerGroup, PluginContext, command, on_choice
+from linli.core.plugin import (
+    N_,
+    ChoiceContext,
+    CommandContext,
+    ConversationContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_choice,
+)
 from linli.plugins.captains._common import STAFF, captain_buildings, captains_of, is_number, require_building
 from linli.plugins.captains.captainday import period_of
 from linli.plugins.captains.tables import evaluations
@@ -57,7 +66,7 @@ class Evaluations(HandlerGroup):
         data = {"building": building.id, "ratee": resident.person_id, "period": period, "scores": {}}
         self._ask_score(ctx, data, start=True)
 
-    def _ask_score(self, ctx: PluginContext, data: dict[str, Any], *, start: bool) -> None:
+    def _ask_score(self, ctx: ConversationContext, data: dict[str, Any], *, start: bool) -> None:
         crit = criteria(ctx)
         left = [c for c in crit if c not in data["scores"]]
         if not left:
@@ -82,7 +91,7 @@ class Evaluations(HandlerGroup):
         data["scores"] = {**data["scores"], code: int(score)}
         self._ask_score(ctx, data, start=False)
 
-    def _save_evaluation(self, ctx: PluginContext, data: dict[str, Any]) -> None:
+    def _save_evaluation(self, ctx: ConversationContext, data: dict[str, Any]) -> None:
         assert ctx.person is not None
         building_id, ratee, period = int(data["building"]), data["ratee"], str(data["period"])
         ctx.store.delete(

@@ -13,13 +13,13 @@ import datetime as dt
 from typing import Any
 
 from linli.core.register import Registry
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.captains import CaptainsPlugin
-from linli.plugins.core import CorePlugin
 from linli.plugins.mediation import MediationPlugin
 from linli.testing import ChatHarness
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-PLUGINS = [CorePlugin, CaptainsPlugin]
+PLUGINS = [BasicsPlugin, CaptainsPlugin]
 CONFIG = {
     "captains": {
         "room": "test:community",

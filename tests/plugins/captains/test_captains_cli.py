@@ -20,7 +20,7 @@ level = "error"
 [districts.heping]
 name = "和平社区"
 rooms = ["console:heping"]
-plugins = ["core", "captains"]
+plugins = ["basics", "captains"]
 """
 REGISTER = (
     "网格,楼栋,单元,门牌号,户主姓名,姓名,与户主关系,性别,出生日期,身份证号,联系电话\n"

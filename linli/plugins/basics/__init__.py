@@ -1,4 +1,4 @@
-"""The built-in core plugin: help, identity, language and the privacy commands.
+"""The basics plugin, which every district has: help, identity, language and the privacy commands.
 
 Like every plugin it uses the public plugin API only: the person's own record in the
 core tables through ``ctx.account()``.
@@ -13,6 +13,7 @@ from linli.core.plugin import (
     CommandContext,
     ConsentRecord,
     EventContext,
+    HandlerGroup,
     Manifest,
     Plugin,
     PluginContext,
@@ -23,7 +24,7 @@ from linli.core.plugin import (
     on_event,
 )
 
-__all__ = ["CorePlugin"]
+__all__ = ["BasicsPlugin"]
 
 LANGUAGES = {
     "zh": "zh_CN",
@@ -54,25 +55,15 @@ def _consent_line(t: Translator, consent: ConsentRecord, timezone: str) -> str:
     return f"{state} v{consent.version} {t.datetime(consent.at, timezone, 'short')}"
 
 
-class CorePlugin(Plugin):
-    manifest = Manifest(
-        name="core",
-        version="1.0",
-        description=N_("Help, who you are, language, and your privacy"),
-        roles=(
-            RoleSpec("admin", N_("district administrator: may do everything in the district")),
-            RoleSpec("staff", N_("community worker")),
-        ),
-    )
-
-    # --- help and identity ---------------------------------------------------------
+class Identity(HandlerGroup):
+    """Help, who you are, language."""
 
     # "start": what Telegram sends when someone first opens the bot or a link to it
     @command("help", help=N_("Show what you can do here"), aliases=("帮助", "start"), before_consent=True)
     def help(self, ctx: CommandContext) -> None:
         t = ctx.t
         lines = [t("{district}: what you can do here", district=ctx.district.name)]
-        for _plugin, spec in sorted(ctx.available(), key=lambda p: (p[0] != "core", p[0], p[1].name)):
+        for _plugin, spec in sorted(ctx.available(), key=lambda p: (p[0] != "basics", p[0], p[1].name)):
             usage = f" {t(spec.usage)}" if spec.usage else ""
             lines.append(f"/{spec.name}{usage} — {t(spec.help)}")
         lines.append(t("Send /cancel to stop a conversation half-way."))
@@ -120,16 +111,15 @@ class CorePlugin(Plugin):
     @command(
         "link",
         help=N_("Link your account to your household with the code your captain gave you"),
-        usage=N_("CODE"),
-        aliases=("绑定",),
+        usage=N_("LINK-CODE"),
+        aliases=("绑定",),  # both in linli.core.register.api.LINK_COMMANDS
     )
-    def link(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def link(self, ctx: CommandContext) -> None:
         code = ctx.argtext.strip()
         if not code:
             raise ctx.fail(ctx.t("Send /link followed by the code your captain gave you, e.g. /link 7KQ4M2XA."))
         chat_person = ctx.person.id
-        identity = ctx.inbound.sender.identity if ctx.inbound is not None else ""
+        identity = ctx.inbound.sender.identity
         resident = ctx.registry.redeem_link_code(code, chat_person, identity)
         if resident.person_id != chat_person:
             ctx.publish("linli.person_merged", {"from": chat_person, "into": resident.person_id})
@@ -140,7 +130,9 @@ class CorePlugin(Plugin):
             )
         )
 
-    # --- privacy -----------------------------------------------------------------------
+
+class Privacy(HandlerGroup):
+    """The privacy notice, consent, what linli holds about you, and forgetting you."""
 
     @on_event(CONSENT_REQUIRED)
     def consent_required(self, ctx: EventContext) -> None:
@@ -236,3 +228,19 @@ class CorePlugin(Plugin):
         ctx.account().forget()
         ctx.audit("privacy.forget", f"person:{person_id}")
         ctx.reply(ctx.t("Done: linli has forgotten you. If you talk to me again, you will be a new person here."))
+
+
+class BasicsPlugin(Plugin):
+    """The plugin every district has (it cannot be disabled). It was called ``core``: a district
+    or a manifest that still says ``core`` means this plugin."""
+
+    manifest = Manifest(
+        name="basics",
+        version="1.0",
+        description=N_("Help, who you are, language, and your privacy"),
+        roles=(
+            RoleSpec("admin", N_("district administrator: may do everything in the district")),
+            RoleSpec("staff", N_("community worker")),
+        ),
+        handlers=(Identity, Privacy),
+    )
