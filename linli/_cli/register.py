@@ -115,9 +115,9 @@ def import_command(state: State, file: Path, district_id: str, skip_bad: bool, r
             conn, district_id, rows, skip_bad=skip_bad, actor=actor(), progress=_Bar(progress), total=total
         )
     for error in report.errors[:50]:
-        click.echo(_t("line {line}: {reason}", line=error.line, reason=error.text(_t)), err=True)
+        click.echo(_t("line {line}: {reason}", line=error.line, reason=error.text(_t)))
     if len(report.errors) > 50:
-        click.echo(_t("… and {count} more bad rows", count=len(report.errors) - 50), err=True)
+        click.echo(_t("… and {count} more bad rows", count=len(report.errors) - 50))
     if not report.imported:
         raise BadInput(
             _t(

@@ -27,6 +27,7 @@ from linli.core.i18n import N_, Translator, translator
 from linli.core.people import PersonInfo
 from linli.core.plugin import CONSENT_REQUIRED
 from linli.core.plugin_names import current_name
+from linli.core.register.api import LINK_COMMANDS, district_of_code
 from linli.core.registry import RESERVED_COMMANDS, Handler, PluginRegistry
 from linli.core.specs import ChoiceSpec, CommandSpec
 from linli.core.storage import Store
@@ -288,11 +289,17 @@ class Dispatcher:
         ]
 
     def _linked_district(self, conn: sa.Connection, text: str) -> DistrictInfo | None:
-        """The district a ``/start <district id>`` names (a deep link's payload), if any."""
-        parsed = parse_command(text) if text.startswith("/start") else None
-        if parsed is None or parsed.name != "start" or len(parsed.args) != 1:
+        """The district a ``/start <district id>`` names (a deep link's payload), or the one
+        whose register issued the code of ``/link CODE`` (a resident's first words to the bot)."""
+        parsed = parse_command(text) if text.startswith("/") else None
+        if parsed is None or len(parsed.args) != 1:
             return None
-        return self.directory.district(conn, parsed.args[0])
+        if parsed.name == "start":
+            return self.directory.district(conn, parsed.args[0])
+        if parsed.name in LINK_COMMANDS:
+            district_id = district_of_code(conn, parsed.args[0])
+            return self.directory.district(conn, district_id) if district_id else None
+        return None
 
     def _remember(
         self, conn: sa.Connection, inbound: Inbound, person: PersonInfo, district: DistrictInfo | None

@@ -18,7 +18,7 @@ from linli.core.register.merge import merge_persons
 from linli.core.register.model import Building, Change, Duplicate, Grid, HistoryEntry, Household, Resident
 from linli.core.storage import schema as s
 
-__all__ = ["CHANGE_KINDS", "Added", "Registry"]
+__all__ = ["CHANGE_KINDS", "LINK_COMMANDS", "Added", "Registry", "district_of_code"]
 
 #: what a change request may do to a household
 CHANGE_KINDS = ("move_in", "move_out", "death", "phone")
@@ -26,6 +26,9 @@ CHANGE_KINDS = ("move_in", "move_out", "death", "phone")
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _CODE_LENGTH = 8
 DEFAULT_CODE_VALIDITY = dt.timedelta(days=7)
+#: the core plugin's command that redeems a code, and its alias: the dispatcher finds the
+#: district of a resident's first ``/link CODE`` in a private chat from the code
+LINK_COMMANDS = ("link", "绑定")
 
 _H = s.households
 _B = s.buildings
@@ -46,6 +49,13 @@ class Added:
 
 def _code_hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().replace(" ", "").replace("-", "").encode()).hexdigest()
+
+
+def district_of_code(conn: sa.Connection, code: str) -> str | None:
+    """The district whose register issued a link code (used or not), or None."""
+    lc = s.link_codes
+    found: str | None = conn.execute(sa.select(lc.c.district_id).where(lc.c.code_hash == _code_hash(code))).scalar()
+    return found
 
 
 def _grid(row: Any) -> Grid:

@@ -188,7 +188,7 @@ class _Checker:
             number_ok = ids.check_id_number(raw_id)
             if number_ok is None:
                 # the number itself never goes into a message or log
-                if raw_id.isdigit() and len(raw_id) > 15 and raw_id.endswith("0"):
+                if raw_id.isdigit() and len(raw_id) > 15 and raw_id.endswith("000"):
                     return RowError(
                         line, N_("the ID number lost digits (Excel kept it as a number): format the column as text")
                     )
@@ -259,15 +259,16 @@ def _bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str], r
 
 def _new_ids(conn: sa.Connection, table: sa.Table, n: int) -> list[int]:
     """``n`` ids for rows of ``table`` written with explicit ids (from its sequence on
-    PostgreSQL; after the largest on SQLite, whose write lock the transaction holds)."""
+    PostgreSQL, as one array; after the largest on SQLite, whose write lock the
+    transaction holds)."""
     if n == 0:
         return []
     if conn.dialect.name == "postgresql":
-        return list(
-            conn.exec_driver_sql(
-                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, {int(n)})"
-            ).scalars()
-        )
+        sequence = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar_one()
+        found: list[int] = conn.exec_driver_sql(
+            f"SELECT array_agg(nextval('{sequence}')) FROM generate_series(1, {int(n)})"
+        ).scalar_one()
+        return found
     start = conn.exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').scalar_one()
     return list(range(start + 1, start + 1 + n))
 
@@ -505,7 +506,6 @@ def _write(
         )
 
     person_ids = _new_ids(conn, s.persons, len(new_people))
-    member_ids = _new_ids(conn, s.household_members, len(new_people))
     _bulk_insert(
         conn,
         s.persons,
@@ -524,8 +524,8 @@ def _write(
     _bulk_insert(
         conn,
         s.household_members,
-        ("id", "district_id", "household_id", "person_id", "relation"),
-        [(m, d, h, p, r.relation) for m, p, (h, r) in zip(member_ids, person_ids, new_people, strict=True)],
+        ("district_id", "household_id", "person_id", "relation"),
+        [(d, h, p, r.relation) for p, (h, r) in zip(person_ids, new_people, strict=True)],
     )
     new_household_ids = set(new_ids)
     for p, (h, r) in zip(person_ids, new_people, strict=True):
@@ -548,8 +548,6 @@ def _write(
         ("district_id", "household_id", "kind", "detail", "source", "actor", "at"),
         history,
     )
-    if conn.dialect.name == "postgresql" and (new_ids or person_ids):
-        conn.exec_driver_sql("ANALYZE households, residents, household_members")
 
 
 def _read_households(conn: sa.Connection, district_id: str) -> dict[tuple[int, str, str], tuple[int, str | None]]:

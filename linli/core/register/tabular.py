@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -96,7 +97,9 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        # a long ID number kept by Excel as a number comes out as 110105194912310000: the
+        # importer recognises the lost digits by the zeros
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
         return str(value)
     return str(value).strip()
@@ -150,6 +153,9 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
 
     wanted = [(i, key) for i, key in enumerate(keys) if key is not None]
     text_only = path.suffix.lower() in (".csv", ".txt")  # a CSV's cells are all text
+    names = [key for _, key in wanted]
+    # itemgetter of one index gives a value, not a tuple
+    pick = operator.itemgetter(*[i for i, _ in wanted]) if len(wanted) > 1 else (lambda c: (c[wanted[0][0]],))
     width = len(keys)
 
     def rows() -> Iterator[tuple[int, dict[str, Any], Sequence[Any]]]:
@@ -157,7 +163,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
             if len(cells) < width:
                 cells = [*cells, *([None] * (width - len(cells)))]
             if text_only:
-                values = {key: cells[i].strip() for i, key in wanted}
+                values = dict(zip(names, map(str.strip, pick(cells)), strict=True))
             else:
                 values = {key: _cell(cells[i]) for i, key in wanted}
             if any(values.values()):

@@ -279,12 +279,18 @@ buildings = sa.Table(
     sa.UniqueConstraint("district_id", "code", name="uq_buildings_code"),
 )
 
+# households, residents and household_members hold one row per household or person (a
+# hundred thousand in a district) and are written in bulk by the importer: they have no
+# foreign keys, whose per-row checks made a PostgreSQL import several times slower. Their
+# only writers are the register's code (linli.core.register); districts, buildings and
+# households are never deleted, and a person is deleted only by a merge, which moves
+# their register rows first.
 households = sa.Table(
     "households",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("building_id", sa.Integer, sa.ForeignKey("buildings.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("district_id", sa.String(64), nullable=False),
+    sa.Column("building_id", sa.Integer, nullable=False),
     #: the unit (单元) within the building; "" when the building has none
     sa.Column("unit", sa.String(32), nullable=False, server_default=""),
     #: the door or household number (门牌号/户号), unique within building and unit
@@ -301,8 +307,8 @@ residents = sa.Table(
     "residents",
     metadata,
     # person first: the key serves "this person's entries" too (a merge, a link)
-    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("person_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("district_id", sa.String(64), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("gender", sa.String(8), nullable=False, server_default=""),
     sa.Column("birth_date", sa.Date, nullable=True),
@@ -318,9 +324,9 @@ household_members = sa.Table(
     "household_members",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("household_id", sa.Integer, sa.ForeignKey("households.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("district_id", sa.String(64), nullable=False),
+    sa.Column("household_id", sa.Integer, nullable=False),
+    sa.Column("person_id", sa.Integer, nullable=False, index=True),
     #: the relation to the head of the household (户主, 配偶, 子女 …)
     sa.Column("relation", sa.String(32), nullable=False, server_default=""),
     #: when the person moved out (or died); None while they live here

@@ -197,6 +197,19 @@ class Privacy(HandlerGroup):
                 consents="; ".join(_consent_line(t, c, ctx.district.timezone) for c in held.consents) or t("none"),
             ),
         ]
+        reg = ctx.registry
+        resident = reg.resident(person_id)
+        if resident is not None:
+            household = reg.household_of(person_id)
+            building = reg.building_by_id(household.building_id) if household else None
+            lines.append(
+                t(
+                    "In the community's register: {name}, household {household} of building {building}",
+                    name=resident.name,
+                    household=household.label if household else "-",
+                    building=building.code if building else "-",
+                )
+            )
         lines.append(t("Each service of your community tells you below what it holds."))
         ctx.reply("\n".join(lines))
         ctx.audit("privacy.access", f"person:{person_id}")

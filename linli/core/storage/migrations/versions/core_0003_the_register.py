@@ -44,11 +44,57 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_household_history_household_id"), ["household_id"], unique=False)
 
     op.create_table(
+        "household_members",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("district_id", sa.String(length=64), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("relation", sa.String(length=32), server_default="", nullable=False),
+        sa.Column("left_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_household_members")),
+        sa.UniqueConstraint("household_id", "person_id", name="uq_household_members_member"),
+    )
+    with op.batch_alter_table("household_members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_household_members_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
+        "households",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("district_id", sa.String(length=64), nullable=False),
+        sa.Column("building_id", sa.Integer(), nullable=False),
+        sa.Column("unit", sa.String(length=32), server_default="", nullable=False),
+        sa.Column("number", sa.String(length=64), nullable=False),
+        sa.Column("phone", sa.String(length=64), nullable=True),
+        sa.Column("status", sa.String(length=16), server_default="active", nullable=False),
+        sa.Column("created_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_households")),
+        sa.UniqueConstraint("building_id", "unit", "number", name="uq_households_address"),
+    )
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.create_index("ix_households_district", ["district_id"], unique=False)
+
+    op.create_table(
         "linli_secrets",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("value", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_linli_secrets")),
     )
+    op.create_table(
+        "residents",
+        sa.Column("person_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("district_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("gender", sa.String(length=8), server_default="", nullable=False),
+        sa.Column("birth_date", sa.Date(), nullable=True),
+        sa.Column("id_hash", sa.String(length=64), nullable=True),
+        sa.Column("phone", sa.String(length=64), nullable=True),
+        sa.Column("deceased_on", sa.Date(), nullable=True),
+        sa.Column("created_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("person_id", "district_id", name=op.f("pk_residents")),
+    )
+    with op.batch_alter_table("residents", schema=None) as batch_op:
+        batch_op.create_index("ix_residents_id_hash", ["district_id", "id_hash"], unique=False)
+
     op.create_table(
         "grids",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -62,6 +108,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_grids")),
         sa.UniqueConstraint("district_id", "code", name="uq_grids_code"),
     )
+    op.create_table(
+        "household_changes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("district_id", sa.String(length=64), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), server_default="pending", nullable=False),
+        sa.Column("proposed_by", sa.Integer(), nullable=True),
+        sa.Column("proposed_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.Integer(), nullable=True),
+        sa.Column("decided_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reason", sa.String(length=500), server_default="", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["district_id"],
+            ["districts.id"],
+            name=op.f("fk_household_changes_district_id_districts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["household_id"],
+            ["households.id"],
+            name=op.f("fk_household_changes_household_id_households"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_household_changes")),
+    )
+    with op.batch_alter_table("household_changes", schema=None) as batch_op:
+        batch_op.create_index("ix_household_changes_status", ["district_id", "status"], unique=False)
+
     op.create_table(
         "link_codes",
         sa.Column("code_hash", sa.String(length=64), nullable=False),
@@ -96,28 +172,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("district_id", "first_id", "second_id", name=op.f("pk_not_duplicates")),
     )
     op.create_table(
-        "residents",
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("district_id", sa.String(length=64), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("gender", sa.String(length=8), server_default="", nullable=False),
-        sa.Column("birth_date", sa.Date(), nullable=True),
-        sa.Column("id_hash", sa.String(length=64), nullable=True),
-        sa.Column("phone", sa.String(length=64), nullable=True),
-        sa.Column("deceased_on", sa.Date(), nullable=True),
-        sa.Column("created_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["district_id"], ["districts.id"], name=op.f("fk_residents_district_id_districts"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["persons.id"], name=op.f("fk_residents_person_id_persons"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("person_id", "district_id", name=op.f("pk_residents")),
-    )
-    with op.batch_alter_table("residents", schema=None) as batch_op:
-        batch_op.create_index("ix_residents_id_hash", ["district_id", "id_hash"], unique=False)
-
-    op.create_table(
         "buildings",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("district_id", sa.String(length=64), nullable=False),
@@ -139,87 +193,6 @@ def upgrade() -> None:
     with op.batch_alter_table("buildings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_buildings_grid_id"), ["grid_id"], unique=False)
 
-    op.create_table(
-        "households",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("district_id", sa.String(length=64), nullable=False),
-        sa.Column("building_id", sa.Integer(), nullable=False),
-        sa.Column("unit", sa.String(length=32), server_default="", nullable=False),
-        sa.Column("number", sa.String(length=64), nullable=False),
-        sa.Column("phone", sa.String(length=64), nullable=True),
-        sa.Column("status", sa.String(length=16), server_default="active", nullable=False),
-        sa.Column("created_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["building_id"], ["buildings.id"], name=op.f("fk_households_building_id_buildings"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["district_id"], ["districts.id"], name=op.f("fk_households_district_id_districts"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_households")),
-        sa.UniqueConstraint("building_id", "unit", "number", name="uq_households_address"),
-    )
-    with op.batch_alter_table("households", schema=None) as batch_op:
-        batch_op.create_index("ix_households_district", ["district_id"], unique=False)
-
-    op.create_table(
-        "household_changes",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("district_id", sa.String(length=64), nullable=False),
-        sa.Column("household_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("detail", sa.JSON(), nullable=False),
-        sa.Column("status", sa.String(length=16), server_default="pending", nullable=False),
-        sa.Column("proposed_by", sa.Integer(), nullable=True),
-        sa.Column("proposed_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_by", sa.Integer(), nullable=True),
-        sa.Column("decided_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("reason", sa.String(length=500), server_default="", nullable=False),
-        sa.ForeignKeyConstraint(
-            ["district_id"],
-            ["districts.id"],
-            name=op.f("fk_household_changes_district_id_districts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["household_id"],
-            ["households.id"],
-            name=op.f("fk_household_changes_household_id_households"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_household_changes")),
-    )
-    with op.batch_alter_table("household_changes", schema=None) as batch_op:
-        batch_op.create_index("ix_household_changes_status", ["district_id", "status"], unique=False)
-
-    op.create_table(
-        "household_members",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("district_id", sa.String(length=64), nullable=False),
-        sa.Column("household_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("relation", sa.String(length=32), server_default="", nullable=False),
-        sa.Column("left_at", linli.core.storage.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["district_id"],
-            ["districts.id"],
-            name=op.f("fk_household_members_district_id_districts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["household_id"],
-            ["households.id"],
-            name=op.f("fk_household_members_household_id_households"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["persons.id"], name=op.f("fk_household_members_person_id_persons"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_household_members")),
-        sa.UniqueConstraint("household_id", "person_id", name="uq_household_members_member"),
-    )
-    with op.batch_alter_table("household_members", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_household_members_person_id"), ["person_id"], unique=False)
-
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.add_column(sa.Column("acted_for", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_audit_log_acted_for"), ["acted_for"], unique=False)
@@ -233,33 +206,33 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_log_acted_for"))
         batch_op.drop_column("acted_for")
 
-    with op.batch_alter_table("household_members", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_household_members_person_id"))
-
-    op.drop_table("household_members")
-    with op.batch_alter_table("household_changes", schema=None) as batch_op:
-        batch_op.drop_index("ix_household_changes_status")
-
-    op.drop_table("household_changes")
-    with op.batch_alter_table("households", schema=None) as batch_op:
-        batch_op.drop_index("ix_households_district")
-
-    op.drop_table("households")
     with op.batch_alter_table("buildings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_buildings_grid_id"))
 
     op.drop_table("buildings")
-    with op.batch_alter_table("residents", schema=None) as batch_op:
-        batch_op.drop_index("ix_residents_id_hash")
-
-    op.drop_table("residents")
     op.drop_table("not_duplicates")
     with op.batch_alter_table("link_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_link_codes_person_id"))
 
     op.drop_table("link_codes")
+    with op.batch_alter_table("household_changes", schema=None) as batch_op:
+        batch_op.drop_index("ix_household_changes_status")
+
+    op.drop_table("household_changes")
     op.drop_table("grids")
+    with op.batch_alter_table("residents", schema=None) as batch_op:
+        batch_op.drop_index("ix_residents_id_hash")
+
+    op.drop_table("residents")
     op.drop_table("linli_secrets")
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.drop_index("ix_households_district")
+
+    op.drop_table("households")
+    with op.batch_alter_table("household_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_household_members_person_id"))
+
+    op.drop_table("household_members")
     with op.batch_alter_table("household_history", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_household_history_household_id"))
 
