@@ -15,6 +15,7 @@ from linli.core.plugin import (
     Address,
     ChoiceContext,
     CommandContext,
+    ConversationContext,
     DialogContext,
     HandlerGroup,
     JobContext,
@@ -311,7 +312,7 @@ class Sweeps(HandlerGroup):
             return
         self._next(ctx, sweep, mine)
 
-    def _next(self, ctx: PluginContext, sweep: Any, mine: list[int], last: int | None = None) -> None:
+    def _next(self, ctx: ConversationContext, sweep: Any, mine: list[int], last: int | None = None) -> None:
         in_sweep = set(
             ctx.store.execute(
                 sa.select(sweep_buildings.c.building_id).where(
@@ -343,7 +344,7 @@ class Sweeps(HandlerGroup):
         self._ask_outcome(ctx, sweep, waiting[0], left=len(waiting), last=last)
 
     def _ask_outcome(
-        self, ctx: PluginContext, sweep: Any, household: reg.Household, *, left: int = 0, last: int | None = None
+        self, ctx: ConversationContext, sweep: Any, household: reg.Household, *, left: int = 0, last: int | None = None
     ) -> None:
         codes = outcomes(ctx)
         choices = [
@@ -354,7 +355,7 @@ class Sweeps(HandlerGroup):
         )
         if left:
             prompt += "\n" + ctx.t("{n} household(s) left to visit.", n=left)
-        data: dict[str, Any] = {"sweep": sweep.id}
+        data: dict[str, Any] = {"sweep": sweep.id, "current": household.id}
         if last is not None:
             data["last"] = last
         ctx.start_dialog("visit", step="outcome", data=data, prompt=prompt, choices=choices)
@@ -363,9 +364,13 @@ class Sweeps(HandlerGroup):
     def visit_choice(self, ctx: ChoiceContext) -> None:
         sweep_id, _, rest = ctx.data.partition(":")
         household_id, _, code = rest.partition(":")
-        sweep = None
-        if is_number(sweep_id) and is_number(household_id):
-            sweep = ctx.store.get(sweeps, sweeps.c.id == int(sweep_id))
+        if not (is_number(sweep_id) and is_number(household_id)):
+            raise ctx.fail(ctx.t("That button is out of date. Send /visit to go on."))
+        self._mark(ctx, int(sweep_id), int(household_id), code)
+
+    def _mark(self, ctx: ConversationContext, sweep_id: int, household_id: int, code: str) -> None:
+        """Record what the captain found at a household, then ask about the next one."""
+        sweep = ctx.store.get(sweeps, sweeps.c.id == sweep_id)
         if sweep is None:
             raise ctx.fail(ctx.t("That button is out of date. Send /visit to go on."))
         if sweep.state != "open":
@@ -374,19 +379,16 @@ class Sweeps(HandlerGroup):
         if code not in codes:
             raise ctx.fail(ctx.t("That button is out of date. Send /visit to go on."))
         mine = list(captain_buildings(ctx))
-        household = reg.household(ctx, int(household_id))
+        household = reg.household(ctx, household_id)
         if household is None or household.building_id not in mine:
             raise ctx.fail(ctx.t("That household is not in your buildings; its own captains mark it."))
-        if (
-            ctx.store.get(
-                sweep_buildings,
-                sweep_buildings.c.sweep_id == sweep.id,
-                sweep_buildings.c.building_id == household.building_id,
-            )
-            is None
-        ):
+        covered = ctx.store.get(
+            sweep_buildings,
+            sweep_buildings.c.sweep_id == sweep.id,
+            sweep_buildings.c.building_id == household.building_id,
+        )
+        if covered is None:
             raise ctx.fail(ctx.t("Sweep {number} does not cover that building.", number=sweep.number))
-        assert ctx.person is not None
         values: dict[str, Any] = {"outcome": code, "captain_id": ctx.person.id, "visited_at": ctx.clock.now()}
         if not ctx.store.update(visits, visits.c.sweep_id == sweep.id, visits.c.household_id == household.id, **values):
             ctx.store.insert(
@@ -404,8 +406,16 @@ class Sweeps(HandlerGroup):
 
     @on_dialog("visit")
     def visit_note(self, ctx: DialogContext) -> None:
-        assert ctx.dialog is not None
         data = dict(ctx.dialog.data)
+        codes = list(outcomes(ctx))
+        text = ctx.text.strip()
+        if is_number(text) and data.get("current") is not None:
+            # a bare number answers the buttons (the console and Matrix number them), it is no note
+            n = number_arg(ctx, text, "")
+            if not 1 <= n <= len(codes):
+                raise ctx.fail(ctx.t("Please pick one of the choices above."))
+            self._mark(ctx, int(data["sweep"]), int(data["current"]), codes[n - 1])
+            return
         last = data.get("last")
         if last is None:
             ctx.continue_dialog(step="outcome", data=data, prompt=ctx.t("Please pick one of the choices above."))

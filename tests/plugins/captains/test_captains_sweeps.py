@@ -157,3 +157,19 @@ def test_a_deadline_in_odd_numbers_gets_a_clear_answer(cap):
     for text in ("²", "999999999", "2030-01-01", "-3", "2026-02-30"):
         assert chat.say("王主任", text) == wrong
     assert chat.say("王主任", "７")[0].startswith("Sweep 1 is started: 3 building(s), 6 household(s), due 2026-12-03.")
+
+
+def test_a_bare_number_picks_an_outcome_and_is_never_taken_for_a_note(cap):
+    chat, ids = cap
+    assign_captains(chat)
+    start_sweep(chat)
+    chat.say("居务乙", "/visit", private=True)
+    chat.say("居务乙", "3", private=True)  # 1-101: Needs help
+    chat.say("居务乙", "暖气不热", private=True)  # its note
+    assert chat.say("居务乙", "1", private=True)[0] == (
+        "B1/1-102: All well. (Write a note now if there is something to add.)"
+    )
+    assert chat.say("居务乙", "9", private=True) == ["Please pick one of the choices above."]
+    with chat.runtime.store.connect() as conn:
+        rows = conn.execute(sa.select(visits.c.household_id, visits.c.outcome, visits.c.note).order_by(visits.c.id))
+        assert [tuple(r) for r in rows] == [(ids["B1/1-101"], "help", "暖气不热"), (ids["B1/1-102"], "ok", "")]
