@@ -68,7 +68,7 @@ def _label(ctx: PluginContext, need: Any, now: dt.datetime, *, with_text: bool =
     if overdue:
         parts.append(ctx.t("OVERDUE"))
     line = " · ".join(parts)
-    return f"{line}: {need.text[:60]}" if with_text else line
+    return ctx.t("{label}: {value}", label=line, value=need.text[:60]) if with_text else line
 
 
 class Needs(HandlerGroup):

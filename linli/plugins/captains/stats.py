@@ -107,5 +107,5 @@ class Stats(HandlerGroup):
         lines = [ctx.t("Figures of {title}:", title=title)]
         for key, label in FIGURES.items():
             value = values[key]
-            lines.append(f"{ctx.t(label)}: {'—' if value is None else value}")
+            lines.append(ctx.t("{label}: {value}", label=ctx.t(label), value="—" if value is None else value))
         ctx.reply("\n".join(lines))

@@ -534,10 +534,8 @@ class Sweeps(HandlerGroup):
         for r in sorted(rows, key=lambda r: names.get(r.building_id, "")):
             d = cov.done(r)
             mark = ctx.t(" (zero report)") if r.building_id in cov.zero else ""
-            lines.append(
-                f"{names.get(r.building_id, r.building_id)}: {d}/{r.households} "
-                f"({_percent(d, int(r.households))}){mark}"
-            )
+            count = f"{d}/{r.households} ({_percent(d, int(r.households))}){mark}"
+            lines.append(ctx.t("{label}: {value}", label=names.get(r.building_id, r.building_id), value=count))
         return "\n".join(lines)
 
     @command(
