@@ -1,7 +1,8 @@
 """The captains' ledgers (台账) for ``linli export``, with Chinese headers in a Chinese district.
 
-The special-households ledger holds sensitive codes (PIPL): like every export it is written to
-the audit log; export it only for those who may see it."""
+The special-households ledger and the visits ledger (each household's outcome, a special one
+among them, and the captains' notes) hold sensitive personal data (PIPL): ``linli export`` gives
+them only with ``--include-sensitive``, and the audit log marks such an export."""
 
 from __future__ import annotations
 
@@ -179,7 +180,7 @@ class Ledgers(HandlerGroup):
             rows=out,
         )
 
-    @ledger("visits", title=N_("Sweep visits ledger"))
+    @ledger("visits", title=N_("Sweep visits ledger"), sensitive=True)
     def visits_ledger(self, ctx: LedgerContext) -> Ledger:
         numbers = {s.id: s.number for s in ctx.store.select(sweeps)}
         rows = ctx.store.select(visits, order_by=[visits.c.sweep_id, visits.c.building_id, visits.c.household_id])

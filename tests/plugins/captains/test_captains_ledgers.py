@@ -36,7 +36,7 @@ def exported(chat, tmp_path, ledger: str) -> list[list]:
         path=tmp_path / f"{ledger}.xlsx",
         language="zh_CN",
         clock=chat.clock,
-        include_sensitive=ledger == "specials",
+        include_sensitive=ledger in ("specials", "visits"),
     )
     sheet = openpyxl.load_workbook(result.path).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
