@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from linli.core.plugin import N_, Address, CommandContext, HandlerGroup, JobContext, PluginContext, command, scheduled
@@ -36,13 +37,17 @@ def load_need(ctx: PluginContext, text: str, usage: str) -> Any:
     return row
 
 
-def may_handle(ctx: PluginContext, need: Any) -> bool:
-    """Staff, the workers of the need's grid, and the captains of its building handle it."""
+def may_handle(ctx: PluginContext, need: Any, mine: Mapping[int, str] | None = None) -> bool:
+    """Staff, the workers of the need's grid, and the captains of its building handle it.
+
+    ``mine``: the person's buildings as captain, when the caller has them already."""
     if is_staff(ctx):
         return True
     if need.grid_id is not None and ctx.has_role(GRID_WORKER, scope=f"grid:{need.grid_id}"):
         return True
-    return need.building_id is not None and need.building_id in captain_buildings(ctx)
+    if need.building_id is None:
+        return False
+    return need.building_id in (mine if mine is not None else captain_buildings(ctx))
 
 
 def _record(ctx: PluginContext, need: Any, to: str, note: str = "", acted_for: int | None = None) -> None:
@@ -147,12 +152,13 @@ class Needs(HandlerGroup):
     @command("needs", help=N_("Open urgent needs you can see"), aliases=("需求",))
     def list_needs(self, ctx: CommandContext) -> None:
         assert ctx.person is not None
+        mine = captain_buildings(ctx)
         rows = [
             r
             for r in ctx.store.select(
                 needs, needs.c.state.in_((*OPEN_NEED_STATES, "resolved")), order_by=[needs.c.number]
             )
-            if may_handle(ctx, r) or r.reported_by == ctx.person.id
+            if may_handle(ctx, r, mine) or r.reported_by == ctx.person.id
         ]
         if not rows:
             ctx.reply(ctx.t("No open needs."))
