@@ -27,6 +27,8 @@ __all__ = [
     "number_arg",
     "require_building",
     "visible_buildings",
+    "worker_grids",
+    "works_in_grid",
 ]
 
 STAFF = "staff"
@@ -92,7 +94,7 @@ def may_see_building(ctx: PluginContext, building: reg.Building) -> bool:
     its captains, the workers of its grid and the community's staff."""
     if is_staff(ctx):
         return True
-    if building.grid_id is not None and ctx.has_role(GRID_WORKER, scope=f"grid:{building.grid_id}"):
+    if building.grid_id is not None and works_in_grid(ctx, building.grid_id):
         return True
     return is_captain_of(ctx, building.id)
 
@@ -113,10 +115,26 @@ def visible_buildings(ctx: PluginContext) -> list[int] | None:
     if is_staff(ctx):
         return None
     ids = set(captain_buildings(ctx))
-    grids = ctx.roles.get(GRID_WORKER, frozenset())
-    grid_ids = [int(s.split(":", 1)[1]) for s in grids if s.startswith("grid:") and is_number(s.split(":", 1)[1])]
-    if "" in grids:
+    if "" in ctx.roles.get(GRID_WORKER, frozenset()):
         return None
+    grid_ids = worker_grids(ctx)
     if grid_ids:
         ids |= {b.id for b in reg.buildings(ctx, grid_ids=grid_ids)}
     return sorted(ids)
+
+
+def worker_grids(ctx: PluginContext) -> list[int]:
+    """The ids of the grids the person works in as a grid worker. A grant's scope names the grid
+    by its id (``grid:5``, as the register's scopes do) or by its code (``grid:第五网格``)."""
+    scopes = [s.split(":", 1)[1] for s in ctx.roles.get(GRID_WORKER, frozenset()) if s.startswith("grid:")]
+    if not scopes:
+        return []
+    grids = reg.grids(ctx)
+    return sorted({g.id for g in grids for s in scopes if s in (str(g.id), g.code, g.label)})
+
+
+def works_in_grid(ctx: PluginContext, grid_id: int) -> bool:
+    """Whether the person is a grid worker of this grid (or of every grid)."""
+    if GRID_WORKER not in ctx.roles:
+        return False
+    return "" in ctx.roles[GRID_WORKER] or grid_id in worker_grids(ctx)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from linli.core.plugin import N_, Address, CommandContext, HandlerGroup, JobContext, PluginContext, command, scheduled
 from linli.plugins.captains import _registry as reg
-from linli.plugins.captains._common import GRID_WORKER, captain_buildings, is_staff
+from linli.plugins.captains._common import GRID_WORKER, captain_buildings, is_staff, works_in_grid
 from linli.plugins.captains.calendar import captain_day, next_captain_day
 from linli.plugins.captains.labels import OPEN_NEED_STATES, outcomes
 from linli.plugins.captains.tables import (
@@ -220,7 +220,7 @@ class CaptainDay(HandlerGroup):
     def _may_record(self, ctx: PluginContext, grid: reg.Grid | None) -> bool:
         if is_staff(ctx):
             return True
-        if grid is not None and ctx.has_role(GRID_WORKER, scope=f"grid:{grid.id}"):
+        if grid is not None and works_in_grid(ctx, grid.id):
             return True
         mine = captain_buildings(ctx)
         return grid is not None and any(b.grid_id == grid.id for b in reg.buildings(ctx, ids=list(mine)))

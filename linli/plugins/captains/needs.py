@@ -13,11 +13,11 @@ from typing import Any
 from linli.core.plugin import N_, Address, CommandContext, HandlerGroup, JobContext, PluginContext, command, scheduled
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
-    GRID_WORKER,
     captain_buildings,
     is_staff,
     next_number,
     number_arg,
+    works_in_grid,
 )
 from linli.plugins.captains.labels import LEVEL_ORDER, LEVELS, NEED_STATES, OPEN_NEED_STATES
 from linli.plugins.captains.tables import need_events, needs
@@ -43,7 +43,7 @@ def may_handle(ctx: PluginContext, need: Any, mine: Mapping[int, str] | None = N
     ``mine``: the person's buildings as captain, when the caller has them already."""
     if is_staff(ctx):
         return True
-    if need.grid_id is not None and ctx.has_role(GRID_WORKER, scope=f"grid:{need.grid_id}"):
+    if need.grid_id is not None and works_in_grid(ctx, need.grid_id):
         return True
     if need.building_id is None:
         return False

@@ -93,3 +93,16 @@ def test_a_care_plan_is_made_and_its_review_is_reminded(cap):
     assert sent == ["The care plan of household B1/1-102 is due for review today."] * 2  # 居务乙 and 政务甲
     chat.advance(days=1)
     assert not [m for m in chat.run_jobs() if "care plan" in m]
+
+
+def test_a_grid_worker_named_by_the_grids_code_sees_that_grid_only(cap):
+    chat, _ = cap
+    assign_captains(chat)
+    chat.say("政务丙", "/special 3-101 disabled", private=True)
+    chat.say("居务乙", "/special 1-102 alone_elderly", private=True)
+    chat.say("网格员乙", "/whoami")
+    chat.say("网格员乙", "/whoami", private=True)
+    chat.grant("网格员乙", "grid_worker", "grid:Grid2")
+    assert chat.say("网格员乙", "/specials", private=True) == [
+        "Special households:\nB3/3-101 · Disabled · no care plan yet"
+    ]
