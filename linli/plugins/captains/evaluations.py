@@ -12,13 +12,16 @@ from linli.core.plugin import (
     CommandContext,
     ConversationContext,
     HandlerGroup,
+    JobContext,
     PluginContext,
     command,
     on_choice,
+    scheduled,
 )
+from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import STAFF, captain_buildings, captains_of, is_number, require_building
 from linli.plugins.captains.captainday import period_of
-from linli.plugins.captains.tables import evaluations
+from linli.plugins.captains.tables import assignments, evaluations
 
 __all__ = ["CRITERIA", "Evaluations", "criteria"]
 
@@ -139,8 +142,6 @@ class Evaluations(HandlerGroup):
         by: dict[tuple[int, int | None], list[Any]] = {}
         for r in rows:
             by.setdefault((r.building_id, r.ratee_id), []).append(r)
-        from linli.plugins.captains import _registry as reg
-
         names = ctx.display_names(sorted({k[1] for k in by if k[1] is not None}))
         labels = {b.id: b.label for b in reg.buildings(ctx, ids=sorted({k[0] for k in by}))}
         crit = criteria(ctx)
@@ -155,3 +156,32 @@ class Evaluations(HandlerGroup):
                 f"{average:.1f} ({detail})"
             )
         ctx.reply("\n".join(lines))
+
+    @scheduled("evaluation_reminder", "0 9 1 3,6,9,12 *")
+    def evaluation_reminder(self, ctx: JobContext) -> None:
+        """On the first day of a quarter's last month: remind each government-affairs captain of
+        the resident-affairs captains of their buildings not yet rated this quarter."""
+        period = period_of(ctx.now().date())
+        current = ctx.store.select(assignments, assignments.c.end_on.is_(None), assignments.c.person_id.is_not(None))
+        residents = {a.building_id: a.person_id for a in current if a.kind == "resident"}
+        rated = {(e.building_id, e.ratee_id) for e in ctx.store.select(evaluations, evaluations.c.period == period)}
+        waiting: dict[int, list[int]] = {}
+        for a in current:
+            if (
+                a.kind == "gov"
+                and a.building_id in residents
+                and (a.building_id, residents[a.building_id]) not in rated
+            ):
+                waiting.setdefault(a.person_id, []).append(a.building_id)
+        labels = {b.id: b.label for b in reg.buildings(ctx, ids=sorted({b for ids in waiting.values() for b in ids}))}
+        for pid, ids in sorted(waiting.items()):
+            t = ctx.translator_for(pid)
+            ctx.send_private(
+                pid,
+                t(
+                    "Evaluations {period}: please rate the resident-affairs captain of {buildings} "
+                    "before the quarter ends (/evaluate BUILDING).",
+                    period=period,
+                    buildings="、".join(labels.get(b, str(b)) for b in ids),
+                ),
+            )

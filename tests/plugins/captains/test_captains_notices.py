@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
-from captains_helpers import assign_captains
+from captains_helpers import SHANGHAI, assign_captains, make
 
 from linli.plugins.captains.tables import evaluations, notices
 
@@ -86,3 +88,19 @@ def test_staff_see_the_figures_of_a_captain_a_building_a_grid_and_the_district(c
     assert chat.say("王主任", "/captainstats")[0].startswith("Figures of Test Community:")
     assert chat.say("王主任", "/captainstats 无此人") == ["There is no grid, building or captain 无此人 here."]
     assert chat.say("居务乙", "/captainstats") == ["Sorry, /captainstats is only for: staff."]
+
+
+def test_government_captains_are_reminded_to_rate_before_the_quarter_ends(tmp_path):
+    chat, _ = make(tmp_path, now=dt.datetime(2026, 11, 30, 12, 0, tzinfo=SHANGHAI))
+    try:
+        assign_captains(chat)
+        chat.run_jobs()
+        chat.advance(days=1)  # 1 December, 12:00: the last month of 2026Q4
+        reminders = [m for m in chat.run_jobs() if m.startswith("Evaluations")]
+        assert reminders == [
+            "Evaluations 2026Q4: please rate the resident-affairs captain of B1 before the quarter ends "
+            "(/evaluate BUILDING)."
+        ]
+        assert chat.last("政务甲", private=True) == reminders[0]
+    finally:
+        chat.close()
