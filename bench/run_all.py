@@ -16,7 +16,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
-SCRIPTS = ["cli_startup", "embedded_roundtrips", "worker_memory", "redis_pipeline"]
+SCRIPTS = ["cli_startup", "embedded_roundtrips", "worker_memory", "redis_pipeline", "captains_coverage"]
 
 
 def main() -> int:

@@ -36,6 +36,11 @@ __all__ = ["register"]
 )
 @click.option("--language", type=click.Choice(["zh_CN", "en"]), help=_t("default: the district's language"))
 @click.option("--list", "list_only", is_flag=True, help=_t("list the ledgers instead"))
+@click.option(
+    "--include-sensitive",
+    is_flag=True,
+    help=_t("allow a ledger of sensitive personal data (special households); the export is audited"),
+)
 @pass_state
 def export(
     state: State,
@@ -45,6 +50,7 @@ def export(
     output: Path | None,
     language: str | None,
     list_only: bool,
+    include_sensitive: bool,
 ) -> None:
     from linli.core.specs import LedgerSpec
 
@@ -65,10 +71,18 @@ def export(
         )
     if fmt is None:
         fmt = "csv" if output is not None and output.suffix.lower() == ".csv" else "xlsx"
-    _export(state, ledger, district_id, fmt, output, language)
+    _export(state, ledger, district_id, fmt, output, language, include_sensitive)
 
 
-def _export(state: State, ledger: str, district_id: str, fmt: Any, output: Path | None, language: str | None) -> None:
+def _export(
+    state: State,
+    ledger: str,
+    district_id: str,
+    fmt: Any,
+    output: Path | None,
+    language: str | None,
+    include_sensitive: bool = False,
+) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from linli.core.export import export_ledger
@@ -96,6 +110,7 @@ def _export(state: State, ledger: str, district_id: str, fmt: Any, output: Path 
             path=output,
             language=language,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
+            include_sensitive=include_sensitive,
         )
     click.echo(
         _t("Exported {rows} row(s) of {ledger} to {path}", rows=result.rows, ledger=ledger, path=str(result.path))

@@ -312,6 +312,7 @@ def export_ledger(
     language: str | None = None,
     clock: Clock | None = None,
     progress: Progress | None = None,
+    include_sensitive: bool = False,
 ) -> ExportResult:
     """Export a ledger to a file and record the export in the audit log.
 
@@ -326,15 +327,23 @@ def export_ledger(
       language: the language of headers and texts (default: the district's).
       clock: the time source (its date names the default file).
       progress: called as rows are written.
+      include_sensitive: whether a ledger marked ``sensitive`` (special households and the
+        like) may be exported; without it such a ledger is refused.
 
     Raises:
       NotFound: no such ledger or district.
       PluginError: the plugin is not enabled in the district, or its handler failed.
-      LinliError: the file cannot be written.
+      LinliError: the file cannot be written, or a sensitive ledger was not asked for explicitly.
     """
     if fmt not in FORMATS:
         raise LinliError(N_("unknown export format {format!r}: use xlsx or csv"), format=fmt)
     clock = clock or SystemClock()
+    handler = registry.ledgers.get(ledger)
+    sensitive = handler is not None and isinstance(handler.spec, LedgerSpec) and handler.spec.sensitive
+    if sensitive and not include_sensitive:
+        raise LinliError(
+            N_("ledger {ledger!r} holds sensitive personal data: export it with --include-sensitive"), ledger=ledger
+        )
     table = ledger_table(store, registry, ledger, district_id, language=language, clock=clock)
     if path is None:
         day = clock.now().astimezone(ZoneInfo(table.timezone)).date()
@@ -352,6 +361,12 @@ def export_ledger(
             district_id=district_id,
             plugin=plugin,
             target=ledger,
-            detail={"format": fmt, "rows": len(table.rows), "language": table.language, "file": path.name},
+            detail={
+                "format": fmt,
+                "rows": len(table.rows),
+                "language": table.language,
+                "file": path.name,
+                **({"sensitive": True} if sensitive else {}),
+            },
         )
     return ExportResult(path=path, rows=len(table.rows), format=fmt)

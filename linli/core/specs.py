@@ -97,10 +97,15 @@ class JobSpec:
 
 @frozen
 class LedgerSpec:
-    """A ledger (台账) ``linli export`` can write as XLSX or CSV."""
+    """A ledger (台账) ``linli export`` can write as XLSX or CSV.
+
+    A ``sensitive`` ledger (special-household codes, health, minimum income: PIPL's sensitive
+    personal data) is exported only when asked for explicitly (``--include-sensitive``).
+    """
 
     name: str = field(validator=_name)
     title: str = ""
+    sensitive: bool = False
 
 
 Spec = CommandSpec | ChoiceSpec | DialogSpec | EventSpec | JobSpec | LedgerSpec
@@ -153,5 +158,5 @@ def scheduled(name: str, cron: str, *, working_days_only: bool = False) -> Calla
     return _attach(JobSpec(name, cron, working_days_only))
 
 
-def ledger(name: str, *, title: str = "") -> Callable[[F], F]:
-    return _attach(LedgerSpec(name, title))
+def ledger(name: str, *, title: str = "", sensitive: bool = False) -> Callable[[F], F]:
+    return _attach(LedgerSpec(name, title, sensitive))

@@ -10,6 +10,7 @@ from linli.core.registry import PluginRegistry
 from linli.core.storage import Store
 from linli.core.storage import schema as s
 from linli.plugins.basics import BasicsPlugin
+from linli.plugins.captains import CaptainsPlugin
 from linli.plugins.council import CouncilPlugin
 from linli.plugins.mediation import MediationPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
@@ -24,7 +25,7 @@ class Noticeboard(Plugin):
 @pytest.fixture
 def noticeboard(monkeypatch):
     """Noticeboard installed beside the real plugins, as if through its entry point."""
-    plugins = [BasicsPlugin, SuggestionsPlugin, MediationPlugin, CouncilPlugin, Noticeboard]
+    plugins = [BasicsPlugin, SuggestionsPlugin, MediationPlugin, CouncilPlugin, CaptainsPlugin, Noticeboard]
     monkeypatch.setattr("linli.core.registry.load_entry_points", lambda: plugins)
     monkeypatch.setattr("linli.workers.runtime.load_entry_points", lambda: plugins)
     # a plugin defined in a test module has no package for migrations (PluginRegistry.packages gives "")
@@ -174,7 +175,7 @@ def test_plugins_list_with_a_district_marks_the_enabled_ones(ready):
     out = ready.ok("plugins", "list", "--district", "xinglong")
     cells = [line.split("│") for line in out.splitlines() if line.startswith("│ ")]
     enabled = {row[1].strip(): row[2].strip() for row in cells if row[1].strip()}
-    assert enabled == {"basics": "✓", "suggestions": "", "mediation": "", "council": ""}
+    assert enabled == {"basics": "✓", "suggestions": "", "mediation": "", "council": "", "captains": ""}
 
 
 def test_a_plugin_is_enabled_and_disabled_in_a_district(ready):

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from linli.core.errors import NotFound, PluginError
+from linli.core.errors import LinliError, NotFound, PluginError
 from linli.core.export import default_filename, export_ledger, ledger_table
 from linli.core.i18n import translator
 from linli.core.plugin import N_, Ledger, Manifest, Plugin, PluginContext, ledger
@@ -63,6 +63,10 @@ class Odd(Plugin):
     def scribbles(self, ctx: PluginContext) -> Ledger:
         ctx.audit("scribbled")
         return Ledger(columns=[], rows=[])
+
+    @ledger("secrets", title=N_("Times"), sensitive=True)
+    def secrets(self, ctx: PluginContext) -> Ledger:
+        return Ledger(columns=[N_("Number")], rows=[[1]])
 
     @ledger("not_a_ledger")
     def not_a_ledger(self, ctx: PluginContext) -> list[str]:
@@ -187,3 +191,14 @@ def test_a_ledger_handler_cannot_write_to_the_database(odd, tmp_path):
 def test_a_handler_that_returns_no_ledger_is_a_plugin_error(odd):
     with pytest.raises(PluginError, match="returned list, not a Ledger"):
         ledger_table(odd.runtime.store, odd.runtime.registry, "odd.not_a_ledger", "test")
+
+
+def test_a_sensitive_ledger_is_exported_only_when_asked_for_and_the_audit_says_so(odd, tmp_path):
+    store, registry = odd.runtime.store, odd.runtime.registry
+    with pytest.raises(LinliError, match="--include-sensitive"):
+        export_ledger(store, registry, "odd.secrets", "test", actor="t", path=tmp_path / "x.xlsx")
+    assert not (tmp_path / "x.xlsx").exists()
+    export_ledger(store, registry, "odd.secrets", "test", actor="t", path=tmp_path / "x.xlsx", include_sensitive=True)
+    with store.connect() as conn:
+        details = conn.execute(sa.select(s.audit_log.c.detail).where(s.audit_log.c.action == "export")).scalars()
+        assert [d.get("sensitive") for d in details] == [True]
