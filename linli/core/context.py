@@ -13,6 +13,7 @@ from attrs import define, field, frozen
 from linli.core import outbox, people
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
+from linli.core.commands import MAX_NUMBER, parse_number
 from linli.core.directory import DistrictInfo
 from linli.core.errors import UserError
 from linli.core.events import Address, Choice, DomainEvent, Inbound, Outbound
@@ -82,6 +83,8 @@ class PluginContext:
     calendar: WorkingDays = field(factory=WorkingDays, repr=False)
     #: the commands this person may use here, for ``/help``: (plugin, spec) pairs.
     available: Callable[[], list[tuple[str, CommandSpec]]] = field(default=lambda: [], repr=False)
+    #: the command being run (its usage is quoted when an argument is wrong); None outside commands
+    command: CommandSpec | None = field(default=None, repr=False)
 
     # --- who and when -------------------------------------------------------
 
@@ -93,7 +96,8 @@ class PluginContext:
     def config(self) -> Mapping[str, Any]:
         """This plugin's configuration in this district: the manifest's ``config_defaults``
         overridden by ``[districts.<id>.config.<plugin>]``."""
-        return {**self.config_defaults, **self.district.plugin_config(self.plugin)}
+        defaults = {key: getattr(value, "default", value) for key, value in self.config_defaults.items()}
+        return {**defaults, **self.district.plugin_config(self.plugin)}
 
     @property
     def text(self) -> str:
@@ -138,6 +142,40 @@ class PluginContext:
                 )
             )
         return text
+
+    def number(self, word: str | None, *, low: int = 1, high: int = MAX_NUMBER) -> int:
+        """The whole number a person typed in ``word`` (``3``, ``#3``, ``３``): the one way a
+        plugin reads an id, a count or a number of days from its arguments.
+
+        ASCII digits only, within ``low``..``high`` (by default 1 to :data:`MAX_NUMBER`,
+        2,147,483,647, which every integer column holds).
+
+        Raises:
+          UserError: ``word`` is missing or not such a number; the person reads what was
+            expected and the command's usage.
+        """
+        number = parse_number(word, low=low, high=high) if word else None
+        if number is not None:
+            return number
+        if not word:
+            message = self.t("Please give a number.")
+        else:
+            shown = word if len(word) <= 20 else word[:20] + "…"
+            if low == 1 and high == MAX_NUMBER:
+                message = self.t(
+                    "“{word}” is not a number I can use here: please give a whole number, such as 3.", word=shown
+                )
+            else:
+                message = self.t(
+                    "“{word}” is not a number I can use here: please give a whole number from {low} to {high}.",
+                    word=shown,
+                    low=low,
+                    high=high,
+                )
+        if self.command is not None:
+            usage = self.t(self.command.usage) if self.command.usage else ""
+            message += " " + self.t("Use it like this: /{command} {usage}", command=self.command.name, usage=usage)
+        raise self.fail(message.strip())
 
     def choice(
         self, label: str, name: str, data: str = "", *, anyone: bool = False, owner: int | None = None

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import structlog
 from attrs import field, frozen
 
+from linli.core.commands import MAX_NUMBER, parse_number
 from linli.core.context import DialogState, PluginContext
 from linli.core.errors import PermissionDenied, UserError
 from linli.core.events import Address, Choice, DomainEvent
@@ -26,6 +27,7 @@ from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, sc
 from linli.core.storage import UTCDateTime, plugin_table
 
 __all__ = [
+    "MAX_NUMBER",
     "N_",
     "Address",
     "Choice",
@@ -44,6 +46,7 @@ __all__ = [
     "on_choice",
     "on_dialog",
     "on_event",
+    "parse_number",
     "plugin_table",
     "scheduled",
 ]

@@ -195,6 +195,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
     def available() -> list[tuple[str, CommandSpec]]:
         return usable_commands(rt.registry, district, roles, private=private)
 
+    spec = rt.registry.handler(call.plugin, call.handler).spec if call.kind == "command" else None
     return PluginContext(
         plugin=call.plugin,
         key=call.key,
@@ -218,6 +219,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
         notice_version=rt.settings.privacy.notice_version,
         config_defaults=rt.registry.plugins[call.plugin].manifest.config_defaults,
         calendar=rt.calendar,
+        command=spec if isinstance(spec, CommandSpec) else None,
     )
 
 

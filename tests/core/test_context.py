@@ -355,3 +355,64 @@ def test_a_person_is_found_by_name_only_among_the_people_of_this_district(tmp_pa
         assert chat.say("张三", "/find johndoe") == ["found None"]
     finally:
         chat.close()
+
+
+# --- numbers people type ------------------------------------------------------------------------------
+
+BAD_NUMBERS = ("99999999999999999999999", "²", "¹²³", "-1", "9" * 5000)
+
+
+def test_no_command_of_any_installed_plugin_fails_on_a_number_it_cannot_use(tmp_path):
+    from linli.core.specs import CommandSpec
+
+    harness = ChatHarness(tmp_path, language="en")
+    try:
+        harness.grant("刘书记", "admin")
+        names = sorted(
+            h.spec.name for h in harness.runtime.registry.commands.values() if isinstance(h.spec, CommandSpec)
+        )
+        failed = []
+        for name in names:
+            for bad in BAD_NUMBERS:
+                for args in (bad, f"1 {bad} {bad}"):
+                    for private in (False, True):
+                        answers = harness.say("刘书记", f"/{name} {args}", private=private)
+                        harness.say("刘书记", "/cancel", private=private)  # a dialog it opened ends here
+                        if any(a.startswith(APOLOGY_START) for a in answers):
+                            failed.append(f"/{name} {args[:30]}")
+        assert failed == []
+    finally:
+        harness.close()
+
+
+def test_a_number_that_cannot_be_used_is_answered_with_the_commands_own_usage(tmp_path):
+    from linli.plugins.council import CouncilPlugin
+
+    harness = ChatHarness(tmp_path, plugins=[CorePlugin, CouncilPlugin], language="en")
+    try:
+        assert harness.say("张三", "/support -1") == [
+            "“-1” is not a number I can use here: please give a whole number, such as 3. "
+            "Use it like this: /support NUMBER"
+        ]
+        assert harness.say("张三", "/matter 99999999999999999999999") == [
+            "“99999999999999999999…” is not a number I can use here: please give a whole number, such as 3. "
+            "Use it like this: /matter NUMBER"
+        ]
+    finally:
+        harness.close()
+
+
+def test_a_lone_surrogate_in_a_comment_is_dropped_before_the_handler_sees_it(tmp_path):
+    from linli.plugins.council import CouncilPlugin
+
+    harness = ChatHarness(tmp_path, plugins=[CorePlugin, CouncilPlugin], language="en")
+    try:
+        harness.say("张三", "/raise 路灯坏了")
+        harness.say("张三", "晚上太黑")
+        harness.pick("张三", "Repairs")
+        assert harness.say("李四", "/comment 1 \ud800同意\x00") == [
+            "Thank you, 李四: your comment on matter 1 is recorded."
+        ]
+        assert "李四: 同意" in harness.say("李四", "/matter 1")[0]
+    finally:
+        harness.close()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from linli.core import people
 from linli.core.dispatcher import CONSENT_REQUIRED
 from linli.core.i18n import Translator, translator
-from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command, on_choice, on_event
+from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command, on_choice, on_event, parse_number
 from linli.core.storage import schema as s
 
 __all__ = ["CorePlugin"]
@@ -146,7 +146,7 @@ class CorePlugin(Plugin):
         assert ctx.person is not None
         answer, _, version = ctx.data.partition(":")
         granted = answer == "yes"
-        people.record_consent(ctx.conn, ctx.person.id, int(version or 1), granted)
+        people.record_consent(ctx.conn, ctx.person.id, parse_number(version) or 1, granted)
         ctx.audit("privacy.consent" if granted else "privacy.refuse", f"notice:{version}")
         if granted:
             ctx.reply(ctx.t("Thank you. Send /help to see what you can do here."))

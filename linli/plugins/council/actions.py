@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, PluginContext, command, on_choice
+from linli.core.plugin import N_, PluginContext, command, on_choice, parse_number
 from linli.plugins.council._community import group_room, notify_council, number, tell
 from linli.plugins.council.community_tables import task_updates, task_volunteers, tasks
 from linli.plugins.council.matters import MOVERS, load_matter, matter_number, may_move, words_after
@@ -120,7 +120,7 @@ class Actions:
 
     @on_choice("signup")
     def signup_action_button(self, ctx: PluginContext) -> None:
-        row = ctx.store.get(tasks, tasks.c.number == int(ctx.data or 0))
+        row = ctx.store.get(tasks, tasks.c.number == (parse_number(ctx.data) or 0))
         if row is None:
             raise ctx.fail(ctx.t("That action item is gone."))
         self._sign_up_action(ctx, row)
@@ -217,7 +217,7 @@ class Actions:
 
     @on_choice("action_done", roles=MOVERS)
     def confirm_action_button(self, ctx: PluginContext) -> None:
-        row = ctx.store.get(tasks, tasks.c.number == int(ctx.data or 0))
+        row = ctx.store.get(tasks, tasks.c.number == (parse_number(ctx.data) or 0))
         if row is None or row.status == "done":
             raise ctx.fail(ctx.t("That action item is already done."))
         self._confirm_action(ctx, row)

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, PluginContext, command, on_choice, scheduled
+from linli.core.plugin import N_, PluginContext, command, on_choice, parse_number, scheduled
 from linli.plugins.council._community import add_months, notify_council, number, tell
 from linli.plugins.council.community_tables import adoptables, adoptions, inspections
 from linli.plugins.council.matters import MOVERS, words_after
@@ -235,8 +235,8 @@ class Adoptions:
         thing = self._adoptable(ctx, ctx.t("Usage: /offer NUMBER [MONTHS] [DUTIES], for example /offer 3 12"))
         months = int(ctx.config.get("adoption_months", 12))
         rest = 1
-        if len(ctx.args) > 1 and ctx.args[1].isdigit():
-            months, rest = int(ctx.args[1]), 2
+        if len(ctx.args) > 1 and parse_number(ctx.args[1]) is not None:
+            months, rest = ctx.number(ctx.args[1]), 2
             if not 1 <= months <= 60:
                 raise ctx.fail(ctx.t("The term is between 1 and 60 months."))
         duties = words_after(ctx, rest) or str(ctx.config.get("adoption_duties", "") or "")
@@ -250,7 +250,7 @@ class Adoptions:
         )
 
     def _adoptable_from_data(self, ctx: PluginContext) -> Any:
-        thing = ctx.store.get(adoptables, adoptables.c.number == int(ctx.data or 0))
+        thing = ctx.store.get(adoptables, adoptables.c.number == (parse_number(ctx.data) or 0))
         if thing is None:
             raise ctx.fail(ctx.t("That is no longer in the register."))
         return thing
@@ -348,7 +348,7 @@ class Adoptions:
         ctx.reply(ctx.t("All right, #{number} stays free for others.", number=thing.number))
 
     def _offered_adoption(self, ctx: PluginContext) -> tuple[Any, Any]:
-        held = ctx.store.get(adoptions, adoptions.c.id == int(ctx.data or 0))
+        held = ctx.store.get(adoptions, adoptions.c.id == (parse_number(ctx.data) or 0))
         if held is None or held.status != "offered" or ctx.person is None or held.person_id != ctx.person.id:
             raise ctx.fail(ctx.t("This agreement is no longer waiting for your answer."))
         thing = ctx.store.get(adoptables, adoptables.c.id == held.adoptable_id)
@@ -516,7 +516,7 @@ class Adoptions:
 
     @on_choice("adoption_renew")
     def renew_adoption_button(self, ctx: PluginContext) -> None:
-        held = ctx.store.get(adoptions, adoptions.c.id == int(ctx.data or 0))
+        held = ctx.store.get(adoptions, adoptions.c.id == (parse_number(ctx.data) or 0))
         if held is None or held.status != "active" or ctx.person is None or held.person_id != ctx.person.id:
             raise ctx.fail(ctx.t("This adoption has already ended; send /adoptables to apply again."))
         thing = ctx.store.get(adoptables, adoptables.c.id == held.adoptable_id)

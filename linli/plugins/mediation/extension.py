@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from linli.core.plugin import N_, Choice, PluginContext, command, on_choice
+from linli.core.plugin import N_, Choice, PluginContext, command, on_choice, parse_number
 from linli.plugins.mediation.cases import (
     LEAD,
     MEDIATOR,
@@ -47,7 +47,7 @@ class Extensions:
     )
     def extend(self, ctx: PluginContext) -> None:
         out_of_the_group(ctx, "extend")
-        if len(ctx.args) < 3 or not ctx.args[1].isdigit() or not 0 < int(ctx.args[1]) <= MAX_DAYS:
+        if len(ctx.args) < 3 or parse_number(ctx.args[1], high=MAX_DAYS) is None:
             raise ctx.fail(ctx.t("Usage: /extend NUMBER DAYS REASON, for example /extend 3 15 both parties agreed"))
         assert ctx.person is not None
         row = load(ctx, case_number(ctx, ctx.args[0]))
@@ -57,7 +57,7 @@ class Extensions:
             )
         if row.status in CLOSED:
             raise ctx.fail(ctx.t("Case {number} is closed.", number=row.number))
-        days, reason = int(ctx.args[1]), words_after(ctx, 2)
+        days, reason = ctx.number(ctx.args[1], high=MAX_DAYS), words_after(ctx, 2)
         if ctx.store.get(extensions, extensions.c.case_id == row.id, extensions.c.status == "asked") is not None:
             raise ctx.fail(
                 ctx.t(
@@ -150,7 +150,8 @@ class Extensions:
     def extension_answer(self, ctx: PluginContext) -> None:
         assert ctx.person is not None
         ident, _, answer = ctx.data.partition(":")
-        request = ctx.store.get(extensions, extensions.c.id == int(ident)) if ident.isdigit() else None
+        request_id = parse_number(ident)
+        request = ctx.store.get(extensions, extensions.c.id == request_id) if request_id is not None else None
         row = ctx.store.get(cases, cases.c.id == request.case_id) if request is not None else None
         if (
             request is None

@@ -22,6 +22,7 @@ from linli.core.plugin import (
     on_choice,
     on_dialog,
     on_event,
+    parse_number,
     scheduled,
 )
 from linli.plugins.suggestions.tables import metadata, suggestions
@@ -107,9 +108,9 @@ class SuggestionsPlugin(Plugin):
 
     @command("answer", help=N_("Answer a suggestion"), usage=N_("NUMBER TEXT"), roles=("staff",), aliases=("答复",))
     def answer(self, ctx: PluginContext) -> None:
-        if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
+        number = parse_number(ctx.args[0]) if len(ctx.args) >= 2 else None
+        if number is None:
             raise ctx.fail(ctx.t("Usage: /answer NUMBER TEXT, for example /answer 3 The lamp is fixed."))
-        number = int(ctx.args[0].lstrip("#"))
         text = _checked(ctx, re.split(r"[\s\u3000]+", ctx.argtext, maxsplit=1)[1])
         row = ctx.store.get(suggestions, suggestions.c.number == number)
         if row is None:

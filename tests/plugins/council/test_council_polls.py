@@ -215,7 +215,9 @@ def test_unknown_numbers_and_bad_choices_get_a_clear_answer(council):
     assert council.say("张三", "/support 9") == ["There is no matter 9 here. Send /matters to see the open ones."]
     assert council.say("刘书记", "/propose 9 x") == ["There is no matter 9 here. Send /matters to see the open ones."]
     assert council.say("张三", "/vote 3 yes") == ["There is no poll 3 here."]
-    assert council.say("张三", "/matter abc") == ["Please give the matter number, for example /matter 3."]
+    assert council.say("张三", "/matter abc") == [
+        "“abc” is not a number I can use here: please give a whole number, such as 3. Use it like this: /matter NUMBER"
+    ]
     raise_matter(council)
     assert council.say("刘书记", "/poll 1") == ["Only a proposal is put to the vote; first /propose 1 TEXT."]
     to_vote(council)
