@@ -100,7 +100,7 @@ def districts_show(state: State, district_id: str) -> None:
     rows = []
     for name in sorted(d.plugins):
         plugin = registry.plugins.get(name)
-        defaults = dict(plugin.manifest.config_defaults) if plugin else {}
+        defaults = plugin.manifest.defaults if plugin else {}
         own = dict(d.plugin_config(name))
         for key in sorted({*defaults, *own}):
             value, source = (own[key], _t("district")) if key in own else (defaults[key], _t("default"))
@@ -108,7 +108,7 @@ def districts_show(state: State, district_id: str) -> None:
     if rows:
         print_table([_t("Plugin"), _t("Key"), _t("Value"), _t("From")], rows, title=_t("Plugin configuration"))
     for problem in registry.check_enabled(d.plugins):
-        warn(problem)
+        warn(problem.translated(_t))
 
 
 def _changes(current: DistrictInfo | None, declared: DistrictSettings, rooms: dict[str, str]) -> list[str] | None:
@@ -148,23 +148,16 @@ def _changes(current: DistrictInfo | None, declared: DistrictSettings, rooms: di
 @pass_state
 def districts_sync(state: State) -> None:
     from linli.core import directory
-    from linli.core.errors import PluginError
 
     declared = state.settings.districts
     if not declared:
         click.echo(_t("The settings file declares no districts; nothing to do."))
         return
-    with opened(state, write=True, seed=False) as rt:
-        problems = [
-            f"[districts.{d.id}] {p}" for d in declared for p in rt.registry.check_enabled({"core", *d.plugins})
-        ]
-        if problems:
-            raise PluginError(_t("nothing was written: {problems}", problems="; ".join(problems)))
-        with rt.store.begin() as conn:
-            current = {d.id: d for d in directory.list_districts(conn)}
-            rooms = {room: d.id for d in current.values() for room in d.rooms}
-            changes = {d.id: _changes(current.get(d.id), d, rooms) for d in declared}
-            directory.seed_districts(conn, [d for d in declared if changes[d.id] != []], overwrite=True)
+    with opened(state, write=True, seed=False) as rt, rt.store.begin() as conn:
+        current = {d.id: d for d in directory.list_districts(conn)}
+        rooms = {room: d.id for d in current.values() for room in d.rooms}
+        changes = {d.id: _changes(current.get(d.id), d, rooms) for d in declared}
+        directory.seed_districts(conn, [d for d in declared if changes[d.id] != []], overwrite=True)
     for d in declared:
         change = changes[d.id]
         if change is None:
@@ -353,7 +346,7 @@ def plugins_enable(state: State, name: str, district_id: str) -> None:
                         "cannot enable {name} in {district}: {problems}; enable those first",
                         name=name,
                         district=district_id,
-                        problems="; ".join(new),
+                        problems="; ".join(p.translated(_t) for p in new),
                     )
                 )
             directory.enable_plugin(conn, district_id, name)

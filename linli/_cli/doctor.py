@@ -180,7 +180,7 @@ def _check_districts(report: _Report, found: Sequence[Any], registry: PluginRegi
                 _t(
                     "district {id}: {problems}: install the plugin or `linli plugins disable NAME --district {id}`",
                     id=d.id,
-                    problems="; ".join(problems),
+                    problems="; ".join(p.translated(_t) for p in problems),
                 ),
             )
         else:
@@ -191,6 +191,19 @@ def _check_districts(report: _Report, found: Sequence[Any], registry: PluginRegi
             report("warn", _t("district {id}: no room is bound: `linli rooms bind ROOM --district {id}`", id=d.id))
         else:
             report("ok", _t("district {id}: rooms {rooms}", id=d.id, rooms=", ".join(d.rooms)))
+
+
+def _check_declared(report: _Report, settings: Any, registry: PluginRegistry) -> None:
+    """The settings' districts against the installed plugins: names, config values, cron expressions."""
+    from linli.core.config import settings_file, settings_problems
+
+    problems = settings_problems(settings.districts, registry)
+    where = settings_file(settings)
+    shown = where if isinstance(where, str) else where.translated(_t)
+    for key, problem in problems:
+        report("fail", _t("{file}: {key}: {problem}", file=shown, key=key, problem=problem.translated(_t)))
+    if not problems and settings.districts:
+        report("ok", _t("settings: the districts' plugins and configuration are valid"))
 
 
 def _check_platforms(report: _Report, platforms: dict[str, Any], found: Sequence[Any]) -> None:
@@ -248,6 +261,8 @@ def doctor(state: State) -> None:
         report("ok", _t("plugins installed: {plugins}", plugins=", ".join(sorted(registry.plugins))))
     except LinliError as exc:
         report("fail", _t("plugins: {error}", error=exc.translated(_t)))
+    if registry is not None:
+        _check_declared(report, settings, registry)
     from_db = _check_database(report, settings, registry)
     # when the database cannot tell, check what the settings declare
     found: Sequence[DistrictInfo | DistrictSettings] = settings.districts if from_db is None else from_db

@@ -66,6 +66,11 @@ def worker(
     # Dramatiq reads its idle poll interval from the environment when first imported, and its
     # CLI passes no other value to the workers it starts: set it before anything imports it
     os.environ["dramatiq_worker_timeout"] = str(settings.queue.worker_timeout_ms)  # noqa: SIM112 - its spelling
+    from linli._cli._admin import load_registry
+    from linli.core.config import check_districts
+
+    # here, before the processes start: each would stop on it, and the parent start them again
+    check_districts(settings, load_registry())
     chosen = _split(queues)
     if chosen:
         check_queues(chosen, platforms)

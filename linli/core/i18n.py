@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "Translator", "translator"]
+__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "Message", "Translator", "translator"]
 
 DOMAIN = "linli"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -35,6 +35,41 @@ def N_(message: str) -> str:
       message: the English msgid; translate it later with ``ctx.t(message)``.
     """
     return message
+
+
+class Message:
+    """A msgid with its values, translated when it is shown: for a message made where the
+    reader's language is not known yet (a settings problem, shown by the CLI and in logs).
+
+    Parameters:
+      msgid: the English message id, marked with ``N_``.
+      values: its placeholders' values; a value that is itself a :class:`Message` is
+        translated too.
+    """
+
+    __slots__ = ("msgid", "values")
+
+    def __init__(self, msgid: str, /, **values: Any) -> None:
+        self.msgid = msgid
+        self.values = values
+
+    def translated(self, t: Any) -> str:
+        """The message in the language of ``t`` (a :class:`Translator` or the CLI's ``_t``)."""
+        return str(
+            t(self.msgid, **{k: v.translated(t) if isinstance(v, Message) else v for k, v in self.values.items()})
+        )
+
+    def __str__(self) -> str:
+        return self.msgid.format(**{k: str(v) for k, v in self.values.items()}) if self.values else self.msgid
+
+    def __repr__(self) -> str:
+        return f"Message({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.msgid, self.values) == (other.msgid, other.values)
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
 
 
 class Translator:

@@ -19,6 +19,7 @@ import structlog
 from attrs import field, frozen
 
 from linli.core.commands import MAX_NUMBER, parse_number
+from linli.core.config import Config
 from linli.core.context import DialogState, PluginContext
 from linli.core.errors import PermissionDenied, UserError
 from linli.core.events import Address, Choice, DomainEvent
@@ -31,6 +32,7 @@ __all__ = [
     "N_",
     "Address",
     "Choice",
+    "Config",
     "DialogState",
     "DomainEvent",
     "Ledger",
@@ -74,7 +76,10 @@ class Manifest:
       depends: plugins that must be enabled beside it.
       roles: the roles its commands use.
       tables: the plugin's ``MetaData`` (its migrations live in ``<package>/migrations``).
-      config_defaults: its per-district configuration keys and their defaults.
+      config_defaults: its per-district configuration keys: a plain default (its type is
+        the default's) or a :class:`Config` with limits (``Config(0.5, above=0, below=1)``,
+        ``Config("30 8 * * *", cron=True)``). Districts' values are checked against them
+        at start-up, by ``linli doctor``, ``db upgrade`` and ``districts sync``.
     """
 
     name: str
@@ -84,6 +89,13 @@ class Manifest:
     roles: tuple[RoleSpec, ...] = ()
     tables: Any = None
     config_defaults: dict[str, Any] = field(factory=dict)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The configuration keys' default values (a :class:`Config`'s ``default``)."""
+        return {
+            key: value.default if isinstance(value, Config) else value for key, value in self.config_defaults.items()
+        }
 
 
 @frozen

@@ -14,6 +14,7 @@ import structlog
 from attrs import frozen
 
 from linli.core.errors import PluginError
+from linli.core.i18n import N_, Message
 from linli.core.plugin import Plugin
 from linli.core.specs import (
     ChoiceSpec,
@@ -140,13 +141,20 @@ class PluginRegistry:
             out.append(module.__name__ if is_package else module.__name__.rpartition(".")[0])
         return out
 
-    def check_enabled(self, enabled: Iterable[str]) -> list[str]:
-        """Problems with a district's plugin list: unknown names, missing dependencies."""
+    def check_enabled(self, enabled: Iterable[str]) -> list[Message]:
+        """Problems with a district's plugin list: unknown names, missing dependencies
+        (``str()`` gives the English; ``.translated(t)`` the reader's language)."""
         enabled = set(enabled)
-        problems = [f"plugin {n!r} is not installed" for n in sorted(enabled - set(self.plugins))]
+        installed = ", ".join(sorted(self.plugins))
+        problems = [
+            Message(N_("no plugin {plugin} is installed (installed: {installed})"), plugin=n, installed=installed)
+            for n in sorted(enabled - set(self.plugins))
+        ]
         for n in sorted(enabled & set(self.plugins)):
             problems += [
-                f"plugin {n!r} needs {d!r} enabled too" for d in self.plugins[n].manifest.depends if d not in enabled
+                Message(N_("plugin {plugin} needs {needed} enabled too"), plugin=n, needed=d)
+                for d in self.plugins[n].manifest.depends
+                if d not in enabled
             ]
         return problems
 

@@ -217,7 +217,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
         fire_time=fire_time,
         available=available,
         notice_version=rt.settings.privacy.notice_version,
-        config_defaults=rt.registry.plugins[call.plugin].manifest.config_defaults,
+        config_defaults=rt.registry.plugins[call.plugin].manifest.defaults,
         calendar=rt.calendar,
         command=spec if isinstance(spec, CommandSpec) else None,
     )

@@ -17,6 +17,7 @@ from linli.core import directory
 from linli.core.adapter import ChatAdapter
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock, SystemClock
+from linli.core.config import check_districts
 from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import Dispatcher, parse_command
 from linli.core.errors import DeliveryError
@@ -77,6 +78,9 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.registry = registry or PluginRegistry(load_entry_points())
+        # a wrong plugin name or config value stops every process at start-up, in one line
+        # naming the file and the key, instead of failing each event that reads it
+        check_districts(settings, self.registry)
         self.store = Store(
             settings.storage.url,
             migration_dirs=migration_dirs(self.registry.packages()),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 
 def _lines(out: str, mark: str) -> list[str]:
     return [line for line in out.splitlines() if line.startswith(mark + " ")]
@@ -95,3 +97,22 @@ def test_doctor_reports_an_unreachable_rabbitmq_and_unshared_rate_limits(ready):
     [failed] = _lines(result.stdout, "✗")
     assert failed.startswith("✗ broker: cannot reach amqp://guest:***@127.0.0.1:1/")
     assert any(line.startswith("! rate limits: kept in each process") for line in _lines(result.stdout, "!"))
+
+
+def test_doctor_db_upgrade_and_districts_sync_refuse_a_bad_plugin_value_a_bad_cron_and_an_unknown_plugin(linli):
+    text = linli.settings.read_text(encoding="utf-8")
+    linli.settings.write_text(
+        text.replace('plugins = ["core"]', 'plugins = ["core", "suggestion"]')
+        + '\n[districts.heping.config.council]\nquorum = "half"\n'
+        + '[districts.xinglong.config.suggestions]\ndigest_cron = "every morning"\n',
+        encoding="utf-8",
+    )
+
+    out = linli("doctor").stdout
+    assert '✗ settings.toml: districts.heping.config.council.quorum: expected a number, not "half"' in out
+    assert "✗ settings.toml: districts.xinglong.plugins: no plugin suggestion is installed" in out
+    assert '✗ settings.toml: districts.xinglong.config.suggestions.digest_cron: "every morning" is not a cron' in out
+    for command in (("db", "upgrade"), ("districts", "sync")):
+        assert linli.fails(*command).startswith("Error: settings.toml: districts.heping.config.council.quorum: ")
+    with sqlite3.connect(linli.folder / "linli.db") as db:  # doctor made the file, nothing wrote to it
+        assert db.execute("select name from sqlite_master where name = 'districts'").fetchall() == []

@@ -177,7 +177,10 @@ def test_a_districts_plugin_list_is_checked_for_unknown_plugins_and_missing_depe
 
     problems = reg.check_enabled(["suggestions", "council"])
 
-    assert problems == ["plugin 'council' is not installed", "plugin 'suggestions' needs 'core' enabled too"]
+    assert [str(p) for p in problems] == [
+        "no plugin council is installed (installed: core, suggestions)",
+        "plugin suggestions needs core enabled too",
+    ]
     assert reg.check_enabled(["core", "suggestions"]) == []
 
 

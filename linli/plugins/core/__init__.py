@@ -13,7 +13,18 @@ import sqlalchemy as sa
 from linli.core import people
 from linli.core.dispatcher import CONSENT_REQUIRED
 from linli.core.i18n import Translator, translator
-from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command, on_choice, on_event, parse_number
+from linli.core.plugin import (
+    N_,
+    Config,
+    Manifest,
+    Plugin,
+    PluginContext,
+    RoleSpec,
+    command,
+    on_choice,
+    on_event,
+    parse_number,
+)
 from linli.core.storage import schema as s
 
 __all__ = ["CorePlugin"]
@@ -56,6 +67,8 @@ class CorePlugin(Plugin):
             RoleSpec("admin", N_("district administrator: may do everything in the district")),
             RoleSpec("staff", N_("community worker")),
         ),
+        # roles granted for a standing in a room the platform reports: {moderator = "staff"}
+        config_defaults={"platform_roles": Config({})},
     )
 
     # --- help and identity ---------------------------------------------------------

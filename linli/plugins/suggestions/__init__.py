@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from linli.core.plugin import (
     N_,
+    Config,
     Ledger,
     Manifest,
     Plugin,
@@ -47,7 +48,7 @@ class SuggestionsPlugin(Plugin):
         depends=("core",),
         roles=(RoleSpec("staff", N_("community worker")),),
         tables=metadata,
-        config_defaults={"digest_cron": "30 8 * * *", "staff_room": ""},
+        config_defaults={"digest_cron": Config("30 8 * * *", cron=True), "staff_room": Config("", room=True)},
     )
 
     @command("suggest", help=N_("Leave a suggestion for the community"), usage=N_("[text]"), aliases=("建议",))
