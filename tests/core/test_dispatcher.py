@@ -612,3 +612,33 @@ def test_a_button_pressed_by_someone_else_runs_nothing_for_either(chat):
 
     assert chat.in_room()[before:] == ["That button is for someone else; it was not pressed for them."]
     assert "agreed" in chat.say("张三", "/mydata", private=True)[0]  # 张三 is still known, with his consent
+
+
+# --- a bare number ----------------------------------------------------------------------------------
+
+
+def test_a_bare_number_that_answers_nothing_is_not_silently_lost(chat):
+    assert chat.say("张三", "1") == [
+        "I could not match “1” to a question or a list of choices. To choose from buttons, press one; "
+        "send /help to see what you can do."
+    ]
+    assert chat.say("张三", "#2", private=True)[0].startswith("I could not match “#2”")
+
+
+def test_a_bare_number_where_people_vote_says_how_to_vote(tmp_path):
+    from linli.plugins.council import CouncilPlugin
+
+    harness = ChatHarness(tmp_path, plugins=[CorePlugin, CouncilPlugin], language="zh_CN")
+    try:
+        harness.say("张三", "/polls")
+        assert harness.say("张三", "1") == [
+            "没能把“1”对应到任何问题或选项。要投票，请发送 /vote 编号 和您的选择，例如 /vote 1 同意；"
+            "要选按钮上的选项，请直接点按钮。"
+        ]
+    finally:
+        harness.close()
+
+
+def test_a_number_within_a_sentence_is_chatter(chat):
+    assert chat.say("张三", "我家 3 口人") == []
+    assert chat.say("张三", "2026") == []
