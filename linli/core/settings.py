@@ -105,6 +105,9 @@ class LoggingSettings:
     level: Literal["debug", "info", "warning", "error"] = "info"
     #: ``auto`` is pretty on a terminal and JSON otherwise.
     format: Literal["auto", "pretty", "json"] = "auto"
+    #: a file to append log lines to (relative to the settings file); empty: standard error,
+    #: except for ``linli run``, whose conversation is on the terminal: it writes ``var/linli.log``.
+    file: str = ""
 
 
 @frozen
