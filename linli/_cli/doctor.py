@@ -287,6 +287,21 @@ def doctor(state: State) -> None:
                     id=missing,
                 ),
             )
+        from linli.core.directory import differences
+
+        current = {d.id: d for d in from_db}
+        for declared in settings.districts:
+            changed = differences(current[declared.id], declared) if declared.id in current else []
+            if changed:
+                report(
+                    "warn",
+                    _t(
+                        "district {district} in the settings file differs from the database ({fields}); the "
+                        "database's copy is used until you run `linli districts sync`",
+                        district=declared.id,
+                        fields=", ".join(changed),
+                    ),
+                )
     _check_platforms(report, dict(settings.platforms), found)
     if report.failed:
         click.echo(_t("{failed} problem(s), {warned} warning(s).", failed=report.failed, warned=report.warned))

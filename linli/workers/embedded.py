@@ -69,6 +69,7 @@ def run_console(
     runtime = Runtime(settings)
     runtime.prepare_database()
     log_file = _log_to_file(settings)
+    drift = runtime.settings_drift()
     chosen, room = console_room(runtime, district, by="linli run")
     console_out = stdout or sys.stdout
     console = ConsoleAdapter(
@@ -93,8 +94,10 @@ def run_console(
     scheduler.start()
     try:
         console.stdout.write(f"== {chosen.name} ({chosen.id}) ==\n")
+        t = translator(chosen.language)
+        for message in drift:
+            console.stdout.write(t("({message})", message=message.translated(t)) + "\n")
         if console.interactive:
-            t = translator(chosen.language)
             console.stdout.write(t(N_("(log lines go to {file})"), file=str(log_file)) + "\n")
         # each line is dispatched, handled and delivered in this thread (see linli.workers.hops),
         # on one connection kept for the whole session

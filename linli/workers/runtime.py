@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 import dramatiq
+import sqlalchemy as sa
 import structlog
 
 from linli.core import directory
@@ -20,8 +21,9 @@ from linli.core.clock import Clock, SystemClock
 from linli.core.config import check_districts
 from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import Dispatcher, parse_command
-from linli.core.errors import DeliveryError
+from linli.core.errors import DeliveryError, LinliError
 from linli.core.events import DomainEvent, HandlerCall, Inbound, Outbound, from_json, to_json
+from linli.core.i18n import Message
 from linli.core.logging import bound_context
 from linli.core.outbox import has_pending, mark_events_sent
 from linli.core.people import Claim
@@ -122,6 +124,15 @@ class Runtime:
         with self.store.begin() as conn:
             seeded = directory.seed_districts(conn, self.settings.districts)
         return applied, seeded
+
+    def settings_drift(self) -> list[Message]:
+        """The districts of the settings file that differ from the database's copy (which is
+        the one used): what start-up and ``linli doctor`` point out. Empty before migrations."""
+        try:
+            with self.store.connect() as conn:
+                return directory.settings_drift(conn, self.settings.districts)
+        except (sa.exc.SQLAlchemyError, LinliError):
+            return []
 
     def _declare_actors(self) -> None:
         b = self.broker

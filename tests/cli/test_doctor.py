@@ -116,3 +116,17 @@ def test_doctor_db_upgrade_and_districts_sync_refuse_a_bad_plugin_value_a_bad_cr
         assert linli.fails(*command).startswith("Error: settings.toml: districts.heping.config.council.quorum: ")
     with sqlite3.connect(linli.folder / "linli.db") as db:  # doctor made the file, nothing wrote to it
         assert db.execute("select name from sqlite_master where name = 'districts'").fetchall() == []
+
+
+def test_doctor_says_when_the_settings_districts_differ_from_the_database(ready):
+    text = ready.settings.read_text(encoding="utf-8")
+    ready.settings.write_text(text.replace('name = "兴隆村"', 'name = "兴隆新村"'), encoding="utf-8")
+
+    out = ready.ok("doctor")
+
+    assert (
+        "! district xinglong in the settings file differs from the database (name); the database's copy is used "
+        "until you run `linli districts sync`" in out
+    )
+    ready.ok("districts", "sync")
+    assert "differs" not in ready.ok("doctor")
