@@ -262,6 +262,28 @@ def district_named(conn: sa.Connection, district_id: str) -> DistrictInfo:
     return directory.load_district(conn, district_id)
 
 
+def role_text(registry: PluginRegistry, role: str) -> str:
+    """A role as an administrator reads it: what people call it, then the id they type (``社区工作者 (staff)``)."""
+    title = registry.role_titles().get(role)
+    return f"{_t(title)} ({role})" if title else role
+
+
+def kind_text(kind: str) -> str:
+    """A district's kind as people call it (村 for a village)."""
+    from linli.core.settings import DISTRICT_KINDS
+
+    name = DISTRICT_KINDS.get(kind)
+    return _t(name) if name else kind
+
+
+def language_text(language: str) -> str:
+    """A language as people call it, with its code (``中文 (zh_CN)``)."""
+    from linli.core.i18n import LANGUAGE_NAMES
+
+    name = LANGUAGE_NAMES.get(language)
+    return f"{_t(name)} ({language})" if name else language
+
+
 def scope_text(scope: str) -> str:
     """A scope as people read it; the empty scope is the whole district."""
     return scope or _t("whole district")

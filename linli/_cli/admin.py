@@ -17,6 +17,8 @@ from linli._cli._admin import (
     checked_room,
     district_named,
     joined,
+    kind_text,
+    language_text,
     load_registry,
     opened,
     print_fields,
@@ -59,7 +61,18 @@ def districts_list(state: State) -> None:
         return
     print_table(
         [_t("ID"), _t("Name"), _t("Kind"), _t("Language"), _t("Time zone"), _t("Rooms"), _t("Plugins")],
-        [(d.id, d.name, d.kind, d.language, d.timezone, joined(d.rooms), joined(sorted(d.plugins))) for d in found],
+        [
+            (
+                d.id,
+                d.name,
+                kind_text(d.kind),
+                language_text(d.language),
+                d.timezone,
+                joined(d.rooms),
+                joined(sorted(d.plugins)),
+            )
+            for d in found
+        ],
     )
 
 
@@ -85,8 +98,8 @@ def districts_show(state: State, district_id: str) -> None:
         [
             (_t("ID"), d.id),
             (_t("Name"), d.name),
-            (_t("Kind"), d.kind),
-            (_t("Language"), d.language),
+            (_t("Kind"), kind_text(d.kind)),
+            (_t("Language"), language_text(d.language)),
             (_t("Time zone"), d.timezone),
             (_t("Rooms"), joined(d.rooms)),
             (_t("Plugins"), joined(plugins)),
@@ -266,7 +279,8 @@ def _plugin_rows(registry: PluginRegistry) -> dict[str, dict[str, list[str]]]:
             lists["jobs"].append(f"{spec.name} ({when})")
         elif isinstance(spec, LedgerSpec):
             lists["ledgers"].append(f"{handler.plugin}.{spec.name}")
-    return out
+    # several handlers may subscribe to one event (a plugin made of parts): each is listed once
+    return {name: {kind: sorted(set(items)) for kind, items in lists.items()} for name, lists in out.items()}
 
 
 @plugins.command("list", help=_t("List the installed plugins and what they bring."))

@@ -83,6 +83,8 @@ class PluginContext:
     calendar: WorkingDays = field(factory=WorkingDays, repr=False)
     #: the commands this person may use here, for ``/help``: (plugin, spec) pairs.
     available: Callable[[], list[tuple[str, CommandSpec]]] = field(default=lambda: [], repr=False)
+    #: what people call each role (msgids), by role name: see :meth:`role_name`
+    role_titles: Mapping[str, str] = field(factory=dict, repr=False)
     #: the command being run (its usage is quoted when an argument is wrong); None outside commands
     command: CommandSpec | None = field(default=None, repr=False)
 
@@ -115,6 +117,11 @@ class PluginContext:
         """Whether ``day`` (today in the district by default) is a Chinese working day:
         not a weekend or public holiday, or a make-up working day (调休)."""
         return self.calendar.is_working_day(day if day is not None else self.now().date())
+
+    def role_name(self, role: str) -> str:
+        """What people call ``role`` (its RoleSpec's title), in the person's language."""
+        title = self.role_titles.get(role)
+        return self.t(title) if title else role
 
     def has_role(self, *roles: str, scope: str | None = None) -> bool:
         """Whether the person holds one of ``roles`` here (at ``scope`` or district-wide)."""

@@ -277,8 +277,7 @@ class Dispatcher:
                 answer(N_("Please accept the privacy notice first."))
             return calls
         if why is not None:
-            role_names = ", ".join(spec.roles)
-            answer(why, command=spec.name, roles=role_names)
+            answer(why, command=spec.name, roles=self._role_names(spec.roles, translator(base["language"])))
             return []
         return [
             HandlerCall(
@@ -291,6 +290,11 @@ class Dispatcher:
                 **base,
             )
         ]
+
+    def _role_names(self, roles: Iterable[str], t: Translator) -> str:
+        """The roles as people call them, listed in ``t``'s language (``议事会成员、议事会主持人``)."""
+        titles = self.registry.role_titles()
+        return t.join(t(titles[r]) if r in titles else r for r in roles)
 
     def _linked_district(self, conn: sa.Connection, text: str) -> DistrictInfo | None:
         """The district a ``/start <district id>`` names (a deep link's payload), if any."""
@@ -353,7 +357,8 @@ class Dispatcher:
             answer(N_("Please read and accept the privacy notice first: send /privacy."))
             return []
         if why is not None:
-            answer(N_("Sorry, that choice is only for: {roles}."), roles=", ".join(spec.roles))
+            t = translator(base["language"])
+            answer(N_("Sorry, that choice is only for: {roles}."), roles=self._role_names(spec.roles, t))
             return []
         return [
             HandlerCall(

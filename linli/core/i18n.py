@@ -17,10 +17,11 @@ import datetime as dt
 import functools
 import gettext
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "Message", "Translator", "translator"]
+__all__ = ["DOMAIN", "LANGUAGES", "LANGUAGE_NAMES", "LOCALE_DIR", "N_", "Message", "Translator", "translator"]
 
 DOMAIN = "linli"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -35,6 +36,10 @@ def N_(message: str) -> str:
       message: the English msgid; translate it later with ``ctx.t(message)``.
     """
     return message
+
+
+#: what people call each language (msgids: translate them): ``/whoami``, the CLI
+LANGUAGE_NAMES = {"zh_CN": N_("Chinese"), "en": N_("English")}
 
 
 class Message:
@@ -100,6 +105,15 @@ class Translator:
           KeyError: when the English msgid itself names a placeholder missing from ``values``.
         """
         return _format(self._catalog.gettext(message), message, values)
+
+    def join(self, items: Iterable[str]) -> str:
+        """``items`` as a list in this language: ``a, b`` in English, ``a、b`` in Chinese."""
+        return self(N_(", ")).join(items)
+
+    def language_name(self, language: str) -> str:
+        """What people call ``language`` (``zh_CN`` is 中文 in Chinese), in this language."""
+        name = LANGUAGE_NAMES.get(language)
+        return self(name) if name else language
 
     def plural(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
         """The form of ``singular``/``plural`` that fits ``n``, formatted with ``n`` and ``values``.

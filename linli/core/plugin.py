@@ -56,10 +56,18 @@ __all__ = [
 
 @frozen
 class RoleSpec:
-    """A role a plugin uses, with a description for ``linli roles`` and ``/help``."""
+    """A role a plugin uses.
+
+    Parameters:
+      name: the role's id (``council``), as ``linli roles grant`` takes it.
+      description: what the role may do (a msgid), for ``linli roles``.
+      title: what people call it (a msgid, ``N_("council member")``), shown wherever the role
+        is named to a person: refusals, ``/whoami``, the CLI. Without one, the name is shown.
+    """
 
     name: str
     description: str = ""
+    title: str = ""
 
 
 @frozen

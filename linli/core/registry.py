@@ -123,6 +123,18 @@ class PluginRegistry:
             raise PluginError(f"plugin {h.plugin!r} declares {what} {key!r} twice")
         index[key] = h
 
+    def role_titles(self) -> dict[str, str]:
+        """What people call each declared role: its ``title`` msgid (translate it), by role name."""
+        titles: dict[str, str] | None = getattr(self, "_role_titles", None)
+        if titles is None:
+            titles = {}
+            for plugin in self.plugins.values():
+                for role in plugin.manifest.roles:
+                    if role.title and role.name not in titles:
+                        titles[role.name] = role.title
+            self._role_titles = titles
+        return titles
+
     def command(self, word: str) -> Handler | None:
         return self.commands.get(word) or self.commands.get(self.aliases.get(word, ""))
 

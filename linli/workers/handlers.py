@@ -220,6 +220,7 @@ def _context(rt: Runtime, conn: sa.Connection, call: HandlerCall) -> PluginConte
         config_defaults=rt.registry.plugins[call.plugin].manifest.defaults,
         calendar=rt.calendar,
         command=spec if isinstance(spec, CommandSpec) else None,
+        role_titles=rt.registry.role_titles(),
     )
 
 

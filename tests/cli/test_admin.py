@@ -199,3 +199,13 @@ def test_disabling_a_plugin_another_enabled_plugin_needs_is_refused(ready, notic
 
 def test_core_cannot_be_disabled(ready):
     assert "core plugin cannot be disabled" in ready.fails("plugins", "disable", "core", "-d", "heping", code=5)
+
+
+def test_plugins_list_names_each_event_once_and_sorts_the_commands():
+    from linli._cli.admin import _plugin_rows
+    from linli.core.registry import PluginRegistry, load_entry_points
+
+    council = _plugin_rows(PluginRegistry(load_entry_points()))["council"]
+
+    assert council["events"].count("linli.person_forgotten") == 1
+    assert council["commands"] == sorted(council["commands"]) and "/vote" in council["commands"]

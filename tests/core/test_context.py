@@ -237,7 +237,7 @@ def test_a_button_made_with_choice_comes_back_to_the_plugin_with_its_data(chat):
 def test_a_staff_only_button_pressed_by_a_resident_is_refused(chat):
     chat.say("张三", "/approve")
 
-    assert chat.pick("张三", "Approve") == ["Sorry, that choice is only for: staff."]
+    assert chat.pick("张三", "Approve") == ["Sorry, that choice is only for: community worker."]
     chat.grant("王主任", "staff")
     assert chat.pick("王主任", "Approve") == ["approved 42"]
 

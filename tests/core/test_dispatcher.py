@@ -280,7 +280,7 @@ def test_a_chinese_alias_runs_the_command(chat):
 def test_a_staff_command_from_a_resident_is_refused_before_the_plugin_runs(chat):
     answer = chat.say("张三", "/staffonly")
 
-    assert answer == ["Sorry, /staffonly is only for: staff."]
+    assert answer == ["Sorry, /staffonly is only for: community worker."]
     assert probe(chat).runs == []
 
 
@@ -305,7 +305,7 @@ def test_a_role_in_another_district_gives_nothing_here(tmp_path):
         with chat.runtime.store.begin() as conn:
             people.grant_role(conn, person, "other", "staff", by="test")
 
-        assert chat.say("王主任", "/staffonly") == ["Sorry, /staffonly is only for: staff."]
+        assert chat.say("王主任", "/staffonly") == ["Sorry, /staffonly is only for: community worker."]
         chat.submit(inbound("e-other", "other", "王主任", "/staffonly"))
         assert chat.in_room("other") == ["staff business done"]
     finally:

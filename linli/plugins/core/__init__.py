@@ -64,8 +64,8 @@ class CorePlugin(Plugin):
         version="1.0",
         description=N_("Help, who you are, language, and your privacy"),
         roles=(
-            RoleSpec("admin", N_("district administrator: may do everything in the district")),
-            RoleSpec("staff", N_("community worker")),
+            RoleSpec("admin", N_("district administrator: may do everything in the district"), N_("administrator")),
+            RoleSpec("staff", N_("community worker"), N_("community worker")),
         ),
         # roles granted for a standing in a room the platform reports: {moderator = "staff"}
         config_defaults={"platform_roles": Config({})},
@@ -89,7 +89,7 @@ class CorePlugin(Plugin):
         assert ctx.person is not None
         t = ctx.t
         roles = [
-            f"{role}" + (f" ({', '.join(sorted(x for x in scopes if x))})" if any(scopes) else "")
+            ctx.role_name(role) + (f" ({', '.join(sorted(x for x in scopes if x))})" if any(scopes) else "")
             for role, scopes in sorted(ctx.roles.items())
         ]
         ctx.reply(
@@ -101,8 +101,8 @@ class CorePlugin(Plugin):
                         id=ctx.person.id,
                         district=ctx.district.name,
                     ),
-                    t("Your roles here: {roles}", roles=", ".join(roles) if roles else t("resident")),
-                    t("Language: {language}", language=ctx.language),
+                    t("Your roles here: {roles}", roles=t.join(roles) if roles else t("resident")),
+                    t("Language: {language}", language=t.language_name(ctx.language)),
                 ]
             )
         )

@@ -49,8 +49,12 @@ class CouncilPlugin(
         description=N_("Courtyard council: residents raise matters, talk them over and vote on them"),
         depends=("core",),
         roles=(
-            RoleSpec("council", N_("member of the courtyard council")),
-            RoleSpec("facilitator", N_("facilitator of the courtyard council (may enter proxy votes)")),
+            RoleSpec("council", N_("member of the courtyard council"), N_("council member")),
+            RoleSpec(
+                "facilitator",
+                N_("facilitator of the courtyard council (may enter proxy votes)"),
+                N_("council facilitator"),
+            ),
         ),
         tables=metadata,
         config_defaults={

@@ -31,8 +31,9 @@ class MediationPlugin(Filing, Casework, Extensions, Agreements, Meeting, Ledgers
             RoleSpec(
                 "mediator",
                 N_("mediator (scope kind:judicial, kind:lawyer, kind:police, kind:worker or kind:volunteer)"),
+                N_("mediator"),
             ),
-            RoleSpec("mediation_lead", N_("lead of the mediation team")),
+            RoleSpec("mediation_lead", N_("lead of the mediation team"), N_("mediation team lead")),
         ),
         tables=metadata,
         config_defaults={

@@ -46,7 +46,7 @@ class SuggestionsPlugin(Plugin):
         version="1.0",
         description=N_("Suggestion box: residents leave suggestions, community workers answer"),
         depends=("core",),
-        roles=(RoleSpec("staff", N_("community worker")),),
+        roles=(RoleSpec("staff", N_("community worker"), N_("community worker")),),
         tables=metadata,
         config_defaults={"digest_cron": Config("30 8 * * *", cron=True), "staff_room": Config("", room=True)},
     )
