@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from linli._cli._admin import load_registry
+from linli._cli._admin import kind_text, load_registry
 from linli.cli import State, _t, pass_state
 from linli.core.errors import LinliError
 
@@ -178,19 +178,33 @@ def _check_districts(report: _Report, found: Sequence[Any], registry: PluginRegi
             report(
                 "fail",
                 _t(
-                    "district {id}: {problems}: install the plugin or `linli plugins disable NAME --district {id}`",
+                    "{kind} {id}: {problems}: install the plugin or `linli plugins disable NAME --district {id}`",
+                    kind=kind_text(d.kind),
                     id=d.id,
                     problems="; ".join(p.translated(_t) for p in problems),
                 ),
             )
         else:
             report(
-                "ok", _t("district {id}: plugins {plugins}", id=d.id, plugins=", ".join(sorted({"core", *d.plugins})))
+                "ok",
+                _t(
+                    "{kind} {id}: plugins {plugins}",
+                    kind=kind_text(d.kind),
+                    id=d.id,
+                    plugins=", ".join(sorted({"core", *d.plugins})),
+                ),
             )
         if not d.rooms:
-            report("warn", _t("district {id}: no room is bound: `linli rooms bind ROOM --district {id}`", id=d.id))
+            report(
+                "warn",
+                _t(
+                    "{kind} {id}: no room is bound: `linli rooms bind ROOM --district {id}`",
+                    kind=kind_text(d.kind),
+                    id=d.id,
+                ),
+            )
         else:
-            report("ok", _t("district {id}: rooms {rooms}", id=d.id, rooms=", ".join(d.rooms)))
+            report("ok", _t("{kind} {id}: rooms {rooms}", kind=kind_text(d.kind), id=d.id, rooms=", ".join(d.rooms)))
 
 
 def _check_declared(report: _Report, settings: Any, registry: PluginRegistry) -> None:
