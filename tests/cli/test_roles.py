@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from linli.core import people
@@ -135,3 +136,8 @@ def test_roles_are_granted_listed_and_revoked_on_postgresql(linli, postgres_url)
     assert _roles(postgres_url, "console:张三", "heping") == {}
     actions = [r.action for r in _query(postgres_url, sa.select(s.audit_log).order_by(s.audit_log.c.id))]
     assert actions == ["role.grant", "person.link", "role.revoke"]
+
+
+@pytest.mark.parametrize("who", ["#²", "#99999999999999999999999", "#-1"])
+def test_a_person_number_that_is_no_number_is_nobody_not_a_crash(ready, who):
+    assert "no person" in ready.fails("roles", "revoke", who, "staff", "-d", "heping", code=6)
