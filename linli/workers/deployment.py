@@ -26,17 +26,14 @@ PLUGIN_ENTRY_POINTS = "linli.plugins"
 
 
 def report_drift(messages: Iterable[Message]) -> None:
-    """Say on standard error (in the terminal's language) and in the log that the settings'
-    districts differ from the database's: a process started after editing settings.toml
-    would otherwise seem to ignore the edit."""
-    import structlog
-
+    """Say on standard error, in the terminal's language, that the settings' districts differ
+    from the database's: a process started after editing settings.toml would otherwise seem
+    to ignore the edit."""
     from linli.core.i18n import terminal_language, translator
 
     t = translator(terminal_language())
     for message in messages:
         print(t("Warning: {message}", message=message.translated(t)), file=sys.stderr)
-        structlog.get_logger("linli.settings").warning(str(message))
 
 
 def require_shared_broker(settings: Settings, command: str) -> None:
