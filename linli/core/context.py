@@ -181,7 +181,12 @@ class PluginContext:
                 )
         if self.command is not None:
             usage = self.t(self.command.usage) if self.command.usage else ""
-            message += " " + self.t("Use it like this: /{command} {usage}", command=self.command.name, usage=usage)
+            message = self.t(
+                "{problem} Use it like this: /{command} {usage}",
+                problem=message,
+                command=self.command.name,
+                usage=usage,
+            )
         raise self.fail(message.strip())
 
     def choice(
