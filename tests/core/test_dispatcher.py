@@ -7,6 +7,7 @@ Everything here goes through the real dispatcher, actors, storage and outbox of
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -642,3 +643,77 @@ def test_a_bare_number_where_people_vote_says_how_to_vote(tmp_path):
 def test_a_number_within_a_sentence_is_chatter(chat):
     assert chat.say("张三", "我家 3 口人") == []
     assert chat.say("张三", "2026") == []
+
+
+# --- any message, any command ----------------------------------------------------------------------
+
+# a resident's thumbs on a phone: numbers of every size and script, signs, symbols, control
+# characters and lone surrogates (a broken client or a fuzzer), Chinese, keywords commands know
+_ODD = [
+    "²",
+    "¹²³",
+    "٣",
+    "99999999999999999999999",
+    str(2**63),
+    "#3",
+    "＃３",
+    "-1",
+    "0",
+    "3.5",
+    "\ud800",
+    "\udfff",
+    "\x00",
+    "\x1b[31m",
+    "\r\n",
+    "“",
+    "@",
+]
+_WORDS = ["同意", "yes", "no", "history", "历史", "3d", "48h", "secret", "high", "张三", "1", "2"]
+
+
+def _tokens() -> Any:
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.integers(min_value=-(2**70), max_value=2**70).map(str),
+        st.sampled_from(_ODD + _WORDS),
+        st.text(max_size=12),
+    )
+
+
+def test_no_message_ends_in_a_handler_failure(tmp_path):
+    """Generated messages through the dispatcher and every command of every installed plugin.
+
+    ``LINLI_FUZZ_EXAMPLES=100000`` runs the long version (about 60 ms a message here: hours)."""
+    import os
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    harness = ChatHarness(tmp_path, language="en")
+    harness.grant("刘书记", "admin")
+    words = sorted({*harness.runtime.registry.commands, *harness.runtime.registry.aliases})
+    message = st.one_of(
+        st.tuples(st.sampled_from(words), st.lists(_tokens(), max_size=4)).map(lambda c: " ".join(["/" + c[0], *c[1]])),
+        st.lists(_tokens(), min_size=1, max_size=4).map(" ".join),
+    )
+    failures: list[str] = []
+
+    @settings(
+        max_examples=int(os.environ.get("LINLI_FUZZ_EXAMPLES", "100")),
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(text=message, who=st.sampled_from(["刘书记", "张三"]), private=st.booleans())
+    def speak(text: str, who: str, private: bool) -> None:
+        answers = harness.say(who, text, private=private)
+        harness.say(who, "/cancel", private=private)  # a dialog it opened ends here
+        if any(a.startswith("Sorry, something went wrong on my side") for a in answers):
+            failures.append(repr(text))
+        assert not failures, failures
+
+    try:
+        speak()
+    finally:
+        harness.close()
