@@ -37,10 +37,10 @@ def main() -> None:
     parser.add_argument("--per-second", type=int, default=30, help="the bot's limit linli keeps to")
     args = parser.parse_args()
 
-    from linli.adapters.telegram.fake import FakeBotApi
     from linli.core import outbox
     from linli.core.events import Address, Outbound
     from linli.core.settings import load_settings
+    from linli.testing.telegram import FakeBotApi
     from linli.workers.runtime import Runtime
 
     client = redis_client()
@@ -76,7 +76,7 @@ def main() -> None:
                     )
             start = time.perf_counter()
             for group in groups:
-                rt.delivery_actors["telegram"].send(f"telegram:{group}")
+                rt.queue.delivery_actors["telegram"].send(f"telegram:{group}")
             deadline = time.monotonic() + max(120.0, args.groups / 30 * 4)
             while len(api.sent) < len(groups):
                 if time.monotonic() > deadline or workers.proc.poll() is not None:

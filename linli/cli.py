@@ -1,5 +1,9 @@
-"""The ``linli`` command: each subcommand a thin shell over ``linli.core`` and ``linli.workers``.
+"""The ``linli`` command: the ``main`` group, ``run`` and ``db``; the other
+subcommands live in ``linli._cli``, one module per area, each with a
+``register(main)`` that :func:`_register` calls.
 
+What the commands share (``State``, ``pass_state``, ``LinliGroup``, the
+translator ``t``) is in ``linli._cli.shared``, which imports nothing from here.
 Heavy modules (SQLAlchemy, Dramatiq) are imported inside the commands, so that
 ``linli --help`` starts fast.
 """
@@ -7,97 +11,11 @@ Heavy modules (SQLAlchemy, Dramatiq) are imported inside the commands, so that
 from __future__ import annotations
 
 import sys
-import types
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-if TYPE_CHECKING:
-    from linli.core.settings import Settings
-    from linli.workers.runtime import Runtime
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _t(msgid: str, /, **values: Any) -> str:
-    from linli.core.i18n import terminal_language, translator
-
-    return translator(terminal_language())(msgid, **values)
-
-
-class State:
-    """What the commands share: the settings path, loaded once, and the runtime."""
-
-    def __init__(self) -> None:
-        self.settings_path: str | None = None
-        self._settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            from linli.core.settings import load_settings
-
-            self._settings = load_settings(self.settings_path)
-            from linli.core.logging import configure_logging, log_stream
-
-            settings = self._settings
-            stream = log_stream(settings.logging.file, settings.base_dir)
-            configure_logging(settings.logging.level, settings.logging.format, stream=stream)
-        return self._settings
-
-    def runtime(self, **kw: Any) -> Runtime:
-        from linli.workers.runtime import Runtime
-
-        return Runtime(self.settings, **kw)
-
-
-pass_state = click.make_pass_decorator(State, ensure=True)
-
-
-def _remember_settings(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(State).settings_path = value
-
-
-settings_option = click.option(
-    "--settings",
-    type=click.Path(dir_okay=False),
-    expose_value=False,
-    is_eager=True,
-    callback=_remember_settings,
-    help=_t("settings.toml to use (default: $LINLI_SETTINGS or ./settings.toml)"),
-)
-
-
-class LinliGroup(click.Group):
-    """A group whose errors are one clear line and a non-zero exit code."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        from linli.core.errors import LinliError
-
-        try:
-            return super().invoke(ctx)
-        except LinliError as exc:
-            click.secho(_t("Error: {message}", message=exc.translated(_t)), fg="red", err=True)
-            ctx.exit(exc.exit_code)
-
-    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        cmd = settings_option(cmd) if not any(p.name == "settings" for p in cmd.params) else cmd
-        cmd.get_help_option = types.MethodType(_translated_help_option, cmd)  # type: ignore[method-assign]
-        super().add_command(cmd, name)
-
-
-def _translated_help_option(self: click.Command, ctx: click.Context) -> click.Option | None:
-    """Click's --help option, with its text in the CLI's language."""
-    option = click.Command.get_help_option(self, ctx)
-    if option is not None:
-        option.help = _t("Show this message and exit.")
-    return option
-
-
-def command_group(name: str, help_text: str) -> LinliGroup:
-    return LinliGroup(name=name, help=help_text)
+from linli._cli.shared import LinliGroup, State, pass_state, settings_option
+from linli._cli.shared import t as _t
 
 
 @click.group(
@@ -159,10 +77,11 @@ def db_upgrade(state: State) -> None:
 
 
 def _register() -> None:
-    from linli._cli import admin, processes
+    """Add the commands of every module of ``linli._cli``; a new module goes in this list."""
+    from linli._cli import districts, doctor, export, processes, roles
 
-    admin.register(main)
-    processes.register(main)
+    for module in (processes, districts, roles, export, doctor):
+        module.register(main)
 
 
 _register()

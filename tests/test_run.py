@@ -86,7 +86,11 @@ def test_a_piped_session_answers_each_line_in_order_after_that_line(tmp_path):
     assert answers[3] == ""  # /as is the console's own command
     assert notice in answers[4]
     assert (
-        zh("Understood. linli will not keep anything you say until you agree; send /privacy if you change your mind.")
+        zh(
+            "Understood. linli takes in nothing you say until you agree; it keeps only your name and account as "
+            "this chat shows them, and this answer. Send /privacy if you change your mind, or /forgetme to delete "
+            "your name and account as well."
+        )
         in answers[5]
     )
     assert notice in answers[6]

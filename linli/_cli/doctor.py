@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from linli._cli._admin import kind_text, load_registry
-from linli.cli import State, _t, pass_state
+from linli._cli.database import load_registry
+from linli._cli.output import kind_text
+from linli._cli.shared import State, pass_state
+from linli._cli.shared import t as _t
 from linli.core.errors import LinliError
 
 if TYPE_CHECKING:
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from linli.core.registry import PluginRegistry
     from linli.core.settings import DistrictSettings
 
-__all__ = ["doctor"]
+__all__ = ["register"]
 
 _MARKS = {"ok": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "red")}
 
@@ -321,3 +323,9 @@ def doctor(state: State) -> None:
         click.echo(_t("{failed} problem(s), {warned} warning(s).", failed=report.failed, warned=report.warned))
         raise click.exceptions.Exit(1)
     click.echo(_t("All good ({warned} warning(s)).", warned=report.warned))
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to ``main``."""
+    for command in (doctor,):
+        main.add_command(command)

@@ -7,10 +7,13 @@ from typing import Any
 
 import click
 
-from linli._cli._admin import BadInput, actor, console, load_registry, opened, print_table
-from linli.cli import State, _t, pass_state
+from linli._cli.checks import BadInput
+from linli._cli.database import actor, load_registry, opened
+from linli._cli.output import console, print_table
+from linli._cli.shared import State, pass_state
+from linli._cli.shared import t as _t
 
-__all__ = ["export"]
+__all__ = ["register"]
 
 
 @click.command(
@@ -97,3 +100,9 @@ def _export(state: State, ledger: str, district_id: str, fmt: Any, output: Path 
     click.echo(
         _t("Exported {rows} row(s) of {ledger} to {path}", rows=result.rows, ledger=ledger, path=str(result.path))
     )
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to ``main``."""
+    for command in (export,):
+        main.add_command(command)

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-# linli.cli imports this module at its very end, when these names exist already
-from linli.cli import State, _t, pass_state
+from linli._cli.shared import State, pass_state
+from linli._cli.shared import t as _t
 
 __all__ = ["register"]
 
@@ -84,7 +84,7 @@ def worker(
     # Dramatiq reads its idle poll interval from the environment when first imported, and its
     # CLI passes no other value to the workers it starts: set it before anything imports it
     os.environ["dramatiq_worker_timeout"] = str(settings.queue.worker_timeout_ms)  # noqa: SIM112 - its spelling
-    from linli._cli._admin import load_registry
+    from linli._cli.database import load_registry
     from linli.core.config import check_districts
 
     # here, before the processes start: each would stop on it, and the parent start them again

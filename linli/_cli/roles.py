@@ -8,27 +8,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from linli._cli._admin import (
-    BadInput,
-    actor,
-    checked_identity,
-    district_named,
-    joined,
-    opened,
-    person_named,
-    print_table,
-    role_text,
-    scope_text,
-    warn,
-)
-from linli.cli import LinliGroup, State, _t, pass_state
+from linli._cli.checks import BadInput, checked_identity
+from linli._cli.database import actor, district_named, opened, person_named
+from linli._cli.output import joined, print_table, role_text, scope_text, warn
+from linli._cli.shared import LinliGroup, State, pass_state
+from linli._cli.shared import t as _t
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from linli.core.registry import PluginRegistry
 
-__all__ = ["persons", "roles"]
+__all__ = ["register"]
 
 _SCOPE = re.compile(r"^[a-z][a-z0-9_]*:\S+$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -278,3 +269,9 @@ def persons_link(state: State, person: str, identity: str) -> None:
                 name=owner.display_name,
             )
         )
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to ``main``."""
+    for command in (roles, persons):
+        main.add_command(command)

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from linli.core.errors import SettingsError
 
 if TYPE_CHECKING:
+    from dramatiq.rate_limits import RateLimiterBackend
+
     from linli.core.adapter import ChatAdapter
     from linli.core.settings import Settings
 
@@ -77,23 +79,28 @@ def delivering_platforms(settings: Settings) -> list[str]:
     return platforms
 
 
-def build_adapters(settings: Settings) -> dict[str, ChatAdapter]:
+def build_adapters(settings: Settings, *, rate_backend: RateLimiterBackend) -> dict[str, ChatAdapter]:
     """One adapter per platform a worker delivers for (see :func:`delivering_platforms`).
 
     Adapters connect lazily: building them does no I/O.
 
     Parameters:
       settings: the loaded settings.
+      rate_backend: where the adapters keep their rate limits (Telegram's flood limits),
+        shared by every process when it is Redis; the process that builds the adapters
+        (see ``linli.workers.broker.build_rate_backend``) chooses it.
 
     Returns: the adapters by platform name.
 
     Raises:
       SettingsError: a ``[platforms.*]`` table is wrong.
     """
-    return {p: _build(p, settings.platforms[p], settings) for p in delivering_platforms(settings)}
+    return {p: _build(p, settings.platforms[p], settings, rate_backend) for p in delivering_platforms(settings)}
 
 
-def _build(platform: str, config: Mapping[str, Any], settings: Settings) -> ChatAdapter:
+def _build(
+    platform: str, config: Mapping[str, Any], settings: Settings, rate_backend: RateLimiterBackend
+) -> ChatAdapter:
     kind = _kind(platform, config)
     if kind == "redis-list":
         from linli.adapters.redis_list import RedisListAdapter
@@ -101,11 +108,8 @@ def _build(platform: str, config: Mapping[str, Any], settings: Settings) -> Chat
         return RedisListAdapter(platform=platform, url=str(config["url"]), key=str(config["list"]))
     if kind == "telegram":
         from linli.adapters.telegram import TelegramAdapter, TelegramConfig
-        from linli.workers.broker import build_rate_backend
 
-        return TelegramAdapter(
-            TelegramConfig(config), storage_url=settings.storage.url, rate_backend=build_rate_backend(settings.queue)
-        )
+        return TelegramAdapter(TelegramConfig(config), storage_url=settings.storage.url, rate_backend=rate_backend)
     if kind == "matrix":
         from linli.adapters.matrix import MatrixAdapter, MatrixConfig
 

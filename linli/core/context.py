@@ -306,7 +306,7 @@ class PluginContext:
         district's; for telling each party of a case in their own language."""
         chosen = self.conn.execute(sa.select(s.persons.c.language).where(s.persons.c.id == person_id)).scalar()
         language = chosen or self.district.language
-        return self.t if language == self.t.language else translator(language)
+        return self.t if language == self.t.language else translator(language, kind=self.district.kind)
 
     def publish(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
         """Publish a domain event for the plugins that subscribe to ``name``."""

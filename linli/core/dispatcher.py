@@ -27,7 +27,7 @@ from linli.core.events import Address, DomainEvent, HandlerCall, Inbound, Outbou
 from linli.core.i18n import N_, Translator, translator
 from linli.core.people import PersonInfo
 from linli.core.registry import RESERVED_COMMANDS, Handler, PluginRegistry
-from linli.core.specs import ChoiceSpec, CommandSpec
+from linli.core.specs import ChoiceSpec, CommandSpec, DialogSpec
 from linli.core.storage import Store
 from linli.core.storage import schema as s
 
@@ -167,7 +167,7 @@ class Dispatcher:
             if district is not None:
                 roles = people.roles_in(conn, person.id, district.id)
         language = person.language or (district.language if district else self.default_language)
-        t = translator(language)
+        t = translator(language, kind=district.kind if district else "")
 
         def answer(msgid: str, key: str | None = None, **values: Any) -> None:
             answers.append(
@@ -240,7 +240,11 @@ class Dispatcher:
         if parsed.name in RESERVED_COMMANDS:
             if dialog is not None:
                 s.delete_dialog(conn, room_key, person.id)
-                answer(N_("Cancelled. Nothing from that conversation was saved."))
+                kept = self._kept(dialog, t)
+                if kept:
+                    answer(kept)
+                else:
+                    answer(N_("Cancelled. Nothing from that conversation was saved."))
             else:
                 answer(N_("There is nothing to cancel."))
             return []
@@ -371,6 +375,21 @@ class Dispatcher:
             )
         ]
 
+    def _kept(self, dialog: Any, t: Translator) -> str:
+        """What a stopped dialog's plugin says it kept (its ``stopped`` text, translated and filled
+        from the dialog's data), or ``""`` when it kept nothing."""
+        handler = self.registry.dialogs.get((dialog.plugin, dialog.name))
+        stopped = handler.spec.stopped if handler is not None and isinstance(handler.spec, DialogSpec) else ""
+        if not stopped:
+            return ""
+        values = dict(dialog.data or {})
+        try:
+            stopped.format(**values)  # its placeholders must be in the data (t() skips formatting without values)
+            return t(stopped, **values)
+        except (KeyError, IndexError, ValueError):
+            log.warning("dialog's stopped text does not fit its data", plugin=dialog.plugin, dialog=dialog.name)
+            return ""
+
     def _dialog(
         self,
         conn: sa.Connection,
@@ -389,12 +408,16 @@ class Dispatcher:
             return []
         if expired is not None and expired <= self.clock.now():
             s.delete_dialog(conn, dialog.room_key, dialog.person_id)
-            answer(
-                N_(
-                    "That conversation timed out and was cancelled; nothing from it was saved. "
-                    "Start again whenever you like."
+            kept = self._kept(dialog, t)
+            if kept:
+                answer(N_("That conversation had timed out, so this message was not taken.\n{kept}"), kept=kept)
+            else:
+                answer(
+                    N_(
+                        "That conversation timed out and was cancelled; nothing from it was saved. "
+                        "Start again whenever you like."
+                    )
                 )
-            )
             return []
         if not consented:
             return []

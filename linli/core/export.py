@@ -143,7 +143,7 @@ def ledger_table(
                 plugin=handler.plugin,
                 district=district_id,
             )
-        t = translator(language or district.language)
+        t = translator(language or district.language, kind=district.kind)
         ctx = PluginContext(
             plugin=handler.plugin,
             key=f"export:{ledger}:{district_id}",

@@ -165,17 +165,23 @@ def _tz(name: str | None) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def translator(language: str, domain: str = DOMAIN, localedir: str | Path | None = None) -> Translator:
+def translator(
+    language: str, domain: str = DOMAIN, localedir: str | Path | None = None, *, kind: str = ""
+) -> Translator:
     """The (cached) translator for ``language``; unknown languages fall back to the msgids.
 
     Parameters:
       language: a gettext language name, ``zh_CN`` or ``en``.
       domain: a plugin's own catalog domain; linli's catalog is its fallback.
       localedir: where the plugin's ``<language>/LC_MESSAGES/<domain>.mo`` files are.
+      kind: the district's kind (``village``): its variant catalog ``<language>@<kind>`` comes
+        first, so a village reads 村 and 村里的工作人员 where a community reads 社区 and
+        社区工作者; a message the variant does not have comes from the language's own catalog.
     """
-    catalog = gettext.translation(domain, localedir or LOCALE_DIR, languages=[language], fallback=True)
+    languages = [f"{language}@{kind}", language] if kind else [language]
+    catalog = gettext.translation(domain, localedir or LOCALE_DIR, languages=languages, fallback=True)
     if domain != DOMAIN:
-        catalog.add_fallback(gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True))
+        catalog.add_fallback(gettext.translation(DOMAIN, LOCALE_DIR, languages=languages, fallback=True))
     return Translator(language, catalog)
 
 

@@ -64,9 +64,15 @@ class ChoiceSpec:
 
 @frozen
 class DialogSpec:
-    """The next step of a dialog started with ``ctx.start_dialog(name, ...)``."""
+    """The next step of a dialog started with ``ctx.start_dialog(name, ...)``.
+
+    ``stopped`` is what ``/cancel`` (or a time-out) answers for a dialog whose steps already
+    kept something (a msgid marked with ``N_``, filled from the dialog's data); without it
+    the answer is that nothing from the conversation was saved.
+    """
 
     name: str = field(validator=_name)
+    stopped: str = ""
 
 
 @frozen
@@ -135,8 +141,8 @@ def on_choice(name: str, *, roles: tuple[str, ...] = (), before_consent: bool = 
     return _attach(ChoiceSpec(name, roles, before_consent))
 
 
-def on_dialog(name: str) -> Callable[[F], F]:
-    return _attach(DialogSpec(name))
+def on_dialog(name: str, *, stopped: str = "") -> Callable[[F], F]:
+    return _attach(DialogSpec(name, stopped))
 
 
 def on_event(name: str) -> Callable[[F], F]:

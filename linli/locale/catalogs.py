@@ -10,6 +10,10 @@ leaves ``git status`` clean.
 A translator then fills the listed ``msgstr`` in ``zh_CN/LC_MESSAGES/linli.po``
 (and removes ``#, fuzzy`` where a guess was kept) and runs it again.
 ``--check`` exits with 1 while anything is untranslated.
+
+Variant catalogs (``zh_CN@village``: the words of a district of that kind) hold only the
+messages that differ; they are written by hand, compiled here, and their entries whose msgid
+left the code are listed.
 """
 
 from __future__ import annotations
@@ -219,7 +223,17 @@ def refresh(root: Path = ROOT, languages: Sequence[str] = LANGUAGES, out: TextIO
             changed.append(str(po_path.with_suffix(".mo").relative_to(locale_dir)))
         if language == languages[0]:
             todo = untranslated(written)
+    stale: list[str] = []
+    for po_path in sorted(locale_dir.glob(f"*@*/LC_MESSAGES/{DOMAIN}.po")):
+        variant = po_path.parent.parent.name
+        with open(po_path, "rb") as f:
+            written = read_po(f, locale=variant.partition("@")[0], domain=DOMAIN)
+        stale += [f"{variant}: {m.id!r}" for m in written if m.id and m.id not in template]
+        if _write_if_changed(po_path.with_suffix(".mo"), render_mo(written)):
+            changed.append(str(po_path.with_suffix(".mo").relative_to(locale_dir)))
     print(f"{len(template)} messages; updated: {', '.join(changed) or 'nothing'}", file=stream)
+    for entry in stale:
+        print(f"  [stale] {entry} is no longer in the code: update or delete it", file=stream)
     first = languages[0]
     if todo:
         print(

@@ -29,7 +29,7 @@ from linli.core.errors import LinliError
 from linli.core.logging import configure_logging, log_stream
 from linli.core.settings import Settings, load_settings
 from linli.workers._malloc import limit_malloc_arenas
-from linli.workers.broker import build_broker
+from linli.workers.broker import build_broker, build_rate_backend
 from linli.workers.deployment import require_shared_broker
 from linli.workers.parent import uncached_modules
 from linli.workers.runtime import Runtime
@@ -58,7 +58,9 @@ def boot(settings: Settings | None = None) -> Runtime:
     configure_logging(settings.logging.level, fmt, stream=log_stream(settings.logging.file, settings.base_dir))
     require_shared_broker(settings, "a linli worker")
     broker = build_broker(settings.queue)
-    rt = Runtime(settings, adapters=build_adapters(settings), broker=broker)
+    rt = Runtime(
+        settings, adapters=build_adapters(settings, rate_backend=build_rate_backend(settings.queue)), broker=broker
+    )
     # modules, plugins and the runtime live as long as the process: the cyclic GC need not walk them again
     gc.collect()
     gc.freeze()

@@ -24,18 +24,9 @@ from dramatiq.rate_limits.backends import StubBackend
 from linli.core.errors import BrokerError
 from linli.core.i18n import N_
 from linli.core.settings import QueueSettings
+from linli.transport.queues import EVENTS_QUEUE, outbox_queue, plugin_queue
 
 __all__ = ["EVENTS_QUEUE", "build_broker", "build_rate_backend", "outbox_queue", "plugin_queue", "shared_redis_url"]
-
-EVENTS_QUEUE = "linli.events"
-
-
-def plugin_queue(name: str) -> str:
-    return f"linli.plugin.{name}"
-
-
-def outbox_queue(platform: str) -> str:
-    return f"linli.outbox.{platform}"
 
 
 class InProcessBroker(StubBroker):

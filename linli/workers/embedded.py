@@ -99,7 +99,7 @@ def run_console(
             console.stdout.write(t("({message})", message=message.translated(t)) + "\n")
         if console.interactive:
             console.stdout.write(t(N_("(log lines go to {file})"), file=str(log_file)) + "\n")
-        # each line is dispatched, handled and delivered in this thread (see linli.workers.hops),
+        # each line is dispatched, handled and delivered in this thread (see linli.transport.inprocess),
         # on one connection kept for the whole session
         with runtime.store.session():
             console.run_gateway(runtime.submit)

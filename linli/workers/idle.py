@@ -31,7 +31,7 @@ class IdleTracker(Middleware):
         self._cond = threading.Condition()
         self._pending: Counter[str] = Counter()
         self._delayed: set[str] = set()
-        #: hops running in some thread without a message (see linli.workers.hops)
+        #: hops running in some thread without a message (see linli.transport.inprocess)
         self._running = 0
 
     def after_enqueue(self, broker: Any, message: Any, delay: Any) -> None:

@@ -9,7 +9,7 @@ they take CPU from the work itself.
 Most of those queues see a message only when something is late anyway. When a
 process consumes ``linli.events``, the plugin queues and outbox queues it also
 consumes are reached in the thread that produced their hop
-(:mod:`linli.workers.hops`); what arrives on them through Redis is a retry, a
+(:mod:`linli.transport.inprocess`); what arrives on them through Redis is a retry, a
 scheduled job, a sweep of the stale outbox, or work sent by a process that does
 not serve them (``linli worker -Q``). A delay queue holds retries, each waiting
 out a backoff. Those consumers poll at most every :func:`quiet_timeout`; the
@@ -24,8 +24,8 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import Middleware
 
+from linli.transport.dramatiq import LocalQueues
 from linli.workers.broker import EVENTS_QUEUE, outbox_queue, plugin_queue
-from linli.workers.hops import LocalQueues
 
 __all__ = ["QuietPolling", "is_quiet", "polls_redis", "quiet_timeout"]
 

@@ -25,10 +25,11 @@ from sqlalchemy.pool import NullPool
 from linli.core import outbox, scheduling
 from linli.core.calendar import WorkingDays
 from linli.core.errors import SettingsError, StorageError
-from linli.core.events import HandlerCall, to_json
+from linli.core.events import DomainEvent, HandlerCall, from_json
 from linli.core.settings import Settings
 from linli.core.storage import Store
 from linli.core.storage.schema import utcnow
+from linli.pipeline.next import Next
 from linli.workers.broker import shared_redis_url
 
 if TYPE_CHECKING:
@@ -264,7 +265,7 @@ class Scheduler:
         for d in decisions:
             where = {"district": d.job.district_id, "plugin": d.job.plugin, "job": d.job.name}
             if d.call is not None:
-                self.rt.plugin_actors[d.call.plugin].send(to_json(d.call))
+                self.rt.queue.send(Next(calls=[d.call]))
                 self.log.info("job fired", fire_time=d.call.fire_time, **where)
                 calls.append(d.call)
             elif not d.first_sight:
@@ -306,17 +307,9 @@ class Scheduler:
             return 0
         rooms = dict.fromkeys(room for kind, room, _ in rows if kind == "message")
         events = [payload for kind, _, payload in rows if kind == "event"]
-        for room in rooms:
-            actor = self.rt.delivery_actors.get(room.partition(":")[0])
-            if actor is None:
-                self.log.error("no outbox queue for the platform of a pending message", room=room)
-                continue
-            actor.send(room)
-        for payload in events:
-            self.rt.dispatch_actor.send("domain", payload)
-        if events:
-            with self.rt.store.begin() as conn:
-                outbox.mark_events_sent(conn, [p["event_id"] for p in events], now)
+        # on the queues, whatever this process serves: the sweep runs beside the work, not in it
+        # (sending the events records them as routed)
+        self.rt.queue.send(Next(rooms=rooms, events=[from_json(payload, DomainEvent) for payload in events]))
         self.log.warning(
             "re-sent outbox rows left pending", messages=len(rows) - len(events), rooms=len(rooms), events=len(events)
         )

@@ -6,6 +6,7 @@ import json
 
 import attrs
 import pytest
+from dramatiq.rate_limits.backends import StubBackend
 
 from linli.adapters import build_adapters, delivering_platforms
 from linli.adapters.redis_list import RedisListAdapter
@@ -19,7 +20,10 @@ def settings(**platforms):
 
 
 def test_a_redis_list_platform_is_built_from_its_table():
-    adapters = build_adapters(settings(test={"kind": "redis-list", "url": "redis://127.0.0.1:6379/9", "list": "out"}))
+    adapters = build_adapters(
+        settings(test={"kind": "redis-list", "url": "redis://127.0.0.1:6379/9", "list": "out"}),
+        rate_backend=StubBackend(),
+    )
     [(platform, adapter)] = adapters.items()
     assert platform == "test"
     assert isinstance(adapter, RedisListAdapter) and adapter.platform == "test" and adapter.key == "out"
@@ -36,7 +40,9 @@ def test_an_unknown_kind_is_a_settings_error_naming_the_table():
 
 def test_a_missing_key_is_a_settings_error():
     with pytest.raises(SettingsError, match="needs list"):
-        build_adapters(settings(test={"kind": "redis-list", "url": "redis://127.0.0.1:6379/9"}))
+        build_adapters(
+            settings(test={"kind": "redis-list", "url": "redis://127.0.0.1:6379/9"}), rate_backend=StubBackend()
+        )
 
 
 @pytest.mark.redis
@@ -55,23 +61,35 @@ def test_a_telegram_platform_is_built_with_its_token_from_the_environment(monkey
 
     monkeypatch.setenv("LINLI_TELEGRAM_TOKEN", "123:abc")
     monkeypatch.setenv("LINLI_TELEGRAM_API_URL", "http://127.0.0.1:9")
-    [adapter] = build_adapters(settings(telegram={})).values()
+    [adapter] = build_adapters(settings(telegram={}), rate_backend=StubBackend()).values()
     assert isinstance(adapter, TelegramAdapter)
     assert adapter.config.api_url == "http://127.0.0.1:9" and adapter.config.bot_id == "123"
     adapter.close()
 
 
+def test_a_telegram_adapter_keeps_its_flood_limits_in_the_backend_it_is_given(monkeypatch):
+    monkeypatch.setenv("LINLI_TELEGRAM_TOKEN", "123:abc")
+    backend = StubBackend()
+    [adapter] = build_adapters(settings(telegram={}), rate_backend=backend).values()
+    try:
+        assert adapter.limits.backend is backend
+    finally:
+        adapter.close()
+
+
 def test_telegram_without_a_token_is_a_settings_error(monkeypatch):
     monkeypatch.delenv("LINLI_TELEGRAM_TOKEN", raising=False)
     with pytest.raises(SettingsError, match="LINLI_TELEGRAM_TOKEN"):
-        build_adapters(settings(telegram={}))
+        build_adapters(settings(telegram={}), rate_backend=StubBackend())
 
 
 def test_a_matrix_platform_is_built_with_its_token_from_the_environment(monkeypatch):
     from linli.adapters.matrix import MatrixAdapter
 
     monkeypatch.setenv("LINLI_MATRIX_ACCESS_TOKEN", "syt_abc")
-    [adapter] = build_adapters(settings(matrix={"homeserver": "http://127.0.0.1:9", "user_id": "@linli:x"})).values()
+    [adapter] = build_adapters(
+        settings(matrix={"homeserver": "http://127.0.0.1:9", "user_id": "@linli:x"}), rate_backend=StubBackend()
+    ).values()
     assert isinstance(adapter, MatrixAdapter)
     assert adapter.config.access_token == "syt_abc" and adapter.config.user_id == "@linli:x"
     adapter.close()
@@ -81,4 +99,6 @@ def test_matrix_without_a_token_or_password_is_a_settings_error(monkeypatch):
     monkeypatch.delenv("LINLI_MATRIX_ACCESS_TOKEN", raising=False)
     monkeypatch.delenv("LINLI_MATRIX_PASSWORD", raising=False)
     with pytest.raises(SettingsError, match="LINLI_MATRIX_ACCESS_TOKEN"):
-        build_adapters(settings(matrix={"homeserver": "http://127.0.0.1:9", "user_id": "@linli:x"}))
+        build_adapters(
+            settings(matrix={"homeserver": "http://127.0.0.1:9", "user_id": "@linli:x"}), rate_backend=StubBackend()
+        )

@@ -202,7 +202,7 @@ def test_core_cannot_be_disabled(ready):
 
 
 def test_plugins_list_names_each_event_once_and_sorts_the_commands():
-    from linli._cli.admin import _plugin_rows
+    from linli._cli.districts import _plugin_rows
     from linli.core.registry import PluginRegistry, load_entry_points
 
     council = _plugin_rows(PluginRegistry(load_entry_points()))["council"]

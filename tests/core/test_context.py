@@ -175,9 +175,9 @@ def worker_logs(monkeypatch) -> Iterator[list[dict]]:
     ``configure_logging`` (which caches loggers on first use) would otherwise keep it from
     ``capture_logs``.
     """
-    from linli.workers import handlers
+    from linli.pipeline import handle
 
-    monkeypatch.setattr(handlers, "log", structlog.get_logger("linli.worker"))
+    monkeypatch.setattr(handle, "log", structlog.get_logger("linli.worker"))
     with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
         yield logs
 

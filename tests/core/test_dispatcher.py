@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from linli.core import directory, people
 from linli.core.events import Address, Inbound, Sender
 from linli.core.i18n import translator
-from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command
+from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command, on_dialog
 from linli.core.settings import DistrictSettings, I18nSettings, Settings
 from linli.core.storage import schema as s
 from linli.plugins.core import CorePlugin
@@ -422,6 +422,41 @@ def test_a_button_of_a_cancelled_dialog_saves_nothing(chat):
 
     assert "already filed or cancelled" in answer[0]
     assert stored_suggestions(chat) == []
+
+
+class Notebook(Plugin):
+    """A dialog that keeps each line as it comes, and says so when stopped."""
+
+    manifest = Manifest(name="notebook", version="1.0", description=N_("Notebook"))
+
+    @command("note", help=N_("Write lines into a notebook"))
+    def note(self, ctx: PluginContext) -> None:
+        ctx.start_dialog("lines", data={"book": "A"}, prompt="write")
+
+    @command("broken", help=N_("A dialog whose stopped text does not fit its data"))
+    def broken(self, ctx: PluginContext) -> None:
+        ctx.start_dialog("odd", data={}, prompt="write")
+
+    @on_dialog("lines", stopped=N_("Stopped. The lines you wrote are kept in notebook {book}."))
+    def lines(self, ctx: PluginContext) -> None:
+        ctx.reply("kept")
+        ctx.continue_dialog(step="", data=ctx.dialog.data if ctx.dialog else {})
+
+    @on_dialog("odd", stopped=N_("Stopped. Kept in {missing}."))
+    def odd(self, ctx: PluginContext) -> None:
+        ctx.continue_dialog(step="")
+
+
+def test_cancel_says_what_a_dialog_kept_when_it_declares_it(tmp_path):
+    chat = ChatHarness(tmp_path, plugins=[CorePlugin, Notebook], language="en")
+    try:
+        chat.say("张三", "/note")
+        assert chat.say("张三", "第一行") == ["kept"]
+        assert chat.say("张三", "/cancel") == ["Stopped. The lines you wrote are kept in notebook A."]
+        chat.say("张三", "/broken")  # a text that does not fit falls back to the usual answer
+        assert chat.say("张三", "/cancel") == ["Cancelled. Nothing from that conversation was saved."]
+    finally:
+        chat.close()
 
 
 def test_cancel_without_a_dialog_says_there_is_nothing_to_cancel(chat):

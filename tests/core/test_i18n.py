@@ -126,9 +126,49 @@ def test_the_committed_mo_file_matches_the_po_file(language: str) -> None:
     compiled.seek(0)
     with open(LOCALE_DIR / language / "LC_MESSAGES" / "linli.mo", "rb") as f:
         committed = read_mo(f)
-    expected = {m.id: m.string for m in read_mo(compiled) if m.id}
-    actual = {m.id: m.string for m in committed if m.id}
+    expected = {_key(m.id): m.string for m in read_mo(compiled) if m.id}
+    actual = {_key(m.id): m.string for m in committed if m.id}
     assert actual == expected, f"linli/locale/{language}/LC_MESSAGES/linli.mo is stale; {REFRESH}"
+
+
+def _key(msgid: str | list[str]) -> str | tuple[str, ...]:
+    return msgid if isinstance(msgid, str) else tuple(msgid)  # a plural entry's id is its forms
+
+
+@pytest.mark.parametrize("variant", ["zh_CN@village", "en@village"])
+def test_a_variant_catalog_keeps_the_placeholders_of_its_msgids_and_is_compiled(variant: str) -> None:
+    path = LOCALE_DIR / variant / "LC_MESSAGES" / "linli.po"
+    with open(path, "rb") as f:
+        catalog = read_po(f, locale=variant.partition("@")[0], domain="linli")
+    template = {_key(m.id) for m in po("zh_CN") if m.id}
+    for message in catalog:
+        if not message.id:
+            continue
+        assert _key(message.id) in template, f"{variant}: {message.id!r} is no longer in the code"
+        assert catalogs.placeholders(message.string) == catalogs.placeholders(message.id), message.id
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    with open(path.with_suffix(".mo"), "rb") as f:
+        committed = {_key(m.id): m.string for m in read_mo(f) if m.id}
+    assert committed == {_key(m.id): m.string for m in read_mo(compiled) if m.id}, REFRESH
+
+
+def test_a_village_reads_its_own_words_and_a_community_the_usual_ones() -> None:
+    message = "Thank you! Your suggestion is number {number}; a community worker will answer it."
+    assert (
+        translator("zh_CN", kind="village")(message, number=3)
+        == "谢谢您！您的建议编号是3，村里的工作人员会尽快答复您。"
+    )
+    assert (
+        translator("zh_CN", kind="community")(message, number=3) == "谢谢您！您的建议编号是3，社区工作者会尽快答复您。"
+    )
+    # what the variant does not reword comes from the language's catalog
+    assert translator("zh_CN", kind="village")("Thank you. Send /help to see what you can do here.").startswith("谢谢")
+    assert translator("en", kind="village")(message, number=3) == (
+        "Thank you! Your suggestion is number 3; the village staff will answer it."
+    )
+    assert translator("zh_CN", kind="village").language == "zh_CN"  # dates are formatted as zh_CN
 
 
 def test_the_chinese_catalog_has_the_one_plural_form_of_chinese() -> None:

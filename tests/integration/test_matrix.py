@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 import pytest
 from matrix_homeserver import SERVER_NAME, Synapse
 
+from linli.pipeline import Next
+
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
 T = TypeVar("T")
@@ -453,7 +455,7 @@ def test_a_private_message_opens_a_direct_room_that_the_person_can_answer_in(mx)
     mx.gateway()
     with mx.rt.store.begin() as conn:
         outbox.add_message(conn, Outbound(Address("matrix", mx.resident.user_id), "私信", key="dm:1"), "t")
-    mx.rt._enqueue_rooms([f"matrix:{mx.resident.user_id}"])
+    mx.rt.transport.send(Next(rooms=[f"matrix:{mx.resident.user_id}"]))
     invites: dict[str, Any] = {}
     mx.wait_for(lambda: bool(invites.update(mx.resident.invites()) or invites), "no direct room invite")
     [(room, invite)] = invites.items()
@@ -576,7 +578,7 @@ def test_a_rate_limited_bot_delivers_every_message_once_and_in_order(limited_mx)
     with mx.rt.store.begin() as conn:
         for n, text in enumerate(texts):
             outbox.add_message(conn, Outbound(Address("matrix", room), text, key=f"notice:{n}"), "t")
-    mx.rt._enqueue_rooms([f"matrix:{room}"])
+    mx.rt.transport.send(Next(rooms=[f"matrix:{room}"]))
     mx.worker()
     mx.wait_for(lambda: len(mx.bot_messages(room)) >= len(texts), "not every message was delivered")
     time.sleep(1)

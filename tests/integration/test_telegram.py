@@ -22,7 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import sqlalchemy as sa
 
-from linli.adapters.telegram.fake import FakeBotApi
+from linli.pipeline import Next
+from linli.testing.telegram import FakeBotApi
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
@@ -190,7 +191,7 @@ def test_a_4097_character_reply_arrives_as_two_messages(tg):
     text = "长" * 4000 + "\n" + "文" * 96
     with tg.rt.store.begin() as conn:
         outbox.add_message(conn, Outbound(Address("telegram", str(GROUPS[0])), text, key="long:1"), "t")
-    tg.rt._enqueue_rooms([f"telegram:{GROUPS[0]}"])
+    tg.rt.transport.send(Next(rooms=[f"telegram:{GROUPS[0]}"]))
     tg.wait_for(lambda: len(tg.api.sent_to(GROUPS[0])) == 2, "the long reply did not arrive")
     first, second = tg.api.sent_to(GROUPS[0])
     assert first["text"] + "\n" + second["text"] == text

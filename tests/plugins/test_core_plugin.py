@@ -105,7 +105,11 @@ def test_agreeing_records_consent_and_unblocks_commands(chat):
 def test_refusing_records_the_refusal_and_commands_stay_blocked(chat):
     chat.say("张三", "大家好")
 
-    assert "will not keep anything you say until you agree" in chat.pick("张三", "I do not agree")[0]
+    assert chat.pick("张三", "I do not agree") == [
+        "Understood. linli takes in nothing you say until you agree; it keeps only your name and account as this "
+        "chat shows them, and this answer. Send /privacy if you change your mind, or /forgetme to delete your name "
+        "and account as well."
+    ]
     pid = person_id(chat, "张三")
     assert pid is not None
     assert consents_of(chat, pid) == [(1, False)]
@@ -113,6 +117,19 @@ def test_refusing_records_the_refusal_and_commands_stay_blocked(chat):
     assert chat.say("张三", "/suggest 楼道灯坏了") == [NOTICE]
     assert chat.say("张三", "/whoami") == [NOTICE]
     assert count_suggestions(chat) == 0
+
+
+def test_withdrawing_consent_says_what_is_kept_and_points_to_forgetme(chat):
+    chat.say("张三", "大家好")
+    chat.pick("张三", "I agree")
+    chat.say("张三", "/suggest 楼道灯坏了")
+    chat.pick("张三", "Repairs")
+
+    chat.say("张三", "/privacy")
+    answer = chat.pick("张三", "I do not agree")[0]
+    assert "will not keep anything" not in answer
+    assert "stays until you have it deleted with /forgetme" in answer
+    assert count_suggestions(chat) == 1  # withdrawing deletes nothing: the answer says so
 
 
 def test_plain_talk_after_refusing_is_not_answered(chat):

@@ -63,6 +63,28 @@ def test_a_resident_leaves_a_suggestion_through_a_dialog(chat):
     assert "楼道灯坏了" in chat.say("王主任", "/suggestions")[0]
 
 
+def test_a_village_hears_of_the_village_staff_and_a_community_of_its_community_workers(tmp_path):
+    for kind, staff in (("village", "村里的工作人员"), ("community", "社区工作者")):
+        chat = ChatHarness(tmp_path / kind, plugins=[CorePlugin, SuggestionsPlugin], kind=kind)
+        try:
+            chat.say("张三", "/suggest 楼道灯坏了")
+            assert chat.pick("张三", 2) == [f"谢谢您！您的建议编号是1，{staff}会尽快答复您。"]
+            help_text = chat.say("张三", "/help")[0]
+            assert ("给村里提个建议" in help_text) == (kind == "village")
+        finally:
+            chat.close()
+
+
+def test_numbers_in_chinese_replies_have_no_spaces_around_them(chat):
+    chat.say("张三", "/whoami", private=True)  # a private chat, where the answer reaches them
+    chat.say("张三", "/suggest 楼道灯坏了")
+    chat.pick("张三", 2)
+    chat.grant("王主任", "staff")
+    answered = chat.say("王主任", "/answer 1 已经修好了")
+    assert "第1号建议已答复。" in answered
+    assert "您的第1号建议有答复了：已经修好了" in [m.text for m in chat.sent]
+
+
 def test_a_suggestion_given_with_the_command_asks_only_for_its_category(box):
     assert "Which kind of suggestion" in box.say("张三", "/suggest 楼道灯坏了")[0]
     assert [c.label for c in box.sent[-1].choices] == [

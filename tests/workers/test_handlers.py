@@ -91,9 +91,9 @@ def worker_logs(monkeypatch) -> Iterator[list[dict]]:
     ``configure_logging`` (which caches loggers on first use) would otherwise keep it from
     ``capture_logs``.
     """
-    from linli.workers import handlers
+    from linli.pipeline import handle
 
-    monkeypatch.setattr(handlers, "log", structlog.get_logger("linli.worker"))
+    monkeypatch.setattr(handle, "log", structlog.get_logger("linli.worker"))
     with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
         yield logs
 
@@ -294,9 +294,9 @@ def test_a_handler_on_postgresql_commits_its_write_and_reply_together(pg_runtime
 def test_a_message_that_keeps_failing_is_given_up_after_max_retries_and_its_room_goes_on(tmp_path, monkeypatch):
     from attrs import evolve
 
-    from linli.workers import handlers
+    from linli.pipeline import deliver
 
-    monkeypatch.setattr(handlers, "_backoff", lambda attempts: 0.05)
+    monkeypatch.setattr(deliver, "_backoff", lambda attempts: 0.05)
     settings = Settings()
     chat = ChatHarness(
         tmp_path, plugins=[CorePlugin], settings=evolve(settings, queue=evolve(settings.queue, max_retries=3))

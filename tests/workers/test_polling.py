@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from linli.core.settings import QueueSettings
+from linli.transport.dramatiq import LocalQueues
 from linli.workers.broker import EVENTS_QUEUE, build_broker, outbox_queue, plugin_queue
-from linli.workers.hops import LocalQueues
 from linli.workers.polling import QuietPolling, is_quiet, polls_redis, quiet_timeout
 
 EVERYTHING = frozenset({EVENTS_QUEUE, plugin_queue("core"), outbox_queue("test")})

@@ -107,7 +107,7 @@ def test_a_firing_enqueued_twice_is_handled_once(chimes):
     chimes.advance(hours=1)
 
     (call,) = scheduler.tick()
-    chimes.runtime.plugin_actors["chime"].send(to_json(call))  # a second scheduler racing
+    chimes.runtime.queue.plugin_actors["chime"].send(to_json(call))  # a second scheduler racing
     chimes.runtime.wait_idle()
 
     assert chimed(chimes) == ["09:00 in test"]

@@ -159,15 +159,32 @@ class CorePlugin(Plugin):
         assert ctx.person is not None
         answer, _, version = ctx.data.partition(":")
         granted = answer == "yes"
+        # someone who agreed before (to this notice or an older one) may have matters, cases and
+        # votes stored: withdrawing stops what comes next, it does not delete what is there
+        agreed_before = ctx.conn.execute(
+            sa.select(sa.func.count())
+            .select_from(s.consents)
+            .where(s.consents.c.person_id == ctx.person.id, s.consents.c.granted.is_(True))
+        ).scalar()
         people.record_consent(ctx.conn, ctx.person.id, parse_number(version) or 1, granted)
         ctx.audit("privacy.consent" if granted else "privacy.refuse", f"notice:{version}")
         if granted:
             ctx.reply(ctx.t("Thank you. Send /help to see what you can do here."))
+        elif agreed_before:
+            ctx.reply(
+                ctx.t(
+                    "Understood: your consent is withdrawn. linli takes in nothing new from you until you agree "
+                    "again (send /privacy if you change your mind). What it already holds about you (your name "
+                    "and accounts, and the suggestions, matters, cases and votes you took part in) stays until "
+                    "you have it deleted with /forgetme; /mydata shows what that is."
+                )
+            )
         else:
             ctx.reply(
                 ctx.t(
-                    "Understood. linli will not keep anything you say until you agree; "
-                    "send /privacy if you change your mind."
+                    "Understood. linli takes in nothing you say until you agree; it keeps only your name and "
+                    "account as this chat shows them, and this answer. Send /privacy if you change your mind, "
+                    "or /forgetme to delete your name and account as well."
                 )
             )
 

@@ -14,7 +14,7 @@ from linli.plugins.council._community import add_months, notify_council, number,
 from linli.plugins.council.community_tables import adoptables, adoptions, inspections
 from linli.plugins.council.matters import MOVERS, words_after
 
-__all__ = ["KINDS", "STATES", "Adoptions", "current_adoption"]
+__all__ = ["ENDINGS", "KINDS", "STATES", "Adoptions", "current_adoption", "ending_text"]
 
 # TRANSLATORS: kinds of things residents can adopt (认领)
 KINDS = {
@@ -32,6 +32,24 @@ STATES = {
     "lapsed": N_("lapsed"),
     "ended": N_("ended"),
 }
+# TRANSLATORS: why an adoption ended, in the remarks of the adoptions ledger
+ENDINGS = {
+    "council_declined": N_("turned down by the council"),
+    "applicant_declined": N_("declined by the applicant"),
+    "term_ended": N_("term ended"),
+    "forgotten": N_("the adopter asked to be forgotten"),
+}
+#: what versions before the codes stored, in English, for the same endings
+_OLD_ENDINGS = {str(label): code for code, label in ENDINGS.items()}
+
+
+def ending_text(t: Any, note: str) -> str:
+    """An adoption's note in words: an ending code (or the English an older version stored for it)
+    in ``t``'s language; a reason a council member wrote, as written."""
+    code = _OLD_ENDINGS.get(note, note)
+    return str(t(ENDINGS[code])) if code in ENDINGS else note
+
+
 #: an application or agreement that holds the thing: nobody else may apply meanwhile
 CURRENT = ("applied", "offered", "active")
 #: how many things one /newadoptable may register (one per line)
@@ -287,7 +305,7 @@ class Adoptions:
         held = current_adoption(ctx, thing.id)
         if held is None or held.status not in ("applied", "offered"):
             raise ctx.fail(ctx.t("Nobody is waiting for an agreement for #{number}.", number=thing.number))
-        self._end_adoption(ctx, held, "declined", "turned down by the council")
+        self._end_adoption(ctx, held, "declined", "council_declined")
         tell(
             ctx,
             held.person_id,
@@ -338,7 +356,7 @@ class Adoptions:
     @on_choice("adoption_decline")
     def decline_adoption(self, ctx: PluginContext) -> None:
         held, thing = self._offered_adoption(ctx)
-        self._end_adoption(ctx, held, "declined", "declined by the applicant")
+        self._end_adoption(ctx, held, "declined", "applicant_declined")
         notify_council(
             ctx,
             ctx.t(
@@ -466,7 +484,7 @@ class Adoptions:
         for held in ctx.store.select(adoptions, adoptions.c.status == "active", order_by=[adoptions.c.id]):
             thing = things[held.adoptable_id]
             if held.ends_on < today:
-                self._end_adoption(ctx, held, "lapsed", "term ended")
+                self._end_adoption(ctx, held, "lapsed", "term_ended")
                 tell(
                     ctx,
                     held.person_id,

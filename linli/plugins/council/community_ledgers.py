@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from linli.core.plugin import N_, Ledger, PluginContext, ledger
 from linli.plugins.council.actions import TASK_STATES
-from linli.plugins.council.adoptions import KINDS, STATES
+from linli.plugins.council.adoptions import KINDS, STATES, ending_text
 from linli.plugins.council.community_tables import (
     adoptables,
     adoptions,
@@ -102,7 +102,7 @@ class CommunityLedgers:
                     len(seen),
                     last,
                     h.closed_at.astimezone(tz).date() if h.closed_at else None,
-                    h.note,
+                    ending_text(ctx.t, h.note),
                 ]
             )
         taken = {h.adoptable_id for h in held}

@@ -65,7 +65,7 @@ class CommunityPrivacy:
             adoptions.c.status.in_(["applied", "offered", "active"]),
             status="ended",
             closed_at=now,
-            note="the adopter asked to be forgotten",
+            note="forgotten",  # an ending code, worded by the ledger (adoptions.ENDINGS)
         )
         ctx.store.update(adoptions, adoptions.c.person_id == pid, person_id=None)
         ctx.store.update(adoptions, adoptions.c.offered_by == pid, offered_by=None)

@@ -147,16 +147,7 @@ def open_poll(
     )
     if room is not None:
         if secret:
-            text = "\n".join(
-                [
-                    poll_text(ctx, row),
-                    ctx.t(
-                        "This is a secret ballot: vote in a private chat with me (send /vote {number} there).",
-                        number=number,
-                    ),
-                ]
-            )
-            ctx.send(room, text)
+            ctx.send(room, poll_text(ctx, row, buttons=False))
         else:
             ctx.send(room, poll_text(ctx, row), choices=ballot_choices(ctx, row, anyone=True))
     if secret:
@@ -205,8 +196,12 @@ def ballot_choices(
     return buttons
 
 
-def poll_text(ctx: PluginContext, row: Any, *, t: Any = None, with_tally: bool = False) -> str:
-    """The poll as people read it: question, options, how to vote, when it closes."""
+def poll_text(ctx: PluginContext, row: Any, *, t: Any = None, with_tally: bool = False, buttons: bool = True) -> str:
+    """The poll as people read it: question, options, how to vote, when it closes.
+
+    ``buttons=False`` when the text goes without the poll's buttons (a secret ballot in the group):
+    it then says where to vote instead of "press a button"; a closed poll says neither.
+    """
     t = t or ctx.t
     tz = ctx.district.timezone
     lines = [t("Poll {number} ({kind}): {question}", number=row.number, kind=t(KINDS[row.kind]), question=row.question)]
@@ -218,7 +213,17 @@ def poll_text(ctx: PluginContext, row: Any, *, t: Any = None, with_tally: bool =
         "multiple": N_("Press each option you choose (again to unchoose), or send /vote {number} 1 3."),
         "ranked": N_("Press the options in your order of preference, or send /vote {number} 2 1 3."),
     }[row.kind]
-    lines.append(t(how, number=row.number))
+    if row.status == "open" and buttons:
+        lines.append(t(how, number=row.number))
+    elif row.status == "open" and row.secret:
+        lines.append(
+            t(
+                "This is a secret ballot: vote in a private chat with me (send /vote {number} there).",
+                number=row.number,
+            )
+        )
+    elif row.status == "open":
+        lines.append(t("Send /vote {number} to see the choices with their buttons.", number=row.number))
     unit = N_("per household") if row.counting == "household" else N_("per person")
     lines.append(
         t(
@@ -284,6 +289,9 @@ def cast(
 ) -> str:
     """Record ``voter``'s ballot in an open poll; returns how the ballot reads (in ``ctx.t``).
 
+    An objection stays with a "no": the same "no" again without a reason keeps it (and changes
+    nothing); another choice withdraws it; ``/object`` with a new reason replaces it.
+
     Raises: UserError: the poll is closed, or this exact ballot is already the voter's latest.
     """
     if row.status != "open":
@@ -294,7 +302,15 @@ def cast(
             )
         )
     mine = ctx.store.select(votes, votes.c.poll_id == row.id, votes.c.person_id == voter, order_by=[votes.c.id])
-    if mine and list(mine[-1].choice) == list(picks) and mine[-1].objection == objection:
+    if mine and list(mine[-1].choice) == list(picks) and objection in ("", mine[-1].objection):
+        if mine[-1].objection:
+            raise ctx.fail(
+                ctx.t(
+                    "This vote is already recorded in poll {number}: {choice}, with your objection. Nothing changed.",
+                    number=row.number,
+                    choice=choice_text(ctx.t, row, picks),
+                )
+            )
         raise ctx.fail(
             ctx.t(
                 "This vote is already recorded in poll {number}: {choice}. Nothing changed.",

@@ -59,11 +59,18 @@ class Referral:
             },
         )
         n = ctx.store.count(supports, supports.c.matter_id == row.id)
-        ctx.reply(
+        lines = [
             ctx.t(
-                "Matter {number} is referred to the community's mediators; the parties will hear from them "
-                "privately. ({n} supporter(s) recorded.)",
+                "Matter {number} is referred to the community's mediators; the parties will hear from them privately.",
                 number=row.number,
-                n=n,
             )
-        )
+        ]
+        if n:  # nobody supported it: nothing to say about support
+            lines.append(
+                ctx.t.plural(
+                    "{n} neighbour supported it; the support stays in the council's ledger.",
+                    "{n} neighbours supported it; the support stays in the council's ledger.",
+                    n,
+                )
+            )
+        ctx.reply("\n".join(lines))

@@ -149,17 +149,8 @@ class Voting:
         self._cast(ctx, row, picks)
 
     def _show(self, ctx: PluginContext, row: Any) -> None:
-        if row.status != "open":
-            ctx.reply(poll_text(ctx, row))
-        elif row.secret and not ctx.private:
-            ctx.reply(
-                poll_text(ctx, row)
-                + "\n"
-                + ctx.t(
-                    "This is a secret ballot: vote in a private chat with me (send /vote {number} there).",
-                    number=row.number,
-                )
-            )
+        if row.status != "open" or (row.secret and not ctx.private):
+            ctx.reply(poll_text(ctx, row, buttons=False))
         else:
             assert ctx.person is not None
             buttons = ballot_choices(ctx, row, anyone=not ctx.private, owner=ctx.person.id if ctx.private else None)
@@ -195,10 +186,23 @@ class Voting:
 
     def _cast(self, ctx: PluginContext, row: Any, picks: list[int], objection: str = "") -> None:
         assert ctx.person is not None
-        changed = ctx.store.count(votes, votes.c.poll_id == row.id, votes.c.person_id == ctx.person.id) > 0
+        mine = ctx.store.select(
+            votes, votes.c.poll_id == row.id, votes.c.person_id == ctx.person.id, order_by=[votes.c.id]
+        )
+        changed = bool(mine)
         shown = cast(ctx, row, ctx.person.id, picks, objection=objection)
         until = ctx.t.datetime(row.closes_at, ctx.district.timezone, "short")
-        if row.kind in ("multiple", "ranked") and changed:
+        reason_only = bool(objection and mine and list(mine[-1].choice) == picks)
+        if reason_only:
+            # the same "no", now with its reason (or a new one): the vote itself did not change
+            text = ctx.t(
+                "{name}, your objection in poll {number} is recorded with your vote: {choice}. It is "
+                "published with the result, without your name.",
+                name=ctx.person.display_name,
+                number=row.number,
+                choice=shown,
+            )
+        elif row.kind in ("multiple", "ranked") and changed:
             text = ctx.t(
                 "{name}, your ballot in poll {number} is now: {choice}. Only your latest ballot counts, until {when}.",
                 name=ctx.person.display_name,
@@ -223,6 +227,10 @@ class Voting:
             )
         if row.kind == "yesno" and picks == [1] and not objection:
             text += "\n" + ctx.t("To say why, send /object {number} REASON.", number=row.number)
+        elif objection and not reason_only:
+            text += "\n" + ctx.t("Your objection is published with the result, without your name.")
+        if mine and mine[-1].objection and not objection:
+            text += "\n" + ctx.t("Your objection is withdrawn with your vote against.")
         # a hundred votes would be a hundred group messages (and Telegram allows 20 a minute in a
         # group): the voter hears it privately when they can
         if ctx.private or not ctx.send_private(ctx.person.id, text):

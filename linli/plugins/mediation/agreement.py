@@ -96,7 +96,7 @@ class Agreements:
             made_at=ctx.clock.now(),
         )
         ctx.end_dialog()
-        move(ctx, row, "agreement", ctx.t(FORMS[ctx.data]))
+        move(ctx, row, "agreement", form=ctx.data)
         deal = ctx.store.get(agreements, agreements.c.case_id == row.id)
         for pid in party_ids(ctx, row.id):
             t = ctx.translator_for(pid)
@@ -127,7 +127,7 @@ class Agreements:
             raise ctx.fail(
                 ctx.t("You have already confirmed, or you are not a party to case {number}.", number=row.number)
             )
-        record(ctx, row.id, "note", "confirmed")
+        record(ctx, row.id, "confirm")
         ctx.audit("mediation.confirm", f"case:{row.number}")
         ctx.reply(
             ctx.t("Thank you; your confirmation of the agreement of case {number} is recorded.", number=row.number)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -24,6 +24,7 @@ __all__ = [
     "mediator_ids",
     "out_of_the_group",
     "party_ids",
+    "party_names",
     "record",
     "team_room",
     "tell",
@@ -69,6 +70,15 @@ def _ids(ctx: PluginContext, case_id: int, role: str) -> list[int]:
     return [r.person_id for r in rows]
 
 
+def party_names(row: Any, linked: list[str]) -> list[str]:
+    """The parties of a case as the ledger and the case show them: the names of those linked to it,
+    and the other side as the applicant wrote it (``楼上402李四家``) only while nobody stands for it
+    yet — so the names and the headcount tell the same number of people."""
+    if row.other_party and len(linked) < row.headcount:
+        return [*linked, row.other_party]
+    return linked
+
+
 def may_act(ctx: PluginContext, case: Any) -> bool:
     """An assigned mediator of the case, or the team lead."""
     if ctx.person is None:
@@ -81,14 +91,33 @@ def may_see(ctx: PluginContext, case: Any) -> bool:
     return may_act(ctx, case) or (ctx.person is not None and ctx.person.id in party_ids(ctx, case.id))
 
 
-def record(ctx: PluginContext, case_id: int, kind: str, text: str = "", **states: str) -> None:
-    """Add a line to the case's session record."""
+def record(
+    ctx: PluginContext,
+    case_id: int,
+    kind: str,
+    text: str = "",
+    *,
+    params: dict[str, Any] | None = None,
+    by: int | Literal["sender"] | None = "sender",
+    **states: str,
+) -> None:
+    """Add a line to the case's session record.
+
+    Parameters:
+      kind: ``message``, ``transition`` or ``note`` with the words people wrote in ``text``, or a
+        code the ledger words in the district's language at export time (``risk``, ``consent``,
+        ``extension_answer``, ``confirm``, ``extended``): never English written now.
+      params: the code's parameters (``{"risk": "high"}``, ``{"agreed": True}``, ``{"days": 15}``).
+      by: whose record it is, when not the person who sent this event (the mediator who asked
+        for an extension the last party has just agreed to; None once they were forgotten).
+    """
     ctx.store.insert(
         records,
         case_id=case_id,
-        person_id=ctx.person.id if ctx.person else None,
+        person_id=(ctx.person.id if ctx.person else None) if by == "sender" else by,
         kind=kind,
         text=text,
+        params=params,
         state_from=states.get("state_from"),
         state_to=states.get("state_to"),
         at=ctx.clock.now(),
@@ -96,7 +125,7 @@ def record(ctx: PluginContext, case_id: int, kind: str, text: str = "", **states
 
 
 #: values of these names are msgids themselves (labels), translated for each recipient too
-TRANSLATED_VALUES = frozenset({"category", "state", "source"})
+TRANSLATED_VALUES = frozenset({"category", "state", "source", "form"})
 
 
 def tell(
@@ -113,7 +142,7 @@ def tell(
       person_ids: who to tell (each once).
       msgid: the message, marked with ``N_`` by the caller.
       choices_for: ``(person_id, translator) -> buttons`` for buttons of each person's own.
-      values: the placeholders; ``category``, ``state`` and ``source`` are label msgids.
+      values: the placeholders; ``category``, ``state``, ``source`` and ``form`` are label msgids.
 
     Returns the ids of those who have no private chat yet.
     """
@@ -179,7 +208,8 @@ def create_case(
         contact=contact,
         grid=grid,
         reference=reference,
-        headcount=max(2, len(people) + (1 if other_party else 0)),
+        # the people known to take part: those linked, and the other side as the applicant wrote it
+        headcount=max(1, len(people) + (1 if other_party else 0)),
         opened_by=ctx.person.id if ctx.person else None,
         opened_at=now,
         deadline_at=now + limit,

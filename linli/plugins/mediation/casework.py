@@ -16,6 +16,7 @@ from linli.plugins.mediation.cases import (
     mediator_ids,
     out_of_the_group,
     party_ids,
+    party_names,
     record,
     team_room,
     tell,
@@ -83,7 +84,13 @@ class Casework:
                 ),
             )
 
-    @on_dialog("relay")
+    @on_dialog(
+        "relay",
+        stopped=N_(
+            "Stopped: what you write here no longer goes to case {case}. What you sent to it before was "
+            "passed on and stays in the case record."
+        ),
+    )
     def relay_step(self, ctx: PluginContext) -> None:
         assert ctx.dialog is not None
         row = load(ctx, int(ctx.dialog.data["case"]))
@@ -113,6 +120,7 @@ class Casework:
     def _details(self, ctx: PluginContext, row: Any) -> str:
         tz = ctx.district.timezone
         names = ctx.display_names([*party_ids(ctx, row.id), *mediator_ids(ctx, row.id)])
+        shown = party_names(row, [names[p] for p in party_ids(ctx, row.id)])
         lines = [
             ctx.t(
                 "Mediation case {number}: {category}, {state}",
@@ -125,17 +133,15 @@ class Casework:
                 date=ctx.t.datetime(row.opened_at, tz, "short"),
                 risk=ctx.t(RISKS[row.risk]),
             ),
-            ctx.t(
-                "Parties: {names}",
-                names="、".join(
-                    [*(names[p] for p in party_ids(ctx, row.id)), *([row.other_party] if row.other_party else [])]
-                ),
-            ),
+            ctx.t("Parties: {names}", names="、".join(shown)),
             ctx.t("Mediators: {names}", names="、".join(names[p] for p in mediator_ids(ctx, row.id)) or "—"),
             ctx.t("What happened: {facts}", facts=row.facts or "—"),
             ctx.t("Wanted: {claims}", claims=row.claims or "—"),
             ctx.t("Contact: {contact}", contact=ctx.t(CONTACT.get(row.contact, CONTACT["chat"]))),
         ]
+        if row.other_party and row.other_party not in shown:
+            # linked by now; what the applicant wrote still helps to know who they meant
+            lines.insert(3, ctx.t("The application named the other party: {name}", name=row.other_party))
         deal = ctx.store.get(agreements, agreements.c.case_id == row.id)
         if deal is not None:
             lines.append(agreement_text(ctx.t, row.number, deal))
@@ -254,7 +260,7 @@ class Casework:
         row = load(ctx, case_number(ctx, number))
         if ctx.person.id not in party_ids(ctx, row.id) or row.status in CLOSED:
             raise ctx.fail(ctx.t("Case {number} is not waiting for your answer.", number=row.number))
-        record(ctx, row.id, "note", "agreed to mediation" if answer == "yes" else "refused mediation")
+        record(ctx, row.id, "consent", params={"agreed": answer == "yes"})
         ctx.audit("mediation.consent", f"case:{row.number}", agreed=answer == "yes")
         if answer == "yes":
             msgid = N_("{name} agreed to mediation in case {number}.")
@@ -333,7 +339,7 @@ class Casework:
         if level is None:
             raise ctx.fail(ctx.t("Usage: /risk NUMBER low|medium|high"))
         ctx.store.update(cases, cases.c.id == row.id, risk=level)
-        record(ctx, row.id, "note", f"risk:{level}")
+        record(ctx, row.id, "risk", params={"risk": level})
         ctx.audit("mediation.risk", f"case:{row.number}", risk=level)
         ctx.reply(ctx.t("Case {number}: risk {risk}.", number=row.number, risk=ctx.t(RISKS[level])))
 
@@ -374,8 +380,14 @@ class Casework:
         ctx.reply(ctx.t("Recorded in case {number}.", number=row.number))
 
 
-def move(ctx: PluginContext, row: Any, target: str, reason: str) -> None:
-    """Move a case to ``target``, record why, and tell everyone who must know."""
+def move(ctx: PluginContext, row: Any, target: str, reason: str = "", *, form: str | None = None) -> None:
+    """Move a case to ``target``, record why, and tell everyone who must know.
+
+    Parameters:
+      reason: why, as the mediator wrote it.
+      form: the agreement's form (``written``, ``oral``) when the move records an agreement: a
+        code, worded for each reader.
+    """
     now = ctx.clock.now()
     values: dict[str, Any] = {"status": target}
     if target in CLOSED:
@@ -383,17 +395,35 @@ def move(ctx: PluginContext, row: Any, target: str, reason: str) -> None:
     if target == "escalated":
         values["risk"] = "high"
     ctx.store.update(cases, cases.c.id == row.id, **values)
-    record(ctx, row.id, "transition", reason, state_from=row.status, state_to=target)
+    record(
+        ctx,
+        row.id,
+        "transition",
+        reason,
+        params={"form": form} if form else None,
+        state_from=row.status,
+        state_to=target,
+    )
     ctx.audit("mediation.transition", f"case:{row.number}", state_from=row.status, state_to=target)
     parties = party_ids(ctx, row.id)
-    tell(
-        ctx,
-        parties,
-        N_("Your mediation case {number} is now: {state}. Reason: {reason}"),
-        number=row.number,
-        state=LABELS[target],
-        reason=reason,
-    )
+    if form:
+        tell(
+            ctx,
+            parties,
+            N_("Your mediation case {number} is now: {state} ({form})."),
+            number=row.number,
+            state=LABELS[target],
+            form=FORMS[form],
+        )
+    else:
+        tell(
+            ctx,
+            parties,
+            N_("Your mediation case {number} is now: {state}. Reason: {reason}"),
+            number=row.number,
+            state=LABELS[target],
+            reason=reason,
+        )
     if target in AFTERWORD:
         tell(ctx, parties, AFTERWORD[target])
     if target == "escalated":

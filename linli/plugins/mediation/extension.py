@@ -77,7 +77,7 @@ class Extensions:
         )
         ctx.audit("mediation.extend_asked", f"case:{row.number}", days=days, parties=len(parties))
         if not parties:
-            _apply(ctx, row, days, reason)
+            _apply(ctx, row, days, reason, ctx.person.id)
             return
 
         def answers(person: int, t: Any) -> list[Choice]:
@@ -173,7 +173,7 @@ class Extensions:
         ctx.store.insert(
             extension_answers, extension_id=request.id, person_id=ctx.person.id, agreed=agreed, answered_at=now
         )
-        record(ctx, row.id, "note", "agreed to the extension" if agreed else "refused the extension")
+        record(ctx, row.id, "extension_answer", params={"agreed": agreed})
         ctx.audit("mediation.extension_answer", f"case:{row.number}", agreed=agreed)
         mediators = mediator_ids(ctx, row.id)
         if not agreed:
@@ -203,13 +203,16 @@ class Extensions:
             return
         ctx.store.update(extensions, extensions.c.id == request.id, status="agreed", decided_at=now)
         ctx.reply(ctx.t("Thank you. Everyone agreed."))
-        _apply(ctx, row, request.days, request.reason, tell_ids=[*party_ids(ctx, row.id), *mediators])
+        _apply(ctx, row, request.days, request.reason, request.asked_by, tell_ids=[*party_ids(ctx, row.id), *mediators])
 
 
-def _apply(ctx: PluginContext, row: Any, days: int, reason: str, tell_ids: list[int] | None = None) -> None:
+def _apply(
+    ctx: PluginContext, row: Any, days: int, reason: str, asked_by: int | None, tell_ids: list[int] | None = None
+) -> None:
     deadline = row.deadline_at + dt.timedelta(days=days)
     ctx.store.update(cases, cases.c.id == row.id, deadline_at=deadline)
-    record(ctx, row.id, "note", reason)
+    # the mediator's request, in their words: the last party's button only completed it
+    record(ctx, row.id, "extended", reason, params={"days": days}, by=asked_by)
     ctx.audit("mediation.extend", f"case:{row.number}", days=days)
     if tell_ids is None:
         ctx.reply(

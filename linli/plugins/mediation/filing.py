@@ -154,7 +154,9 @@ class Filing:
 
     @on_event("mediation.referral")
     def referral(self, ctx: PluginContext) -> None:
-        """Another plugin refers a matter: ``{"source", "category", "summary", "person_ids", "grid", "reference"}``."""
+        """Another plugin refers a matter: ``{"source", "category", "summary", "claims", "person_ids", "grid",
+        "reference"}``. The summary is what the case is about; without ``claims`` it is the claims
+        summary (诉求摘要) of the ledger too, which is never left empty."""
         assert ctx.event is not None
         payload = ctx.event.payload
         source = payload.get("source", "council")
@@ -169,12 +171,14 @@ class Filing:
             ctx.log.warning("mediation referral refused: bad payload", source_plugin=ctx.event.source_plugin)
             return
         summary = str(payload.get("summary", ""))[:MAX_TEXT]
+        claims = str(payload.get("claims") or summary)[:MAX_TEXT]
         number = create_case(
             ctx,
             source=source,
             category=category,
             applicant=None,
             facts=summary,
+            claims=claims,
             grid=str(payload.get("grid", ""))[:64],
             reference=str(payload.get("reference", ""))[:64],
             parties=people,

@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from linli.core.plugin import N_, Ledger, PluginContext, ledger
+from linli.plugins.mediation.cases import party_names
 from linli.plugins.mediation.labels import CATEGORIES, FORMS, RISKS, SOURCES
 from linli.plugins.mediation.meeting import figures
 from linli.plugins.mediation.states import LABELS
@@ -55,7 +56,7 @@ class Ledgers:
                     r.grid,
                     ctx.t(SOURCES[r.source]),
                     ctx.t(CATEGORIES[r.category]),
-                    "、".join([*parties, *([r.other_party] if r.other_party else [])]),
+                    "、".join(party_names(r, parties)),
                     r.headcount,
                     r.claims,
                     ctx.t(RISKS[r.risk]),
@@ -82,22 +83,61 @@ class Ledgers:
 
     @ledger("sessions", title=N_("Mediation session records"))
     def sessions_ledger(self, ctx: PluginContext) -> Ledger:
-        """Every message relayed in a case and every move, in order: the session record (调解笔录)."""
+        """Every message relayed in a case and every move, in order: the session record (调解笔录).
+
+        Records hold codes and parameters; they are worded here, in the language of the export.
+        """
         numbers = {r.id: r.number for r in ctx.store.select(cases)}
         rows = ctx.store.select(records, order_by=[records.c.case_id, records.c.id])
         names = ctx.display_names(sorted({r.person_id for r in rows if r.person_id is not None}))
-        kinds = {"message": N_("message"), "transition": N_("state change"), "note": N_("note")}
         return Ledger(
             columns=[N_("Case number"), N_("Time"), N_("Who"), N_("Kind"), N_("Record")],
             rows=[
-                [numbers.get(r.case_id), r.at, names.get(r.person_id, ""), ctx.t(kinds[r.kind]), _record_text(ctx, r)]
+                [
+                    numbers.get(r.case_id),
+                    r.at,
+                    names.get(r.person_id, ""),
+                    ctx.t(KINDS[r.kind]) if r.kind in KINDS else r.kind,
+                    record_text(ctx.t, r),
+                ]
                 for r in rows
             ],
         )
 
 
-def _record_text(ctx: PluginContext, row: Any) -> str:
-    if row.kind != "transition":
-        return str(row.text)
-    moved = "→".join(ctx.t(LABELS[s]) for s in (row.state_from, row.state_to) if s)
-    return f"{moved} {row.text}".strip()
+# TRANSLATORS: kinds of lines in a mediation session record
+KINDS = {
+    "message": N_("message"),
+    "transition": N_("state change"),
+    "note": N_("note"),
+    "risk": N_("risk level"),
+    "consent": N_("consent to mediation"),
+    "extension_answer": N_("answer to an extension"),
+    "extended": N_("extension"),
+    "confirm": N_("confirmation"),
+}
+
+
+def record_text(t: Any, row: Any) -> str:
+    """A session record in words, in ``t``'s language: what people wrote as they wrote it, codes
+    worded now."""
+    params = row.params or {}
+    if row.kind == "transition":
+        states = [t(LABELS[s]) for s in (row.state_from, row.state_to) if s]
+        moved = "→".join(states)
+        if params.get("form") in FORMS:
+            moved = t("{state} ({form})", state=moved, form=t(FORMS[params["form"]]))
+        return f"{moved} {row.text}".strip()
+    if row.kind == "risk" and params.get("risk") in RISKS:
+        return str(t("Risk level set to {risk}.", risk=t(RISKS[params["risk"]])))
+    if row.kind == "consent":
+        return str(t("Agreed to mediation.") if params.get("agreed") else t("Refused mediation."))
+    if row.kind == "extension_answer":
+        return str(t("Agreed to the extension.") if params.get("agreed") else t("Refused the extension."))
+    if row.kind == "confirm":
+        return str(t("Confirmed the agreement."))
+    if row.kind == "extended":
+        return str(
+            t("Time limit extended by {days} day(s). Reason: {reason}", days=params.get("days", 0), reason=row.text)
+        )
+    return str(row.text)

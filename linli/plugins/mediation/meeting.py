@@ -35,7 +35,8 @@ class Meeting:
         sections = [
             (N_("New, waiting to be accepted:"), [r for r in open_rows if r.status == "registered"]),
             (N_("Past the time limit:"), [r for r in open_rows if r.deadline_at < now]),
-            (N_("High risk:"), [r for r in open_rows if r.risk == "high"]),
+            (N_("High risk:"), [r for r in open_rows if r.risk == "high" and r.status != "escalated"]),
+            (N_("Escalated, waiting for the police's answer:"), [r for r in open_rows if r.status == "escalated"]),
             (
                 N_("Agreements due for performance:"),
                 [r for r in open_rows if r.status == "performing" and r.id in due_ids],

@@ -1,5 +1,8 @@
 """The life of a case as data: its states, the moves between them, and who may make them.
 
+A case escalated to the police stays open until the police's answer is recorded with
+``/progress N police_handled REASON`` (or ``mediating`` when they hand it back).
+
 Every move is made by an assigned mediator or the team lead, with a reason (see
 :func:`linli.plugins.mediation.cases.may_act`); this module says only which moves exist.
 """
@@ -21,6 +24,7 @@ LABELS = {
     "breached": N_("not performed"),
     "ended": N_("ended without agreement"),
     "escalated": N_("escalated to the police"),
+    "police_handled": N_("handled by the police"),
 }
 
 #: from each state, the states a case may move to
@@ -34,7 +38,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "performed": frozenset(),
     "breached": frozenset(),
     "ended": frozenset(),
-    "escalated": frozenset(),
+    # not final: the case stays on the team's list until the police's answer is recorded — they
+    # dealt with it, or they hand it back to be mediated
+    "escalated": frozenset({"police_handled", "mediating"}),
+    "police_handled": frozenset(),
 }
 
 CLOSED = frozenset(state for state, onward in TRANSITIONS.items() if not onward)

@@ -60,8 +60,12 @@ records = plugin_table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("case_id", sa.Integer, nullable=False, index=True),
     sa.Column("person_id", sa.Integer, nullable=True),
-    sa.Column("kind", sa.String(16), nullable=False),  # message | transition | note
+    # message | transition | note (free text) — or a code the ledger words at export time:
+    # risk, consent, extension_answer, confirm, extended (see ledgers.py)
+    sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False, server_default=""),
+    # the code's parameters: {"risk": "high"}, {"agreed": true}, {"days": 15}, {"form": "written"}
+    sa.Column("params", sa.JSON, nullable=True),
     sa.Column("state_from", sa.String(16), nullable=True),
     sa.Column("state_to", sa.String(16), nullable=True),
     sa.Column("at", UTCDateTime, nullable=False),

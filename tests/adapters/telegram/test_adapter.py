@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from dramatiq.rate_limits.backends import StubBackend
 
 from linli.adapters.telegram import TelegramAdapter, TelegramConfig
-from linli.adapters.telegram.fake import FakeBotApi
 from linli.core.errors import DeliveryError, PermanentDeliveryError
 from linli.core.events import Address, Choice, Inbound, Outbound
 from linli.core.storage import schema as s
+from linli.testing.telegram import FakeBotApi
 
 GROUP = -100123
 

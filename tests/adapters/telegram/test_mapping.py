@@ -6,9 +6,9 @@ from typing import Any
 
 from telegram import Update
 
-from linli.adapters.telegram.fake import FakeBotApi
 from linli.adapters.telegram.mapping import to_inbound
 from linli.core.events import Address
+from linli.testing.telegram import FakeBotApi
 
 fake = FakeBotApi()  # only its update builders: never started
 

@@ -251,6 +251,41 @@ def test_the_adoption_ledger_exports_as_xlsx_and_csv_with_chinese_headers(counci
     assert header[0] == "认领物编号"
 
 
+def test_the_remarks_of_the_adoption_ledger_are_in_the_language_of_the_export(council, tmp_path):
+    register(council)
+    adopted(council, months="1")
+    council.run_jobs()
+    council.advance(days=30)
+    council.run_jobs()  # the term ends: a remark the plugin writes itself
+    with council.runtime.store.begin() as conn:  # and one an older version wrote in English
+        conn.execute(
+            sa.insert(adoptions).values(
+                district_id="test",
+                adoptable_id=1,
+                status="declined",
+                applied_at=council.clock.now(),
+                months=12,
+                duties="",
+                note="turned down by the council",
+            )
+        )
+    path = export_ledger(
+        council.runtime.store,
+        council.runtime.registry,
+        "council.adoptions",
+        "test",
+        actor="cli:tester",
+        fmt="csv",
+        path=tmp_path / "adoptions.csv",
+        clock=council.clock,
+        language="zh_CN",
+    ).path
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        remarks = [row[-1] for row in csv.reader(fh)][1:]
+    assert remarks == [translator("zh_CN")("term ended"), translator("zh_CN")("turned down by the council")]
+    assert not any("term" in r or "council" in r for r in remarks)
+
+
 def test_adoption_reads_naturally_in_chinese_and_in_english_for_who_asks(tmp_path):
     chat = make(tmp_path, language="zh_CN")
     t = translator("zh_CN")

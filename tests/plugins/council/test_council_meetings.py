@@ -184,7 +184,7 @@ def test_meetings_read_naturally_in_chinese(tmp_path):
         sent = chat.say("刘书记", "/召开议事会 2026年12月3日 19:00 红邻议事亭")
         assert sent[0].splitlines()[0].startswith("第1次议事会：2026/12/3 19:00，红邻议事亭（待召开）")
         assert sent[0].splitlines()[1:] == ["议程：", "1. 议题1 3号楼前路灯坏了（征求意见中）"]
-        code = re.search(r"签到码是 (\d{4})", sent[1]).group(1)  # type: ignore[union-attr]
+        code = re.search(r"签到码是(\d{4})", sent[1]).group(1)  # type: ignore[union-attr]
         chat.advance(days=7, hours=10)
         assert chat.say("张三", f"/签到 {code}") == ["欢迎您，张三！第1次议事会签到成功（已到1人）。"]
         assert chat.say("李四", "/签到 abcd") == ["签到码不对，请向会议主持人再确认一下。"]

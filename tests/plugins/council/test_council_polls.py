@@ -110,6 +110,55 @@ def test_an_objection_is_a_disagreeing_vote_with_its_reason_in_the_result(counci
     assert "Outcome: rejected." in result  # 1 of 3 agreed: not more than half
 
 
+def test_the_same_vote_against_after_an_objection_keeps_the_objection_and_changes_nothing(council):
+    raise_matter(council)
+    to_vote(council)
+    first = council.say("李四", "/object 1 路灯会照进二楼卧室", private=True)[0]
+    assert first.startswith("李四, your vote in poll 1 is recorded: Disagree.")
+    assert first.endswith("\nYour objection is published with the result, without your name.")
+    assert council.say("李四", "/vote 1 no", private=True) == [
+        "This vote is already recorded in poll 1: Disagree, with your objection. Nothing changed."
+    ]
+    council.pick("李四", "Disagree")  # the button, the same way
+    result = council.say("刘书记", "/closepoll 1")[0]
+    assert "Objections:\n- 路灯会照进二楼卧室" in result
+
+
+def test_a_reason_added_to_a_vote_against_is_an_objection_not_a_changed_vote(council):
+    raise_matter(council)
+    to_vote(council)
+    council.say("王五", "/vote 1 no", private=True)
+    assert council.say("王五", "/object 1 路灯别正对卧室", private=True) == [
+        "王五, your objection in poll 1 is recorded with your vote: Disagree. It is published with the result, "
+        "without your name."
+    ]
+
+
+def test_changing_the_vote_withdraws_the_objection_and_says_so(council):
+    raise_matter(council)
+    to_vote(council)
+    council.say("李四", "/object 1 路灯会照进二楼卧室", private=True)
+    answer = council.say("李四", "/vote 1 yes", private=True)[0]
+    assert answer.startswith("李四, your vote in poll 1 is changed to: Agree.")
+    assert answer.endswith("Your objection is withdrawn with your vote against.")
+    result = council.say("刘书记", "/closepoll 1")[0]
+    assert "Objections" not in result
+
+
+def test_a_secret_ballot_announced_without_buttons_does_not_ask_to_press_one(council):
+    raise_matter(council)
+    to_vote(council, poll="secret")
+    group = council.in_room("group")[-1]
+    assert "Press a button" not in group
+    assert "This is a secret ballot: vote in a private chat with me (send /vote 1 there)." in group
+    assert "Press a button" in council.last("张三", private=True)  # the ballot there has its buttons
+    shown = council.say("李四", "/vote 1")[0]
+    assert "Press a button" not in shown and "secret ballot" in shown
+    council.say("刘书记", "/closepoll 1")
+    closed = council.say("李四", "/vote 1")[0]
+    assert "Press a button" not in closed and "secret ballot" not in closed
+
+
 def test_single_choice_goes_to_the_option_with_most_votes(council):
     raise_matter(council)
     assert to_vote(council, poll="single 周六上午 / 周日上午 / 周日下午")[-1].splitlines()[1:4] == [

@@ -214,3 +214,64 @@ def test_casework_in_the_residents_group_is_refused_and_changes_nothing(med):
             f"Please use /{name} in a private chat with me or in the mediation team's room, not in the group."
         ]
     assert status(med) == "registered"
+
+
+def test_stopping_a_case_conversation_says_what_was_already_passed_on(med):
+    file_case(med)
+    med.say("王律师", "/take 1", private=True)
+    med.say("张三", "/case 1", private=True)
+    med.say("张三", "他们今天又漏水了", private=True)
+    assert med.last("王律师", private=True) == "[Case 1] 张三: 他们今天又漏水了"
+    answer = med.say("张三", "/cancel", private=True)
+    assert answer == [
+        "Stopped: what you write here no longer goes to case 1. What you sent to it before was passed on and "
+        "stays in the case record."
+    ]
+    assert "Nothing" not in answer[0]
+    # another dialog that kept nothing still says so
+    med.say("王五", "/mediate", private=True)
+    assert med.say("王五", "/cancel", private=True) == ["Cancelled. Nothing from that conversation was saved."]
+
+
+def test_a_timed_out_case_conversation_says_the_message_was_not_passed_on(med):
+    file_case(med)
+    med.say("张三", "/case 1", private=True)
+    med.advance(hours=3)
+    assert med.say("张三", "还在吗", private=True) == [
+        "That conversation had timed out, so this message was not taken.\n"
+        "Stopped: what you write here no longer goes to case 1. What you sent to it before was passed on and "
+        "stays in the case record."
+    ]
+
+
+def test_the_agreement_notice_shows_its_form_as_a_form_not_as_a_reason(med):
+    file_case(med)
+    agree(med)
+    notices = [m.text for m in med.sent if m.address == med.address("张三", private=True)]
+    assert "Your mediation case 1 is now: agreement reached (written)." in notices
+    assert not any("Reason: written" in n for n in notices)
+
+
+def test_an_escalated_case_stays_open_until_the_police_answer_is_recorded(med):
+    file_case(med)
+    med.say("王律师", "/take 1", private=True)
+    med.say("王律师", "/progress 1 escalated 双方扬言动手", private=True)
+    with med.runtime.store.connect() as conn:
+        assert conn.execute(sa.select(cases.c.closed_at)).scalar() is None
+    assert "#1 Between neighbours · escalated to the police" in med.say("刘主任", "/cases", private=True)[0]
+    assert med.say("赵警官", "/progress 1 police_handled 派出所已受理，依法处理", private=True)[-1] == (
+        "Case 1 is now: handled by the police."
+    )
+    with med.runtime.store.connect() as conn:
+        assert conn.execute(sa.select(cases.c.closed_at)).scalar() is not None
+    assert med.say("刘主任", "/cases", private=True) == ["No open mediation cases."]
+
+
+def test_the_police_may_hand_an_escalated_case_back_to_mediation(med):
+    file_case(med)
+    med.say("王律师", "/take 1", private=True)
+    med.say("王律师", "/progress 1 accepted 双方同意", private=True)
+    med.say("王律师", "/progress 1 escalated 双方扬言动手", private=True)
+    assert med.say("赵警官", "/progress 1 mediating 已调查，无治安风险，退回调解", private=True)[-1] == (
+        "Case 1 is now: mediating."
+    )

@@ -26,7 +26,7 @@ def test_an_invited_party_may_refuse_and_the_mediator_is_told(med):
     )
     with med.runtime.store.connect() as conn:
         assert conn.execute(sa.select(cases.c.status)).scalar() == "registered"  # the mediator decides
-        assert "refused mediation" in conn.execute(sa.select(records.c.text)).scalars().all()
+        assert ("consent", {"agreed": False}) in conn.execute(sa.select(records.c.kind, records.c.params)).all()
 
 
 def test_someone_else_cannot_press_a_partys_agreement_button(med):

@@ -62,7 +62,7 @@ def test_the_ledger_exports_as_a_workbook_with_one_row_per_case(med, tmp_path):
     assert row["Case number"] == 1
     assert row["Source"] == "a party's application"
     assert row["Type of dispute"] == "Between neighbours"
-    assert row["Parties"] == "张三、李四、楼上李四家"
+    assert row["Parties"] == "张三、李四"  # 楼上李四家 is 李四: two people, as the headcount says
     assert row["Headcount"] == 2
     assert row["Claims"] == "修好排水管，赔偿顶棚维修费800元"
     assert row["Responsible mediator"] == "王律师"
@@ -195,3 +195,92 @@ def test_the_session_record_keeps_every_relayed_message_and_move_in_order(med, t
         (1, "王律师", "message", "周六上午入户查看"),
         (1, "王律师", "state change", "registered→accepted 双方同意"),
     ]
+
+
+def sessions(chat, tmp_path, language: str | None = None) -> list[list[object]]:  # type: ignore[no-untyped-def]
+    result = export_ledger(
+        chat.runtime.store,
+        chat.runtime.registry,
+        "mediation.sessions",
+        "test",
+        actor="cli:tester",
+        path=tmp_path / f"sessions-{language}.xlsx",
+        language=language,
+        clock=chat.clock,
+    )
+    return [[c.value for c in row] for row in openpyxl.load_workbook(result.path).active.iter_rows()]
+
+
+def test_the_session_record_words_its_codes_in_the_language_of_the_export(med, tmp_path):
+    file_case(med)
+    med.say("王律师", "/take 1", private=True)
+    med.say("王律师", "/addparty 1 李四", private=True)
+    med.pick("李四", "I agree to mediation", private=True)
+    med.say("王律师", "/risk 1 medium", private=True)
+    agree(med)  # its /take and /addparty are refused: already done
+    med.pick("张三", "I confirm", private=True)
+    records_zh = [(r[3], r[4]) for r in sessions(med, tmp_path, "zh_CN")[1:]]
+    assert ("风险等级", "风险等级定为：中。") in records_zh
+    assert ("是否同意调解", "同意调解。") in records_zh
+    assert ("确认协议", "确认了调解协议。") in records_zh
+    assert ("状态变更", "调解中→已达成协议（书面）") in records_zh
+    text = "\n".join(f"{kind} {record}" for kind, record in records_zh)
+    for english in ("risk:", "agreed to", "confirmed", "written"):
+        assert english not in text
+    records_en = [r[4] for r in sessions(med, tmp_path, "en")[1:]]
+    assert "Risk level set to medium." in records_en
+    assert "mediating→agreement reached (written)" in records_en
+    with med.runtime.store.connect() as conn:  # what is stored is codes, not words of one language
+        assert ("risk", "", {"risk": "medium"}) in conn.execute(
+            sa.select(records.c.kind, records.c.text, records.c.params)
+        ).all()
+
+
+def test_an_extension_is_recorded_as_the_mediator_asked_it_not_as_the_last_party_agreed(med, tmp_path):
+    file_case(med)
+    agree(med)
+    med.say("王律师", "/extend 1 15 对方出差", private=True)
+    med.pick("张三", "I agree to the extension", private=True)
+    med.pick("李四", "I agree to the extension", private=True)
+    rows = [(r[2], r[4]) for r in sessions(med, tmp_path, "zh_CN")[1:]]
+    assert ("王律师", "办理期限延长15天。理由：对方出差") in rows
+    assert ("李四", "同意延期。") in rows
+    assert ("李四", "对方出差") not in rows
+
+
+def test_the_parties_shown_and_the_headcount_count_the_same_people(med, tmp_path):
+    file_case(med)  # 张三 names the other side as 楼上李四家; nobody stands for it yet
+    row = export_rows(med, tmp_path, "before")
+    assert (row["Parties"], row["Headcount"]) == ("张三、楼上李四家", 2)
+    med.say("王律师", "/take 1", private=True)
+    med.say("王律师", "/addparty 1 李四", private=True)
+    row = export_rows(med, tmp_path, "after")
+    assert (row["Parties"], row["Headcount"]) == ("张三、李四", 2)
+    details = med.say("王律师", "/case 1", private=True)[0]
+    assert "Parties: 张三、李四\n" in details
+    assert "The application named the other party: 楼上李四家" in details
+
+
+def export_rows(chat, tmp_path, name: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    result = export_ledger(
+        chat.runtime.store,
+        chat.runtime.registry,
+        "mediation.cases",
+        "test",
+        actor="cli:tester",
+        path=tmp_path / f"{name}.xlsx",
+        clock=chat.clock,
+    )
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(result.path).active.iter_rows()]
+    return dict(zip(HEADERS, rows[1], strict=True))
+
+
+def test_a_referral_without_claims_keeps_its_summary_as_the_claims_of_the_ledger(tmp_path):
+    chat = make(tmp_path, plugins=[*PLUGINS, Council])
+    try:
+        chat.say("张三", "/refer")
+        row = export_rows(chat, tmp_path, "referred")
+        assert row["Claims"] == "停车位分配争议"
+        assert (row["Parties"], row["Headcount"]) == ("张三", 1)  # nobody else is known yet
+    finally:
+        chat.close()

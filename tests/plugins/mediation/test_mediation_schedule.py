@@ -60,6 +60,28 @@ def test_the_digest_shows_overdue_and_high_risk_cases_without_personal_details(t
         chat.close()
 
 
+def test_an_escalated_case_stays_in_the_digest_until_the_police_answer(tmp_path):
+    chat = make(tmp_path)  # Thursday 26 November 2026, 09:00
+    try:
+        file_case(chat)
+        chat.say("王律师", "/take 1", private=True)
+        chat.say("王律师", "/progress 1 escalated 双方扬言动手", private=True)
+        chat.run_jobs()
+        chat.advance(days=1)  # Friday, a working day
+        digest = next(m for m in chat.run_jobs() if m.startswith("Morning meeting"))
+        assert digest.splitlines() == [
+            "Morning meeting, 2026-11-27: 1 open mediation case(s).",
+            "Escalated, waiting for the police's answer:",
+            "#1 Between neighbours · escalated to the police · risk high · 1 day(s) · mediator: 王律师、赵警官",
+        ]
+        chat.say("赵警官", "/progress 1 police_handled 派出所已处理", private=True)
+        chat.advance(days=3)  # Monday
+        digest = next(m for m in chat.run_jobs() if m.startswith("Morning meeting"))
+        assert digest == "Morning meeting, 2026-11-30: 0 open mediation case(s)."
+    finally:
+        chat.close()
+
+
 def test_parties_are_reminded_before_the_window_for_judicial_confirmation_closes(med):
     file_case(med)
     agree(med)  # a written agreement on 26 November 2026

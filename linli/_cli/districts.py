@@ -1,5 +1,5 @@
-"""Admin commands: districts, rooms and plugins here; roles and persons, export and
-doctor in their own modules, all registered by :func:`register`.
+"""``linli districts``, ``linli rooms`` and ``linli plugins``: the districts, the rooms
+bound to them and the plugins enabled in them.
 
 Each command is a thin shell over ``linli.core``: it opens the database, calls
 one or two core functions in one transaction and prints the result as a table
@@ -12,22 +12,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from linli._cli._admin import (
-    actor,
-    checked_room,
-    district_named,
-    joined,
-    kind_text,
-    language_text,
-    load_registry,
-    opened,
-    print_fields,
-    print_table,
-    warn,
-)
-
-# linli.cli imports this module at its very end, when these names exist already
-from linli.cli import LinliGroup, State, _t, pass_state
+from linli._cli.checks import checked_room
+from linli._cli.database import actor, district_named, load_registry, opened
+from linli._cli.output import joined, kind_text, language_text, print_fields, print_table, warn
+from linli._cli.shared import LinliGroup, State, pass_state
+from linli._cli.shared import t as _t
 
 if TYPE_CHECKING:
     from linli.core.directory import DistrictInfo
@@ -412,8 +401,6 @@ def plugins_disable(state: State, name: str, district_id: str) -> None:
 
 
 def register(main: click.Group) -> None:
-    """Add the admin commands to ``main``."""
-    from linli._cli import doctor, export, roles
-
-    for command in (districts, rooms, plugins, roles.roles, roles.persons, export.export, doctor.doctor):
+    """Add this module's commands to ``main``."""
+    for command in (districts, rooms, plugins):
         main.add_command(command)

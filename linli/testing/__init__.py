@@ -11,6 +11,10 @@ The ``chat`` fixture is registered as a pytest plugin (entry point ``pytest11``)
 so any project with linli installed can use it. It runs the real dispatcher,
 actors, storage (SQLite in a temporary folder) and outbox; only the chat
 platform is fake.
+
+:mod:`linli.testing.telegram` has a fake Telegram Bot API server
+(``FakeBotApi``) for tests that go through the real Telegram adapter; it is not
+imported here, so the ``chat`` fixture does not start aiohttp.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from attrs import evolve
@@ -65,6 +69,7 @@ class ChatHarness:
       plugins: plugin classes to load (default: every installed plugin).
       enabled: the plugins enabled in the district (default: all loaded).
       language: the district's language.
+      kind: the district's kind (``community``, ``village``, ``grid``): it picks the words.
       consented: whether people have accepted the privacy notice before they speak.
       now: the time the clock starts at (it only moves with :meth:`advance`).
       config: per-plugin district configuration.
@@ -77,6 +82,7 @@ class ChatHarness:
         plugins: Sequence[type[Plugin]] | None = None,
         enabled: Iterable[str] | None = None,
         language: str = "zh_CN",
+        kind: Literal["community", "village", "grid"] = "community",
         consented: bool = True,
         now: dt.datetime | None = None,
         config: dict[str, dict[str, Any]] | None = None,
@@ -90,6 +96,7 @@ class ChatHarness:
             id="test",
             name="测试社区" if language == "zh_CN" else "Test Community",
             language=language,
+            kind=kind,
             rooms=(f"test:{GROUP}",),
             plugins=tuple(enabled if enabled is not None else registry.plugins),
             config=config or {},

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from linli.workers.locks import LocalRoomLocks, RedisRoomLocks, build_room_locks
+from linli.pipeline.locks import LocalRoomLocks, RedisRoomLocks, build_room_locks
 
 
 def test_a_room_held_in_this_process_is_refused_to_a_second_holder_until_it_is_let_go():

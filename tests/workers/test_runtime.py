@@ -1,4 +1,5 @@
-"""An event's next hops run in the thread that produced it when this process serves their queues."""
+"""The runtime wires the steps and transports: a hop runs in the thread that produced it
+when this process serves its queue, else it goes through the broker."""
 
 from __future__ import annotations
 

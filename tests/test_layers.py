@@ -1,0 +1,83 @@
+"""The arrows between the layers point one way: core ← adapters ← workers and the command line.
+
+core knows no platform, no plugin and no process; adapters know no plugin and no
+process (the composition root in ``linli.workers`` hands them what they share);
+plugins know only the public plugin API.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import linli
+
+PACKAGE = Path(linli.__file__).parent
+
+
+def _imports(path: Path) -> set[str]:
+    """What the module imports, anywhere in it: ``from a.b import c`` is ``a.b.c``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def _offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in (PACKAGE / folder).rglob("*.py")
+        for name in _imports(path)
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    )
+
+
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        ("core", ("linli.adapters", "linli.workers", "linli.plugins", "linli.cli", "linli._cli", "linli.testing")),
+        ("adapters", ("linli.workers", "linli.plugins", "linli.cli", "linli._cli", "linli.testing")),
+    ],
+)
+def test_a_lower_layer_imports_nothing_from_the_layers_above_it(folder: str, forbidden: tuple[str, ...]) -> None:
+    assert _offenders(folder, forbidden) == []
+
+
+#: plugins whose move to the public API is under way (issue 13); the list only ever shrinks
+NOT_YET_ON_THE_PUBLIC_API = {"core"}
+
+
+@pytest.mark.parametrize(
+    "plugin",
+    sorted(
+        p.name
+        for p in (PACKAGE / "plugins").iterdir()
+        if (p / "__init__.py").exists() and p.name not in NOT_YET_ON_THE_PUBLIC_API
+    ),
+)
+def test_a_plugin_imports_only_the_public_plugin_api_and_its_own_modules(plugin: str) -> None:
+    own = f"linli.plugins.{plugin}"
+    offenders = sorted(
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in (PACKAGE / "plugins" / plugin).rglob("*.py")
+        # migrations are written by Alembic against the tables' column types
+        if "migrations" not in path.relative_to(PACKAGE).parts
+        for name in _imports(path)
+        if name.startswith("linli.")
+        if not any(name.startswith(allowed + ".") for allowed in ("linli.core.plugin", "linli.testing", own))
+    )
+    assert offenders == []
+
+
+def test_the_layer_check_sees_imported_modules_and_imports_inside_functions(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from linli.core import people\n\ndef f():\n    from linli.workers.broker import build_rate_backend\n",
+        encoding="utf-8",
+    )
+    assert _imports(module) == {"linli.core.people", "linli.workers.broker.build_rate_backend"}
