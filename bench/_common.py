@@ -125,7 +125,7 @@ def write_settings(folder: Path, database: str, *, threads: int, timeout_ms: int
         f'[queue]\nbroker = "{REDIS_URL}"\nworker_threads = {threads}\nworker_timeout_ms = {timeout_ms}\n'
         '[logging]\nlevel = "warning"\nformat = "json"\n'
         f'[platforms.test]\nkind = "redis-list"\nurl = "{REDIS_URL}"\nlist = "{REPLIES}"\n'
-        f'[districts.bench]\nname = "基准社区"\nrooms = [{room_list}]\nplugins = ["core", "suggestions"]\n',
+        f'[districts.bench]\nname = "基准社区"\nrooms = [{room_list}]\nplugins = ["basics", "suggestions"]\n',
         encoding="utf-8",
     )
     return path

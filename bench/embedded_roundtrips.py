@@ -40,7 +40,7 @@ def build(folder: Path) -> Any:
 
     settings = Settings(  # the embedded defaults: memory broker, 4 threads, SQLite file
         storage=StorageSettings(url=f"sqlite:///{folder / 'linli.db'}"),
-        districts=(DistrictSettings(id="bench", name="基准社区", rooms=("test:group",), plugins=("core",)),),
+        districts=(DistrictSettings(id="bench", name="基准社区", rooms=("test:group",), plugins=("basics",)),),
     )
     rt = Runtime(settings, adapters={"test": RecordingAdapter()})
     rt.prepare_database()

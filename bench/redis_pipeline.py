@@ -11,7 +11,7 @@ Measured, raw Dramatiq (one actor that pushes onto a list):
   - single-hop latency, the same way; no-op throughput, the same way;
   - a chain of three actors on three queues, the same way: each queue then sees
     messages as rarely as linli's do, so its consumers back off as far.
-An event crosses three hops (linli.events → linli.plugin.core → linli.outbox.test), so
+An event crosses three hops (linli.events → linli.plugin.basics → linli.outbox.test), so
 the sporadic p50 is compared with three raw hops.
 
     python bench/redis_pipeline.py [--processes 2] [--threads 4] [--worker-timeout-ms 20]
@@ -127,7 +127,7 @@ def run_linli(args: argparse.Namespace, client: Any, folder: Path) -> dict[str, 
                 rt.submit(
                     Inbound(event_id, Address("test", f"room-{n % ROOMS}"), Sender("test", who, who), text="/whoami")
                 )
-                return f'"{event_id}:core.whoami'
+                return f'"{event_id}:basics.whoami'
 
             sporadic(send, client, REPLIES, 100)  # warm-up: connections, caches, statements
             burst(send, client, REPLIES, 300)

@@ -54,7 +54,7 @@ def main() -> None:
             f'[queue]\nbroker = "{REDIS_URL}"\nworker_threads = {args.threads}\nworker_timeout_ms = 50\n'
             '[logging]\nlevel = "warning"\nformat = "json"\n'
             f'[platforms.telegram]\napi_url = "{api.url}"\nper_second = {args.per_second}\n'
-            f'[districts.bench]\nname = "基准社区"\nrooms = [{rooms}]\nplugins = ["core"]\n',
+            f'[districts.bench]\nname = "基准社区"\nrooms = [{rooms}]\nplugins = ["basics"]\n',
             encoding="utf-8",
         )
         rt = Runtime(load_settings(settings_path, env={}))

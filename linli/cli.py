@@ -76,6 +76,54 @@ def db_upgrade(state: State) -> None:
         click.echo(_t("Districts added from the settings: {districts}", districts=", ".join(seeded)))
 
 
+@db.command(
+    "revision",
+    help=_t(
+        "Write a plugin's next migration into its migrations folder: its tables are compared with "
+        "a scratch database that has the earlier migrations, and what changed is written down. Read "
+        "the file before you commit it."
+    ),
+)
+@click.argument("plugin")
+@click.option("--message", "-m", required=True, help=_t("what the migration does, in a few words"))
+@click.option("--empty", is_flag=True, help=_t("write an empty migration to fill in by hand"))
+def db_revision(plugin: str, message: str, empty: bool) -> None:
+    from importlib import resources
+    from pathlib import Path
+
+    from linli._cli.database import load_registry
+    from linli.core.errors import PluginError
+    from linli.core.storage.migrate import migration_dirs, revision
+
+    registry = load_registry()
+    found = registry.plugins.get(plugin)
+    if found is None:
+        raise PluginError(
+            _t(
+                "no plugin {name!r} is installed (installed: {installed})",
+                name=plugin,
+                installed=", ".join(sorted(registry.plugins)),
+            )
+        )
+    package = registry.package_of(plugin)
+    if not package:
+        raise PluginError(_t("plugin {name!r} is not in a package, so it has no migrations folder", name=plugin))
+    folder = Path(str(resources.files(package))) / "migrations"
+    tables = found.manifest.tables.tables if found.manifest.tables is not None else None
+    others = [d for d in migration_dirs(registry.packages()) if d != folder]
+    path = revision(plugin, folder, tables, message, other_dirs=others, autogenerate=not empty)
+    if path is None:
+        click.echo(
+            _t(
+                "The tables of {plugin} match its migrations: nothing to write "
+                "(--empty writes an empty migration to fill in by hand).",
+                plugin=plugin,
+            )
+        )
+    else:
+        click.echo(_t("Wrote {path}", path=str(path)))
+
+
 def _register() -> None:
     """Add the commands of every module of ``linli._cli``; a new module goes in this list."""
     from linli._cli import districts, doctor, export, processes, roles

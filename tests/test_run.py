@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from linli.core.i18n import translator
-from linli.plugins.core import PRIVACY_NOTICE
+from linli.plugins.basics import PRIVACY_NOTICE
 
 pytestmark = pytest.mark.slow
 

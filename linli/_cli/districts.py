@@ -17,6 +17,7 @@ from linli._cli.database import actor, district_named, load_registry, opened
 from linli._cli.output import joined, kind_text, language_text, print_fields, print_table, warn
 from linli._cli.shared import LinliGroup, State, pass_state
 from linli._cli.shared import t as _t
+from linli.core.plugin_names import ALWAYS_ENABLED, current_name
 
 if TYPE_CHECKING:
     from linli.core.directory import DistrictInfo
@@ -122,7 +123,7 @@ def _changes(current: DistrictInfo | None, declared: DistrictSettings, rooms: di
         before, after = getattr(current, attr), getattr(declared, attr)
         if before != after:
             out.append(f"{attr} {before!r} → {after!r}")
-    plugins = {"core", *declared.plugins}
+    plugins = {ALWAYS_ENABLED, *map(current_name, declared.plugins)}
     added, removed = sorted(plugins - current.plugins), sorted(current.plugins - plugins)
     if added or removed:
         out.append(_t("plugins {changes}", changes=" ".join([*(f"+{p}" for p in added), *(f"-{p}" for p in removed)])))
@@ -326,6 +327,7 @@ def plugins_enable(state: State, name: str, district_id: str) -> None:
     from linli.core import directory
     from linli.core.errors import PluginError
 
+    name = current_name(name)
     with opened(state, write=True) as rt, rt.store.begin() as conn:
         if name not in rt.registry.plugins:
             raise PluginError(
@@ -367,9 +369,13 @@ def plugins_disable(state: State, name: str, district_id: str) -> None:
     from linli.core import directory
     from linli.core.errors import PluginError
 
-    if name == "core":
+    name = current_name(name)
+    if name == ALWAYS_ENABLED:
         raise PluginError(
-            _t("the core plugin cannot be disabled: it gives every district /help and the privacy commands")
+            _t(
+                "the {name} plugin cannot be disabled: it gives every district /help and the privacy commands",
+                name=name,
+            )
         )
     with opened(state, write=True) as rt, rt.store.begin() as conn:
         d = district_named(conn, district_id)

@@ -13,6 +13,7 @@ from linli._cli.output import kind_text
 from linli._cli.shared import State, pass_state
 from linli._cli.shared import t as _t
 from linli.core.errors import LinliError
+from linli.core.plugin_names import ALWAYS_ENABLED, current_name
 
 if TYPE_CHECKING:
     from linli.core.directory import DistrictInfo
@@ -175,7 +176,7 @@ def _check_districts(report: _Report, found: Sequence[Any], registry: PluginRegi
         )
         return
     for d in found:
-        problems = registry.check_enabled({"core", *d.plugins}) if registry is not None else []
+        problems = registry.check_enabled({ALWAYS_ENABLED, *d.plugins}) if registry is not None else []
         if problems:
             report(
                 "fail",
@@ -193,7 +194,7 @@ def _check_districts(report: _Report, found: Sequence[Any], registry: PluginRegi
                     "{kind} {id}: plugins {plugins}",
                     kind=kind_text(d.kind),
                     id=d.id,
-                    plugins=", ".join(sorted({"core", *d.plugins})),
+                    plugins=", ".join(sorted({ALWAYS_ENABLED, *map(current_name, d.plugins)})),
                 ),
             )
         if not d.rooms:

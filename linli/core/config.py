@@ -29,6 +29,7 @@ from attrs import frozen
 
 from linli.core.errors import SettingsError
 from linli.core.i18n import N_, Message
+from linli.core.plugin_names import ALWAYS_ENABLED, current_name
 
 if TYPE_CHECKING:
     from linli.core.registry import PluginRegistry
@@ -171,11 +172,11 @@ def district_problems(district: DistrictSettings, registry: PluginRegistry) -> l
     """What is wrong with one declared district: (the key's path, the problem)."""
     here = f"districts.{district.id}"
     problems: list[tuple[str, Message]] = [
-        (f"{here}.plugins", m) for m in registry.check_enabled({"core", *district.plugins})
+        (f"{here}.plugins", m) for m in registry.check_enabled({ALWAYS_ENABLED, *district.plugins})
     ]
     installed = sorted(registry.plugins)
-    for plugin, values in district.config.items():
-        where = f"{here}.config.{plugin}"
+    for named, values in district.config.items():
+        where, plugin = f"{here}.config.{named}", current_name(named)
         if plugin not in registry.plugins:
             problems.append(
                 (

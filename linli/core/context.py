@@ -4,26 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+import structlog
 from attrs import define, field, frozen
 
 from linli.core import outbox, people
+from linli.core.account import Account
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
 from linli.core.commands import MAX_NUMBER, parse_number
 from linli.core.directory import DistrictInfo
 from linli.core.errors import UserError
-from linli.core.events import Address, Choice, DomainEvent, Inbound, Outbound
+from linli.core.events import Address, Choice, DomainEvent, HandlerCall, Inbound, Outbound
 from linli.core.i18n import Translator, translator
 from linli.core.people import PersonInfo
 from linli.core.specs import CommandSpec
 from linli.core.storage import ScopedStore
 from linli.core.storage import schema as s
 
-__all__ = ["DialogState", "Effects", "PluginContext"]
+__all__ = [
+    "ChoiceContext",
+    "CommandContext",
+    "ConversationContext",
+    "DialogContext",
+    "DialogState",
+    "Effects",
+    "EventContext",
+    "JobContext",
+    "LedgerContext",
+    "Logger",
+    "PluginContext",
+    "context_for",
+    "plugin_logger",
+]
 
 DEFAULT_DIALOG_TIMEOUT = dt.timedelta(minutes=30)
 
@@ -46,9 +62,33 @@ class Effects:
     dialog_kept: bool = False
 
 
-@frozen
+class Logger(Protocol):
+    """What a plugin logs with (``self.plugin.log``, ``ctx.log``): a structlog bound logger.
+
+    Log lines are an event name and key=value context; never personal data."""
+
+    def bind(self, **context: object) -> Logger: ...
+    def debug(self, event: str, /, *args: object, **context: object) -> object: ...
+    def info(self, event: str, /, *args: object, **context: object) -> object: ...
+    def warning(self, event: str, /, *args: object, **context: object) -> object: ...
+    def error(self, event: str, /, *args: object, **context: object) -> object: ...
+    def exception(self, event: str, /, *args: object, **context: object) -> object: ...
+
+
+def plugin_logger(plugin: str) -> Logger:
+    """The logger of a plugin's handlers."""
+    logger: Logger = structlog.get_logger(f"linli.plugins.{plugin}")
+    return logger
+
+
+@frozen(kw_only=True)
 class PluginContext:
-    """Everything a handler may use: who, where, its store, and how to answer.
+    """What every handler may use: who, where, its store, and how to answer.
+
+    Each kind of handler receives a subclass carrying exactly what it has:
+    :class:`CommandContext`, :class:`ChoiceContext`, :class:`DialogContext`,
+    :class:`EventContext`, :class:`JobContext`, :class:`LedgerContext`. Helpers shared by
+    several kinds take this base class.
 
     The writes of the store, the messages from :meth:`reply` and :meth:`send`, the
     events from :meth:`publish` and the dialog commit together with the mark that
@@ -58,23 +98,18 @@ class PluginContext:
     plugin: str
     key: str
     district: DistrictInfo
-    person: PersonInfo | None
-    roles: Mapping[str, frozenset[str]]
-    address: Address | None
+    #: the person the event is about; always there for commands, choices and dialog steps
+    person: PersonInfo | None = None
+    roles: Mapping[str, frozenset[str]] = field(factory=dict)
+    #: the room the event came from; always there for commands, choices and dialog steps
+    address: Address | None = None
     store: ScopedStore
     t: Translator
     clock: Clock
-    log: Any
-    conn: sa.Connection = field(repr=False)
+    log: Logger
+    #: the handler's transaction: the context's methods use it, a plugin never does
+    _conn: sa.Connection = field(repr=False, alias="conn")
     effects: Effects = field(factory=Effects, repr=False)
-    inbound: Inbound | None = None
-    event: DomainEvent | None = None
-    args: tuple[str, ...] = ()
-    argtext: str = ""
-    data: str = ""
-    #: the person's open dialog in this room with this plugin, if any
-    dialog: DialogState | None = None
-    fire_time: dt.datetime | None = None
     #: the version of the privacy notice people must accept (``[privacy] notice_version``).
     notice_version: int = 1
     #: the plugin manifest's ``config_defaults``, under :attr:`config`
@@ -102,12 +137,10 @@ class PluginContext:
         return {**defaults, **self.district.plugin_config(self.plugin)}
 
     @property
-    def text(self) -> str:
-        return self.inbound.text if self.inbound else ""
-
-    @property
     def private(self) -> bool:
-        return bool(self.inbound and self.inbound.private)
+        """Whether the person wrote or pressed this in their private chat with the bot
+        (False for what no person wrote: events, jobs, ledgers)."""
+        return False
 
     def now(self) -> dt.datetime:
         """Now, in the district's time zone."""
@@ -209,18 +242,21 @@ class PluginContext:
         n = len(self.effects.messages)
         out = Outbound(address, text, tuple(choices), reply_to, key=f"{self.key}:m{n}")
         self.effects.messages.append(out)
-        outbox.add_message(self.conn, out, self.district.id)
+        outbox.add_message(self._conn, out, self.district.id)
 
     def reply(self, text: str, *, choices: Sequence[Choice] = ()) -> None:
         """Answer in the room (and thread) the event came from."""
         if self.address is None:
             raise RuntimeError("this handler has no room to reply to; use send() or send_private()")
-        reply_to = self.inbound.event_id if self.inbound and not self.inbound.private else None
-        self.send(self.address, text, choices=choices, reply_to=reply_to)
+        self.send(self.address, text, choices=choices, reply_to=self._reply_to())
+
+    def _reply_to(self) -> str | None:
+        """The message a reply answers (in a group), if any."""
+        return None
 
     def private_address(self, person_id: int) -> Address | None:
         """The person's private chat with the bot, or None when they never opened one."""
-        room = self.conn.execute(
+        room = self._conn.execute(
             sa.select(s.identities.c.private_room)
             .where(s.identities.c.person_id == person_id, s.identities.c.private_room.is_not(None))
             .limit(1)
@@ -256,11 +292,11 @@ class PluginContext:
         )
         if scope is not None:
             stmt = stmt.where(s.role_grants.c.scope == scope)
-        return sorted(set(self.conn.execute(stmt).scalars()))
+        return sorted(set(self._conn.execute(stmt).scalars()))
 
     def roles_of(self, person_id: int) -> Mapping[str, frozenset[str]]:
         """Another person's roles in this district, each with its scopes."""
-        return people.roles_in(self.conn, person_id, self.district.id)
+        return people.roles_in(self._conn, person_id, self.district.id)
 
     def person_named(self, name: str) -> int | None:
         """The id of the one person of this district called ``name`` (display name, or the
@@ -284,7 +320,7 @@ class PluginContext:
             s.identities.c.identity.endswith(f":{name}", autoescape=True),
         )
         ids = set(
-            self.conn.execute(
+            self._conn.execute(
                 sa.select(s.persons.c.id)
                 .join(s.identities, s.identities.c.person_id == s.persons.c.id)
                 .where(here, named)
@@ -296,19 +332,32 @@ class PluginContext:
         """The display names of some persons, for a ledger or a private message (never a log line)."""
         if not person_ids:
             return {}
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             sa.select(s.persons.c.id, s.persons.c.display_name).where(s.persons.c.id.in_(list(person_ids)))
         )
         return {r.id: r.display_name for r in rows}
 
+    def in_language(self, language: str) -> Translator:
+        """The translator for ``language`` (``zh_CN``, ``en``)."""
+        return self.t if language == self.t.language else translator(language, kind=self.district.kind)
+
+    def account(self) -> Account:
+        """The person's own record in linli's core tables (language, consents, accounts):
+        for the privacy commands, which act on the person themselves.
+
+        Raises: RuntimeError: the handler has no person (a job, a ledger)."""
+        if self.person is None:
+            raise RuntimeError("this handler has no person")
+        return Account(self.person.id, conn=self._conn)
+
     def translator_for(self, person_id: int) -> Translator:
         """The translator for another person: the language they chose (``/lang``), else the
         district's; for telling each party of a case in their own language."""
-        chosen = self.conn.execute(sa.select(s.persons.c.language).where(s.persons.c.id == person_id)).scalar()
+        chosen = self._conn.execute(sa.select(s.persons.c.language).where(s.persons.c.id == person_id)).scalar()
         language = chosen or self.district.language
         return self.t if language == self.t.language else translator(language, kind=self.district.kind)
 
-    def publish(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
+    def publish(self, name: str, payload: Mapping[str, object] | None = None) -> None:
         """Publish a domain event for the plugins that subscribe to ``name``."""
         n = len(self.effects.events)
         event = DomainEvent(
@@ -321,12 +370,12 @@ class PluginContext:
             address=self.address,
         )
         self.effects.events.append(event)
-        outbox.add_event(self.conn, event)
+        outbox.add_event(self._conn, event)
 
-    def audit(self, action: str, target: str = "", **detail: Any) -> None:
+    def audit(self, action: str, target: str = "", **detail: object) -> None:
         """Record in the audit log that this person did ``action`` on ``target``."""
         people.audit(
-            self.conn,
+            self._conn,
             action=action,
             actor=f"person:{self.person.id}" if self.person else f"plugin:{self.plugin}",
             district_id=self.district.id,
@@ -366,8 +415,8 @@ class PluginContext:
             "expires_at": self.clock.now() + timeout,
         }
         where = (s.dialogs.c.room_key == room.room_key, s.dialogs.c.person_id == self.person.id)
-        if not self.conn.execute(sa.update(s.dialogs).where(*where).values(**values)).rowcount:
-            self.conn.execute(sa.insert(s.dialogs).values(room_key=room.room_key, person_id=self.person.id, **values))
+        if not self._conn.execute(sa.update(s.dialogs).where(*where).values(**values)).rowcount:
+            self._conn.execute(sa.insert(s.dialogs).values(room_key=room.room_key, person_id=self.person.id, **values))
         if address is None or address.room_key == (self.address.room_key if self.address else None):
             self.effects.dialog_kept = True
             if prompt:
@@ -379,8 +428,31 @@ class PluginContext:
         """End the person's dialog in this room (a dialog step that does not continue ends it anyway)."""
         if self.person is None or self.address is None:
             return
-        s.delete_dialog(self.conn, self.address.room_key, self.person.id)
+        s.delete_dialog(self._conn, self.address.room_key, self.person.id)
         self.effects.dialog_kept = False
+
+
+@frozen(kw_only=True)
+class ConversationContext(PluginContext):
+    """A person wrote or pressed something in a room: a command, a button or a dialog step."""
+
+    person: PersonInfo
+    address: Address
+    inbound: Inbound
+    #: the person's open dialog in this room with this plugin, if any
+    dialog: DialogState | None = None
+
+    @property
+    def text(self) -> str:
+        """What the person wrote (a dialog step's answer, a command's whole line)."""
+        return self.inbound.text
+
+    @property
+    def private(self) -> bool:
+        return self.inbound.private
+
+    def _reply_to(self) -> str | None:
+        return None if self.inbound.private else self.inbound.event_id
 
     def continue_dialog(
         self,
@@ -397,3 +469,119 @@ class PluginContext:
         if not name:
             raise RuntimeError("continue_dialog() outside a dialog")
         self.start_dialog(name, step=step, data=data, prompt=prompt, timeout=timeout, choices=choices)
+
+
+@frozen(kw_only=True)
+class CommandContext(ConversationContext):
+    """What an ``@command`` handler receives: ``/poll 3 7d`` gives ``args == ("3", "7d")``
+    and ``argtext == "3 7d"``."""
+
+    args: tuple[str, ...]
+    argtext: str
+
+
+@frozen(kw_only=True)
+class ChoiceContext(ConversationContext):
+    """What an ``@on_choice`` handler receives: ``data`` is the button's data."""
+
+    data: str
+
+
+@frozen(kw_only=True)
+class DialogContext(ConversationContext):
+    """What an ``@on_dialog`` handler receives: the dialog at the step the person answered
+    (their answer is :attr:`text`)."""
+
+    dialog: DialogState
+
+
+@frozen(kw_only=True)
+class EventContext(PluginContext):
+    """What an ``@on_event`` handler receives: the domain event, with the person who caused
+    it and their room when there was one."""
+
+    event: DomainEvent
+
+
+@frozen(kw_only=True)
+class JobContext(PluginContext):
+    """What a ``@scheduled`` handler receives: once per district, with the time it was due
+    (no person, no room)."""
+
+    fire_time: dt.datetime
+
+
+@frozen(kw_only=True)
+class LedgerContext(PluginContext):
+    """What a ``@ledger`` handler receives: a read-only transaction for ``linli export``
+    (no person, no room); it returns a :class:`~linli.core.plugin.Ledger`."""
+
+
+def context_for(
+    call: HandlerCall,
+    *,
+    conn: sa.Connection,
+    district: DistrictInfo,
+    person: PersonInfo | None,
+    roles: Mapping[str, frozenset[str]],
+    dialog: DialogState | None,
+    t: Translator,
+    clock: Clock,
+    calendar: WorkingDays,
+    notice_version: int,
+    config_defaults: Mapping[str, Any],
+    available: Callable[[], list[tuple[str, CommandSpec]]],
+    command: CommandSpec | None = None,
+    role_titles: Mapping[str, str] | None = None,
+) -> PluginContext | None:
+    """The context of the kind ``call`` asks for, or None when the call lacks what its kind
+    needs (a command without its message or person: nothing to answer, the event is dropped).
+
+    Parameters:
+      call: the dispatcher's decision.
+      conn: the handler's transaction.
+      district, person, roles, dialog: what the worker loaded for the call.
+    """
+    common: dict[str, Any] = {
+        "plugin": call.plugin,
+        "key": call.key,
+        "district": district,
+        "roles": roles,
+        "store": ScopedStore(conn, call.plugin, district.id),
+        "t": t,
+        "clock": clock,
+        "log": plugin_logger(call.plugin),
+        "conn": conn,
+        "notice_version": notice_version,
+        "config_defaults": config_defaults,
+        "calendar": calendar,
+        "available": available,
+        "command": command,
+        "role_titles": role_titles or {},
+    }
+    if call.kind == "event":
+        if call.domain_event is None:
+            return _lacking(call, "event")
+        return EventContext(person=person, address=call.address, event=call.domain_event, **common)
+    if call.kind == "job":
+        if call.fire_time is None:
+            return _lacking(call, "fire_time")
+        return JobContext(fire_time=dt.datetime.fromisoformat(call.fire_time), **common)
+    if person is None or call.address is None or call.inbound is None:
+        return _lacking(call, "person, room and message")
+    talk = {"person": person, "address": call.address, "inbound": call.inbound, **common}
+    if call.kind == "command":
+        return CommandContext(args=call.args, argtext=call.argtext, dialog=dialog, **talk)
+    if call.kind == "choice":
+        return ChoiceContext(data=call.data, dialog=dialog, **talk)
+    if dialog is None:
+        return _lacking(call, "dialog")
+    return DialogContext(dialog=dialog, **talk)
+
+
+def _lacking(call: HandlerCall, what: str) -> PluginContext | None:
+    """None, logged: the call cannot be handled (a bug of whoever made it)."""
+    structlog.get_logger("linli.worker").warning(
+        "handler call lacks what its kind needs; dropped", key=call.key, kind=call.kind, lacking=what
+    )
+    return None

@@ -18,6 +18,7 @@ from attrs import frozen
 
 from linli.core.errors import NotFound
 from linli.core.i18n import N_, Message
+from linli.core.plugin_names import ALWAYS_ENABLED, RENAMED, current_name
 from linli.core.settings import DistrictSettings
 from linli.core.storage import schema as s
 
@@ -76,7 +77,7 @@ def bump_version(conn: sa.Connection) -> None:
 def list_districts(conn: sa.Connection) -> list[DistrictInfo]:
     plugins: dict[str, set[str]] = {}
     for row in conn.execute(sa.select(s.district_plugins)):
-        plugins.setdefault(row.district_id, set()).add(row.plugin)
+        plugins.setdefault(row.district_id, set()).add(current_name(row.plugin))
     rooms: dict[str, list[str]] = {}
     for row in conn.execute(sa.select(s.rooms).order_by(s.rooms.c.room_key)):
         rooms.setdefault(row.district_id, []).append(row.room_key)
@@ -120,7 +121,7 @@ def write_district(conn: sa.Connection, d: DistrictSettings, *, overwrite: bool)
         conn.execute(sa.delete(s.district_plugins).where(s.district_plugins.c.district_id == d.id))
     else:
         conn.execute(sa.insert(s.districts).values(id=d.id, **values))
-    for plugin in dict.fromkeys(("core", *d.plugins)):
+    for plugin in dict.fromkeys((ALWAYS_ENABLED, *map(current_name, d.plugins))):
         conn.execute(sa.insert(s.district_plugins).values(district_id=d.id, plugin=plugin))
     for room in d.rooms:
         _bind(conn, room, d.id, "settings")
@@ -137,7 +138,7 @@ def differences(current: DistrictInfo, declared: DistrictSettings) -> list[str]:
     out = [
         attr for attr in ("name", "kind", "language", "timezone") if getattr(current, attr) != getattr(declared, attr)
     ]
-    if current.plugins != {"core", *declared.plugins}:
+    if current.plugins != {ALWAYS_ENABLED, *map(current_name, declared.plugins)}:
         out.append("plugins")
     if not set(declared.rooms) <= set(current.rooms):
         out.append("rooms")
@@ -206,6 +207,7 @@ def unbind_room(conn: sa.Connection, room_key: str) -> None:
 
 
 def enable_plugin(conn: sa.Connection, district_id: str, plugin: str) -> bool:
+    plugin = current_name(plugin)
     district = load_district(conn, district_id)
     if plugin in district.plugins:
         return False
@@ -216,9 +218,10 @@ def enable_plugin(conn: sa.Connection, district_id: str, plugin: str) -> bool:
 
 def disable_plugin(conn: sa.Connection, district_id: str, plugin: str) -> bool:
     load_district(conn, district_id)
+    names = {plugin, current_name(plugin), *(old for old, new in RENAMED.items() if new == current_name(plugin))}
     deleted = conn.execute(
         sa.delete(s.district_plugins).where(
-            s.district_plugins.c.district_id == district_id, s.district_plugins.c.plugin == plugin
+            s.district_plugins.c.district_id == district_id, s.district_plugins.c.plugin.in_(sorted(names))
         )
     ).rowcount
     if deleted:

@@ -26,6 +26,8 @@ from linli.core.directory import DirectoryCache, DistrictInfo
 from linli.core.events import Address, DomainEvent, HandlerCall, Inbound, Outbound
 from linli.core.i18n import N_, Translator, translator
 from linli.core.people import PersonInfo
+from linli.core.plugin import CONSENT_REQUIRED
+from linli.core.plugin_names import current_name
 from linli.core.registry import RESERVED_COMMANDS, Handler, PluginRegistry
 from linli.core.specs import ChoiceSpec, CommandSpec, DialogSpec
 from linli.core.storage import Store
@@ -35,9 +37,8 @@ __all__ = ["CONSENT_REQUIRED", "Dispatcher", "allowed", "usable_commands", "with
 
 log = structlog.get_logger("linli.dispatcher")
 
-#: published by the dispatcher when someone who has not accepted the privacy notice
-#: uses a command that needs it; the core plugin answers with the notice.
-CONSENT_REQUIRED = "linli.consent_required"
+# CONSENT_REQUIRED: published by the dispatcher when someone who has not accepted the
+# privacy notice uses a command that needs it; the basics plugin answers with the notice.
 
 
 # an event's text is read more than once, and the same commands come again and again
@@ -345,6 +346,7 @@ class Dispatcher:
         answer: Callable[..., None],
     ) -> list[HandlerCall]:
         plugin, _, rest = (inbound.choice or "").partition(":")
+        plugin = current_name(plugin)  # a button sent before its plugin was renamed
         name, _, data = rest.partition(":")
         name, _, owner = name.partition("@")
         if owner and owner != str(base["person_id"]):

@@ -1,6 +1,6 @@
 """Ledger export: a plugin's ``@ledger`` as an XLSX workbook or a CSV file.
 
-The ledger handler runs with a read-only :class:`PluginContext` (no person, no
+The ledger handler runs with a read-only :class:`LedgerContext` (no person, no
 room): whatever it tries to write is refused or rolled back. Column headers are
 msgids, translated here; every export is written to the audit log.
 """
@@ -26,7 +26,7 @@ from attrs import frozen
 
 from linli.core import directory, people
 from linli.core.clock import Clock, SystemClock
-from linli.core.context import PluginContext
+from linli.core.context import LedgerContext, plugin_logger
 from linli.core.errors import LinliError, NotFound, PluginError, UserError
 from linli.core.i18n import N_, translator
 from linli.core.plugin import Ledger
@@ -144,17 +144,14 @@ def ledger_table(
                 district=district_id,
             )
         t = translator(language or district.language, kind=district.kind)
-        ctx = PluginContext(
+        ctx = LedgerContext(
             plugin=handler.plugin,
             key=f"export:{ledger}:{district_id}",
             district=district,
-            person=None,
-            roles={},
-            address=None,
             store=ScopedStore(conn, handler.plugin, district.id),
             t=t,
             clock=clock or SystemClock(),
-            log=structlog.get_logger(f"linli.plugins.{handler.plugin}"),
+            log=plugin_logger(handler.plugin),
             conn=conn,
         )
         try:

@@ -1,46 +1,85 @@
 """The public plugin API. Plugins import from here and from nothing else in linli.
 
-A plugin is a class with a :class:`Manifest` and decorated handlers::
+A plugin is a class with a :class:`Manifest`; its handlers are the decorated methods of
+the handler groups the manifest lists::
+
+    class Talk(HandlerGroup):
+        @command("echo", help=N_("Repeat what you say"))
+        def echo(self, ctx: CommandContext) -> None:
+            ctx.reply(ctx.argtext)
+
 
     class Echo(Plugin):
-        manifest = Manifest(name="echo", version="1.0", description=N_("Says it back"))
+        manifest = Manifest(name="echo", version="1.0", description=N_("Says it back"), handlers=(Talk,))
 
-        @command("echo", help=N_("Repeat what you say"))
-        def echo(self, ctx: PluginContext) -> None:
-            ctx.reply(ctx.argtext)
+Each kind of handler receives its own context type: :class:`CommandContext`,
+:class:`ChoiceContext`, :class:`DialogContext`, :class:`EventContext`, :class:`JobContext`,
+:class:`LedgerContext`; what they share is :class:`PluginContext`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Protocol
 
+import sqlalchemy as sa
 import structlog
 from attrs import field, frozen
 
+from linli.core.account import AccountData, ConsentRecord, RoleHeld
 from linli.core.commands import MAX_NUMBER, parse_number
 from linli.core.config import Config
-from linli.core.context import DialogState, PluginContext
+from linli.core.context import (
+    ChoiceContext,
+    CommandContext,
+    ConversationContext,
+    DialogContext,
+    DialogState,
+    EventContext,
+    JobContext,
+    LedgerContext,
+    Logger,
+    PluginContext,
+)
 from linli.core.errors import PermissionDenied, UserError
 from linli.core.events import Address, Choice, DomainEvent
-from linli.core.i18n import N_
+from linli.core.i18n import N_, Translator
 from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, scheduled
 from linli.core.storage import UTCDateTime, plugin_table
 
+#: the event the dispatcher publishes when someone must read the privacy notice before
+#: what they asked for; the ``basics`` plugin shows it
+CONSENT_REQUIRED = "linli.consent_required"
+
 __all__ = [
+    "CONSENT_REQUIRED",
     "MAX_NUMBER",
     "N_",
+    "AccountData",
     "Address",
     "Choice",
+    "ChoiceContext",
+    "CommandContext",
     "Config",
+    "ConsentRecord",
+    "ConversationContext",
+    "DialogContext",
     "DialogState",
     "DomainEvent",
+    "EventContext",
+    "HandlerGroup",
+    "JobContext",
     "Ledger",
+    "LedgerContext",
+    "Logger",
     "Manifest",
     "PermissionDenied",
     "Plugin",
     "PluginContext",
+    "RoleHeld",
     "RoleSpec",
+    "Tables",
+    "Translator",
     "UTCDateTime",
     "UserError",
     "command",
@@ -52,6 +91,13 @@ __all__ = [
     "plugin_table",
     "scheduled",
 ]
+
+
+class Tables(Protocol):
+    """A plugin's tables: the SQLAlchemy ``MetaData`` its ``plugin_table()`` calls fill."""
+
+    @property
+    def tables(self) -> Mapping[str, sa.Table]: ...
 
 
 @frozen
@@ -84,6 +130,8 @@ class Manifest:
       depends: plugins that must be enabled beside it.
       roles: the roles its commands use.
       tables: the plugin's ``MetaData`` (its migrations live in ``<package>/migrations``).
+      handlers: its handler groups (:class:`HandlerGroup` subclasses), whose decorated
+        methods are its handlers; no two may share a name.
       config_defaults: its per-district configuration keys: a plain default (its type is
         the default's) or a :class:`Config` with limits (``Config(0.5, above=0, below=1)``,
         ``Config("30 8 * * *", cron=True)``). Districts' values are checked against them
@@ -95,8 +143,9 @@ class Manifest:
     description: str = ""
     depends: tuple[str, ...] = ()
     roles: tuple[RoleSpec, ...] = ()
-    tables: Any = None
+    tables: Tables | None = None
     config_defaults: dict[str, Any] = field(factory=dict)
+    handlers: tuple[type[HandlerGroup], ...] = ()
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -111,7 +160,7 @@ class Ledger:
     """A table for ``linli export``: headers (msgids, translated on export) and rows."""
 
     columns: Sequence[str]
-    rows: Sequence[Sequence[Any]]
+    rows: Sequence[Sequence[object]]
 
 
 class Plugin:
@@ -123,5 +172,20 @@ class Plugin:
 
     manifest: ClassVar[Manifest]
 
-    def __init__(self, *, log: Any = None) -> None:
-        self.log = log if log is not None else structlog.get_logger(plugin=self.manifest.name)
+    def __init__(self, *, log: Logger | None = None) -> None:
+        self.log: Logger = log if log is not None else structlog.get_logger(plugin=self.manifest.name)
+
+
+class HandlerGroup:
+    """A class of a plugin's handlers, listed in its manifest's ``handlers``.
+
+    The registry makes one per plugin, giving it the plugin: a handler reaches the
+    manifest as ``self.plugin.manifest`` and logs with ``self.log``.
+    """
+
+    def __init__(self, plugin: Plugin) -> None:
+        self.plugin = plugin
+
+    @property
+    def log(self) -> Logger:
+        return self.plugin.log

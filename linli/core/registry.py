@@ -16,6 +16,7 @@ from attrs import frozen
 from linli.core.errors import PluginError
 from linli.core.i18n import N_, Message
 from linli.core.plugin import Plugin
+from linli.core.plugin_names import ALWAYS_ENABLED, RENAMED, current_name
 from linli.core.specs import (
     ChoiceSpec,
     CommandSpec,
@@ -28,7 +29,7 @@ from linli.core.specs import (
 )
 from linli.core.storage.schema import metadata as core_metadata
 
-__all__ = ["Handler", "PluginRegistry", "load_entry_points"]
+__all__ = ["ALWAYS_ENABLED", "Handler", "PluginRegistry", "current_name", "load_entry_points"]
 
 ENTRY_POINT_GROUP = "linli.plugins"
 _PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -38,10 +39,19 @@ RESERVED_COMMANDS = ("cancel", "取消")
 
 @frozen
 class Handler:
+    """A plugin's handler: ``name`` is its method's name, unique in the plugin; ``where``
+    says where it is written (``module.Class.method``), for error messages."""
+
     plugin: str
     name: str
     spec: Spec
     func: Callable[..., Any]
+    where: str = ""
+
+
+def _where(func: Any) -> str:
+    func = getattr(func, "__func__", func)
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
 
 
 class PluginRegistry:
@@ -64,7 +74,7 @@ class PluginRegistry:
         for cls in plugins:
             self._add(cls)
         for name, plugin in self.plugins.items():
-            for dep in plugin.manifest.depends:
+            for dep in map(current_name, plugin.manifest.depends):
                 if dep not in self.plugins:
                     raise PluginError(f"plugin {name!r} depends on {dep!r}, which is not installed")
 
@@ -81,25 +91,52 @@ class PluginRegistry:
             raise PluginError(f"plugin name {name!r} is taken by linli's own table {clash!r}")
         if name in self.plugins:
             raise PluginError(f"two plugins are named {name!r}")
+        if name in RENAMED:
+            raise PluginError(f"plugin name {name!r} is the old name of {RENAMED[name]!r}")
         plugin = cls(log=structlog.get_logger(plugin=name))
         self.plugins[name] = plugin
-        for attr, member in inspect.getmembers(cls, callable):
-            spec = spec_of(member)
-            if spec is None:
-                continue
-            handler = Handler(name, attr, spec, getattr(plugin, attr))
-            self.handlers[(name, attr)] = handler
-            self._index(handler)
+        self._shadowed(cls)
+        owners: list[object] = [plugin, *(group(plugin) for group in manifest.handlers)]
+        for owner in owners:
+            for attr, member in inspect.getmembers(type(owner), callable):
+                spec = spec_of(member)
+                if spec is None:
+                    continue
+                handler = Handler(name, attr, spec, getattr(owner, attr), _where(member))
+                twin = self.handlers.get((name, attr))
+                if twin is not None:
+                    raise PluginError(
+                        f"plugin {name!r} has two handlers named {attr!r}: {twin.where} and {handler.where}"
+                    )
+                self.handlers[(name, attr)] = handler
+                self._index(handler)
+
+    @staticmethod
+    def _shadowed(cls: type) -> None:
+        """Reject handlers inherited from a mixin: they belong in a handler group, where two
+        with one name cannot hide each other."""
+        for klass in cls.__mro__[1:]:
+            for member in vars(klass).values():
+                if spec_of(member) is not None:
+                    raise PluginError(
+                        f"plugin class {cls.__module__}.{cls.__qualname__} inherits handler {_where(member)}: "
+                        "list handler groups in Manifest(handlers=...) instead of inheriting them"
+                    )
 
     def _index(self, h: Handler) -> None:
         spec = h.spec
         if isinstance(spec, CommandSpec):
             for word in (spec.name, *spec.aliases):
                 if word in RESERVED_COMMANDS:
-                    raise PluginError(f"command /{word} of {h.plugin!r}: /{word} is linli's own (it ends a dialog)")
+                    raise PluginError(f"command /{word} of {h.where}: /{word} is linli's own (it ends a dialog)")
                 owner = self.commands.get(word) or self.commands.get(self.aliases.get(word, ""))
                 if owner is not None:
-                    raise PluginError(f"command /{word} of {h.plugin!r} is already taken by {owner.plugin!r}")
+                    raise PluginError(
+                        f"command /{word} is declared twice: by {owner.plugin!r} ({owner.where})"
+                        f" and by {h.plugin!r} ({h.where})"
+                    )
+            if len({spec.name, *spec.aliases}) < 1 + len(spec.aliases):
+                raise PluginError(f"command /{spec.name} of {h.where} repeats a name among its aliases")
             self.commands[spec.name] = h
             for alias in spec.aliases:
                 self.aliases[alias] = spec.name
@@ -110,8 +147,9 @@ class PluginRegistry:
         elif isinstance(spec, EventSpec):
             self.events.setdefault(spec.name, []).append(h)
         elif isinstance(spec, JobSpec):
-            if any(j.plugin == h.plugin and j.spec.name == spec.name for j in self.jobs):
-                raise PluginError(f"plugin {h.plugin!r} declares job {spec.name!r} twice")
+            twin = next((j for j in self.jobs if j.plugin == h.plugin and j.spec.name == spec.name), None)
+            if twin is not None:
+                raise PluginError(f"plugin {h.plugin!r} declares job {spec.name!r} twice: {twin.where} and {h.where}")
             self.jobs.append(h)
         elif isinstance(spec, LedgerSpec):
             ledger_name = f"{h.plugin}.{spec.name}"
@@ -119,8 +157,9 @@ class PluginRegistry:
 
     @staticmethod
     def _unique(index: dict[Any, Handler], key: Any, h: Handler, what: str) -> None:
-        if key in index:
-            raise PluginError(f"plugin {h.plugin!r} declares {what} {key!r} twice")
+        twin = index.get(key)
+        if twin is not None:
+            raise PluginError(f"plugin {h.plugin!r} declares {what} {key!r} twice: {twin.where} and {h.where}")
         index[key] = h
 
     def role_titles(self) -> dict[str, str]:
@@ -146,17 +185,18 @@ class PluginRegistry:
 
     def packages(self) -> list[str]:
         """The Python package of each plugin (where its migrations and catalogs live)."""
-        out = []
-        for plugin in self.plugins.values():
-            module = sys.modules[type(plugin).__module__]
-            is_package = hasattr(module, "__path__")
-            out.append(module.__name__ if is_package else module.__name__.rpartition(".")[0])
-        return out
+        return [self.package_of(name) for name in self.plugins]
+
+    def package_of(self, plugin: str) -> str:
+        """The Python package of a plugin; "" for a plugin in a top-level module."""
+        module = sys.modules[type(self.plugins[plugin]).__module__]
+        is_package = hasattr(module, "__path__")
+        return module.__name__ if is_package else module.__name__.rpartition(".")[0]
 
     def check_enabled(self, enabled: Iterable[str]) -> list[Message]:
         """Problems with a district's plugin list: unknown names, missing dependencies
         (``str()`` gives the English; ``.translated(t)`` the reader's language)."""
-        enabled = set(enabled)
+        enabled = {current_name(n) for n in enabled}
         installed = ", ".join(sorted(self.plugins))
         problems = [
             Message(N_("no plugin {plugin} is installed (installed: {installed})"), plugin=n, installed=installed)
@@ -165,7 +205,7 @@ class PluginRegistry:
         for n in sorted(enabled & set(self.plugins)):
             problems += [
                 Message(N_("plugin {plugin} needs {needed} enabled too"), plugin=n, needed=d)
-                for d in self.plugins[n].manifest.depends
+                for d in map(current_name, self.plugins[n].manifest.depends)
                 if d not in enabled
             ]
         return problems

@@ -162,7 +162,7 @@ class DistrictSettings:
     language: str = field(default="zh_CN", validator=_language)
     timezone: str = field(default="Asia/Shanghai", validator=_timezone)
     rooms: tuple[str, ...] = ()
-    plugins: tuple[str, ...] = ("core",)
+    plugins: tuple[str, ...] = ("basics",)
     config: Mapping[str, Mapping[str, Any]] = attrs.Factory(dict)
 
 

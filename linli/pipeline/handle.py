@@ -9,15 +9,13 @@ is raised for the transport to retry, unless this is the last try.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 import structlog
 
 from linli.core import outbox, people
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
-from linli.core.context import DialogState, Effects, PluginContext
+from linli.core.context import DialogState, Effects, PluginContext, context_for
 from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import usable_commands
 from linli.core.errors import UserError
@@ -25,7 +23,7 @@ from linli.core.events import HandlerCall, Outbound
 from linli.core.i18n import N_, translator
 from linli.core.registry import PluginRegistry
 from linli.core.specs import CommandSpec
-from linli.core.storage import ScopedStore, Store
+from linli.core.storage import Store
 from linli.core.storage import schema as s
 from linli.pipeline.next import Next
 
@@ -213,7 +211,6 @@ class Handle:
                         N_("I was still busy with your previous answer. Please send that message again.")
                     )
                 )
-        fire_time = dt.datetime.fromisoformat(call.fire_time) if call.fire_time else None
         private = bool(call.inbound and call.inbound.private)
         registry = self.registry
 
@@ -221,29 +218,19 @@ class Handle:
             return usable_commands(registry, district, roles, private=private)
 
         spec = registry.handler(call.plugin, call.handler).spec if call.kind == "command" else None
-        return PluginContext(
-            plugin=call.plugin,
-            key=call.key,
+        return context_for(
+            call,
+            conn=conn,
             district=district,
             person=person,
             roles=roles,
-            address=call.address,
-            store=ScopedStore(conn, call.plugin, district.id),
-            t=translator(language),
-            clock=self.clock,
-            log=structlog.get_logger(f"linli.plugins.{call.plugin}"),
-            conn=conn,
-            inbound=call.inbound,
-            event=call.domain_event,
-            args=call.args,
-            argtext=call.argtext,
-            data=call.data,
             dialog=dialog,
-            fire_time=fire_time,
-            available=available,
+            t=translator(language, kind=district.kind),
+            clock=self.clock,
+            calendar=self.calendar,
             notice_version=self.notice_version,
             config_defaults=registry.plugins[call.plugin].manifest.defaults,
-            calendar=self.calendar,
+            available=available,
             command=spec if isinstance(spec, CommandSpec) else None,
             role_titles=registry.role_titles(),
         )

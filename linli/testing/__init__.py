@@ -35,10 +35,12 @@ from linli.core.adapter import ChatAdapter
 from linli.core.clock import FrozenClock
 from linli.core.events import Address, Inbound, Outbound, Sender
 from linli.core.plugin import Plugin
+from linli.core.plugin_names import ALWAYS_ENABLED
 from linli.core.registry import PluginRegistry, load_entry_points
 from linli.core.settings import DistrictSettings, QueueSettings, Settings, StorageSettings
 
-__all__ = ["ChatHarness", "RecordingAdapter", "chat"]
+#: ``Inbound`` and ``Sender`` are here for tests that submit a raw event (``ChatHarness.submit``)
+__all__ = ["ChatHarness", "Inbound", "RecordingAdapter", "Sender", "chat"]
 
 GROUP = "group"
 
@@ -66,7 +68,8 @@ class ChatHarness:
 
     Parameters:
       path: a folder for the database.
-      plugins: plugin classes to load (default: every installed plugin).
+      plugins: plugin classes to load (default: every installed plugin); the basics plugin
+        (/help, the privacy notice), which every district has, is added when missing.
       enabled: the plugins enabled in the district (default: all loaded).
       language: the district's language.
       kind: the district's kind (``community``, ``village``, ``grid``): it picks the words.
@@ -91,6 +94,10 @@ class ChatHarness:
     ) -> None:
         from linli.workers.runtime import Runtime
 
+        if plugins is not None and not any(p.manifest.name == ALWAYS_ENABLED for p in plugins):
+            from linli.plugins.basics import BasicsPlugin
+
+            plugins = [BasicsPlugin, *plugins]
         registry = PluginRegistry(plugins if plugins is not None else load_entry_points())
         district = DistrictSettings(
             id="test",

@@ -9,7 +9,7 @@ from linli.core.plugin import N_, Manifest, Plugin
 from linli.core.registry import PluginRegistry
 from linli.core.storage import Store
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.council import CouncilPlugin
 from linli.plugins.mediation import MediationPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
@@ -24,7 +24,7 @@ class Noticeboard(Plugin):
 @pytest.fixture
 def noticeboard(monkeypatch):
     """Noticeboard installed beside the real plugins, as if through its entry point."""
-    plugins = [CorePlugin, SuggestionsPlugin, MediationPlugin, CouncilPlugin, Noticeboard]
+    plugins = [BasicsPlugin, SuggestionsPlugin, MediationPlugin, CouncilPlugin, Noticeboard]
     monkeypatch.setattr("linli.core.registry.load_entry_points", lambda: plugins)
     monkeypatch.setattr("linli.workers.runtime.load_entry_points", lambda: plugins)
     # a plugin defined in a test module has no package for migrations (PluginRegistry.packages gives "")
@@ -47,7 +47,7 @@ def _rows(url: str, table: sa.Table) -> list[sa.Row]:
 def test_districts_list_shows_each_district_as_a_table_row(ready):
     out = ready.ok("districts", "list")
     heping = next(line for line in out.splitlines() if "heping" in line)
-    for cell in ("和平社区", "community", "zh_CN", "Asia/Shanghai", "console:heping", "core, suggestions"):
+    for cell in ("和平社区", "community", "zh_CN", "Asia/Shanghai", "console:heping", "basics, suggestions"):
         assert cell in heping
     assert "兴隆村" in out and "village" in out
 
@@ -151,7 +151,7 @@ def test_plugins_list_shows_what_each_installed_plugin_brings(linli):
     for cell in (
         "1.0",
         "Suggestion box",
-        "core",
+        "basics",
         "/suggest",
         "linli.person_forgotten",
         "digest (30 8 * * *",
@@ -164,7 +164,7 @@ def test_plugins_list_with_a_district_marks_the_enabled_ones(ready):
     out = ready.ok("plugins", "list", "--district", "xinglong")
     cells = [line.split("│") for line in out.splitlines() if line.startswith("│ ")]
     enabled = {row[1].strip(): row[2].strip() for row in cells if row[1].strip()}
-    assert enabled == {"core": "✓", "suggestions": "", "mediation": "", "council": ""}
+    assert enabled == {"basics": "✓", "suggestions": "", "mediation": "", "council": ""}
 
 
 def test_a_plugin_is_enabled_and_disabled_in_a_district(ready):
@@ -197,8 +197,9 @@ def test_disabling_a_plugin_another_enabled_plugin_needs_is_refused(ready, notic
     assert "cannot disable suggestions in heping: noticeboard need(s) it" in error
 
 
-def test_core_cannot_be_disabled(ready):
-    assert "core plugin cannot be disabled" in ready.fails("plugins", "disable", "core", "-d", "heping", code=5)
+def test_the_basics_plugin_cannot_be_disabled_under_its_old_name_either(ready):
+    assert "basics plugin cannot be disabled" in ready.fails("plugins", "disable", "basics", "-d", "heping", code=5)
+    assert "basics plugin cannot be disabled" in ready.fails("plugins", "disable", "core", "-d", "heping", code=5)
 
 
 def test_plugins_list_names_each_event_once_and_sorts_the_commands():

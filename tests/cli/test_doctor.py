@@ -16,7 +16,7 @@ def test_doctor_passes_a_healthy_embedded_deployment_and_warns_about_a_district_
     assert f"settings: {ready.settings}" in ok
     assert "database: schema is current" in ok
     assert "broker: in-process" in ok
-    assert "community heping: plugins core, suggestions" in ok and "community heping: rooms console:heping" in ok
+    assert "community heping: plugins basics, suggestions" in ok and "community heping: rooms console:heping" in ok
     assert _lines(result.stdout, "!") == [
         "! village xinglong: no room is bound: `linli rooms bind ROOM --district xinglong`"
     ]
@@ -44,7 +44,7 @@ def test_doctor_reports_a_broken_database_url_and_a_bad_broker_url(linli):
     assert failed[0].startswith("✗ database: cannot reach the database") and "LINLI_DATABASE_URL" in failed[0]
     assert failed[1].startswith("✗ broker: cannot reach redis://127.0.0.1:1/0")
     # the districts are still checked, from the settings file
-    assert "✓ community heping: plugins core, suggestions" in result.stdout
+    assert "✓ community heping: plugins basics, suggestions" in result.stdout
 
 
 def test_doctor_refuses_an_unknown_broker_scheme_and_hides_passwords(ready):

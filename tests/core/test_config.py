@@ -9,12 +9,12 @@ from linli.core.errors import SettingsError
 from linli.core.i18n import translator
 from linli.core.registry import PluginRegistry
 from linli.core.settings import DistrictSettings, Settings
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.council import CouncilPlugin
 from linli.plugins.mediation import MediationPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 
-REGISTRY = PluginRegistry([CorePlugin, CouncilPlugin, MediationPlugin, SuggestionsPlugin])
+REGISTRY = PluginRegistry([BasicsPlugin, CouncilPlugin, MediationPlugin, SuggestionsPlugin])
 
 
 def problems(plugins=("core", "council", "mediation", "suggestions"), **config):

@@ -1,30 +1,48 @@
-"""The PluginContext a handler gets: its store, its answers, its events, its dialogs, its clock."""
+"""The context a handler gets, one type per kind: its store, its answers, its events, its dialogs, its clock."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
+import attrs
 import pytest
 import sqlalchemy as sa
 import structlog
 from structlog.testing import capture_logs
 
-from linli.core.events import Address
+from linli.core import export
+from linli.core.calendar import WorkingDays
+from linli.core.clock import FrozenClock
+from linli.core.context import context_for
+from linli.core.directory import DistrictInfo
+from linli.core.events import Address, HandlerCall
+from linli.core.i18n import translator
 from linli.core.plugin import (
     N_,
+    ChoiceContext,
+    CommandContext,
+    DialogContext,
+    EventContext,
+    HandlerGroup,
+    JobContext,
+    Ledger,
+    LedgerContext,
     Manifest,
     Plugin,
     PluginContext,
     RoleSpec,
     command,
+    ledger,
     on_choice,
+    on_dialog,
     on_event,
     plugin_table,
     scheduled,
 )
 from linli.core.settings import DistrictSettings
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions.tables import suggestions
 from linli.testing import ChatHarness
 
@@ -144,7 +162,7 @@ class Listener(Plugin):
         ctx.send(Address.parse("test:log"), f"{ctx.district.id} heard {ctx.event.payload['text']}")
 
 
-PLUGINS = [CorePlugin, Notebook, Listener]
+PLUGINS = [BasicsPlugin, Notebook, Listener]
 OTHER = DistrictSettings(
     id="other",
     name="Other",
@@ -340,10 +358,10 @@ class Finder(Plugin):
 def test_a_person_is_found_by_name_only_among_the_people_of_this_district(tmp_path):
     from linli.core import people
     from linli.core.settings import DistrictSettings
-    from linli.plugins.core import CorePlugin
+    from linli.plugins.basics import BasicsPlugin
 
     other = DistrictSettings(id="other", name="Other", rooms=("test:elsewhere",), plugins=("core",))
-    chat = ChatHarness(tmp_path, plugins=[CorePlugin, Finder], districts=[other])
+    chat = ChatHarness(tmp_path, plugins=[BasicsPlugin, Finder], districts=[other])
     try:
         with chat.runtime.store.begin() as conn:  # 李四 of the other district, and a name with an underscore
             li = people.person_for(conn, "test:李四", "李四")
@@ -355,6 +373,122 @@ def test_a_person_is_found_by_name_only_among_the_people_of_this_district(tmp_pa
         assert chat.say("张三", "/find johndoe") == ["found None"]
     finally:
         chat.close()
+
+
+# --- each kind of handler gets its own context type ------------------------------------------------------
+
+
+class Talk(HandlerGroup):
+    @command("kind", help=N_("Say what kind of context a command gets"))
+    def kind(self, ctx: CommandContext) -> None:
+        ctx.start_dialog("kind", prompt=type(ctx).__name__, choices=[ctx.choice("Pick", "picked", "pear")])
+
+    @on_choice("picked")
+    def picked(self, ctx: ChoiceContext) -> None:
+        ctx.reply(f"{type(ctx).__name__} {ctx.data!r} in dialog {ctx.dialog.name if ctx.dialog else None}")
+
+    @on_dialog("kind")
+    def answered(self, ctx: DialogContext) -> None:
+        ctx.reply(f"{type(ctx).__name__} {ctx.text} at step {ctx.dialog.step!r}")
+        ctx.publish("kinds.told")
+
+
+class Background(HandlerGroup):
+    @on_event("kinds.told")
+    def told(self, ctx: EventContext) -> None:
+        ctx.send(Address.parse("test:log"), f"{type(ctx).__name__} {ctx.event.name}")
+
+    @scheduled("tick", "0 * * * *")
+    def tick(self, ctx: JobContext) -> None:
+        ctx.send(Address.parse("test:log"), f"{type(ctx).__name__} {ctx.fire_time:%H:%M}")
+
+    @ledger("kinds")
+    def kinds(self, ctx: LedgerContext) -> Ledger:
+        return Ledger(columns=["kind"], rows=[[type(ctx).__name__]])
+
+
+class Kinds(Plugin):
+    manifest = Manifest(name="kinds", version="1", handlers=(Talk, Background))
+
+
+@pytest.fixture
+def kinds(tmp_path) -> Iterator[ChatHarness]:
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, Kinds], language="en")
+    yield harness
+    harness.close()
+
+
+def test_a_command_a_button_and_a_dialog_step_each_get_their_own_context(kinds):
+    assert kinds.say("张三", "/kind") == ["CommandContext"]
+    assert kinds.pick("张三", "Pick") == ["ChoiceContext 'pear' in dialog kind"]
+    assert kinds.say("张三", "hello")[0] == "DialogContext hello at step ''"
+
+
+def test_an_event_and_a_job_each_get_their_own_context(kinds):
+    kinds.say("张三", "/kind")
+    kinds.say("张三", "hello")
+    assert kinds.in_room("log") == ["EventContext kinds.told"]
+
+    kinds.run_jobs()
+    kinds.advance(hours=1)
+    assert kinds.run_jobs() == ["JobContext 10:00"]
+
+
+def test_a_ledger_gets_a_ledger_context(kinds):
+    table = export.ledger_table(kinds.runtime.store, kinds.runtime.registry, "kinds.kinds", "test")
+
+    assert table.rows == (("LedgerContext",),)
+
+
+def test_no_context_hands_the_plugin_its_database_connection():
+    for kind in (CommandContext, ChoiceContext, DialogContext, EventContext, JobContext, LedgerContext):
+        assert "conn" not in {a.name for a in attrs.fields(kind)}
+
+
+def _context_for(call: HandlerCall) -> PluginContext | None:
+    district = DistrictInfo("test", "Test", "community", "en", "Asia/Shanghai", frozenset({"kinds"}), (), {})
+    return context_for(
+        call,
+        conn=None,  # type: ignore[arg-type]  # never reached: nothing is read or written
+        district=district,
+        person=None,
+        roles={},
+        dialog=None,
+        t=translator("en"),
+        clock=FrozenClock(dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)),
+        calendar=WorkingDays(),
+        notice_version=1,
+        config_defaults={},
+        available=list,
+    )
+
+
+def test_a_call_lacking_what_its_kind_needs_gets_no_context_and_is_logged():
+    with capture_logs() as logs:
+        assert (
+            _context_for(HandlerCall(key="k1", plugin="kinds", handler="kind", kind="command", district_id="test"))
+            is None
+        )
+        assert (
+            _context_for(HandlerCall(key="k2", plugin="kinds", handler="tick", kind="job", district_id="test")) is None
+        )
+
+    assert [(line["key"], line["lacking"]) for line in logs] == [
+        ("k1", "person, room and message"),
+        ("k2", "fire_time"),
+    ]
+
+
+def test_a_job_call_gets_its_fire_time_in_the_districts_time_zone():
+    call = HandlerCall(
+        key="k3", plugin="kinds", handler="tick", kind="job", district_id="test", fire_time="2026-11-26T09:00:00+08:00"
+    )
+
+    ctx = _context_for(call)
+
+    assert isinstance(ctx, JobContext)
+    assert ctx.fire_time == dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
+    assert ctx.person is None and ctx.address is None
 
 
 # --- numbers people type ------------------------------------------------------------------------------
@@ -388,7 +522,7 @@ def test_no_command_of_any_installed_plugin_fails_on_a_number_it_cannot_use(tmp_
 def test_a_number_that_cannot_be_used_is_answered_with_the_commands_own_usage(tmp_path):
     from linli.plugins.council import CouncilPlugin
 
-    harness = ChatHarness(tmp_path, plugins=[CorePlugin, CouncilPlugin], language="en")
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, CouncilPlugin], language="en")
     try:
         assert harness.say("张三", "/support -1") == [
             "“-1” is not a number I can use here: please give a whole number, such as 3. "
@@ -405,7 +539,7 @@ def test_a_number_that_cannot_be_used_is_answered_with_the_commands_own_usage(tm
 def test_a_lone_surrogate_in_a_comment_is_dropped_before_the_handler_sees_it(tmp_path):
     from linli.plugins.council import CouncilPlugin
 
-    harness = ChatHarness(tmp_path, plugins=[CorePlugin, CouncilPlugin], language="en")
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, CouncilPlugin], language="en")
     try:
         harness.say("张三", "/raise 路灯坏了")
         harness.say("张三", "晚上太黑")

@@ -18,7 +18,7 @@ from linli.core.i18n import translator
 from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command, on_dialog
 from linli.core.settings import DistrictSettings, I18nSettings, Settings
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 from linli.plugins.suggestions.tables import suggestions
 from linli.testing import ChatHarness, RecordingAdapter
@@ -64,7 +64,7 @@ class Probe(Plugin):
         ctx.reply("found the hidden thing")
 
 
-PLUGINS = [CorePlugin, SuggestionsPlugin, Probe]
+PLUGINS = [BasicsPlugin, SuggestionsPlugin, Probe]
 UNBOUND = N_(
     "This room is not linked to a community yet. An administrator can "
     "link it with: linli rooms bind {room} --district ID"
@@ -448,7 +448,7 @@ class Notebook(Plugin):
 
 
 def test_cancel_says_what_a_dialog_kept_when_it_declares_it(tmp_path):
-    chat = ChatHarness(tmp_path, plugins=[CorePlugin, Notebook], language="en")
+    chat = ChatHarness(tmp_path, plugins=[BasicsPlugin, Notebook], language="en")
     try:
         chat.say("张三", "/note")
         assert chat.say("张三", "第一行") == ["kept"]
@@ -664,7 +664,7 @@ def test_a_bare_number_that_answers_nothing_is_not_silently_lost(chat):
 def test_a_bare_number_where_people_vote_says_how_to_vote(tmp_path):
     from linli.plugins.council import CouncilPlugin
 
-    harness = ChatHarness(tmp_path, plugins=[CorePlugin, CouncilPlugin], language="zh_CN")
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, CouncilPlugin], language="zh_CN")
     try:
         harness.say("张三", "/polls")
         assert harness.say("张三", "1") == [

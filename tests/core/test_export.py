@@ -17,7 +17,7 @@ from linli.core.i18n import translator
 from linli.core.plugin import N_, Ledger, Manifest, Plugin, PluginContext, ledger
 from linli.core.registry import PluginRegistry
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.testing import ChatHarness
 
 SUGGESTIONS = "suggestions.suggestions"
@@ -74,7 +74,7 @@ def odd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatHarness
     # a plugin defined in a test module has no package for migrations (PluginRegistry.packages gives "")
     packages = PluginRegistry.packages
     monkeypatch.setattr(PluginRegistry, "packages", lambda self: [p for p in packages(self) if p])
-    harness = ChatHarness(tmp_path, plugins=[CorePlugin, Odd])
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, Odd])
     yield harness
     harness.close()
 

@@ -47,7 +47,7 @@ def differences(url: str) -> list[object]:
 
 
 def test_in_tree_plugins_are_registered():
-    assert {"core", "mediation", "suggestions"} <= {ep.name for ep in PLUGINS}
+    assert {"basics", "mediation", "suggestions"} <= {ep.name for ep in PLUGINS}
 
 
 def test_sqlite_migrations_match_the_declared_tables(tmp_path):

@@ -10,6 +10,8 @@ from linli.core import registry as registry_module
 from linli.core.errors import PluginError
 from linli.core.plugin import (
     N_,
+    CommandContext,
+    HandlerGroup,
     Manifest,
     Plugin,
     PluginContext,
@@ -22,7 +24,7 @@ from linli.core.plugin import (
 )
 from linli.core.registry import PluginRegistry, load_entry_points
 from linli.core.specs import CommandSpec, JobSpec, spec_of
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 
 
@@ -73,7 +75,7 @@ def plugin_class(
 def test_the_installed_plugins_are_found_through_their_entry_points():
     classes = load_entry_points()
 
-    assert CorePlugin in classes
+    assert BasicsPlugin in classes
     assert SuggestionsPlugin in classes
     assert all(issubclass(cls, Plugin) for cls in classes)
 
@@ -173,15 +175,28 @@ def test_a_plugin_depending_on_one_that_is_not_installed_is_refused():
 
 
 def test_a_districts_plugin_list_is_checked_for_unknown_plugins_and_missing_dependencies():
-    reg = PluginRegistry([CorePlugin, SuggestionsPlugin])
+    reg = PluginRegistry([BasicsPlugin, SuggestionsPlugin])
 
     problems = reg.check_enabled(["suggestions", "council"])
 
     assert [str(p) for p in problems] == [
-        "no plugin council is installed (installed: core, suggestions)",
-        "plugin suggestions needs core enabled too",
+        "no plugin council is installed (installed: basics, suggestions)",
+        "plugin suggestions needs basics enabled too",
     ]
-    assert reg.check_enabled(["core", "suggestions"]) == []
+    assert reg.check_enabled(["basics", "suggestions"]) == []
+
+
+def test_the_old_name_of_the_basics_plugin_still_counts_in_plugin_lists_and_dependencies():
+    old = type("Old", (Plugin,), {"manifest": Manifest(name="old", version="1", depends=("core",))})
+    reg = PluginRegistry([BasicsPlugin, SuggestionsPlugin, old])
+
+    assert reg.check_enabled(["core", "suggestions", "old"]) == []
+    assert [str(p) for p in reg.check_enabled(["old"])] == ["plugin old needs basics enabled too"]
+
+
+def test_no_new_plugin_may_take_the_old_name_of_the_basics_plugin():
+    with pytest.raises(PluginError, match="old name of 'basics'"):
+        PluginRegistry([plugin_class("core")])
 
 
 # --- decorators -------------------------------------------------------------------------------------
@@ -239,16 +254,16 @@ def test_an_entry_point_name_must_match_the_plugins_name(monkeypatch):
 
 
 def test_a_plugin_package_is_where_its_migrations_are_looked_for():
-    reg = PluginRegistry([CorePlugin, SuggestionsPlugin])
+    reg = PluginRegistry([BasicsPlugin, SuggestionsPlugin])
 
-    assert reg.packages() == ["linli.plugins.core", "linli.plugins.suggestions"]
+    assert reg.packages() == ["linli.plugins.basics", "linli.plugins.suggestions"]
 
 
 def test_a_plugin_in_a_module_outside_any_package_runs_without_a_migrations_folder(tmp_path):
     from linli.core.settings import Settings, StorageSettings
     from linli.workers.runtime import Runtime
 
-    reg = PluginRegistry([CorePlugin, Echo])
+    reg = PluginRegistry([BasicsPlugin, Echo])
     settings = Settings(storage=StorageSettings(url=f"sqlite:///{tmp_path / 'x.db'}"))
 
     runtime = Runtime(settings, registry=reg)
@@ -266,3 +281,77 @@ def test_a_plugin_name_that_is_not_an_identifier_or_would_own_a_core_table_is_re
 
     with pytest.raises(PluginError, match=repr(name)):
         PluginRegistry([Intruder])
+
+
+# --- handler groups ----------------------------------------------------------------------------------
+
+
+class Matters(HandlerGroup):
+    @command("matter", help=N_("Show a matter"))
+    def show(self, ctx: CommandContext) -> None:
+        ctx.reply(self.plugin.manifest.name)
+
+
+class Polls(HandlerGroup):
+    @command("poll", help=N_("Show a poll"))
+    def show(self, ctx: CommandContext) -> None:
+        ctx.reply("poll")
+
+
+class Votes(HandlerGroup):
+    @command("vote", help=N_("Vote"), aliases=("matter",))
+    def vote(self, ctx: CommandContext) -> None:
+        ctx.reply("vote")
+
+
+class Ballots(HandlerGroup):
+    @command("ballot", help=N_("Show a ballot"))
+    def ballot(self, ctx: CommandContext) -> None:
+        ctx.reply("ballot")
+
+
+def grouped(*groups: type[HandlerGroup]) -> type[Plugin]:
+    return type("Grouped", (Plugin,), {"manifest": Manifest(name="grouped", version="1", handlers=groups)})
+
+
+def test_the_handlers_of_the_groups_a_manifest_lists_are_read_and_reach_their_plugin():
+    reg = PluginRegistry([grouped(Matters, Ballots)])
+
+    handler = reg.command("matter")
+    assert handler is not None and handler.name == "show"
+    assert isinstance(handler.func.__self__, Matters)
+    assert handler.func.__self__.plugin is reg.plugins["grouped"]
+    assert reg.command("ballot") is reg.handler("grouped", "ballot")
+
+
+def test_two_handlers_with_one_name_in_two_groups_are_refused_naming_both():
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Matters, Polls)])
+
+    assert "'show'" in caught.value.message
+    assert "test_registry.Matters.show" in caught.value.message
+    assert "test_registry.Polls.show" in caught.value.message
+
+
+def test_an_alias_that_is_a_command_of_another_group_is_refused_naming_both():
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Votes, Matters)])
+
+    assert "/matter" in caught.value.message
+    assert "test_registry.Votes.vote" in caught.value.message
+    assert "test_registry.Matters.show" in caught.value.message
+
+
+def test_handlers_inherited_from_a_mixin_are_refused():
+    class Mixin:
+        @command("mixed", help=N_("Mixed in"))
+        def mixed(self, ctx: CommandContext) -> None:
+            pass
+
+    mixed = type("Mixed", (Mixin, Plugin), {"manifest": Manifest(name="mixed", version="1")})
+
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([mixed])
+
+    assert "Mixin.mixed" in caught.value.message
+    assert "Manifest(handlers=" in caught.value.message

@@ -264,7 +264,7 @@ def test_the_repositorys_settings_file_loads_with_an_urban_community_and_a_villa
     assert len(kinds) == 2
     assert sorted(kinds.values()) == ["community", "village"]
     for district in settings.districts:
-        assert "core" in district.plugins
+        assert "basics" in district.plugins
         assert all(room.startswith("console:") for room in district.rooms)
     assert settings.queue.broker == "memory://"
 

@@ -30,7 +30,7 @@ def test_an_event_submitted_twice_is_answered_once(deployment):
         deployment.rt.submit(event)
         deployment.replies_to(event.event_id)
         deployment.wait_idle()
-    assert [m["key"] for m in deployment.all_replies()] == [f"{event.event_id}:core.whoami:m0"]
+    assert [m["key"] for m in deployment.all_replies()] == [f"{event.event_id}:basics.whoami:m0"]
 
 
 def test_a_suggestion_filed_through_worker_processes_is_stored_once_in_postgresql(deployment):
@@ -63,7 +63,7 @@ def test_a_worker_killed_mid_stream_loses_no_event(deployment):
     # holds unacknowledged messages tests their redelivery. (A worker killed while delivering
     # would hold the room's delivery lock until its TTL; see docs/operations.md.)
     recovery = {"LINLI_QUEUE_HEARTBEAT_TIMEOUT_MS": "2000", "LINLI_QUEUE_MAINTENANCE_CHANCE": "100000"}
-    a = deployment.start_worker("--queues", "linli.events,linli.plugin.core,linli.plugin.suggestions", **recovery)
+    a = deployment.start_worker("--queues", "linli.events,linli.plugin.basics,linli.plugin.suggestions", **recovery)
     [a_id] = deployment.wait_for_heartbeats(1)
     deployment.start_worker(**recovery)
     deployment.wait_for_heartbeats(2)
@@ -85,7 +85,7 @@ def test_a_worker_killed_mid_stream_loses_no_event(deployment):
 
     for event in events:
         deployment.replies_to(event)
-    stream = {f"{e}:core.whoami:m0" for e in events}
+    stream = {f"{e}:basics.whoami:m0" for e in events}
     keys = [m["key"] for m in deployment.all_replies() if m["key"] in stream]
     assert unacked > 0, "worker A held no message when it was killed: the test proved nothing"
     assert sorted(keys) == sorted(stream)  # each once: worker A never delivered, so nothing twice

@@ -11,12 +11,12 @@ from linli.core.events import Address, Inbound, Sender
 from linli.core.export import ledger_table
 from linli.core.settings import DistrictSettings
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 from linli.plugins.suggestions.tables import suggestions
 from linli.testing import ChatHarness
 
-PLUGINS = [CorePlugin, SuggestionsPlugin]
+PLUGINS = [BasicsPlugin, SuggestionsPlugin]
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_a_resident_leaves_a_suggestion_through_a_dialog(chat):
 
 def test_a_village_hears_of_the_village_staff_and_a_community_of_its_community_workers(tmp_path):
     for kind, staff in (("village", "村里的工作人员"), ("community", "社区工作者")):
-        chat = ChatHarness(tmp_path / kind, plugins=[CorePlugin, SuggestionsPlugin], kind=kind)
+        chat = ChatHarness(tmp_path / kind, plugins=[BasicsPlugin, SuggestionsPlugin], kind=kind)
         try:
             chat.say("张三", "/suggest 楼道灯坏了")
             assert chat.pick("张三", 2) == [f"谢谢您！您的建议编号是1，{staff}会尽快答复您。"]

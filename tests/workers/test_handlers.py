@@ -18,7 +18,7 @@ from linli.core.plugin import N_, Manifest, Plugin, PluginContext, command, plug
 from linli.core.registry import PluginRegistry
 from linli.core.settings import DistrictSettings, Settings, StorageSettings
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.testing import ChatHarness, RecordingAdapter
 from linli.workers.runtime import Runtime
 
@@ -72,7 +72,7 @@ class Probe(Plugin):
             ctx.reply(str(n))
 
 
-PLUGINS = [CorePlugin, Probe]
+PLUGINS = [BasicsPlugin, Probe]
 
 
 @pytest.fixture
@@ -299,7 +299,7 @@ def test_a_message_that_keeps_failing_is_given_up_after_max_retries_and_its_room
     monkeypatch.setattr(deliver, "_backoff", lambda attempts: 0.05)
     settings = Settings()
     chat = ChatHarness(
-        tmp_path, plugins=[CorePlugin], settings=evolve(settings, queue=evolve(settings.queue, max_retries=3))
+        tmp_path, plugins=[BasicsPlugin], settings=evolve(settings, queue=evolve(settings.queue, max_retries=3))
     )
     try:
         chat.adapter.fail_with = DeliveryError("HTTP 502 from the platform")
@@ -314,7 +314,7 @@ def test_a_message_that_keeps_failing_is_given_up_after_max_retries_and_its_room
 
 
 def test_a_message_the_platform_holds_back_waits_without_counting_as_a_failure(tmp_path, monkeypatch):
-    chat = ChatHarness(tmp_path, plugins=[CorePlugin])
+    chat = ChatHarness(tmp_path, plugins=[BasicsPlugin])
     calls = []
     real_send = chat.adapter.send
 
@@ -347,7 +347,7 @@ def test_a_handler_failing_for_now_on_every_try_ends_with_an_apology_not_silence
 
     settings = Settings()
     chat = ChatHarness(
-        tmp_path, plugins=[CorePlugin, Flaky], settings=evolve(settings, queue=evolve(settings.queue, max_retries=1))
+        tmp_path, plugins=[BasicsPlugin, Flaky], settings=evolve(settings, queue=evolve(settings.queue, max_retries=1))
     )
     monkey_backoff = chat.runtime.broker.get_actor("linli.handle.flaky")
     monkey_backoff.options.update(min_backoff=1, max_backoff=5)

@@ -16,7 +16,7 @@ from linli.core.plugin import N_, Manifest, Plugin, PluginContext, command, on_e
 from linli.core.registry import PluginRegistry
 from linli.core.settings import DistrictSettings, Settings, StorageSettings
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.testing import ChatHarness, RecordingAdapter
 from linli.workers.broker import EVENTS_QUEUE, outbox_queue, plugin_queue
 from linli.workers.runtime import Runtime
@@ -56,7 +56,7 @@ class Echo(Plugin):
 def chat(tmp_path) -> Iterator[ChatHarness]:
     Echo.runs = 0
     Echo.heard = []
-    harness = ChatHarness(tmp_path, plugins=[CorePlugin, Echo], language="en")
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, Echo], language="en")
     yield harness
     harness.close()
 
@@ -120,7 +120,7 @@ def _runtime(url: str) -> Iterator[Runtime]:
     settings = Settings(storage=StorageSettings(url=url), districts=(district,))
     rt = Runtime(
         settings,
-        registry=PluginRegistry([CorePlugin, Echo]),
+        registry=PluginRegistry([BasicsPlugin, Echo]),
         adapters={"test": RecordingAdapter()},
         clock=FrozenClock(dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)),
     )

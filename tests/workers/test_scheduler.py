@@ -23,7 +23,7 @@ from linli.core.registry import PluginRegistry
 from linli.core.settings import DistrictSettings, QueueSettings, SchedulerSettings, Settings, StorageSettings
 from linli.core.storage import Store
 from linli.core.storage import schema as s
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 from linli.testing import ChatHarness
 from linli.workers.runtime import Runtime
@@ -56,7 +56,7 @@ class Chime(Plugin):
         ctx.send(CHIMES, f"rung by {ctx.event.payload['who']}")
 
 
-PLUGINS = [CorePlugin, SuggestionsPlugin, Chime]
+PLUGINS = [BasicsPlugin, SuggestionsPlugin, Chime]
 
 
 @pytest.fixture(autouse=True)
@@ -342,7 +342,7 @@ def pg_runtime(postgres_url: str) -> Iterator[Runtime]:
     )
     runtime = Runtime(
         settings,
-        registry=PluginRegistry([CorePlugin, Chime]),
+        registry=PluginRegistry([BasicsPlugin, Chime]),
         clock=FrozenClock(dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI)),
     )
     runtime.prepare_database()

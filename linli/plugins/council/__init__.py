@@ -5,7 +5,7 @@ A resident raises a matter (议题) in the group; neighbours comment and support
 it; a passed matter is implemented and reviewed. Ledgers of matters and polls export with
 ``linli export``. See docs/council.md.
 
-The plugin class is composed of mixins, one per part of the work; each keeps its handlers.
+Its handlers are in handler groups, one per part of the work, listed in the manifest.
 """
 
 from __future__ import annotations
@@ -28,26 +28,12 @@ from linli.plugins.council.voting import Voting
 __all__ = ["CouncilPlugin"]
 
 
-class CouncilPlugin(
-    Deliberation,
-    Voting,
-    Referral,
-    Schedule,
-    Ledgers,
-    Privacy,
-    Meetings,
-    Convention,
-    Actions,
-    Adoptions,
-    CommunityLedgers,
-    CommunityPrivacy,
-    Plugin,
-):
+class CouncilPlugin(Plugin):
     manifest = Manifest(
         name="council",
         version="1.0",
         description=N_("Courtyard council: residents raise matters, talk them over and vote on them"),
-        depends=("core",),
+        depends=("basics",),
         roles=(
             RoleSpec("council", N_("member of the courtyard council"), N_("council member")),
             RoleSpec(
@@ -57,6 +43,20 @@ class CouncilPlugin(
             ),
         ),
         tables=metadata,
+        handlers=(
+            Deliberation,
+            Voting,
+            Referral,
+            Schedule,
+            Ledgers,
+            Privacy,
+            Meetings,
+            Convention,
+            Actions,
+            Adoptions,
+            CommunityLedgers,
+            CommunityPrivacy,
+        ),
         config_defaults={
             # the group where polls and results are announced ("" = where the poll was opened)
             "room": Config("", room=True),

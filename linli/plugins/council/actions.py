@@ -7,7 +7,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, PluginContext, command, on_choice, parse_number
+from linli.core.plugin import (
+    N_,
+    ChoiceContext,
+    CommandContext,
+    ConversationContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_choice,
+    parse_number,
+)
 from linli.plugins.council._community import group_room, notify_council, number, tell
 from linli.plugins.council.community_tables import task_updates, task_volunteers, tasks
 from linli.plugins.council.matters import MOVERS, load_matter, matter_number, may_move, words_after
@@ -21,7 +31,7 @@ TASK_STATES = {"open": N_("open"), "reported": N_("reported done, to be confirme
 WORKING = ("passed", "implementing")
 
 
-class Actions:
+class Actions(HandlerGroup):
     """Handlers of action items."""
 
     @command(
@@ -31,7 +41,7 @@ class Actions:
         roles=MOVERS,
         aliases=("行动",),
     )
-    def create_action(self, ctx: PluginContext) -> None:
+    def create_action(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /action MATTER TEXT, for example /action 2 周六上午清理水塘淤泥")
         if len(ctx.args) < 2:
             raise ctx.fail(usage)
@@ -65,7 +75,7 @@ class Actions:
         ctx.reply(text, choices=button)
 
     @command("actions", help=N_("List the action items still to do"), usage=N_("[MATTER]"), aliases=("行动清单",))
-    def list_actions(self, ctx: PluginContext) -> None:
+    def list_actions(self, ctx: CommandContext) -> None:
         where = [tasks.c.status != "done"]
         if ctx.args:
             matter = load_matter(ctx, matter_number(ctx, ctx.args[0]))
@@ -112,21 +122,20 @@ class Actions:
     # --- volunteers ------------------------------------------------------------------------------
 
     @command("signup", help=N_("Volunteer for an action item"), usage=N_("NUMBER"), aliases=("报名",))
-    def signup_action(self, ctx: PluginContext) -> None:
+    def signup_action(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /signup NUMBER, for example /signup 1")
         if len(ctx.args) != 1:
             raise ctx.fail(usage)
         self._sign_up_action(ctx, self._action_item(ctx, ctx.args[0], usage))
 
     @on_choice("signup")
-    def signup_action_button(self, ctx: PluginContext) -> None:
+    def signup_action_button(self, ctx: ChoiceContext) -> None:
         row = ctx.store.get(tasks, tasks.c.number == (parse_number(ctx.data) or 0))
         if row is None:
             raise ctx.fail(ctx.t("That action item is gone."))
         self._sign_up_action(ctx, row)
 
-    def _sign_up_action(self, ctx: PluginContext, row: Any) -> None:
-        assert ctx.person is not None
+    def _sign_up_action(self, ctx: ConversationContext, row: Any) -> None:
         if row.status == "done":
             raise ctx.fail(ctx.t("Action item {number} is already done. Thank you all the same!", number=row.number))
         if ctx.person.id in self._action_volunteers(ctx, row.id):
@@ -143,8 +152,7 @@ class Actions:
         )
 
     @command("report", help=N_("Report progress on an action item"), usage=N_("NUMBER TEXT"), aliases=("汇报",))
-    def report_action(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def report_action(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /report NUMBER TEXT, for example /report 1 淤泥已清理一半")
         if len(ctx.args) < 2:
             raise ctx.fail(usage)
@@ -156,8 +164,7 @@ class Actions:
             ctx.t("Progress on action item {number} noted. Send /finished {number} when it is done.", number=row.number)
         )
 
-    def _may_report_action(self, ctx: PluginContext, row: Any) -> None:
-        assert ctx.person is not None
+    def _may_report_action(self, ctx: ConversationContext, row: Any) -> None:
         if row.status == "done":
             raise ctx.fail(ctx.t("Action item {number} is already done.", number=row.number))
         if ctx.person.id not in self._action_volunteers(ctx, row.id) and not may_move(ctx):
@@ -177,8 +184,7 @@ class Actions:
         usage=N_("NUMBER [NOTE]"),
         aliases=("完成",),
     )
-    def finish_action(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def finish_action(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /finished NUMBER [NOTE], for example /finished 1")
         if not ctx.args:
             raise ctx.fail(usage)
@@ -216,14 +222,13 @@ class Actions:
         )
 
     @on_choice("action_done", roles=MOVERS)
-    def confirm_action_button(self, ctx: PluginContext) -> None:
+    def confirm_action_button(self, ctx: ChoiceContext) -> None:
         row = ctx.store.get(tasks, tasks.c.number == (parse_number(ctx.data) or 0))
         if row is None or row.status == "done":
             raise ctx.fail(ctx.t("That action item is already done."))
         self._confirm_action(ctx, row)
 
-    def _confirm_action(self, ctx: PluginContext, row: Any) -> None:
-        assert ctx.person is not None
+    def _confirm_action(self, ctx: ConversationContext, row: Any) -> None:
         ctx.store.update(
             tasks, tasks.c.id == row.id, status="done", confirmed_by=ctx.person.id, done_at=ctx.clock.now()
         )

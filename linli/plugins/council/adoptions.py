@@ -9,7 +9,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, PluginContext, command, on_choice, parse_number, scheduled
+from linli.core.plugin import (
+    N_,
+    ChoiceContext,
+    CommandContext,
+    ConversationContext,
+    HandlerGroup,
+    JobContext,
+    PluginContext,
+    command,
+    on_choice,
+    parse_number,
+    scheduled,
+)
 from linli.plugins.council._community import add_months, notify_council, number, tell
 from linli.plugins.council.community_tables import adoptables, adoptions, inspections
 from linli.plugins.council.matters import MOVERS, words_after
@@ -72,7 +84,7 @@ def current_adoption(ctx: PluginContext, thing_id: int) -> Any:
     return rows[0] if rows else None
 
 
-class Adoptions:
+class Adoptions(HandlerGroup):
     """Handlers of the adoption register."""
 
     # --- the register ---------------------------------------------------------------------
@@ -80,7 +92,7 @@ class Adoptions:
     @command(
         "adoptables", help=N_("List the green plots, flower beds and other things you can adopt"), aliases=("认领清单",)
     )
-    def list_adoptables(self, ctx: PluginContext) -> None:
+    def list_adoptables(self, ctx: CommandContext) -> None:
         things = ctx.store.select(adoptables, order_by=[adoptables.c.number])
         if not things:
             ctx.reply(ctx.t("Nothing is registered for adoption yet."))
@@ -112,7 +124,7 @@ class Adoptions:
         roles=MOVERS,
         aliases=("登记认领",),
     )
-    def new_adoptable(self, ctx: PluginContext) -> None:
+    def new_adoptable(self, ctx: CommandContext) -> None:
         kinds = "、".join(f"{key} ({ctx.t(label)})" for key, label in KINDS.items())
         usage = ctx.t(
             "Usage: /newadoptable KIND NAME, for example /newadoptable plot 3号楼东侧绿地 (several at once: "
@@ -147,7 +159,7 @@ class Adoptions:
         else:
             ctx.reply("\n".join([ctx.t("Registered for adoption: {count} things.", count=len(added)), *added]))
 
-    def _adoptable(self, ctx: PluginContext, usage: str) -> Any:
+    def _adoptable(self, ctx: CommandContext, usage: str) -> Any:
         if not ctx.args:
             raise ctx.fail(usage)
         n = number(ctx, ctx.args[0], usage)
@@ -166,8 +178,7 @@ class Adoptions:
         usage=N_("NUMBER"),
         aliases=("认领",),
     )
-    def apply_adoption(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def apply_adoption(self, ctx: CommandContext) -> None:
         thing = self._adoptable(
             ctx, ctx.t("Usage: /adopt NUMBER, for example /adopt 3 (send /adoptables for the numbers)")
         )
@@ -220,8 +231,7 @@ class Adoptions:
             )
         )
 
-    def _ask_renewal(self, ctx: PluginContext, thing: Any, held: Any) -> None:
-        assert ctx.person is not None
+    def _ask_renewal(self, ctx: ConversationContext, thing: Any, held: Any) -> None:
         if held.renewal_asked:
             raise ctx.fail(
                 ctx.t("You have already asked to renew #{number}; the council will answer.", number=thing.number)
@@ -249,7 +259,7 @@ class Adoptions:
         roles=MOVERS,
         aliases=("认领协议",),
     )
-    def offer_adoption(self, ctx: PluginContext) -> None:
+    def offer_adoption(self, ctx: CommandContext) -> None:
         thing = self._adoptable(ctx, ctx.t("Usage: /offer NUMBER [MONTHS] [DUTIES], for example /offer 3 12"))
         months = int(ctx.config.get("adoption_months", 12))
         rest = 1
@@ -261,13 +271,13 @@ class Adoptions:
         self._offer_adoption(ctx, thing, months, duties)
 
     @on_choice("adoption_offer", roles=MOVERS)
-    def offer_adoption_button(self, ctx: PluginContext) -> None:
+    def offer_adoption_button(self, ctx: ChoiceContext) -> None:
         thing = self._adoptable_from_data(ctx)
         self._offer_adoption(
             ctx, thing, int(ctx.config.get("adoption_months", 12)), str(ctx.config.get("adoption_duties", "") or "")
         )
 
-    def _adoptable_from_data(self, ctx: PluginContext) -> Any:
+    def _adoptable_from_data(self, ctx: ChoiceContext) -> Any:
         thing = ctx.store.get(adoptables, adoptables.c.number == (parse_number(ctx.data) or 0))
         if thing is None:
             raise ctx.fail(ctx.t("That is no longer in the register."))
@@ -300,7 +310,7 @@ class Adoptions:
         ctx.reply(ctx.t("The agreement for #{number} was sent to {name} to sign.", number=thing.number, name=name))
 
     @on_choice("adoption_refuse", roles=MOVERS)
-    def refuse_adoption_button(self, ctx: PluginContext) -> None:
+    def refuse_adoption_button(self, ctx: ChoiceContext) -> None:
         thing = self._adoptable_from_data(ctx)
         held = current_adoption(ctx, thing.id)
         if held is None or held.status not in ("applied", "offered"):
@@ -319,7 +329,7 @@ class Adoptions:
         ctx.reply(ctx.t("The application for #{number} was turned down.", number=thing.number))
 
     @on_choice("adoption_sign")
-    def sign_adoption(self, ctx: PluginContext) -> None:
+    def sign_adoption(self, ctx: ChoiceContext) -> None:
         held, thing = self._offered_adoption(ctx)
         today = ctx.now().date()
         ends = add_months(today, held.months) - dt.timedelta(days=1)
@@ -354,7 +364,7 @@ class Adoptions:
         )
 
     @on_choice("adoption_decline")
-    def decline_adoption(self, ctx: PluginContext) -> None:
+    def decline_adoption(self, ctx: ChoiceContext) -> None:
         held, thing = self._offered_adoption(ctx)
         self._end_adoption(ctx, held, "declined", "applicant_declined")
         notify_council(
@@ -365,7 +375,7 @@ class Adoptions:
         )
         ctx.reply(ctx.t("All right, #{number} stays free for others.", number=thing.number))
 
-    def _offered_adoption(self, ctx: PluginContext) -> tuple[Any, Any]:
+    def _offered_adoption(self, ctx: ChoiceContext) -> tuple[Any, Any]:
         held = ctx.store.get(adoptions, adoptions.c.id == (parse_number(ctx.data) or 0))
         if held is None or held.status != "offered" or ctx.person is None or held.person_id != ctx.person.id:
             raise ctx.fail(ctx.t("This agreement is no longer waiting for your answer."))
@@ -377,7 +387,7 @@ class Adoptions:
 
     # --- looking after it ---------------------------------------------------------------------
 
-    def _adopted(self, ctx: PluginContext, usage: str) -> tuple[Any, Any]:
+    def _adopted(self, ctx: CommandContext, usage: str) -> tuple[Any, Any]:
         thing = self._adoptable(ctx, usage)
         held = current_adoption(ctx, thing.id)
         if held is None or held.status != "active":
@@ -393,7 +403,7 @@ class Adoptions:
         roles=MOVERS,
         aliases=("巡查",),
     )
-    def inspect_adoption(self, ctx: PluginContext) -> None:
+    def inspect_adoption(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /inspect NUMBER NOTE, for example /inspect 3 花开得很好")
         thing, held = self._adopted(ctx, usage)
         note = ctx.checked_text(words_after(ctx, 1), empty=usage, limit=1000)
@@ -414,7 +424,7 @@ class Adoptions:
     @command(
         "renew", help=N_("Renew an adoption agreement"), usage=N_("NUMBER [MONTHS]"), roles=MOVERS, aliases=("续期",)
     )
-    def renew_adoption(self, ctx: PluginContext) -> None:
+    def renew_adoption(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /renew NUMBER [MONTHS], for example /renew 3 12")
         thing, held = self._adopted(ctx, usage)
         months = int(ctx.config.get("adoption_months", 12))
@@ -452,7 +462,7 @@ class Adoptions:
         roles=MOVERS,
         aliases=("终止认领",),
     )
-    def end_adoption(self, ctx: PluginContext) -> None:
+    def end_adoption(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /endadoption NUMBER REASON, for example /endadoption 3 认领人搬走了")
         thing = self._adoptable(ctx, usage)
         reason = ctx.checked_text(words_after(ctx, 1), empty=usage, limit=500)
@@ -476,7 +486,7 @@ class Adoptions:
     # --- the end of the term ---------------------------------------------------------------------
 
     @scheduled("adoptions", "0 9 * * *")
-    def adoption_terms(self, ctx: PluginContext) -> None:
+    def adoption_terms(self, ctx: JobContext) -> None:
         """Each morning: remind adopters whose term ends soon; let lapse those whose term has ended."""
         today = (ctx.fire_time or ctx.now()).date()
         ahead = dt.timedelta(days=int(ctx.config.get("adoption_reminder_days", 30)))
@@ -533,7 +543,7 @@ class Adoptions:
                 )
 
     @on_choice("adoption_renew")
-    def renew_adoption_button(self, ctx: PluginContext) -> None:
+    def renew_adoption_button(self, ctx: ChoiceContext) -> None:
         held = ctx.store.get(adoptions, adoptions.c.id == (parse_number(ctx.data) or 0))
         if held is None or held.status != "active" or ctx.person is None or held.person_id != ctx.person.id:
             raise ctx.fail(ctx.t("This adoption has already ended; send /adoptables to apply again."))

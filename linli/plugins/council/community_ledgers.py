@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from linli.core.plugin import N_, Ledger, PluginContext, ledger
+from linli.core.plugin import N_, HandlerGroup, Ledger, LedgerContext, ledger
 from linli.plugins.council.actions import TASK_STATES
 from linli.plugins.council.adoptions import KINDS, STATES, ending_text
 from linli.plugins.council.community_tables import (
@@ -69,11 +69,11 @@ ACTION_COLUMNS = [
 CONVENTION_COLUMNS = [N_("Article"), N_("Version"), N_("In force"), N_("Text"), N_("How"), N_("Date")]
 
 
-class CommunityLedgers:
+class CommunityLedgers(HandlerGroup):
     """Ledgers of the council's community work."""
 
     @ledger("adoptions", title=N_("Adoption ledger (green plots and other adopted things)"))
-    def adoptions_ledger(self, ctx: PluginContext) -> Ledger:
+    def adoptions_ledger(self, ctx: LedgerContext) -> Ledger:
         tz = ZoneInfo(ctx.district.timezone)
         things = {t.id: t for t in ctx.store.select(adoptables)}
         held = ctx.store.select(adoptions, order_by=[adoptions.c.adoptable_id, adoptions.c.id])
@@ -131,7 +131,7 @@ class CommunityLedgers:
         return Ledger(columns=ADOPTION_COLUMNS, rows=rows)
 
     @ledger("meetings", title=N_("Council meeting record"))
-    def meetings_ledger(self, ctx: PluginContext) -> Ledger:
+    def meetings_ledger(self, ctx: LedgerContext) -> Ledger:
         """One row per agenda item (a meeting without one has a row of its own)."""
         tz = ZoneInfo(ctx.district.timezone)
         found = {m.id: m for m in ctx.store.select(matters)}
@@ -161,7 +161,7 @@ class CommunityLedgers:
         return Ledger(columns=MEETING_COLUMNS, rows=rows)
 
     @ledger("actions", title=N_("Action items of the courtyard council"))
-    def actions_ledger(self, ctx: PluginContext) -> Ledger:
+    def actions_ledger(self, ctx: LedgerContext) -> Ledger:
         tz = ZoneInfo(ctx.district.timezone)
         numbers = {m.id: m.number for m in ctx.store.select(matters)}
         helpers = ctx.store.select(
@@ -190,7 +190,7 @@ class CommunityLedgers:
         return Ledger(columns=ACTION_COLUMNS, rows=rows)
 
     @ledger("convention", title=N_("Residents' convention and its versions"))
-    def convention_ledger(self, ctx: PluginContext) -> Ledger:
+    def convention_ledger(self, ctx: LedgerContext) -> Ledger:
         tz = ZoneInfo(ctx.district.timezone)
         current = {a.id: a for a in ctx.store.select(articles)}
         rows = []

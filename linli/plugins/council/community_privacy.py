@@ -3,7 +3,7 @@ proposals, and forgetting them (docs/privacy.md)."""
 
 from __future__ import annotations
 
-from linli.core.plugin import PluginContext, on_event
+from linli.core.plugin import EventContext, HandlerGroup, on_event
 from linli.plugins.council.adoptions import STATES
 from linli.plugins.council.community_tables import (
     adoptables,
@@ -22,12 +22,11 @@ from linli.plugins.council.community_tables import (
 __all__ = ["CommunityPrivacy"]
 
 
-class CommunityPrivacy:
+class CommunityPrivacy(HandlerGroup):
     """Our part of ``linli.data_request`` and ``linli.person_forgotten``."""
 
     @on_event("linli.data_request")
-    def community_data_request(self, ctx: PluginContext) -> None:
-        assert ctx.event is not None
+    def community_data_request(self, ctx: EventContext) -> None:
         pid = ctx.event.payload["person_id"]
         things = {t.id: t for t in ctx.store.select(adoptables)}
         held = ctx.store.select(adoptions, adoptions.c.person_id == pid, order_by=[adoptions.c.id])
@@ -53,10 +52,9 @@ class CommunityPrivacy:
         ctx.tell(pid, "\n".join(lines))
 
     @on_event("linli.person_forgotten")
-    def community_forget(self, ctx: PluginContext) -> None:
+    def community_forget(self, ctx: EventContext) -> None:
         """Applications and agreements still running end; the records (attendance counts, finished
         work, past adoptions, versions of the convention) stay, without the person."""
-        assert ctx.event is not None
         pid = ctx.event.payload["person_id"]
         now = ctx.clock.now()
         ctx.store.update(

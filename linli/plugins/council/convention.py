@@ -10,7 +10,17 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, Address, PluginContext, command, on_event, parse_number
+from linli.core.plugin import (
+    N_,
+    Address,
+    CommandContext,
+    EventContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_event,
+    parse_number,
+)
 from linli.plugins.council._community import notify_council, number
 from linli.plugins.council.community_tables import amendments, articles, versions
 from linli.plugins.council.matters import MOVERS, words_after
@@ -36,7 +46,7 @@ OUTCOMES = {
 }
 
 
-class Convention:
+class Convention(HandlerGroup):
     """Handlers of the residents' convention."""
 
     @command(
@@ -45,7 +55,7 @@ class Convention:
         usage=N_("[ARTICLE] [history]"),
         aliases=("公约",),
     )
-    def show_convention(self, ctx: PluginContext) -> None:
+    def show_convention(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /convention [ARTICLE] [history], for example /convention 3 or /convention 3 history")
         if not ctx.args:
             ctx.reply(self._whole_convention(ctx))
@@ -133,7 +143,7 @@ class Convention:
         roles=MOVERS,
         aliases=("公约条文",),
     )
-    def write_article(self, ctx: PluginContext) -> None:
+    def write_article(self, ctx: CommandContext) -> None:
         usage = ctx.t(
             "Usage: /article NUMBER TEXT, for example /article 1 爱护院内绿地，不在绿地里种菜; several "
             "articles at once, one per line: 1. TEXT"
@@ -184,7 +194,7 @@ class Convention:
         roles=MOVERS,
         aliases=("修订公约",),
     )
-    def amend_article(self, ctx: PluginContext) -> None:
+    def amend_article(self, ctx: CommandContext) -> None:
         usage = ctx.t(
             "Usage: /amend ARTICLE TEXT, for example /amend 3 楼道内不堆放杂物，宣传板报每季度更新一次 "
             "(the next free number adds a new article)"
@@ -251,9 +261,8 @@ class Convention:
         )
 
     @on_event("council.poll_closed")
-    def amendment_decided(self, ctx: PluginContext) -> None:
+    def amendment_decided(self, ctx: EventContext) -> None:
         """A poll closed: when it was on an amendment, adopt the new text if it passed."""
-        assert ctx.event is not None
         payload = ctx.event.payload
         if payload.get("subject") != SUBJECT:
             return

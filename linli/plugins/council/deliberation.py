@@ -6,7 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from linli.core.plugin import N_, Choice, PluginContext, command, on_choice, on_dialog
+from linli.core.plugin import (
+    N_,
+    Choice,
+    ChoiceContext,
+    CommandContext,
+    ConversationContext,
+    DialogContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_choice,
+    on_dialog,
+)
 from linli.plugins.council.matters import (
     MOVERS,
     create_matter,
@@ -28,13 +40,13 @@ MAX_TITLE = 100
 MAX_TEXT = 2000
 
 
-class Deliberation:
+class Deliberation(HandlerGroup):
     """Matters from raising to done."""
 
     # --- raising ---------------------------------------------------------------------
 
     @command("raise", help=N_("Raise a matter for the courtyard council"), usage=N_("[TITLE]"), aliases=("提议题",))
-    def raise_matter(self, ctx: PluginContext) -> None:
+    def raise_matter(self, ctx: CommandContext) -> None:
         if ctx.argtext.strip():
             title = _title(ctx, ctx.argtext)
             ctx.start_dialog(
@@ -51,8 +63,7 @@ class Deliberation:
             )
 
     @on_dialog("raise")
-    def raise_step(self, ctx: PluginContext) -> None:
-        assert ctx.dialog is not None
+    def raise_step(self, ctx: DialogContext) -> None:
         data = dict(ctx.dialog.data)
         if ctx.dialog.step == "title":
             data["title"] = _title(ctx, ctx.text)
@@ -73,7 +84,7 @@ class Deliberation:
             ctx.continue_dialog(step=ctx.dialog.step, data=data, prompt=ctx.t("Please pick one of the buttons above."))
 
     @on_choice("category")
-    def category(self, ctx: PluginContext) -> None:
+    def category(self, ctx: ChoiceContext) -> None:
         if ctx.dialog is None or ctx.dialog.name != "raise" or ctx.dialog.step != "category":
             raise ctx.fail(ctx.t("That matter was already raised or cancelled. Send /raise to start again."))
         if ctx.data not in CATEGORIES:
@@ -95,7 +106,7 @@ class Deliberation:
     # --- reading -------------------------------------------------------------------------
 
     @command("matters", help=N_("List the matters before the courtyard council"), aliases=("议题列表",))
-    def list_matters(self, ctx: PluginContext) -> None:
+    def list_matters(self, ctx: CommandContext) -> None:
         rows = ctx.store.select(matters, matters.c.status.not_in(sorted(CLOSED)), order_by=[matters.c.number])
         if not rows:
             ctx.reply(ctx.t("No matters are open. Raise one with /raise."))
@@ -120,7 +131,7 @@ class Deliberation:
         usage=N_("NUMBER"),
         aliases=("议题",),
     )
-    def show_matter(self, ctx: PluginContext) -> None:
+    def show_matter(self, ctx: CommandContext) -> None:
         if len(ctx.args) != 1:
             raise ctx.fail(ctx.t("Usage: /matter NUMBER, for example /matter 3"))
         row = load_matter(ctx, matter_number(ctx, ctx.args[0]))
@@ -130,8 +141,7 @@ class Deliberation:
     # --- taking part -----------------------------------------------------------------------
 
     @command("comment", help=N_("Comment on a matter"), usage=N_("NUMBER TEXT"), aliases=("评论",))
-    def comment(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def comment(self, ctx: CommandContext) -> None:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /comment NUMBER TEXT, for example /comment 3 我同意，晚上太黑了"))
         row = _open_matter(ctx, matter_number(ctx, ctx.args[0]))
@@ -147,17 +157,16 @@ class Deliberation:
         )
 
     @command("support", help=N_("Support a matter"), usage=N_("NUMBER"), aliases=("支持",))
-    def support(self, ctx: PluginContext) -> None:
+    def support(self, ctx: CommandContext) -> None:
         if len(ctx.args) != 1:
             raise ctx.fail(ctx.t("Usage: /support NUMBER, for example /support 3"))
         self._support(ctx, matter_number(ctx, ctx.args[0]))
 
     @on_choice("support")
-    def support_pressed(self, ctx: PluginContext) -> None:
+    def support_pressed(self, ctx: ChoiceContext) -> None:
         self._support(ctx, matter_number(ctx, ctx.data))
 
-    def _support(self, ctx: PluginContext, number: int) -> None:
-        assert ctx.person is not None
+    def _support(self, ctx: ConversationContext, number: int) -> None:
         row = _open_matter(ctx, number)
         if ctx.store.get(supports, supports.c.matter_id == row.id, supports.c.person_id == ctx.person.id):
             raise ctx.fail(ctx.t("You already support matter {number}.", number=row.number))
@@ -179,8 +188,7 @@ class Deliberation:
         usage=N_("HOUSEHOLD"),
         aliases=("户号",),
     )
-    def household(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def household(self, ctx: CommandContext) -> None:
         text = ctx.checked_text(
             ctx.argtext, empty=ctx.t("Usage: /household HOUSEHOLD, for example /household 3-2-501"), limit=64
         )
@@ -196,7 +204,7 @@ class Deliberation:
         roles=MOVERS,
         aliases=("提案",),
     )
-    def propose(self, ctx: PluginContext) -> None:
+    def propose(self, ctx: CommandContext) -> None:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /propose NUMBER TEXT, for example /propose 3 在3号楼前加装两盏路灯"))
         row = load_matter(ctx, matter_number(ctx, ctx.args[0]))
@@ -222,7 +230,7 @@ class Deliberation:
         roles=MOVERS,
         aliases=("合并",),
     )
-    def merge(self, ctx: PluginContext) -> None:
+    def merge(self, ctx: CommandContext) -> None:
         if len(ctx.args) != 2:
             raise ctx.fail(ctx.t("Usage: /merge NUMBER INTO, for example /merge 4 3 (matter 4 goes into 3)"))
         dup = load_matter(ctx, matter_number(ctx, ctx.args[0]))
@@ -256,8 +264,7 @@ class Deliberation:
         usage=N_("NUMBER [REASON]"),
         aliases=("撤回",),
     )
-    def withdraw(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def withdraw(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /withdraw NUMBER [REASON]"))
         row = load_matter(ctx, matter_number(ctx, ctx.args[0]))
@@ -278,16 +285,16 @@ class Deliberation:
         roles=MOVERS,
         aliases=("实施",),
     )
-    def implement(self, ctx: PluginContext) -> None:
+    def implement(self, ctx: CommandContext) -> None:
         self._step(ctx, "implementing", N_("Matter {number} is being implemented."))
 
     @command("done", help=N_("Record that a matter is done"), usage=N_("NUMBER NOTE"), roles=MOVERS, aliases=("办结",))
-    def done(self, ctx: PluginContext) -> None:
+    def done(self, ctx: CommandContext) -> None:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /done NUMBER NOTE, for example /done 3 两盏路灯已装好"))
         self._step(ctx, "done", N_("Matter {number} is done. Thank you, neighbours!"))
 
-    def _step(self, ctx: PluginContext, target: str, msgid: str) -> None:
+    def _step(self, ctx: CommandContext, target: str, msgid: str) -> None:
         if not ctx.args:
             raise ctx.fail(
                 ctx.t("Usage: /{command} NUMBER [NOTE]", command="implement" if target == "implementing" else "done")
@@ -303,7 +310,7 @@ class Deliberation:
         roles=MOVERS,
         aliases=("复查",),
     )
-    def review(self, ctx: PluginContext) -> None:
+    def review(self, ctx: CommandContext) -> None:
         if len(ctx.args) != 2:
             raise ctx.fail(ctx.t("Usage: /review NUMBER YYYY-MM-DD, for example /review 3 2027-01-15"))
         row = load_matter(ctx, matter_number(ctx, ctx.args[0]))

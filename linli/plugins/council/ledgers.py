@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from linli.core.plugin import N_, Ledger, PluginContext, ledger
+from linli.core.plugin import N_, HandlerGroup, Ledger, LedgerContext, PluginContext, ledger
 from linli.plugins.council.polls import KINDS, OUTCOMES, choice_text, latest_ballots
 from linli.plugins.council.states import CATEGORIES, LABELS
 from linli.plugins.council.tables import comments, history, matters, polls, supports, votes
@@ -60,11 +60,11 @@ BALLOT_COLUMNS = [
 ]
 
 
-class Ledgers:
+class Ledgers(HandlerGroup):
     """The council's ledgers."""
 
     @ledger("matters", title=N_("Courtyard council matters ledger"))
-    def matters_ledger(self, ctx: PluginContext) -> Ledger:
+    def matters_ledger(self, ctx: LedgerContext) -> Ledger:
         tz = ZoneInfo(ctx.district.timezone)
         rows_ = ctx.store.select(matters, order_by=[matters.c.number])
         names = ctx.display_names(sorted({r.raised_by for r in rows_ if r.raised_by is not None}))
@@ -98,7 +98,7 @@ class Ledgers:
         return Ledger(columns=MATTER_COLUMNS, rows=rows)
 
     @ledger("polls", title=N_("Courtyard council polls and results"))
-    def polls_ledger(self, ctx: PluginContext) -> Ledger:
+    def polls_ledger(self, ctx: LedgerContext) -> Ledger:
         numbers = {m.id: m.number for m in ctx.store.select(matters)}
         rows = []
         for p in ctx.store.select(polls, order_by=[polls.c.number]):
@@ -128,7 +128,7 @@ class Ledgers:
         return Ledger(columns=POLL_COLUMNS, rows=rows)
 
     @ledger("ballots", title=N_("Courtyard council ballots"))
-    def ballots_ledger(self, ctx: PluginContext) -> Ledger:
+    def ballots_ledger(self, ctx: LedgerContext) -> Ledger:
         """Every ballot cast, in order; a secret ballot's voters are not named."""
         by_id = {p.id: p for p in ctx.store.select(polls)}
         rows_ = ctx.store.select(votes, order_by=[votes.c.poll_id, votes.c.id])

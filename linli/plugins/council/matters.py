@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import PluginContext
+from linli.core.plugin import CommandContext, PluginContext
 from linli.plugins.council.states import LABELS, allowed
 from linli.plugins.council.tables import history, matters, roll
 
@@ -156,7 +156,7 @@ def household_of(ctx: PluginContext, person_id: int) -> str:
     return str(row.household) if row is not None else ""
 
 
-def words_after(ctx: PluginContext, n: int) -> str:
+def words_after(ctx: CommandContext, n: int) -> str:
     """What follows the first ``n`` words of the command, exactly as written."""
     parts = re.split(r"[\s\u3000]+", ctx.argtext.strip(), maxsplit=n)
     return parts[n].strip() if len(parts) > n else ""

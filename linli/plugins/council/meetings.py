@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, PluginContext, command, scheduled
+from linli.core.plugin import N_, CommandContext, HandlerGroup, JobContext, PluginContext, command, scheduled
 from linli.plugins.council._community import group_room, number, tell
 from linli.plugins.council.community_tables import agenda, attendance, meetings
 from linli.plugins.council.matters import MOVERS, load_matter, matter_number, may_move, words_after
@@ -31,7 +31,7 @@ DATE = re.compile(r"^(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?$")
 TIME = re.compile(r"^(\d{1,2})[:：点](\d{2})?分?$")
 
 
-class Meetings:
+class Meetings(HandlerGroup):
     """Handlers of council meetings."""
 
     @command(
@@ -41,8 +41,7 @@ class Meetings:
         roles=MOVERS,
         aliases=("召开议事会",),
     )
-    def call_meeting(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def call_meeting(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /callmeeting DATE TIME [PLACE], for example /callmeeting 2026-12-05 19:00 红邻议事亭")
         if len(ctx.args) < 2:
             raise ctx.fail(usage)
@@ -150,7 +149,7 @@ class Meetings:
         return row
 
     @scheduled("meeting_reminders", "0 9 * * *")
-    def meeting_reminders(self, ctx: PluginContext) -> None:
+    def meeting_reminders(self, ctx: JobContext) -> None:
         """Each morning: the residents' group hears of the council meetings of the next day."""
         group = group_room(ctx)
         if group is None:
@@ -165,7 +164,7 @@ class Meetings:
                 ctx.send(group, "\n".join([reminder, self._meeting_text(ctx, meeting)]))
 
     @command("meetings", help=N_("List the council meetings"), aliases=("议事会",))
-    def list_meetings(self, ctx: PluginContext) -> None:
+    def list_meetings(self, ctx: CommandContext) -> None:
         rows = ctx.store.select(meetings, order_by=[meetings.c.number.desc()], limit=10)
         if not rows:
             ctx.reply(ctx.t("No council meetings yet."))
@@ -187,7 +186,7 @@ class Meetings:
     @command(
         "meeting", help=N_("See a council meeting: agenda, decisions, minutes"), usage=N_("NUMBER"), aliases=("会议",)
     )
-    def show_meeting(self, ctx: PluginContext) -> None:
+    def show_meeting(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /meeting NUMBER, for example /meeting 1")
         if len(ctx.args) != 1:
             raise ctx.fail(usage)
@@ -206,8 +205,7 @@ class Meetings:
         usage=N_("CODE"),
         aliases=("签到",),
     )
-    def check_in(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def check_in(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /checkin CODE, with the code read out at the meeting, for example /checkin 4821")
         if len(ctx.args) != 1:
             raise ctx.fail(usage)
@@ -246,7 +244,7 @@ class Meetings:
         roles=MOVERS,
         aliases=("纪要",),
     )
-    def add_minutes(self, ctx: PluginContext) -> None:
+    def add_minutes(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /minutes NUMBER TEXT, for example /minutes 1 居民代表12人到会，讨论了水塘整治")
         if len(ctx.args) < 2:
             raise ctx.fail(usage)
@@ -263,8 +261,7 @@ class Meetings:
         roles=MOVERS,
         aliases=("会议决定",),
     )
-    def record_decision(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def record_decision(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /decision MEETING MATTER TEXT, for example /decision 1 2 同意清淤后栽种荷花")
         if len(ctx.args) < 3:
             raise ctx.fail(usage)
@@ -311,7 +308,7 @@ class Meetings:
         roles=MOVERS,
         aliases=("散会",),
     )
-    def close_meeting(self, ctx: PluginContext) -> None:
+    def close_meeting(self, ctx: CommandContext) -> None:
         usage = ctx.t("Usage: /closemeeting NUMBER, for example /closemeeting 1")
         if len(ctx.args) != 1:
             raise ctx.fail(usage)

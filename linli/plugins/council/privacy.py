@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from linli.core.plugin import PluginContext, on_event
+from linli.core.plugin import EventContext, HandlerGroup, on_event
 from linli.plugins.council.tables import comments, history, matters, polls, roll, supports, votes
 
 __all__ = ["Privacy"]
 
 
-class Privacy:
+class Privacy(HandlerGroup):
     """``linli.data_request`` and ``linli.person_forgotten``."""
 
     @on_event("linli.data_request")
-    def data_request(self, ctx: PluginContext) -> None:
-        assert ctx.event is not None
+    def data_request(self, ctx: EventContext) -> None:
         pid = ctx.event.payload["person_id"]
         member = ctx.store.get(roll, roll.c.person_id == pid)
         raised = ctx.store.count(matters, matters.c.raised_by == pid)
@@ -32,10 +31,9 @@ class Privacy:
         ctx.tell(pid, text)
 
     @on_event("linli.person_forgotten")
-    def forget(self, ctx: PluginContext) -> None:
+    def forget(self, ctx: EventContext) -> None:
         """Matters, comments and ballots stay (the council's record and the counts need them),
         unlinked from the person; their place on the roll and their household are deleted."""
-        assert ctx.event is not None
         pid = ctx.event.payload["person_id"]
         ctx.store.delete(roll, roll.c.person_id == pid)
         ctx.store.update(matters, matters.c.raised_by == pid, raised_by=None)

@@ -7,7 +7,7 @@ event finds no subscriber and the council says so.
 
 from __future__ import annotations
 
-from linli.core.plugin import N_, PluginContext, command
+from linli.core.plugin import N_, CommandContext, HandlerGroup, command
 from linli.plugins.council.matters import MOVERS, load_matter, matter_number, move_matter
 from linli.plugins.council.tables import supports
 
@@ -17,7 +17,7 @@ __all__ = ["Referral"]
 MEDIATION_CATEGORY = {"property": "property", "neighbours": "neighbours"}
 
 
-class Referral:
+class Referral(HandlerGroup):
     """``/refer``."""
 
     @command(
@@ -27,7 +27,7 @@ class Referral:
         roles=MOVERS,
         aliases=("转调解",),
     )
-    def refer(self, ctx: PluginContext) -> None:
+    def refer(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /refer NUMBER [NAME ...], for example /refer 3 张三 李四"))
         if "mediation" not in ctx.district.plugins:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from linli.core.plugin import N_, Address, PluginContext, scheduled
+from linli.core.plugin import N_, Address, HandlerGroup, JobContext, PluginContext, scheduled
 from linli.plugins.council.matters import COUNCIL, FACILITATOR
 from linli.plugins.council.polls import close_poll, latest_ballots
 from linli.plugins.council.states import LABELS
@@ -15,11 +15,11 @@ from linli.plugins.council.tables import matters, polls, roll, votes
 __all__ = ["Schedule"]
 
 
-class Schedule:
+class Schedule(HandlerGroup):
     """Scheduled jobs."""
 
     @scheduled("polls", "* * * * *")
-    def polls_job(self, ctx: PluginContext) -> None:
+    def polls_job(self, ctx: JobContext) -> None:
         """Every minute: remind the residents who have not voted, and close the polls that are due.
 
         The reminder comes ``reminder_hours`` before the close, but not before half of the poll's
@@ -60,7 +60,7 @@ class Schedule:
         ctx.log.info("council poll reminder", poll=poll.number, waiting=len(waiting))
 
     @scheduled("reviews", "0 9 * * *")
-    def reviews_job(self, ctx: PluginContext) -> None:
+    def reviews_job(self, ctx: JobContext) -> None:
         """Each morning: tell the council which passed matters are due for review."""
         today = ctx.now().date()
         due = [

@@ -7,7 +7,17 @@ import datetime as dt
 import re
 from typing import Any
 
-from linli.core.plugin import N_, PluginContext, command, on_choice, parse_number
+from linli.core.plugin import (
+    N_,
+    ChoiceContext,
+    CommandContext,
+    ConversationContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_choice,
+    parse_number,
+)
 from linli.plugins.council.matters import FACILITATOR, MOVERS, load_matter, matter_number, words_after
 from linli.plugins.council.polls import (
     ANSWERS,
@@ -58,7 +68,7 @@ DURATION = re.compile(r"^(\d{1,3})(d|h|天|小时)$")
 OPTION_SEPARATORS = re.compile(r"\s*[/|;；]\s*")
 
 
-class Voting:
+class Voting(HandlerGroup):
     """Polls from the chat."""
 
     @command(
@@ -68,7 +78,7 @@ class Voting:
         roles=MOVERS,
         aliases=("发起表决",),
     )
-    def poll(self, ctx: PluginContext) -> None:
+    def poll(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(
                 ctx.t("Usage: /poll NUMBER [yesno|single|multiple|ranked] [secret] [3d|48h] [OPTION / OPTION ...]")
@@ -112,7 +122,7 @@ class Voting:
             ctx.reply(ctx.t("Poll {number} is open.", number=row.number))
 
     @command("polls", help=N_("List the open polls"), aliases=("表决列表",))
-    def list_polls(self, ctx: PluginContext) -> None:
+    def list_polls(self, ctx: CommandContext) -> None:
         rows = ctx.store.select(polls, polls.c.status == "open", order_by=[polls.c.number])
         if not rows:
             ctx.reply(ctx.t("No poll is open."))
@@ -136,8 +146,7 @@ class Voting:
         )
 
     @command("vote", help=N_("Vote in a poll, or see it"), usage=N_("NUMBER [CHOICE ...]"), aliases=("投票",))
-    def vote(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def vote(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /vote NUMBER [CHOICE ...], for example /vote 2 yes"))
         row = load_poll(ctx, poll_number(ctx, ctx.args[0]))
@@ -148,17 +157,15 @@ class Voting:
         picks = _picks(ctx, row, ctx.args[1:])
         self._cast(ctx, row, picks)
 
-    def _show(self, ctx: PluginContext, row: Any) -> None:
+    def _show(self, ctx: ConversationContext, row: Any) -> None:
         if row.status != "open" or (row.secret and not ctx.private):
             ctx.reply(poll_text(ctx, row, buttons=False))
         else:
-            assert ctx.person is not None
             buttons = ballot_choices(ctx, row, anyone=not ctx.private, owner=ctx.person.id if ctx.private else None)
             ctx.reply(poll_text(ctx, row, with_tally=True), choices=buttons)
 
     @on_choice("vote")
-    def vote_pressed(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def vote_pressed(self, ctx: ChoiceContext) -> None:
         number, _, which = ctx.data.partition(":")
         row = load_poll(ctx, poll_number(ctx, number))
         _secret_here(ctx, row)
@@ -184,8 +191,7 @@ class Voting:
             picks = [picked]
         self._cast(ctx, row, picks)
 
-    def _cast(self, ctx: PluginContext, row: Any, picks: list[int], objection: str = "") -> None:
-        assert ctx.person is not None
+    def _cast(self, ctx: ConversationContext, row: Any, picks: list[int], objection: str = "") -> None:
         mine = ctx.store.select(
             votes, votes.c.poll_id == row.id, votes.c.person_id == ctx.person.id, order_by=[votes.c.id]
         )
@@ -237,7 +243,7 @@ class Voting:
             ctx.reply(text)
 
     @command("object", help=N_("Disagree with a proposal and say why"), usage=N_("NUMBER REASON"), aliases=("异议",))
-    def object(self, ctx: PluginContext) -> None:
+    def object(self, ctx: CommandContext) -> None:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /object NUMBER REASON, for example /object 2 路灯太亮会照进卧室"))
         row = load_poll(ctx, poll_number(ctx, ctx.args[0]))
@@ -260,8 +266,7 @@ class Voting:
         roles=(FACILITATOR,),
         aliases=("代投",),
     )
-    def proxy(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def proxy(self, ctx: CommandContext) -> None:
         if len(ctx.args) < 3:
             raise ctx.fail(ctx.t("Usage: /proxy NUMBER NAME CHOICE, for example /proxy 2 王奶奶 yes"))
         row = load_poll(ctx, poll_number(ctx, ctx.args[0]))
@@ -309,7 +314,7 @@ class Voting:
         roles=MOVERS,
         aliases=("结束表决",),
     )
-    def closepoll(self, ctx: PluginContext) -> None:
+    def closepoll(self, ctx: CommandContext) -> None:
         if len(ctx.args) != 1:
             raise ctx.fail(ctx.t("Usage: /closepoll NUMBER"))
         row = load_poll(ctx, poll_number(ctx, ctx.args[0]))

@@ -21,12 +21,12 @@ from linli.plugins.mediation.tables import metadata
 __all__ = ["MediationPlugin"]
 
 
-class MediationPlugin(Filing, Casework, Extensions, Agreements, Meeting, Ledgers, Privacy, Plugin):
+class MediationPlugin(Plugin):
     manifest = Manifest(
         name="mediation",
         version="1.0",
         description=N_("Mediation: residents bring disputes, the mediation team settles them in private"),
-        depends=("core",),
+        depends=("basics",),
         roles=(
             RoleSpec(
                 "mediator",
@@ -36,6 +36,7 @@ class MediationPlugin(Filing, Casework, Extensions, Agreements, Meeting, Ledgers
             RoleSpec("mediation_lead", N_("lead of the mediation team"), N_("mediation team lead")),
         ),
         tables=metadata,
+        handlers=(Filing, Casework, Extensions, Agreements, Meeting, Ledgers, Privacy),
         config_defaults={
             "team_room": Config("", room=True),
             "meeting_cron": Config("30 8 * * *", cron=True),

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from linli.core.plugin import N_, PluginContext, command, on_choice, on_dialog
+from linli.core.plugin import (
+    N_,
+    ChoiceContext,
+    CommandContext,
+    DialogContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_choice,
+    on_dialog,
+)
 from linli.plugins.mediation.cases import LEAD, MEDIATOR, case_number, load, may_act, mediator_ids, party_ids, record
 from linli.plugins.mediation.casework import agreement_text, move
 from linli.plugins.mediation.labels import FORMS
@@ -23,7 +33,7 @@ QUESTIONS = {
 STEPS = list(QUESTIONS)
 
 
-class Agreements:
+class Agreements(HandlerGroup):
     """Handlers for recording and confirming an agreement."""
 
     @command(
@@ -34,7 +44,7 @@ class Agreements:
         where="private",
         aliases=("协议",),
     )
-    def agreement(self, ctx: PluginContext) -> None:
+    def agreement(self, ctx: CommandContext) -> None:
         if len(ctx.args) != 1:
             raise ctx.fail(ctx.t("Usage: /agreement NUMBER, for example /agreement 3"))
         row = load(ctx, case_number(ctx, ctx.args[0]))
@@ -47,8 +57,7 @@ class Agreements:
         ctx.start_dialog("agreement", step=STEPS[0], data={"case": row.number}, prompt=ctx.t(QUESTIONS[STEPS[0]]))
 
     @on_dialog("agreement")
-    def agreement_step(self, ctx: PluginContext) -> None:
-        assert ctx.dialog is not None
+    def agreement_step(self, ctx: DialogContext) -> None:
         step, data = ctx.dialog.step, dict(ctx.dialog.data)
         if step not in QUESTIONS:
             ctx.continue_dialog(step=step, data=data, prompt=ctx.t("Please pick one of the buttons above."))
@@ -77,7 +86,7 @@ class Agreements:
             )
 
     @on_choice("form")
-    def form(self, ctx: PluginContext) -> None:
+    def form(self, ctx: ChoiceContext) -> None:
         if ctx.dialog is None or ctx.dialog.name != "agreement" or ctx.dialog.step != "form" or ctx.data not in FORMS:
             raise ctx.fail(ctx.t("That agreement was already recorded or cancelled."))
         data = ctx.dialog.data
@@ -110,8 +119,7 @@ class Agreements:
             )
 
     @on_choice("confirm")
-    def confirm(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def confirm(self, ctx: ChoiceContext) -> None:
         row = load(ctx, case_number(ctx, ctx.data))
         if row.status != "agreement":
             raise ctx.fail(ctx.t("Case {number} is not waiting for confirmations.", number=row.number))

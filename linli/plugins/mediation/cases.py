@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from linli.core.plugin import Address, Choice, PluginContext
+from linli.core.plugin import Address, Choice, CommandContext, PluginContext
 from linli.plugins.mediation.labels import CATEGORIES, SOURCES
 from linli.plugins.mediation.tables import cases, members, records
 
@@ -234,7 +234,7 @@ def create_case(
     return number
 
 
-def words_after(ctx: PluginContext, n: int) -> str:
+def words_after(ctx: CommandContext, n: int) -> str:
     """What follows the first ``n`` words of the command, exactly as written."""
     parts = re.split(r"[\s\u3000]+", ctx.argtext.strip(), maxsplit=n)
     return parts[n].strip() if len(parts) > n else ""

@@ -5,7 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from linli.core.plugin import N_, Choice, PluginContext, command, on_choice, on_dialog
+from linli.core.plugin import (
+    N_,
+    Choice,
+    ChoiceContext,
+    CommandContext,
+    ConversationContext,
+    DialogContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_choice,
+    on_dialog,
+)
 from linli.plugins.mediation.cases import (
     LEAD,
     MEDIATOR,
@@ -49,7 +61,7 @@ AFTERWORD = {
 }
 
 
-class Casework:
+class Casework(HandlerGroup):
     """Handlers for the parties and the team once a case exists."""
 
     # --- reading and talking -----------------------------------------------------------
@@ -61,7 +73,7 @@ class Casework:
         where="private",
         aliases=("案件",),
     )
-    def case(self, ctx: PluginContext) -> None:
+    def case(self, ctx: CommandContext) -> None:
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /case NUMBER [message], for example /case 3"))
         row = load(ctx, case_number(ctx, ctx.args[0]))
@@ -91,16 +103,14 @@ class Casework:
             "passed on and stays in the case record."
         ),
     )
-    def relay_step(self, ctx: PluginContext) -> None:
-        assert ctx.dialog is not None
+    def relay_step(self, ctx: DialogContext) -> None:
         row = load(ctx, int(ctx.dialog.data["case"]))
         if not may_see(ctx, row) or row.status in CLOSED:
             raise ctx.fail(ctx.t("Case {number} is closed; nothing more goes to it.", number=row.number))
         self._relay(ctx, row, ctx.text.strip())
         ctx.continue_dialog(step="", data=ctx.dialog.data, timeout=RELAY_TIMEOUT)
 
-    def _relay(self, ctx: PluginContext, row: Any, message: str) -> None:
-        assert ctx.person is not None
+    def _relay(self, ctx: ConversationContext, row: Any, message: str) -> None:
         if row.status in CLOSED:
             raise ctx.fail(ctx.t("Case {number} is closed; nothing more goes to it.", number=row.number))
         if not message or len(message) > 2000:
@@ -150,7 +160,7 @@ class Casework:
     # --- the team ----------------------------------------------------------------------
 
     @command("cases", help=N_("List the open mediation cases"), roles=(MEDIATOR, LEAD), aliases=("案件列表",))
-    def list_cases(self, ctx: PluginContext) -> None:
+    def list_cases(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "cases")
         rows = ctx.store.select(cases, cases.c.status.in_(sorted(OPEN)), order_by=[cases.c.number])
         if not rows:
@@ -165,9 +175,8 @@ class Casework:
         roles=(MEDIATOR,),
         aliases=("接案",),
     )
-    def take(self, ctx: PluginContext) -> None:
+    def take(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "take")
-        assert ctx.person is not None
         if len(ctx.args) != 1:
             raise ctx.fail(ctx.t("Usage: /take NUMBER, for example /take 3"))
         self._assign(ctx, load(ctx, case_number(ctx, ctx.args[0])), ctx.person.id)
@@ -175,7 +184,7 @@ class Casework:
     @command(
         "assign", help=N_("Assign a mediator to a case"), usage=N_("NUMBER NAME"), roles=(LEAD,), aliases=("指派",)
     )
-    def assign(self, ctx: PluginContext) -> None:
+    def assign(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "assign")
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /assign NUMBER NAME, for example /assign 3 王律师"))
@@ -216,7 +225,7 @@ class Casework:
         roles=(MEDIATOR, LEAD),
         aliases=("加当事人",),
     )
-    def addparty(self, ctx: PluginContext) -> None:
+    def addparty(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "addparty")
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /addparty NUMBER NAME, for example /addparty 3 李四"))
@@ -253,9 +262,8 @@ class Casework:
             ctx.reply(ctx.t("Added to case {number}; they were invited privately.", number=row.number))
 
     @on_choice("consent")
-    def consent(self, ctx: PluginContext) -> None:
+    def consent(self, ctx: ChoiceContext) -> None:
         """A party invited with /addparty agrees to mediation or refuses it (mediation is voluntary)."""
-        assert ctx.person is not None
         number, _, answer = ctx.data.partition(":")
         row = load(ctx, case_number(ctx, number))
         if ctx.person.id not in party_ids(ctx, row.id) or row.status in CLOSED:
@@ -273,7 +281,7 @@ class Casework:
             ctx.reply(ctx.t(AFTERWORD["declined"]))
         tell(ctx, mediator_ids(ctx, row.id), msgid, name=ctx.person.display_name, number=row.number)
 
-    def _actable(self, ctx: PluginContext) -> Any:
+    def _actable(self, ctx: CommandContext) -> Any:
         row = load(ctx, case_number(ctx, ctx.args[0]))
         if not may_act(ctx, row):
             raise ctx.fail(
@@ -290,7 +298,7 @@ class Casework:
         roles=(MEDIATOR, LEAD),
         aliases=("进展",),
     )
-    def progress(self, ctx: PluginContext) -> None:
+    def progress(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "progress")
         if len(ctx.args) < 3:
             raise ctx.fail(
@@ -330,7 +338,7 @@ class Casework:
         roles=(MEDIATOR, LEAD),
         aliases=("风险",),
     )
-    def risk(self, ctx: PluginContext) -> None:
+    def risk(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "risk")
         if len(ctx.args) != 2:
             raise ctx.fail(ctx.t("Usage: /risk NUMBER low|medium|high"))
@@ -350,7 +358,7 @@ class Casework:
         roles=(MEDIATOR, LEAD),
         aliases=("措施",),
     )
-    def note(self, ctx: PluginContext) -> None:
+    def note(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "note")
         self._append(ctx, "measures")
 
@@ -361,11 +369,11 @@ class Casework:
         roles=(MEDIATOR, LEAD),
         aliases=("回访",),
     )
-    def followup(self, ctx: PluginContext) -> None:
+    def followup(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "followup")
         self._append(ctx, "followup")
 
-    def _append(self, ctx: PluginContext, column: str) -> None:
+    def _append(self, ctx: CommandContext, column: str) -> None:
         if len(ctx.args) < 2:
             raise ctx.fail(
                 ctx.t("Usage: /{command} NUMBER TEXT", command="note" if column == "measures" else "followup")

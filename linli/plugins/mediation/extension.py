@@ -12,7 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from linli.core.plugin import N_, Choice, PluginContext, command, on_choice, parse_number
+from linli.core.plugin import (
+    N_,
+    Choice,
+    ChoiceContext,
+    CommandContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_choice,
+    parse_number,
+)
 from linli.plugins.mediation.cases import (
     LEAD,
     MEDIATOR,
@@ -35,7 +45,7 @@ __all__ = ["Extensions"]
 MAX_DAYS = 365
 
 
-class Extensions:
+class Extensions(HandlerGroup):
     """``/extend`` and the parties' answers."""
 
     @command(
@@ -45,11 +55,10 @@ class Extensions:
         roles=(MEDIATOR, LEAD),
         aliases=("延期",),
     )
-    def extend(self, ctx: PluginContext) -> None:
+    def extend(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "extend")
         if len(ctx.args) < 3 or parse_number(ctx.args[1], high=MAX_DAYS) is None:
             raise ctx.fail(ctx.t("Usage: /extend NUMBER DAYS REASON, for example /extend 3 15 both parties agreed"))
-        assert ctx.person is not None
         row = load(ctx, case_number(ctx, ctx.args[0]))
         if not may_act(ctx, row):
             raise ctx.fail(
@@ -123,9 +132,8 @@ class Extensions:
         where="private",
         aliases=("延期确认",),
     )
-    def extension(self, ctx: PluginContext) -> None:
+    def extension(self, ctx: CommandContext) -> None:
         """Show the open request again, with its buttons (for a party who missed it)."""
-        assert ctx.person is not None
         if not ctx.args:
             raise ctx.fail(ctx.t("Usage: /extension NUMBER, for example /extension 3"))
         row = load(ctx, case_number(ctx, ctx.args[0]))
@@ -147,8 +155,7 @@ class Extensions:
         )
 
     @on_choice("extension")
-    def extension_answer(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def extension_answer(self, ctx: ChoiceContext) -> None:
         ident, _, answer = ctx.data.partition(":")
         request_id = parse_number(ident)
         request = ctx.store.get(extensions, extensions.c.id == request_id) if request_id is not None else None

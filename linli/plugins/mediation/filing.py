@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from linli.core.plugin import N_, Address, PluginContext, command, on_choice, on_dialog, on_event
+from linli.core.plugin import (
+    N_,
+    Address,
+    ChoiceContext,
+    CommandContext,
+    ConversationContext,
+    DialogContext,
+    EventContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_choice,
+    on_dialog,
+    on_event,
+)
 from linli.plugins.mediation.cases import LEAD, MEDIATOR, create_case, out_of_the_group
 from linli.plugins.mediation.labels import CATEGORIES, CONTACT, SOURCES
 
@@ -20,29 +34,28 @@ QUESTIONS = {
 STEPS = list(QUESTIONS)
 
 
-class Filing:
+class Filing(HandlerGroup):
     """Handlers that open cases."""
 
     @command("mediate", help=N_("Ask the community's mediators for help with a dispute"), aliases=("调解",))
-    def mediate(self, ctx: PluginContext) -> None:
+    def mediate(self, ctx: CommandContext) -> None:
         self._begin(ctx, {"source": "application"})
 
     @command("opencase", help=N_("Open a mediation case found by the team"), roles=(MEDIATOR, LEAD), aliases=("立案",))
-    def opencase(self, ctx: PluginContext) -> None:
+    def opencase(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "opencase")
         choices = [ctx.choice(ctx.t(label), "source", key) for key, label in SOURCES.items() if key != "application"]
         self._begin(ctx, {}, step="source", prompt=ctx.t("Where does this case come from?"), choices=choices)
 
     def _begin(
         self,
-        ctx: PluginContext,
+        ctx: ConversationContext,
         data: dict[str, Any],
         *,
         step: str = "category",
         prompt: str | None = None,
         choices: list[Any] | None = None,
     ) -> None:
-        assert ctx.person is not None
         if prompt is None:
             prompt = ctx.t("What kind of dispute is it? Everything you tell me stays between you and the mediators.")
             choices = [ctx.choice(ctx.t(label), "category", key) for key, label in CATEGORIES.items()]
@@ -69,7 +82,7 @@ class Filing:
         ctx.reply(ctx.t("I have written to you privately; let us continue there."))
 
     @on_choice("source")
-    def source(self, ctx: PluginContext) -> None:
+    def source(self, ctx: ChoiceContext) -> None:
         data = self._dialog_data(ctx, "source")
         if ctx.data not in SOURCES:
             raise ctx.fail(ctx.t("Please pick one of the buttons."))
@@ -81,15 +94,14 @@ class Filing:
         )
 
     @on_choice("category")
-    def category(self, ctx: PluginContext) -> None:
+    def category(self, ctx: ChoiceContext) -> None:
         data = self._dialog_data(ctx, "category")
         if ctx.data not in CATEGORIES:
             raise ctx.fail(ctx.t("Please pick one of the buttons."))
         ctx.continue_dialog(step=STEPS[0], data={**data, "category": ctx.data}, prompt=ctx.t(QUESTIONS[STEPS[0]]))
 
     @on_dialog("mediate")
-    def mediate_step(self, ctx: PluginContext) -> None:
-        assert ctx.dialog is not None
+    def mediate_step(self, ctx: DialogContext) -> None:
         step, data = ctx.dialog.step, dict(ctx.dialog.data)
         if step not in QUESTIONS:  # typed while buttons were expected: ask again
             ctx.continue_dialog(step=step, data=data, prompt=ctx.t("Please pick one of the buttons above."))
@@ -108,11 +120,10 @@ class Filing:
             )
 
     @on_choice("contact")
-    def contact(self, ctx: PluginContext) -> None:
+    def contact(self, ctx: ChoiceContext) -> None:
         data = self._dialog_data(ctx, "contact")
         if ctx.data not in CONTACT:
             raise ctx.fail(ctx.t("Please pick one of the buttons."))
-        assert ctx.person is not None
         source = data.get("source", "application")
         applicant = ctx.person.id if source == "application" else None
         number = create_case(
@@ -147,17 +158,16 @@ class Filing:
         if origin:
             ctx.send(Address.parse(origin), ctx.t("A mediation case was filed: number {number}.", number=number))
 
-    def _dialog_data(self, ctx: PluginContext, step: str) -> dict[str, Any]:
+    def _dialog_data(self, ctx: ConversationContext, step: str) -> dict[str, Any]:
         if ctx.dialog is None or ctx.dialog.name != "mediate" or ctx.dialog.step != step:
             raise ctx.fail(ctx.t("That request was already filed or cancelled. Send /mediate to start again."))
         return dict(ctx.dialog.data)
 
     @on_event("mediation.referral")
-    def referral(self, ctx: PluginContext) -> None:
+    def referral(self, ctx: EventContext) -> None:
         """Another plugin refers a matter: ``{"source", "category", "summary", "claims", "person_ids", "grid",
         "reference"}``. The summary is what the case is about; without ``claims`` it is the claims
         summary (诉求摘要) of the ledger too, which is never left empty."""
-        assert ctx.event is not None
         payload = ctx.event.payload
         source = payload.get("source", "council")
         category = payload.get("category", "other")

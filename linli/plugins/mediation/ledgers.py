@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from linli.core.plugin import N_, Ledger, PluginContext, ledger
+from linli.core.plugin import N_, HandlerGroup, Ledger, LedgerContext, ledger
 from linli.plugins.mediation.cases import party_names
 from linli.plugins.mediation.labels import CATEGORIES, FORMS, RISKS, SOURCES
 from linli.plugins.mediation.meeting import figures
@@ -34,11 +34,11 @@ COLUMNS = [
 ]
 
 
-class Ledgers:
+class Ledgers(HandlerGroup):
     """The ledgers a community keeps of its mediation work."""
 
     @ledger("cases", title=N_("Dispute screening and mediation ledger"))
-    def cases_ledger(self, ctx: PluginContext) -> Ledger:
+    def cases_ledger(self, ctx: LedgerContext) -> Ledger:
         tz = ZoneInfo(ctx.district.timezone)
         people = ctx.store.select(members, members.c.person_id.is_not(None))
         names = ctx.display_names(sorted({m.person_id for m in people}))
@@ -72,7 +72,7 @@ class Ledgers:
         return Ledger(columns=COLUMNS, rows=rows)
 
     @ledger("figures", title=N_("Mediation figures"))
-    def figures_ledger(self, ctx: PluginContext) -> Ledger:
+    def figures_ledger(self, ctx: LedgerContext) -> Ledger:
         rows = ctx.store.select(cases)
         return Ledger(
             columns=[N_("Counted by"), N_("Item"), N_("Cases")],
@@ -82,7 +82,7 @@ class Ledgers:
         )
 
     @ledger("sessions", title=N_("Mediation session records"))
-    def sessions_ledger(self, ctx: PluginContext) -> Ledger:
+    def sessions_ledger(self, ctx: LedgerContext) -> Ledger:
         """Every message relayed in a case and every move, in order: the session record (调解笔录).
 
         Records hold codes and parameters; they are worded here, in the language of the export.

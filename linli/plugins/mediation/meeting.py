@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from linli.core.plugin import N_, PluginContext, command, scheduled
+from linli.core.plugin import N_, CommandContext, HandlerGroup, JobContext, PluginContext, command, scheduled
 from linli.plugins.mediation.cases import LEAD, MEDIATOR, mediator_ids, out_of_the_group, party_ids, team_room, tell
 from linli.plugins.mediation.labels import CATEGORIES
 from linli.plugins.mediation.lines import case_line
@@ -20,11 +20,11 @@ __all__ = ["Meeting"]
 DUE_SOON = dt.timedelta(days=7)
 
 
-class Meeting:
+class Meeting(HandlerGroup):
     """The scheduled jobs and the figures."""
 
     @scheduled("meeting", "30 8 * * *", working_days_only=True)
-    def meeting(self, ctx: PluginContext) -> None:
+    def meeting(self, ctx: JobContext) -> None:
         room = team_room(ctx)
         if room is None:
             return
@@ -54,7 +54,7 @@ class Meeting:
         ctx.send(room, "\n".join(lines))
 
     @scheduled("reminders", "0 9 * * *")
-    def reminders(self, ctx: PluginContext) -> None:
+    def reminders(self, ctx: JobContext) -> None:
         """Judicial-confirmation deadlines for parties and mediators; follow-up visits for mediators."""
         now = ctx.clock.now()
         today = ctx.now().date()
@@ -97,7 +97,7 @@ class Meeting:
         roles=(MEDIATOR, LEAD),
         aliases=("调解统计",),
     )
-    def stats(self, ctx: PluginContext) -> None:
+    def stats(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "stats")
         rows = ctx.store.select(cases)
         lines = [ctx.t("Mediation cases: {count}", count=len(rows))]

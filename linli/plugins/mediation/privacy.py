@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from linli.core.plugin import PluginContext, on_event
+from linli.core.plugin import EventContext, HandlerGroup, on_event
 from linli.plugins.mediation.states import CLOSED, LABELS
 from linli.plugins.mediation.tables import cases, extension_answers, extensions, members, records
 
 __all__ = ["Privacy"]
 
 
-class Privacy:
+class Privacy(HandlerGroup):
     """``linli.data_request`` and ``linli.person_forgotten``."""
 
     @on_event("linli.data_request")
-    def data_request(self, ctx: PluginContext) -> None:
-        assert ctx.event is not None
+    def data_request(self, ctx: EventContext) -> None:
         pid = ctx.event.payload["person_id"]
         mine = ctx.store.select(members, members.c.person_id == pid)
         rows = ctx.store.select(cases, cases.c.id.in_(sorted({m.case_id for m in mine})), order_by=[cases.c.number])
@@ -25,13 +24,12 @@ class Privacy:
         ctx.tell(pid, "\n".join(lines))
 
     @on_event("linli.person_forgotten")
-    def forget(self, ctx: PluginContext) -> None:
+    def forget(self, ctx: EventContext) -> None:
         """Closed cases stay as archives without the person; from open ones they are removed.
 
         The facts and messages stay with the case (the other party's record needs them),
         unlinked from the person.
         """
-        assert ctx.event is not None
         pid = ctx.event.payload["person_id"]
         mine = ctx.store.select(members, members.c.person_id == pid)
         closed = {

@@ -12,8 +12,16 @@ import sqlalchemy as sa
 
 from linli.core.plugin import (
     N_,
+    ChoiceContext,
+    CommandContext,
     Config,
+    ConversationContext,
+    DialogContext,
+    EventContext,
+    HandlerGroup,
+    JobContext,
     Ledger,
+    LedgerContext,
     Manifest,
     Plugin,
     PluginContext,
@@ -40,27 +48,18 @@ STATUS = {"open": N_("open"), "answered": N_("answered")}
 MAX_TEXT = 2000
 
 
-class SuggestionsPlugin(Plugin):
-    manifest = Manifest(
-        name="suggestions",
-        version="1.0",
-        description=N_("Suggestion box: residents leave suggestions, community workers answer"),
-        depends=("core",),
-        roles=(RoleSpec("staff", N_("community worker"), N_("community worker")),),
-        tables=metadata,
-        config_defaults={"digest_cron": Config("30 8 * * *", cron=True), "staff_room": Config("", room=True)},
-    )
+class Suggestions(HandlerGroup):
+    """The suggestion box's handlers: a plugin lists its handler groups in its manifest."""
 
     @command("suggest", help=N_("Leave a suggestion for the community"), usage=N_("[text]"), aliases=("建议",))
-    def suggest(self, ctx: PluginContext) -> None:
+    def suggest(self, ctx: CommandContext) -> None:
         if ctx.argtext:
             self._ask_category(ctx, {"text": _checked(ctx, ctx.argtext)}, start=True)
         else:
             ctx.start_dialog("suggest", step="text", prompt=ctx.t("What is your suggestion? (send /cancel to stop)"))
 
     @on_dialog("suggest")
-    def suggest_step(self, ctx: PluginContext) -> None:
-        assert ctx.dialog is not None
+    def suggest_step(self, ctx: DialogContext) -> None:
         if ctx.dialog.step == "text":
             self._ask_category(ctx, {"text": _checked(ctx, ctx.text)}, start=False)
         else:  # waiting for a category: typing instead of picking keeps the dialog open
@@ -68,7 +67,7 @@ class SuggestionsPlugin(Plugin):
                 step=ctx.dialog.step, data=ctx.dialog.data, prompt=ctx.t("Please pick one of the categories above.")
             )
 
-    def _ask_category(self, ctx: PluginContext, data: dict[str, str], *, start: bool) -> None:
+    def _ask_category(self, ctx: ConversationContext, data: dict[str, str], *, start: bool) -> None:
         choices = [ctx.choice(ctx.t(label), "category", key) for key, label in CATEGORIES.items()]
         prompt = ctx.t("Which kind of suggestion is it?")
         if start:
@@ -77,7 +76,7 @@ class SuggestionsPlugin(Plugin):
             ctx.continue_dialog(step="category", data=data, prompt=prompt, choices=choices)
 
     @on_choice("category")
-    def category(self, ctx: PluginContext) -> None:
+    def category(self, ctx: ChoiceContext) -> None:
         if ctx.dialog is None or ctx.dialog.name != "suggest" or ctx.data not in CATEGORIES:
             raise ctx.fail(ctx.t("That suggestion was already filed or cancelled. Send /suggest to start again."))
         data = ctx.dialog.data
@@ -97,7 +96,7 @@ class SuggestionsPlugin(Plugin):
         )
 
     @command("suggestions", help=N_("List open suggestions"), roles=("staff",), aliases=("意见箱",))
-    def list_open(self, ctx: PluginContext) -> None:
+    def list_open(self, ctx: CommandContext) -> None:
         rows = ctx.store.select(suggestions, suggestions.c.status == "open", order_by=[suggestions.c.number])
         if not rows:
             ctx.reply(ctx.t("No open suggestions."))
@@ -108,7 +107,7 @@ class SuggestionsPlugin(Plugin):
         ctx.reply("\n".join(lines))
 
     @command("answer", help=N_("Answer a suggestion"), usage=N_("NUMBER TEXT"), roles=("staff",), aliases=("答复",))
-    def answer(self, ctx: PluginContext) -> None:
+    def answer(self, ctx: CommandContext) -> None:
         number = parse_number(ctx.args[0]) if len(ctx.args) >= 2 else None
         if number is None:
             raise ctx.fail(ctx.t("Usage: /answer NUMBER TEXT, for example /answer 3 The lamp is fixed."))
@@ -116,7 +115,6 @@ class SuggestionsPlugin(Plugin):
         row = ctx.store.get(suggestions, suggestions.c.number == number)
         if row is None:
             raise ctx.fail(ctx.t("There is no suggestion number {number}.", number=number))
-        assert ctx.person is not None
         ctx.store.update(
             suggestions,
             suggestions.c.id == row.id,
@@ -134,8 +132,7 @@ class SuggestionsPlugin(Plugin):
             )
 
     @on_event("linli.data_request")
-    def data_request(self, ctx: PluginContext) -> None:
-        assert ctx.event is not None
+    def data_request(self, ctx: EventContext) -> None:
         rows = ctx.store.select(
             suggestions, suggestions.c.person_id == ctx.event.payload["person_id"], order_by=[suggestions.c.number]
         )
@@ -144,12 +141,11 @@ class SuggestionsPlugin(Plugin):
         ctx.tell(ctx.event.payload["person_id"], "\n".join(lines))
 
     @on_event("linli.person_forgotten")
-    def forget(self, ctx: PluginContext) -> None:
-        assert ctx.event is not None
+    def forget(self, ctx: EventContext) -> None:
         ctx.store.update(suggestions, suggestions.c.person_id == ctx.event.payload["person_id"], person_id=None)
 
     @scheduled("digest", "30 8 * * *", working_days_only=True)
-    def digest(self, ctx: PluginContext) -> None:
+    def digest(self, ctx: JobContext) -> None:
         room = ctx.config.get("staff_room")
         if not room:
             return
@@ -166,7 +162,7 @@ class SuggestionsPlugin(Plugin):
             )
 
     @ledger("suggestions", title=N_("Suggestion box ledger"))
-    def ledger(self, ctx: PluginContext) -> Ledger:
+    def ledger(self, ctx: LedgerContext) -> Ledger:
         rows = ctx.store.select(suggestions, order_by=[suggestions.c.number])
         tz = ctx.district.timezone
         return Ledger(
@@ -197,4 +193,17 @@ class SuggestionsPlugin(Plugin):
 def _checked(ctx: PluginContext, text: str) -> str:
     return ctx.checked_text(
         text, empty=ctx.t("The suggestion is empty. What would you like to suggest?"), limit=MAX_TEXT
+    )
+
+
+class SuggestionsPlugin(Plugin):
+    manifest = Manifest(
+        name="suggestions",
+        version="1.0",
+        description=N_("Suggestion box: residents leave suggestions, community workers answer"),
+        depends=("basics",),
+        roles=(RoleSpec("staff", N_("community worker"), N_("community worker")),),
+        tables=metadata,
+        handlers=(Suggestions,),
+        config_defaults={"digest_cron": Config("30 8 * * *", cron=True), "staff_room": Config("", room=True)},
     )

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.council import CouncilPlugin
 from linli.testing import ChatHarness
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-PLUGINS = [CorePlugin, CouncilPlugin]
+PLUGINS = [BasicsPlugin, CouncilPlugin]
 RESIDENTS = ("张三", "李四", "王五", "赵六")
 
 

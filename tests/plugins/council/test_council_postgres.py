@@ -15,7 +15,7 @@ from linli.core.clock import FrozenClock
 from linli.core.events import Address, Inbound, Sender
 from linli.core.registry import PluginRegistry
 from linli.core.settings import DistrictSettings, Settings, StorageSettings
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.council import CouncilPlugin
 from linli.plugins.council.tables import matters, polls, votes
 from linli.testing import RecordingAdapter
@@ -32,7 +32,7 @@ def runtime(postgres_url) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
     settings = Settings(storage=StorageSettings(url=postgres_url), districts=(district,))
     rt = Runtime(
         settings,
-        registry=PluginRegistry([CorePlugin, CouncilPlugin]),
+        registry=PluginRegistry([BasicsPlugin, CouncilPlugin]),
         adapters={"test": RecordingAdapter()},
         clock=FrozenClock(dt.datetime(2026, 11, 26, 1, tzinfo=dt.UTC)),
     )

@@ -28,10 +28,10 @@ class Listener(Plugin):
 
 
 def test_a_poll_closes_on_time_and_its_result_goes_to_the_group(tmp_path):
-    from linli.plugins.core import CorePlugin
+    from linli.plugins.basics import BasicsPlugin
     from linli.plugins.council import CouncilPlugin
 
-    chat = make(tmp_path, plugins=[CorePlugin, CouncilPlugin, Listener])
+    chat = make(tmp_path, plugins=[BasicsPlugin, CouncilPlugin, Listener])
     try:
         raise_matter(chat)
         to_vote(chat, poll="2d")  # Thursday 09:00 → closes Saturday 09:00

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from linli.plugins.core import CorePlugin
+from linli.plugins.basics import BasicsPlugin
 from linli.plugins.mediation import MediationPlugin
 from linli.testing import ChatHarness
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-PLUGINS = [CorePlugin, MediationPlugin]
+PLUGINS = [BasicsPlugin, MediationPlugin]
 CONFIG = {"mediation": {"team_room": "test:team"}}
 
 

@@ -11,6 +11,9 @@ context.configure(
     target_metadata=context.config.attributes.get("target_metadata"),
     render_as_batch=connection.dialect.name == "sqlite",
     include_object=context.config.attributes.get("include_object"),
+    # a plugin's migrations name linli's column types as the plugin API exports them
+    user_module_prefix=context.config.attributes.get("user_module_prefix"),
+    process_revision_directives=context.config.attributes.get("process_revision_directives"),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -10,7 +10,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+% if config.attributes.get("user_module_prefix"):
+import ${config.attributes["user_module_prefix"].rstrip(".")}
+% else:
 import linli.core.storage.schema
+% endif
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

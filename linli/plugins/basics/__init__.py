@@ -1,33 +1,30 @@
-"""The built-in core plugin: help, identity, language and the privacy commands.
+"""The basics plugin, which every district has: help, identity, language and the privacy commands.
 
-It is part of the framework, so unlike other plugins it may use the core tables
-(persons, identities, consents) through ``linli.core.people``.
+Like every plugin it uses the public plugin API only: the person's own record in the
+core tables through ``ctx.account()``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
-
-from linli.core import people
-from linli.core.dispatcher import CONSENT_REQUIRED
-from linli.core.i18n import Translator, translator
 from linli.core.plugin import (
+    CONSENT_REQUIRED,
     N_,
+    ChoiceContext,
+    CommandContext,
     Config,
+    ConsentRecord,
+    EventContext,
+    HandlerGroup,
     Manifest,
     Plugin,
     PluginContext,
     RoleSpec,
+    Translator,
     command,
     on_choice,
     on_event,
     parse_number,
 )
-from linli.core.storage import schema as s
-
-__all__ = ["CorePlugin"]
 
 LANGUAGES = {
     "zh": "zh_CN",
@@ -53,40 +50,27 @@ PRIVACY_NOTICE = N_(
 )
 
 
-def _consent_line(t: Translator, consent: Any, timezone: str) -> str:
+def _consent_line(t: Translator, consent: ConsentRecord, timezone: str) -> str:
     state = t("agreed") if consent.granted else t("refused")
     return f"{state} v{consent.version} {t.datetime(consent.at, timezone, 'short')}"
 
 
-class CorePlugin(Plugin):
-    manifest = Manifest(
-        name="core",
-        version="1.0",
-        description=N_("Help, who you are, language, and your privacy"),
-        roles=(
-            RoleSpec("admin", N_("district administrator: may do everything in the district"), N_("administrator")),
-            RoleSpec("staff", N_("community worker"), N_("community worker")),
-        ),
-        # roles granted for a standing in a room the platform reports: {moderator = "staff"}
-        config_defaults={"platform_roles": Config({})},
-    )
-
-    # --- help and identity ---------------------------------------------------------
+class Identity(HandlerGroup):
+    """Help, who you are, language."""
 
     # "start": what Telegram sends when someone first opens the bot or a link to it
     @command("help", help=N_("Show what you can do here"), aliases=("帮助", "start"), before_consent=True)
-    def help(self, ctx: PluginContext) -> None:
+    def help(self, ctx: CommandContext) -> None:
         t = ctx.t
         lines = [t("{district}: what you can do here", district=ctx.district.name)]
-        for _plugin, spec in sorted(ctx.available(), key=lambda p: (p[0] != "core", p[0], p[1].name)):
+        for _plugin, spec in sorted(ctx.available(), key=lambda p: (p[0] != "basics", p[0], p[1].name)):
             usage = f" {t(spec.usage)}" if spec.usage else ""
             lines.append(f"/{spec.name}{usage} — {t(spec.help)}")
         lines.append(t("Send /cancel to stop a conversation half-way."))
         ctx.reply("\n".join(lines))
 
     @command("whoami", help=N_("Show who linli thinks you are, and your roles here"), aliases=("我是谁",))
-    def whoami(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def whoami(self, ctx: CommandContext) -> None:
         t = ctx.t
         roles = [
             ctx.role_name(role) + (f" ({', '.join(sorted(x for x in scopes if x))})" if any(scopes) else "")
@@ -114,25 +98,22 @@ class CorePlugin(Plugin):
         aliases=("语言",),
         before_consent=True,
     )
-    def lang(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def lang(self, ctx: CommandContext) -> None:
         wanted = LANGUAGES.get(ctx.argtext.strip().lower())
         if wanted is None:
             raise ctx.fail(ctx.t("Which language? Send /lang zh for Chinese or /lang en for English."))
-        ctx.conn.execute(sa.update(s.persons).where(s.persons.c.id == ctx.person.id).values(language=wanted))
-        t = ctx.t if wanted == ctx.language else translator(wanted)
+        ctx.account().set_language(wanted)
+        t = ctx.in_language(wanted)
         ctx.reply(t("From now on I will answer you in English."))
 
-    # --- privacy -----------------------------------------------------------------------
+
+class Privacy(HandlerGroup):
+    """The privacy notice, consent, what linli holds about you, and forgetting you."""
 
     @on_event(CONSENT_REQUIRED)
-    def consent_required(self, ctx: PluginContext) -> None:
+    def consent_required(self, ctx: EventContext) -> None:
         if ctx.person is not None:  # shown now: the next message is no longer a first contact
-            ctx.conn.execute(
-                sa.update(s.persons)
-                .where(s.persons.c.id == ctx.person.id, s.persons.c.consent_version == 0)
-                .values(consent_version=None)
-            )
+            ctx.account().notice_shown()
         self._notice(ctx)
 
     @command(
@@ -141,7 +122,7 @@ class CorePlugin(Plugin):
         aliases=("隐私",),
         before_consent=True,
     )
-    def privacy(self, ctx: PluginContext) -> None:
+    def privacy(self, ctx: CommandContext) -> None:
         self._notice(ctx)
 
     def _notice(self, ctx: PluginContext) -> None:
@@ -155,18 +136,14 @@ class CorePlugin(Plugin):
         )
 
     @on_choice("consent", before_consent=True)
-    def consent(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def consent(self, ctx: ChoiceContext) -> None:
         answer, _, version = ctx.data.partition(":")
         granted = answer == "yes"
+        account = ctx.account()
         # someone who agreed before (to this notice or an older one) may have matters, cases and
         # votes stored: withdrawing stops what comes next, it does not delete what is there
-        agreed_before = ctx.conn.execute(
-            sa.select(sa.func.count())
-            .select_from(s.consents)
-            .where(s.consents.c.person_id == ctx.person.id, s.consents.c.granted.is_(True))
-        ).scalar()
-        people.record_consent(ctx.conn, ctx.person.id, parse_number(version) or 1, granted)
+        agreed_before = any(c.granted for c in account.data().consents)
+        account.record_consent(parse_number(version) or 1, granted)
         ctx.audit("privacy.consent" if granted else "privacy.refuse", f"notice:{version}")
         if granted:
             ctx.reply(ctx.t("Thank you. Send /help to see what you can do here."))
@@ -191,29 +168,23 @@ class CorePlugin(Plugin):
     @command(
         "mydata", help=N_("See what linli holds about you"), aliases=("我的数据",), before_consent=True, where="private"
     )
-    def mydata(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def mydata(self, ctx: CommandContext) -> None:
         t = ctx.t
-        conn = ctx.conn
         person_id = ctx.person.id
-        identities = people.identities_of(conn, person_id)
-        grants = [g for g in people.grants_of(conn) if g.person_id == person_id]
-        consents = conn.execute(
-            sa.select(s.consents).where(s.consents.c.person_id == person_id).order_by(s.consents.c.at)
-        ).fetchall()
+        held = ctx.account().data()
         lines = [
             t("What linli holds about you:"),
             t("Name: {name}; person #{id}", name=ctx.person.display_name, id=person_id),
-            t("Accounts: {accounts}", accounts=", ".join(identities)),
+            t("Accounts: {accounts}", accounts=", ".join(held.identities)),
             t("Language: {language}", language=ctx.person.language or t("the community's default")),
             t(
                 "Roles: {roles}",
-                roles=", ".join(f"{g.district_id}/{g.role}{'@' + g.scope if g.scope else ''}" for g in grants)
+                roles=", ".join(f"{g.district_id}/{g.role}{'@' + g.scope if g.scope else ''}" for g in held.roles)
                 or t("none"),
             ),
             t(
                 "Consents: {consents}",
-                consents="; ".join(_consent_line(t, c, ctx.district.timezone) for c in consents) or t("none"),
+                consents="; ".join(_consent_line(t, c, ctx.district.timezone) for c in held.consents) or t("none"),
             ),
         ]
         lines.append(t("Each service of your community tells you below what it holds."))
@@ -222,7 +193,7 @@ class CorePlugin(Plugin):
         ctx.publish("linli.data_request", {"person_id": person_id})
 
     @command("forgetme", help=N_("Delete what linli holds about you"), aliases=("删除我的数据",), before_consent=True)
-    def forgetme(self, ctx: PluginContext) -> None:
+    def forgetme(self, ctx: CommandContext) -> None:
         ctx.reply(
             ctx.t(
                 "This deletes your name, accounts, language and open conversations from linli, and asks "
@@ -237,22 +208,31 @@ class CorePlugin(Plugin):
         )
 
     @on_choice("forget", before_consent=True)
-    def forget(self, ctx: PluginContext) -> None:
-        assert ctx.person is not None
+    def forget(self, ctx: ChoiceContext) -> None:
         if ctx.data != "yes":
             ctx.reply(ctx.t("Nothing was deleted."))
             return
         person_id = ctx.person.id
         # tell the plugins first: their handlers run after this commits, with the person id
         ctx.publish("linli.person_forgotten", {"person_id": person_id})
-        conn = ctx.conn
-        conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == person_id))
-        conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
-        conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))
-        conn.execute(
-            sa.update(s.persons)
-            .where(s.persons.c.id == person_id)
-            .values(display_name=f"#{person_id}", language=None, home_district=None, consent_version=None)
-        )
+        ctx.account().forget()
         ctx.audit("privacy.forget", f"person:{person_id}")
         ctx.reply(ctx.t("Done: linli has forgotten you. If you talk to me again, you will be a new person here."))
+
+
+class BasicsPlugin(Plugin):
+    """The plugin every district has (it cannot be disabled). It was called ``core``: a district
+    or a manifest that still says ``core`` means this plugin."""
+
+    manifest = Manifest(
+        name="basics",
+        version="1.0",
+        description=N_("Help, who you are, language, and your privacy"),
+        roles=(
+            RoleSpec("admin", N_("district administrator: may do everything in the district"), N_("administrator")),
+            RoleSpec("staff", N_("community worker"), N_("community worker")),
+        ),
+        handlers=(Identity, Privacy),
+        # roles granted for a standing in a room the platform reports: {moderator = "staff"}
+        config_defaults={"platform_roles": Config({})},
+    )

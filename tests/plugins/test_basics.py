@@ -1,23 +1,27 @@
-"""The core plugin: the privacy notice and consent, /whoami, /lang, /mydata and /forgetme."""
+"""The basics plugin: the privacy notice and consent, /whoami, /lang, /mydata and /forgetme."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from linli.core import people
+from linli.core.events import Inbound, Sender
 from linli.core.i18n import translator
 from linli.core.settings import PrivacySettings, Settings
 from linli.core.storage import schema as s
-from linli.plugins.core import PRIVACY_NOTICE, CorePlugin
+from linli.plugins import basics
+from linli.plugins.basics import PRIVACY_NOTICE, BasicsPlugin
 from linli.plugins.suggestions import SuggestionsPlugin
 from linli.plugins.suggestions.tables import suggestions
 from linli.testing import ChatHarness
 
 en = translator("en")
-PLUGINS = [CorePlugin, SuggestionsPlugin]
+PLUGINS = [BasicsPlugin, SuggestionsPlugin]
 
 
 @pytest.fixture
@@ -339,3 +343,39 @@ def test_pressing_someone_elses_forgetme_button_deletes_nothing(agreed):
 
     assert person_id(agreed, "李四") == li
     assert person_id(agreed, "张三") is not None
+
+
+# --- renamed from "core" -----------------------------------------------------------------------------
+
+
+def test_a_button_sent_when_the_plugin_was_called_core_still_works(chat):
+    chat.say("张三", "大家好")
+    old = Inbound(
+        "old-button",
+        chat.address("张三"),
+        Sender("test", "张三", "张三"),
+        text="I agree",
+        kind="choice",
+        choice="core:consent@1:yes:1",
+    )
+
+    chat.submit(old)
+
+    assert chat.sent[-1].text == "Thank you. Send /help to see what you can do here."
+    assert consents_of(chat, 1) == [(1, True)]
+
+
+def test_a_district_whose_settings_still_say_core_has_the_basics_plugin(tmp_path):
+    chat = ChatHarness(tmp_path, plugins=PLUGINS, language="en", enabled=["core", "suggestions"])
+    try:
+        assert chat.say("张三", "/whoami")[0].startswith("You are 张三")
+    finally:
+        chat.close()
+
+
+def test_the_basics_plugin_imports_nothing_of_linli_but_the_public_plugin_api():
+    tree = ast.parse(Path(basics.__file__).read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+
+    assert {name for name in imported if name.split(".")[0] in ("linli", "sqlalchemy")} == {"linli.core.plugin"}

@@ -1,0 +1,90 @@
+"""A person's own record in linli's core tables, as the privacy commands see it
+(``/lang``, ``/mydata``, ``/forgetme``, the consent buttons): ``ctx.account()``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from attrs import field, frozen
+
+from linli.core import people
+from linli.core.storage import schema as s
+
+__all__ = ["Account", "AccountData", "ConsentRecord", "RoleHeld"]
+
+
+@frozen
+class ConsentRecord:
+    """A consent given or refused: to which version of the notice, and when."""
+
+    granted: bool
+    version: int
+    at: dt.datetime
+
+
+@frozen
+class RoleHeld:
+    """A role the person holds somewhere."""
+
+    district_id: str
+    role: str
+    scope: str
+
+
+@frozen
+class AccountData:
+    """What linli's core tables hold about a person (for ``/mydata``)."""
+
+    identities: tuple[str, ...]
+    roles: tuple[RoleHeld, ...]
+    consents: tuple[ConsentRecord, ...]
+
+
+@frozen
+class Account:
+    """One person's record; its writes belong to the handler's transaction."""
+
+    person_id: int
+    _conn: sa.Connection = field(repr=False, alias="conn")
+
+    def set_language(self, language: str) -> None:
+        """Answer the person in ``language`` (``zh_CN``, ``en``) from now on."""
+        self._conn.execute(sa.update(s.persons).where(s.persons.c.id == self.person_id).values(language=language))
+
+    def notice_shown(self) -> None:
+        """The privacy notice was shown: the person's next message is no longer a first contact."""
+        self._conn.execute(
+            sa.update(s.persons)
+            .where(s.persons.c.id == self.person_id, s.persons.c.consent_version == 0)
+            .values(consent_version=None)
+        )
+
+    def record_consent(self, version: int, granted: bool) -> None:
+        """The person agreed to (or refused) version ``version`` of the privacy notice."""
+        people.record_consent(self._conn, self.person_id, version, granted)
+
+    def data(self) -> AccountData:
+        """What the core tables hold about the person: accounts, roles, consents."""
+        grants = [g for g in people.grants_of(self._conn) if g.person_id == self.person_id]
+        consents = self._conn.execute(
+            sa.select(s.consents).where(s.consents.c.person_id == self.person_id).order_by(s.consents.c.at)
+        ).fetchall()
+        return AccountData(
+            identities=tuple(people.identities_of(self._conn, self.person_id)),
+            roles=tuple(RoleHeld(g.district_id, g.role, g.scope) for g in grants),
+            consents=tuple(ConsentRecord(bool(c.granted), int(c.version), c.at) for c in consents),
+        )
+
+    def forget(self) -> None:
+        """Delete the person's name, accounts, language, roles and open dialogs; the person id
+        stays (as ``#id``) for the records the law requires to keep."""
+        person_id = self.person_id
+        self._conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == person_id))
+        self._conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
+        self._conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))
+        self._conn.execute(
+            sa.update(s.persons)
+            .where(s.persons.c.id == person_id)
+            .values(display_name=f"#{person_id}", language=None, home_district=None, consent_version=None)
+        )
