@@ -176,7 +176,10 @@ class Privacy(HandlerGroup):
             t("What linli holds about you:"),
             t("Name: {name}; person #{id}", name=ctx.person.display_name, id=person_id),
             t("Accounts: {accounts}", accounts=", ".join(held.identities)),
-            t("Language: {language}", language=ctx.person.language or t("the community's default")),
+            t(
+                "Language: {language}",
+                language=t.language_name(ctx.person.language) if ctx.person.language else t("the community's default"),
+            ),
             t(
                 "Roles: {roles}",
                 roles=", ".join(f"{g.district_id}/{g.role}{'@' + g.scope if g.scope else ''}" for g in held.roles)
