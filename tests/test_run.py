@@ -137,3 +137,14 @@ def test_a_broken_settings_file_is_one_error_line_before_anything_runs(tmp_path)
     assert "settings.toml" in line
     assert "workers" in line
     assert not (tmp_path / "var").exists()
+
+
+def test_log_lines_go_to_a_file_not_between_the_replies(tmp_path):
+    settings = (REPO / "settings.toml").read_text(encoding="utf-8").replace('level = "warning"', 'level = "info"')
+    (tmp_path / "settings.toml").write_text(settings, encoding="utf-8")
+
+    result = linli(tmp_path, "run", script="/whoami\n1\n/support abc\n")
+
+    assert result.returncode == 0, shown(result)
+    assert "bad input answered" not in result.stdout + result.stderr, shown(result)
+    assert "bad input answered" in (tmp_path / "var" / "linli.log").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ import click
 
 from linli._cli.checks import checked_room
 from linli._cli.database import actor, district_named, load_registry, opened
-from linli._cli.output import joined, print_fields, print_table, warn
+from linli._cli.output import joined, kind_text, language_text, print_fields, print_table, warn
 from linli._cli.shared import LinliGroup, State, pass_state
 from linli._cli.shared import t as _t
 from linli.core.plugin_names import ALWAYS_ENABLED, current_name
@@ -51,7 +51,18 @@ def districts_list(state: State) -> None:
         return
     print_table(
         [_t("ID"), _t("Name"), _t("Kind"), _t("Language"), _t("Time zone"), _t("Rooms"), _t("Plugins")],
-        [(d.id, d.name, d.kind, d.language, d.timezone, joined(d.rooms), joined(sorted(d.plugins))) for d in found],
+        [
+            (
+                d.id,
+                d.name,
+                kind_text(d.kind),
+                language_text(d.language),
+                d.timezone,
+                joined(d.rooms),
+                joined(sorted(d.plugins)),
+            )
+            for d in found
+        ],
     )
 
 
@@ -77,8 +88,8 @@ def districts_show(state: State, district_id: str) -> None:
         [
             (_t("ID"), d.id),
             (_t("Name"), d.name),
-            (_t("Kind"), d.kind),
-            (_t("Language"), d.language),
+            (_t("Kind"), kind_text(d.kind)),
+            (_t("Language"), language_text(d.language)),
             (_t("Time zone"), d.timezone),
             (_t("Rooms"), joined(d.rooms)),
             (_t("Plugins"), joined(plugins)),
@@ -92,7 +103,7 @@ def districts_show(state: State, district_id: str) -> None:
     rows = []
     for name in sorted(d.plugins):
         plugin = registry.plugins.get(name)
-        defaults = dict(plugin.manifest.config_defaults) if plugin else {}
+        defaults = plugin.manifest.defaults if plugin else {}
         own = dict(d.plugin_config(name))
         for key in sorted({*defaults, *own}):
             value, source = (own[key], _t("district")) if key in own else (defaults[key], _t("default"))
@@ -100,7 +111,7 @@ def districts_show(state: State, district_id: str) -> None:
     if rows:
         print_table([_t("Plugin"), _t("Key"), _t("Value"), _t("From")], rows, title=_t("Plugin configuration"))
     for problem in registry.check_enabled(d.plugins):
-        warn(problem)
+        warn(problem.translated(_t))
 
 
 def _changes(current: DistrictInfo | None, declared: DistrictSettings, rooms: dict[str, str]) -> list[str] | None:
@@ -140,23 +151,16 @@ def _changes(current: DistrictInfo | None, declared: DistrictSettings, rooms: di
 @pass_state
 def districts_sync(state: State) -> None:
     from linli.core import directory
-    from linli.core.errors import PluginError
 
     declared = state.settings.districts
     if not declared:
         click.echo(_t("The settings file declares no districts; nothing to do."))
         return
-    with opened(state, write=True, seed=False) as rt:
-        problems = [
-            f"[districts.{d.id}] {p}" for d in declared for p in rt.registry.check_enabled({ALWAYS_ENABLED, *d.plugins})
-        ]
-        if problems:
-            raise PluginError(_t("nothing was written: {problems}", problems="; ".join(problems)))
-        with rt.store.begin() as conn:
-            current = {d.id: d for d in directory.list_districts(conn)}
-            rooms = {room: d.id for d in current.values() for room in d.rooms}
-            changes = {d.id: _changes(current.get(d.id), d, rooms) for d in declared}
-            directory.seed_districts(conn, [d for d in declared if changes[d.id] != []], overwrite=True)
+    with opened(state, write=True, seed=False) as rt, rt.store.begin() as conn:
+        current = {d.id: d for d in directory.list_districts(conn)}
+        rooms = {room: d.id for d in current.values() for room in d.rooms}
+        changes = {d.id: _changes(current.get(d.id), d, rooms) for d in declared}
+        directory.seed_districts(conn, [d for d in declared if changes[d.id] != []], overwrite=True)
     for d in declared:
         change = changes[d.id]
         if change is None:
@@ -265,7 +269,8 @@ def _plugin_rows(registry: PluginRegistry) -> dict[str, dict[str, list[str]]]:
             lists["jobs"].append(f"{spec.name} ({when})")
         elif isinstance(spec, LedgerSpec):
             lists["ledgers"].append(f"{handler.plugin}.{spec.name}")
-    return out
+    # several handlers may subscribe to one event (a plugin made of parts): each is listed once
+    return {name: {kind: sorted(set(items)) for kind, items in lists.items()} for name, lists in out.items()}
 
 
 @plugins.command("list", help=_t("List the installed plugins and what they bring."))
@@ -346,7 +351,7 @@ def plugins_enable(state: State, name: str, district_id: str) -> None:
                         "cannot enable {name} in {district}: {problems}; enable those first",
                         name=name,
                         district=district_id,
-                        problems="; ".join(new),
+                        problems="; ".join(p.translated(_t) for p in new),
                     )
                 )
             directory.enable_plugin(conn, district_id, name)

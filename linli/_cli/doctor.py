@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from linli._cli.database import load_registry
+from linli._cli.output import kind_text
 from linli._cli.shared import State, pass_state
 from linli._cli.shared import t as _t
 from linli.core.errors import LinliError
@@ -192,24 +193,46 @@ def _check_districts(report: _Report, found: Sequence[Any], registry: PluginRegi
             report(
                 "fail",
                 _t(
-                    "district {id}: {problems}: install the plugin or `linli plugins disable NAME --district {id}`",
+                    "{kind} {id}: {problems}: install the plugin or `linli plugins disable NAME --district {id}`",
+                    kind=kind_text(d.kind),
                     id=d.id,
-                    problems="; ".join(problems),
+                    problems="; ".join(p.translated(_t) for p in problems),
                 ),
             )
         else:
             report(
                 "ok",
                 _t(
-                    "district {id}: plugins {plugins}",
+                    "{kind} {id}: plugins {plugins}",
+                    kind=kind_text(d.kind),
                     id=d.id,
                     plugins=", ".join(sorted({ALWAYS_ENABLED, *map(current_name, d.plugins)})),
                 ),
             )
         if not d.rooms:
-            report("warn", _t("district {id}: no room is bound: `linli rooms bind ROOM --district {id}`", id=d.id))
+            report(
+                "warn",
+                _t(
+                    "{kind} {id}: no room is bound: `linli rooms bind ROOM --district {id}`",
+                    kind=kind_text(d.kind),
+                    id=d.id,
+                ),
+            )
         else:
-            report("ok", _t("district {id}: rooms {rooms}", id=d.id, rooms=", ".join(d.rooms)))
+            report("ok", _t("{kind} {id}: rooms {rooms}", kind=kind_text(d.kind), id=d.id, rooms=", ".join(d.rooms)))
+
+
+def _check_declared(report: _Report, settings: Any, registry: PluginRegistry) -> None:
+    """The settings' districts against the installed plugins: names, config values, cron expressions."""
+    from linli.core.config import settings_file, settings_problems
+
+    problems = settings_problems(settings.districts, registry)
+    where = settings_file(settings)
+    shown = where if isinstance(where, str) else where.translated(_t)
+    for key, problem in problems:
+        report("fail", _t("{file}: {key}: {problem}", file=shown, key=key, problem=problem.translated(_t)))
+    if not problems and settings.districts:
+        report("ok", _t("settings: the districts' plugins and configuration are valid"))
 
 
 def _check_platforms(report: _Report, platforms: dict[str, Any], found: Sequence[Any]) -> None:
@@ -267,6 +290,8 @@ def doctor(state: State) -> None:
         report("ok", _t("plugins installed: {plugins}", plugins=", ".join(sorted(registry.plugins))))
     except LinliError as exc:
         report("fail", _t("plugins: {error}", error=exc.translated(_t)))
+    if registry is not None:
+        _check_declared(report, settings, registry)
     from_db = _check_database(report, settings, registry)
     # when the database cannot tell, check what the settings declare
     found: Sequence[DistrictInfo | DistrictSettings] = settings.districts if from_db is None else from_db
@@ -292,6 +317,21 @@ def doctor(state: State) -> None:
                     id=missing,
                 ),
             )
+        from linli.core.directory import differences
+
+        current = {d.id: d for d in from_db}
+        for declared in settings.districts:
+            changed = differences(current[declared.id], declared) if declared.id in current else []
+            if changed:
+                report(
+                    "warn",
+                    _t(
+                        "district {district} in the settings file differs from the database ({fields}); the "
+                        "database's copy is used until you run `linli districts sync`",
+                        district=declared.id,
+                        fields=", ".join(changed),
+                    ),
+                )
     _check_platforms(report, dict(settings.platforms), found)
     if report.failed:
         click.echo(_t("{failed} problem(s), {warned} warning(s).", failed=report.failed, warned=report.warned))

@@ -8,13 +8,26 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from linli._cli.shared import t as _t
 
-__all__ = ["console", "joined", "print_fields", "print_table", "scope_text", "warn"]
+if TYPE_CHECKING:
+    from linli.core.registry import PluginRegistry
+
+__all__ = [
+    "console",
+    "joined",
+    "kind_text",
+    "language_text",
+    "print_fields",
+    "print_table",
+    "role_text",
+    "scope_text",
+    "warn",
+]
 
 
 def console(stderr: bool = False) -> Any:
@@ -64,3 +77,25 @@ def joined(items: Iterable[str]) -> str:
 def scope_text(scope: str) -> str:
     """A scope as people read it; the empty scope is the whole district."""
     return scope or _t("whole district")
+
+
+def role_text(registry: PluginRegistry, role: str) -> str:
+    """A role as an administrator reads it: what people call it, then the id they type (``社区工作者 (staff)``)."""
+    title = registry.role_titles().get(role)
+    return f"{_t(title)} ({role})" if title else role
+
+
+def kind_text(kind: str) -> str:
+    """A district's kind as people call it (村 for a village)."""
+    from linli.core.settings import DISTRICT_KINDS
+
+    name = DISTRICT_KINDS.get(kind)
+    return _t(name) if name else kind
+
+
+def language_text(language: str) -> str:
+    """A language as people call it, with its code (``中文 (zh_CN)``)."""
+    from linli.core.i18n import LANGUAGE_NAMES
+
+    name = LANGUAGE_NAMES.get(language)
+    return f"{_t(name)} ({language})" if name else language

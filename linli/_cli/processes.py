@@ -8,6 +8,7 @@ and should stay small itself.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -22,6 +23,23 @@ GATEWAY_PLATFORMS = ("console", "telegram", "matrix")
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [name for value in values for name in value.replace(",", " ").split()]
+
+
+def _report_drift(settings: Any, registry: Any) -> None:
+    """Warn, once before the worker processes start, when settings.toml's districts differ from the database's."""
+    from linli.core import directory
+    from linli.core.storage import Store
+    from linli.core.storage.migrate import migration_dirs
+    from linli.workers.deployment import report_drift
+
+    store = Store(settings.storage.url, migration_dirs=migration_dirs(registry.packages()))
+    try:
+        with store.connect() as conn:
+            report_drift(directory.settings_drift(conn, settings.districts))
+    except Exception:
+        pass
+    finally:
+        store.dispose()
 
 
 @click.command(
@@ -66,6 +84,13 @@ def worker(
     # Dramatiq reads its idle poll interval from the environment when first imported, and its
     # CLI passes no other value to the workers it starts: set it before anything imports it
     os.environ["dramatiq_worker_timeout"] = str(settings.queue.worker_timeout_ms)  # noqa: SIM112 - its spelling
+    from linli._cli.database import load_registry
+    from linli.core.config import check_districts
+
+    # here, before the processes start: each would stop on it, and the parent start them again
+    registry = load_registry()
+    check_districts(settings, registry)
+    _report_drift(settings, registry)
     chosen = _split(queues)
     if chosen:
         check_queues(chosen, platforms)

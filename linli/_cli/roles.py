@@ -10,7 +10,7 @@ import click
 
 from linli._cli.checks import BadInput, checked_identity
 from linli._cli.database import actor, district_named, opened, person_named
-from linli._cli.output import joined, print_table, scope_text, warn
+from linli._cli.output import joined, print_table, role_text, scope_text, warn
 from linli._cli.shared import LinliGroup, State, pass_state
 from linli._cli.shared import t as _t
 
@@ -87,7 +87,7 @@ def roles_grant(state: State, person: str, role: str, district_id: str, scope: s
         )
     values = {
         "person": f"#{who.id} {who.display_name}",
-        "role": role,
+        "role": role_text(rt.registry, role),
         "district": district_id,
         "scope": scope_text(scope),
     }
@@ -126,7 +126,7 @@ def roles_revoke(state: State, person: str, role: str, district_id: str, scope: 
             "#{id} {name} is no longer {role} in {district} ({scope}).",
             id=who.id,
             name=who.display_name,
-            role=role,
+            role=role_text(rt.registry, role),
             district=district_id,
             scope=scope_text(scope),
         )
@@ -160,7 +160,6 @@ def roles_list(state: State, district_id: str | None) -> None:
             district_named(conn, district_id)
         grants = people.grants_of(conn, district_id)
         identities = _identities(conn, {g.person_id for g in grants})
-        declared = _declared_roles(rt.registry)
     if not grants:
         click.echo(_t("No roles are granted. Grant one with `linli roles grant PERSON ROLE --district ID`."))
         return
@@ -169,7 +168,7 @@ def roles_list(state: State, district_id: str | None) -> None:
         [
             (
                 g.district_id,
-                g.role + (f" ({_t(declared[g.role])})" if declared.get(g.role) else ""),
+                role_text(rt.registry, g.role),
                 scope_text(g.scope),
                 f"#{g.person_id} {g.display_name}",
                 joined(identities.get(g.person_id, [])),

@@ -41,9 +41,11 @@ class State:
             from linli.core.settings import load_settings
 
             self._settings = load_settings(self.settings_path)
-            from linli.core.logging import configure_logging
+            from linli.core.logging import configure_logging, log_stream
 
-            configure_logging(self._settings.logging.level, self._settings.logging.format)
+            settings = self._settings
+            stream = log_stream(settings.logging.file, settings.base_dir)
+            configure_logging(settings.logging.level, settings.logging.format, stream=stream)
         return self._settings
 
     def runtime(self, **kw: Any) -> Runtime:

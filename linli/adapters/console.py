@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from linli.core.adapter import ChatAdapter, Submit
+from linli.core.commands import parse_number
 from linli.core.events import Address, Inbound, Outbound, Sender
 
 __all__ = ["ConsoleAdapter"]
@@ -140,9 +141,10 @@ class ConsoleAdapter(ChatAdapter):
         # buttons are answered by the next line only: a press uses them up, and anything
         # else typed means the person moved on, so a later bare number is an answer, not a press
         pending = self._choices.pop(address.room_key, None)
-        if pending and text.isdigit() and 1 <= int(text) <= len(pending):
+        picked = parse_number(text, high=len(pending)) if pending else None
+        if pending and picked is not None:
             inbound = Inbound(
-                event_id, address, sender, text=text, kind="choice", private=self.private, choice=pending[int(text) - 1]
+                event_id, address, sender, text=text, kind="choice", private=self.private, choice=pending[picked - 1]
             )
         else:
             inbound = Inbound(event_id, address, sender, text=text, private=self.private)

@@ -12,7 +12,11 @@ import unicodedata
 
 from attrs import frozen
 
-__all__ = ["ParsedCommand", "normalize", "parse_command"]
+__all__ = ["MAX_NUMBER", "ParsedCommand", "normalize", "parse_command", "parse_number"]
+
+#: the largest number a person may type for an id, a count or a number of days: it fits
+#: every integer column (a signed 32-bit one included) on SQLite and PostgreSQL.
+MAX_NUMBER = 2**31 - 1
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"', "‘": "'", "’": "'"})
 _SPACES = re.compile(r"[\s\u3000]+")
@@ -64,3 +68,24 @@ def parse_command(text: str) -> ParsedCommand | None:
         return None
     args = _split(_SPACES.sub(" ", argtext.translate(_QUOTES)))
     return ParsedCommand(name.lower(), tuple(a.translate(_ALNUM) for a in args), argtext, mention)
+
+
+def parse_number(word: str, *, low: int = 1, high: int = MAX_NUMBER) -> int | None:
+    """The whole number a person typed in ``word``, or ``None`` when it is not one in ``low..high``.
+
+    One optional leading ``#`` (``#3`` is matter 3); ASCII digits only (full-width ones
+    count as ASCII, superscripts and other scripts' digits do not: ``²`` passes
+    ``str.isdigit()`` but is no number for ``int()``); no sign, so ``-1`` is refused
+    rather than read as minus one. The range check comes before ``int()``, so a
+    thousand-digit word costs nothing and never reaches the database.
+    """
+    word = word.strip(" \t\u3000").translate(_ALNUM)
+    if word[:1] in ("#", "＃"):
+        word = word[1:]
+    if not word or not word.isascii() or not word.isdigit():
+        return None
+    digits = word.lstrip("0") or "0"
+    if len(digits) > len(str(high)):
+        return None
+    number = int(digits)
+    return number if low <= number <= high else None

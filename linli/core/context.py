@@ -15,6 +15,7 @@ from linli.core import outbox, people
 from linli.core.account import Account
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
+from linli.core.commands import MAX_NUMBER, parse_number
 from linli.core.directory import DistrictInfo
 from linli.core.errors import UserError
 from linli.core.events import Address, Choice, DomainEvent, HandlerCall, Inbound, Outbound
@@ -118,6 +119,10 @@ class PluginContext:
     calendar: WorkingDays = field(factory=WorkingDays, repr=False)
     #: the commands this person may use here, for ``/help``: (plugin, spec) pairs.
     available: Callable[[], list[tuple[str, CommandSpec]]] = field(default=lambda: [], repr=False)
+    #: what people call each role (msgids), by role name: see :meth:`role_name`
+    role_titles: Mapping[str, str] = field(factory=dict, repr=False)
+    #: the command being run (its usage is quoted when an argument is wrong); None outside commands
+    command: CommandSpec | None = field(default=None, repr=False)
 
     # --- who and when -------------------------------------------------------
 
@@ -129,7 +134,8 @@ class PluginContext:
     def config(self) -> Mapping[str, Any]:
         """This plugin's configuration in this district: the manifest's ``config_defaults``
         overridden by ``[districts.<id>.config.<plugin>]``."""
-        return {**self.config_defaults, **self.district.plugin_config(self.plugin)}
+        defaults = {key: getattr(value, "default", value) for key, value in self.config_defaults.items()}
+        return {**defaults, **self.district.plugin_config(self.plugin)}
 
     @property
     def private(self) -> bool:
@@ -145,6 +151,11 @@ class PluginContext:
         """Whether ``day`` (today in the district by default) is a Chinese working day:
         not a weekend or public holiday, or a make-up working day (调休)."""
         return self.calendar.is_working_day(day if day is not None else self.now().date())
+
+    def role_name(self, role: str) -> str:
+        """What people call ``role`` (its RoleSpec's title), in the person's language."""
+        title = self.role_titles.get(role)
+        return self.t(title) if title else role
 
     def has_role(self, *roles: str, scope: str | None = None) -> bool:
         """Whether the person holds one of ``roles`` here (at ``scope`` or district-wide)."""
@@ -172,6 +183,45 @@ class PluginContext:
                 )
             )
         return text
+
+    def number(self, word: str | None, *, low: int = 1, high: int = MAX_NUMBER) -> int:
+        """The whole number a person typed in ``word`` (``3``, ``#3``, ``３``): the one way a
+        plugin reads an id, a count or a number of days from its arguments.
+
+        ASCII digits only, within ``low``..``high`` (by default 1 to :data:`MAX_NUMBER`,
+        2,147,483,647, which every integer column holds).
+
+        Raises:
+          UserError: ``word`` is missing or not such a number; the person reads what was
+            expected and the command's usage.
+        """
+        number = parse_number(word, low=low, high=high) if word else None
+        if number is not None:
+            return number
+        if not word:
+            message = self.t("Please give a number.")
+        else:
+            shown = word if len(word) <= 20 else word[:20] + "…"
+            if low == 1 and high == MAX_NUMBER:
+                message = self.t(
+                    "“{word}” is not a number I can use here: please give a whole number, such as 3.", word=shown
+                )
+            else:
+                message = self.t(
+                    "“{word}” is not a number I can use here: please give a whole number from {low} to {high}.",
+                    word=shown,
+                    low=low,
+                    high=high,
+                )
+        if self.command is not None:
+            usage = self.t(self.command.usage) if self.command.usage else ""
+            message = self.t(
+                "{problem} Use it like this: /{command} {usage}",
+                problem=message,
+                command=self.command.name,
+                usage=usage,
+            )
+        raise self.fail(message.strip())
 
     def choice(
         self, label: str, name: str, data: str = "", *, anyone: bool = False, owner: int | None = None
@@ -495,6 +545,8 @@ def context_for(
     notice_version: int,
     config_defaults: Mapping[str, Any],
     available: Callable[[], list[tuple[str, CommandSpec]]],
+    command: CommandSpec | None = None,
+    role_titles: Mapping[str, str] | None = None,
 ) -> PluginContext | None:
     """The context of the kind ``call`` asks for, or None when the call lacks what its kind
     needs (a command without its message or person: nothing to answer, the event is dropped).
@@ -518,6 +570,8 @@ def context_for(
         "config_defaults": config_defaults,
         "calendar": calendar,
         "available": available,
+        "command": command,
+        "role_titles": role_titles or {},
     }
     if call.kind == "event":
         if call.domain_event is None:

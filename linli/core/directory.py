@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from attrs import frozen
 
 from linli.core.errors import NotFound
-from linli.core.i18n import N_
+from linli.core.i18n import N_, Message
 from linli.core.plugin_names import ALWAYS_ENABLED, RENAMED, current_name
 from linli.core.settings import DistrictSettings
 from linli.core.storage import schema as s
@@ -33,6 +33,7 @@ __all__ = [
     "list_districts",
     "load_district",
     "seed_districts",
+    "settings_drift",
     "unbind_room",
     "write_district",
 ]
@@ -126,6 +127,55 @@ def write_district(conn: sa.Connection, d: DistrictSettings, *, overwrite: bool)
         _bind(conn, room, d.id, "settings")
     bump_version(conn)
     return True
+
+
+def differences(current: DistrictInfo, declared: DistrictSettings) -> list[str]:
+    """The fields where the database's copy of a district differs from what the settings
+    declare (``name``, ``kind``, ``language``, ``timezone``, ``plugins``, ``rooms``, ``config``).
+
+    A room bound with ``linli rooms bind`` but not declared is no difference: sync keeps it.
+    """
+    out = [
+        attr for attr in ("name", "kind", "language", "timezone") if getattr(current, attr) != getattr(declared, attr)
+    ]
+    if current.plugins != {ALWAYS_ENABLED, *map(current_name, declared.plugins)}:
+        out.append("plugins")
+    if not set(declared.rooms) <= set(current.rooms):
+        out.append("rooms")
+    config = {k: dict(v) for k, v in declared.config.items() if v}
+    if config != {k: dict(v) for k, v in current.config.items() if v}:
+        out.append("config")
+    return out
+
+
+def settings_drift(conn: sa.Connection, declared: Iterable[DistrictSettings]) -> list[Message]:
+    """What the settings declare that the database does not have yet, one message per district:
+    the settings are written to the database by ``linli districts sync`` only."""
+    current = {d.id: d for d in list_districts(conn)}
+    out = []
+    for d in declared:
+        if d.id not in current:
+            out.append(
+                Message(
+                    N_(
+                        "district {district} is in the settings file but not in the database: "
+                        "run `linli districts sync`"
+                    ),
+                    district=d.id,
+                )
+            )
+        elif changed := differences(current[d.id], d):
+            out.append(
+                Message(
+                    N_(
+                        "district {district} in the settings file differs from the database ({fields}); the database's "
+                        "copy is used until you run `linli districts sync`"
+                    ),
+                    district=d.id,
+                    fields=", ".join(changed),
+                )
+            )
+    return out
 
 
 def seed_districts(conn: sa.Connection, districts: Iterable[DistrictSettings], *, overwrite: bool = False) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -43,6 +44,9 @@ log = structlog.get_logger("linli.dispatcher")
 
 # an event's text is read more than once, and the same commands come again and again
 parse_command = functools.lru_cache(maxsize=512)(_parse_command)
+
+# a whole message that is a short number (a vote or a choice meant as an answer), not chatter
+_BARE_NUMBER = re.compile(r"[#＃]?[0-9０-９]{1,3}")
 
 _DIALOG = sa.select(s.dialogs).where(
     s.dialogs.c.room_key == sa.bindparam("room_key"), s.dialogs.c.person_id == sa.bindparam("person_id")
@@ -229,7 +233,9 @@ class Dispatcher:
         if parsed is None:
             if dialog is not None:
                 return self._dialog(conn, inbound, dialog, consented, base, answer, t)
-            if inbound.private:
+            if _BARE_NUMBER.fullmatch(inbound.text.strip()):
+                self._unmatched_number(inbound.text.strip(), district, roles, inbound.private, answer)
+            elif inbound.private:
                 answer(N_("Send /help to see what I can do for you."))
             return []
 
@@ -277,8 +283,7 @@ class Dispatcher:
                 answer(N_("Please accept the privacy notice first."))
             return calls
         if why is not None:
-            role_names = ", ".join(spec.roles)
-            answer(why, command=spec.name, roles=role_names)
+            answer(why, command=spec.name, roles=self._role_names(spec.roles, translator(base["language"])))
             return []
         return [
             HandlerCall(
@@ -291,6 +296,11 @@ class Dispatcher:
                 **base,
             )
         ]
+
+    def _role_names(self, roles: Iterable[str], t: Translator) -> str:
+        """The roles as people call them, listed in ``t``'s language (``议事会成员、议事会主持人``)."""
+        titles = self.registry.role_titles()
+        return t.join(t(titles[r]) if r in titles else r for r in roles)
 
     def _linked_district(self, conn: sa.Connection, text: str) -> DistrictInfo | None:
         """The district a ``/start <district id>`` names (a deep link's payload), or the one
@@ -360,7 +370,8 @@ class Dispatcher:
             answer(N_("Please read and accept the privacy notice first: send /privacy."))
             return []
         if why is not None:
-            answer(N_("Sorry, that choice is only for: {roles}."), roles=", ".join(spec.roles))
+            t = translator(base["language"])
+            answer(N_("Sorry, that choice is only for: {roles}."), roles=self._role_names(spec.roles, t))
             return []
         return [
             HandlerCall(
@@ -463,6 +474,34 @@ class Dispatcher:
             )
         else:
             answer(N_("There is no /{word} here. Send /help to see what you can do."), word=word)
+
+    def _unmatched_number(
+        self,
+        number: str,
+        district: DistrictInfo,
+        roles: dict[str, frozenset[str]],
+        private: bool,
+        answer: Callable[..., None],
+    ) -> None:
+        """A bare number that answers nothing (no numbered choices pending, no dialog): it was
+        most likely meant as a vote or a choice, so say it was not taken and how to do that."""
+        usable = {spec.name for _, spec in usable_commands(self.registry, district, roles, private=private)}
+        if "vote" in usable:
+            answer(
+                N_(
+                    "I could not match “{number}” to a question or a list of choices. To vote, send "
+                    "/vote NUMBER and your choice, such as /vote 1 agree; to choose from buttons, press one."
+                ),
+                number=number,
+            )
+        else:
+            answer(
+                N_(
+                    "I could not match “{number}” to a question or a list of choices. To choose from "
+                    "buttons, press one; send /help to see what you can do."
+                ),
+                number=number,
+            )
 
     # --- domain events --------------------------------------------------------
 

@@ -43,7 +43,7 @@ class LinliError(Exception):
 
     def translated(self, t: Callable[..., str]) -> str:
         """The message in the language of ``t`` (a translator)."""
-        return t(self.msgid, **self.values)
+        return t(self.msgid, **{k: v.translated(t) if hasattr(v, "translated") else v for k, v in self.values.items()})
 
     def __str__(self) -> str:
         return self.message

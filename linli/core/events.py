@@ -3,6 +3,7 @@ turned into plain JSON with cattrs. Never pickle."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, TypeVar
 
 import cattrs
@@ -17,11 +18,31 @@ __all__ = [
     "Outbound",
     "PersonInfo",
     "Sender",
+    "clean_text",
     "from_json",
     "to_json",
 ]
 
 SCHEMA_VERSION = 1
+
+# C0 and C1 control characters (tab and newline kept), DEL, and UTF-16 surrogates: a Python
+# string holds a surrogate only alone (a pair is one code point), and a lone one cannot be
+# encoded as UTF-8, so it would fail in the database, the broker and every platform
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_LINE_BREAK = re.compile("\r\n?")
+
+
+def clean_text(text: str) -> str:
+    """``text`` as a handler may read it: lone surrogates and control characters removed,
+    line breaks made ``\\n``. Applied where every inbound event is made, so that no adapter
+    has to remember it and no handler sees such characters."""
+    if text.isprintable():  # the usual case, one pass in C
+        return text
+    return _UNPRINTABLE.sub("", _LINE_BREAK.sub("\n", text))
+
+
+def _clean_optional(text: str | None) -> str | None:
+    return None if text is None else clean_text(text)
 
 
 @frozen
@@ -54,7 +75,7 @@ class Sender:
 
     platform: str
     user_id: str
-    display_name: str = ""
+    display_name: str = field(default="", converter=clean_text)
 
     @property
     def identity(self) -> str:
@@ -81,10 +102,10 @@ class Inbound:
     event_id: str
     address: Address
     sender: Sender
-    text: str = ""
+    text: str = field(default="", converter=clean_text)
     kind: Literal["message", "choice", "join", "leave"] = "message"
     private: bool = False
-    choice: str | None = None
+    choice: str | None = field(default=None, converter=_clean_optional)
     reply_to: str | None = None
     #: the sender's standing in the room as the platform says it (Matrix power levels give
     #: ``moderator`` and ``room_admin``); a district may map these to its roles

@@ -17,10 +17,11 @@ import datetime as dt
 import functools
 import gettext
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "Translator", "translator"]
+__all__ = ["DOMAIN", "LANGUAGES", "LANGUAGE_NAMES", "LOCALE_DIR", "N_", "Message", "Translator", "translator"]
 
 DOMAIN = "linli"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -35,6 +36,45 @@ def N_(message: str) -> str:
       message: the English msgid; translate it later with ``ctx.t(message)``.
     """
     return message
+
+
+#: what people call each language (msgids: translate them): ``/whoami``, the CLI
+LANGUAGE_NAMES = {"zh_CN": N_("Chinese"), "en": N_("English")}
+
+
+class Message:
+    """A msgid with its values, translated when it is shown: for a message made where the
+    reader's language is not known yet (a settings problem, shown by the CLI and in logs).
+
+    Parameters:
+      msgid: the English message id, marked with ``N_``.
+      values: its placeholders' values; a value that is itself a :class:`Message` is
+        translated too.
+    """
+
+    __slots__ = ("msgid", "values")
+
+    def __init__(self, msgid: str, /, **values: Any) -> None:
+        self.msgid = msgid
+        self.values = values
+
+    def translated(self, t: Any) -> str:
+        """The message in the language of ``t`` (a :class:`Translator` or the CLI's ``_t``)."""
+        return str(
+            t(self.msgid, **{k: v.translated(t) if isinstance(v, Message) else v for k, v in self.values.items()})
+        )
+
+    def __str__(self) -> str:
+        return self.msgid.format(**{k: str(v) for k, v in self.values.items()}) if self.values else self.msgid
+
+    def __repr__(self) -> str:
+        return f"Message({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.msgid, self.values) == (other.msgid, other.values)
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
 
 
 class Translator:
@@ -65,6 +105,15 @@ class Translator:
           KeyError: when the English msgid itself names a placeholder missing from ``values``.
         """
         return _format(self._catalog.gettext(message), message, values)
+
+    def join(self, items: Iterable[str]) -> str:
+        """``items`` as a list in this language: ``a, b`` in English, ``a、b`` in Chinese."""
+        return self(N_(", ")).join(items)
+
+    def language_name(self, language: str) -> str:
+        """What people call ``language`` (``zh_CN`` is 中文 in Chinese), in this language."""
+        name = LANGUAGE_NAMES.get(language)
+        return self(name) if name else language
 
     def plural(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
         """The form of ``singular``/``plural`` that fits ``n``, formatted with ``n`` and ``values``.

@@ -24,6 +24,7 @@ import re
 import sys
 from collections.abc import Mapping, MutableMapping
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, TextIO
 
 
@@ -52,7 +53,7 @@ _import_structlog()
 
 import structlog  # noqa: E402 - imported above without its extras
 
-__all__ = ["HideMessageArguments", "Redactor", "bound_context", "configure_logging", "redact"]
+__all__ = ["HideMessageArguments", "Redactor", "bound_context", "configure_logging", "log_stream", "redact"]
 
 _DIGIT_RUN_START = r"(?<![0-9])(?<![0-9]\.)"  # not inside a longer number or after a decimal point
 _DIGIT_RUN_END = r"(?![0-9])(?!\.[0-9])"
@@ -237,6 +238,18 @@ def bound_context(**values: Any) -> AbstractContextManager[None]:
     times less, and it runs a few times per event.
     """
     return _Bound(values)
+
+
+def log_stream(file: str, base_dir: Path) -> TextIO | None:
+    """Where ``[logging] file`` sends log lines: that file (relative to ``base_dir``, the
+    settings file's folder), opened for appending, or ``None`` (standard error) when empty."""
+    if not file:
+        return None
+    path = Path(file)
+    if not path.is_absolute():
+        path = base_dir / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("a", encoding="utf-8", buffering=1)
 
 
 def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:

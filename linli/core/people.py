@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from attrs import frozen
 
+from linli.core.commands import parse_number
 from linli.core.errors import NotFound
 from linli.core.events import PersonInfo
 from linli.core.i18n import N_
@@ -195,8 +196,9 @@ def find_person(conn: sa.Connection, who: str) -> PersonInfo:
 
     Raises: NotFound: nobody by that name.
     """
-    if who.startswith("#") and who[1:].isdigit():
-        row = conn.execute(sa.select(s.persons).where(s.persons.c.id == int(who[1:]))).first()
+    if who.startswith("#"):
+        number = parse_number(who)  # '#²' and '#99999999999999999999' are nobody, not a crash
+        row = conn.execute(sa.select(s.persons).where(s.persons.c.id == number)).first() if number else None
     else:
         row = conn.execute(
             sa.select(s.persons)

@@ -28,6 +28,8 @@ import structlog
 from attrs import field, frozen
 
 from linli.core.account import AccountData, ConsentRecord, RoleHeld
+from linli.core.commands import MAX_NUMBER, parse_number
+from linli.core.config import Config
 from linli.core.context import (
     ChoiceContext,
     CommandContext,
@@ -53,6 +55,7 @@ CONSENT_REQUIRED = "linli.consent_required"
 
 __all__ = [
     "CONSENT_REQUIRED",
+    "MAX_NUMBER",
     "N_",
     "AccountData",
     "Added",
@@ -63,6 +66,7 @@ __all__ = [
     "ChoiceContext",
     "CommandContext",
     "CommandLine",
+    "Config",
     "ConsentRecord",
     "ConversationContext",
     "DialogContext",
@@ -95,6 +99,7 @@ __all__ = [
     "on_choice",
     "on_dialog",
     "on_event",
+    "parse_number",
     "plugin_table",
     "scheduled",
 ]
@@ -109,10 +114,18 @@ class Tables(Protocol):
 
 @frozen
 class RoleSpec:
-    """A role a plugin uses, with a description for ``linli roles`` and ``/help``."""
+    """A role a plugin uses.
+
+    Parameters:
+      name: the role's id (``council``), as ``linli roles grant`` takes it.
+      description: what the role may do (a msgid), for ``linli roles``.
+      title: what people call it (a msgid, ``N_("council member")``), shown wherever the role
+        is named to a person: refusals, ``/whoami``, the CLI. Without one, the name is shown.
+    """
 
     name: str
     description: str = ""
+    title: str = ""
 
 
 @frozen
@@ -131,7 +144,10 @@ class Manifest:
       tables: the plugin's ``MetaData`` (its migrations live in ``<package>/migrations``).
       handlers: its handler groups (:class:`HandlerGroup` subclasses), whose decorated
         methods are its handlers; no two may share a name.
-      config_defaults: its per-district configuration keys and their defaults.
+      config_defaults: its per-district configuration keys: a plain default (its type is
+        the default's) or a :class:`Config` with limits (``Config(0.5, above=0, below=1)``,
+        ``Config("30 8 * * *", cron=True)``). Districts' values are checked against them
+        at start-up, by ``linli doctor``, ``db upgrade`` and ``districts sync``.
     """
 
     name: str
@@ -142,6 +158,13 @@ class Manifest:
     tables: Tables | None = None
     config_defaults: dict[str, Any] = field(factory=dict)
     handlers: tuple[type[HandlerGroup], ...] = ()
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The configuration keys' default values (a :class:`Config`'s ``default``)."""
+        return {
+            key: value.default if isinstance(value, Config) else value for key, value in self.config_defaults.items()
+        }
 
 
 @frozen

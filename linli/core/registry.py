@@ -14,6 +14,7 @@ import structlog
 from attrs import frozen
 
 from linli.core.errors import PluginError
+from linli.core.i18n import N_, Message
 from linli.core.plugin import Plugin
 from linli.core.plugin_names import ALWAYS_ENABLED, RENAMED, current_name
 from linli.core.specs import (
@@ -161,6 +162,18 @@ class PluginRegistry:
             raise PluginError(f"plugin {h.plugin!r} declares {what} {key!r} twice: {twin.where} and {h.where}")
         index[key] = h
 
+    def role_titles(self) -> dict[str, str]:
+        """What people call each declared role: its ``title`` msgid (translate it), by role name."""
+        titles: dict[str, str] | None = getattr(self, "_role_titles", None)
+        if titles is None:
+            titles = {}
+            for plugin in self.plugins.values():
+                for role in plugin.manifest.roles:
+                    if role.title and role.name not in titles:
+                        titles[role.name] = role.title
+            self._role_titles = titles
+        return titles
+
     def command(self, word: str) -> Handler | None:
         return self.commands.get(word) or self.commands.get(self.aliases.get(word, ""))
 
@@ -180,13 +193,18 @@ class PluginRegistry:
         is_package = hasattr(module, "__path__")
         return module.__name__ if is_package else module.__name__.rpartition(".")[0]
 
-    def check_enabled(self, enabled: Iterable[str]) -> list[str]:
-        """Problems with a district's plugin list: unknown names, missing dependencies."""
+    def check_enabled(self, enabled: Iterable[str]) -> list[Message]:
+        """Problems with a district's plugin list: unknown names, missing dependencies
+        (``str()`` gives the English; ``.translated(t)`` the reader's language)."""
         enabled = {current_name(n) for n in enabled}
-        problems = [f"plugin {n!r} is not installed" for n in sorted(enabled - set(self.plugins))]
+        installed = ", ".join(sorted(self.plugins))
+        problems = [
+            Message(N_("no plugin {plugin} is installed (installed: {installed})"), plugin=n, installed=installed)
+            for n in sorted(enabled - set(self.plugins))
+        ]
         for n in sorted(enabled & set(self.plugins)):
             problems += [
-                f"plugin {n!r} needs {d!r} enabled too"
+                Message(N_("plugin {plugin} needs {needed} enabled too"), plugin=n, needed=d)
                 for d in map(current_name, self.plugins[n].manifest.depends)
                 if d not in enabled
             ]

@@ -209,7 +209,7 @@ def active_jobs(districts: Iterable[DistrictInfo], registry: PluginRegistry) -> 
                 continue
             option = f"{spec.name}_cron"
             config = district.plugin_config(handler.plugin)
-            defaults = registry.plugins[handler.plugin].manifest.config_defaults
+            defaults = registry.plugins[handler.plugin].manifest.defaults
             cron = config[option] if option in config else defaults.get(option, spec.cron)
             if cron == "":
                 continue

@@ -23,7 +23,7 @@ import cattrs
 from attrs import field, frozen
 
 from linli.core.errors import SettingsError
-from linli.core.i18n import N_
+from linli.core.i18n import N_, Message
 
 __all__ = [
     "DistrictSettings",
@@ -38,35 +38,56 @@ __all__ = [
 ]
 
 LANGUAGES = ("zh_CN", "en")
+#: what people call each kind of district (msgids: translate them)
+DISTRICT_KINDS = {"community": N_("community"), "village": N_("village"), "grid": N_("grid")}
 _DISTRICT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ROOM = re.compile(r"^[a-z]+:.+$")
 
 
+class Invalid(ValueError):
+    """A value the settings refuse: what is wrong, translated when shown.
+
+    Parameters:
+      key: the key, when the raiser knows it (a validator does; a type check does not).
+      message: what is wrong with the value.
+    """
+
+    def __init__(self, key: str, message: Message) -> None:
+        super().__init__(f"{key}: {message}" if key else str(message))
+        self.key = key
+        self.message = message
+
+
 def _language(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in LANGUAGES:
-        raise ValueError(f"{attribute.name}: must be one of {', '.join(LANGUAGES)}, not {value!r}")
+        raise Invalid(
+            attribute.name,
+            Message(N_("must be one of {choices}, not {value}"), choices=", ".join(LANGUAGES), value=repr(value)),
+        )
 
 
 def _timezone(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{attribute.name}: unknown time zone {value!r} (try 'Asia/Shanghai')") from None
+        raise Invalid(
+            attribute.name, Message(N_("unknown time zone {value} (try 'Asia/Shanghai')"), value=repr(value))
+        ) from None
 
 
 def _positive(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
     if value <= 0:
-        raise ValueError(f"{attribute.name}: must be positive, not {value}")
+        raise Invalid(attribute.name, Message(N_("must be positive, not {value}"), value=value))
 
 
 def _not_negative(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
     if value < 0:
-        raise ValueError(f"{attribute.name}: must be 0 or more, not {value}")
+        raise Invalid(attribute.name, Message(N_("must be 0 or more, not {value}"), value=value))
 
 
 def _optimize_level(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
     if value not in (0, 1, 2):
-        raise ValueError(f"{attribute.name}: must be 0, 1 or 2 (python -O, -OO), not {value}")
+        raise Invalid(attribute.name, Message(N_("must be 0, 1 or 2 (python -O, -OO), not {value}"), value=value))
 
 
 @frozen
@@ -105,6 +126,9 @@ class LoggingSettings:
     level: Literal["debug", "info", "warning", "error"] = "info"
     #: ``auto`` is pretty on a terminal and JSON otherwise.
     format: Literal["auto", "pretty", "json"] = "auto"
+    #: a file to append log lines to (relative to the settings file); empty: standard error,
+    #: except for ``linli run``, whose conversation is on the terminal: it writes ``var/linli.log``.
+    file: str = ""
 
 
 @frozen
@@ -178,7 +202,7 @@ def _converter() -> cattrs.Converter:
             return value
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
-        raise ValueError(f"expected true or false, not {value!r}")
+        raise Invalid("", Message(N_("expected true or false, not {value}"), value=repr(value)))
 
     def structure_date(value: Any, _: Any) -> dt.date:
         if isinstance(value, dt.date):
@@ -187,11 +211,11 @@ def _converter() -> cattrs.Converter:
 
     def structure_int(value: Any, _: Any) -> int:
         if isinstance(value, bool):
-            raise ValueError(f"expected a number, not {value!r}")
+            raise Invalid("", Message(N_("expected a number, not {value}"), value=repr(value)))
         try:
             return int(value)
         except ValueError:
-            raise ValueError(f"expected a whole number, not {value!r}") from None
+            raise Invalid("", Message(N_("expected a whole number, not {value}"), value=repr(value))) from None
 
     def structure_dates(value: Any, _: Any) -> tuple[dt.date, ...]:
         if isinstance(value, str):  # from the environment: LINLI_SCHEDULER_HOLIDAYS=2027-01-01,2027-01-02
@@ -230,44 +254,77 @@ def _describe(path: str) -> str:
     """Turn a cattrs path like ``$.queue.worker_threads`` into ``[queue] worker_threads``."""
     parts = [p for p in re.split(r"\.|\[|\]", path.lstrip("$")) if p]
     if not parts:
-        return "the file"
+        return ""
     if parts[0] == "districts" and len(parts) > 1:
         return f"[districts.{parts[1]}] " + ".".join(parts[2:]) if len(parts) > 2 else f"[districts.{parts[1]}]"
     return f"[{parts[0]}] {'.'.join(parts[1:])}".strip() if len(parts) > 1 else f"[{parts[0]}]"
 
 
-def _format(exc: BaseException, type_: Any) -> str:
-    if isinstance(exc, ValueError):  # our validators' words are already clear
-        return str(exc)
+class _Problems(Message):
+    """Several problems shown as one line, each translated."""
+
+    def __init__(self, problems: list[tuple[str, Message]]) -> None:
+        super().__init__("{problems}")
+        self.problems = problems
+
+    def translated(self, t: Any) -> str:
+        return "; ".join(f"{key}: {m.translated(t)}" if key else m.translated(t) for key, m in self.problems)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{key}: {m}" if key else str(m) for key, m in self.problems)
+
+
+def _problem(exc: BaseException, type_: Any) -> tuple[str, Message]:
+    """What a cattrs error says, as (a key below the error's path, a message)."""
+    if isinstance(exc, Invalid):
+        return exc.key, exc.message
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return "", Message(N_("unknown key(s): {keys}"), keys=", ".join(sorted(exc.extra_fields)))
     if typing.get_origin(type_) is Literal:
-        return "must be one of " + ", ".join(str(v) for v in typing.get_args(type_))
-    return cattrs.v.format_exception(exc, type_)
+        return "", Message(N_("must be one of {choices}"), choices=", ".join(str(v) for v in typing.get_args(type_)))
+    if isinstance(exc, KeyError):
+        return "", Message(N_("required"))
+    return "", Message(N_("{error}"), error=cattrs.v.format_exception(exc, type_))
 
 
-def _messages(exc: cattrs.BaseValidationError) -> list[str]:
+def _problems(exc: cattrs.BaseValidationError, section: str) -> list[tuple[str, Message]]:
+    found: list[tuple[str, Message]] = []
+
+    def remember(error: BaseException, type_: Any) -> str:
+        found.append(_problem(error, type_))
+        return str(len(found) - 1)
+
     out = []
-    for line in cattrs.transform_error(exc, format_exception=_format):
-        message, _, where = line.rpartition(" @ ")
-        message = message.replace("invalid value for type, expected ", "expected ")
-        message = re.sub(r"^extra fields found \((.*)\)$", r"unknown key(s): \1", message)
-        out.append(f"{_describe(where)}: {message}")
+    for line in cattrs.transform_error(exc, format_exception=remember):
+        index, _, where = line.rpartition(" @ ")
+        key, message = found[int(index)]
+        if section:  # a district's keys: the path is below its table
+            place = " ".join([section, ".".join(p for p in re.split(r"\.|\[|\]", where.lstrip("$")) if p)]).strip()
+        else:
+            place = _describe(where)
+        out.append((f"{place} {key}".strip() if place and key else place or key, message))
     return out
 
 
-def _structure(conv: cattrs.Converter, raw: dict[str, Any], cls: type[Any], where: str, section: str) -> Any:
+def _structure(conv: cattrs.Converter, raw: dict[str, Any], cls: type[Any], section: str) -> Any:
+    """``raw`` as ``cls``; ``section`` (``[districts.heping]``) names where a district's keys are.
+
+    Raises: _Failed: the problems, each with its key."""
     try:
         return conv.structure(raw, cls)
     except cattrs.BaseValidationError as exc:
-        messages = _messages(exc)
-    except (ValueError, TypeError) as exc:  # an attrs validator rejected a value
-        messages = [str(exc)]
-    if section:
-        messages = [
-            re.sub(r"^\[(\w+)\] ?", lambda m: f"{section} {m.group(1)}: ", m).replace("the file: ", f"{section}: ")
-            for m in messages
-        ]
-        messages = [m.replace(": : ", ": ") for m in messages]
-    raise SettingsError(f"{where}: " + "; ".join(messages))
+        problems = _problems(exc, section)
+    except Invalid as exc:  # an attrs validator of the class itself rejected a value
+        problems = [(exc.key, exc.message)]
+        if section:
+            problems = [(f"{section} {key}".strip(), m) for key, m in problems]
+    raise _Failed(problems)
+
+
+class _Failed(Exception):
+    def __init__(self, problems: list[tuple[str, Message]]) -> None:
+        super().__init__()
+        self.problems = problems
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -297,40 +354,49 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
             raise SettingsError(N_("{file}: settings file not found"), file=str(explicit)) from None
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(N_("{file}: not valid TOML: {error}"), file=str(explicit), error=str(exc)) from None
-    where = str(explicit) if explicit is not None else "built-in defaults"
+    where: str | Message = str(explicit) if explicit is not None else Message(N_("built-in defaults"))
     raw, from_env = _apply_env(raw, env)
     districts = raw.pop("districts", {})
     if not isinstance(districts, dict):
-        raise SettingsError(f"{where}: [districts] must be a table of districts")
+        raise SettingsError(N_("{file}: [districts] must be a table of districts"), file=where)
     district_list = []
     for district_id, body in districts.items():
         if not _DISTRICT_ID.match(district_id):
             raise SettingsError(
-                f"{where}: [districts.{district_id}]: a district id is lower-case letters, digits, '-' or '_'"
+                N_("{file}: [districts.{district}]: a district id is lower-case letters, digits, '-' or '_'"),
+                file=where,
+                district=district_id,
             )
         if not isinstance(body, dict):
-            raise SettingsError(f"{where}: [districts.{district_id}] must be a table")
+            raise SettingsError(N_("{file}: [districts.{district}] must be a table"), file=where, district=district_id)
         district_list.append({"id": district_id, **body})
     raw["path"] = None
     conv = _converter()
+    problems: list[tuple[str, Message]] = []
     parsed = []
     for body in district_list:
-        parsed.append(_structure(conv, body, DistrictSettings, where, f"[districts.{body['id']}]"))
+        try:
+            parsed.append(_structure(conv, body, DistrictSettings, f"[districts.{body['id']}]"))
+        except _Failed as exc:
+            problems += exc.problems
     try:
-        settings: Settings = attrs.evolve(_structure(conv, raw, Settings, where, ""), districts=tuple(parsed))
-    except SettingsError as exc:  # a value from the environment: name the variable, not the file
-        message = exc.message
-        for place, variable in from_env.items():
-            section, _, key = place.partition(" ")
-            # validators word it "[queue]: key: ...", cattrs "[queue] key: ..."
-            message = message.replace(f"{section}: {key}:", f"{place}:").replace(place, f"{variable} ({place})")
-        raise SettingsError(message) from None
+        settings: Settings = attrs.evolve(_structure(conv, raw, Settings, ""), districts=tuple(parsed))
+    except _Failed as exc:
+        # a value from the environment: name the variable, not only the key
+        problems = [(f"{from_env[key]} ({key})" if key in from_env else key, m) for key, m in exc.problems] + problems
+    if problems:
+        raise SettingsError(N_("{file}: {problems}"), file=where, problems=_Problems(problems))
     for district in settings.districts:
         for room in district.rooms:
             if not _ROOM.match(room):
                 raise SettingsError(
-                    f"{where}: [districts.{district.id}] rooms: {room!r} is not 'platform:room' "
-                    "(for example 'console:demo' or 'telegram:-100123')"
+                    N_(
+                        "{file}: [districts.{district}] rooms: {room} is not 'platform:room' "
+                        "(for example 'console:demo' or 'telegram:-100123')"
+                    ),
+                    file=where,
+                    district=district.id,
+                    room=repr(room),
                 )
     storage = settings.storage
     if storage.url.startswith("sqlite:///") and not storage.url.startswith("sqlite:////"):

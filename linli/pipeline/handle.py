@@ -217,6 +217,7 @@ class Handle:
         def available() -> list[tuple[str, CommandSpec]]:
             return usable_commands(registry, district, roles, private=private)
 
+        spec = registry.handler(call.plugin, call.handler).spec if call.kind == "command" else None
         return context_for(
             call,
             conn=conn,
@@ -228,6 +229,8 @@ class Handle:
             clock=self.clock,
             calendar=self.calendar,
             notice_version=self.notice_version,
-            config_defaults=registry.plugins[call.plugin].manifest.config_defaults,
+            config_defaults=registry.plugins[call.plugin].manifest.defaults,
             available=available,
+            command=spec if isinstance(spec, CommandSpec) else None,
+            role_titles=registry.role_titles(),
         )

@@ -26,7 +26,7 @@ import structlog
 
 from linli.adapters import build_adapters
 from linli.core.errors import LinliError
-from linli.core.logging import configure_logging
+from linli.core.logging import configure_logging, log_stream
 from linli.core.settings import Settings, load_settings
 from linli.workers._malloc import limit_malloc_arenas
 from linli.workers.broker import build_broker, build_rate_backend
@@ -57,7 +57,7 @@ def boot(settings: Settings | None = None) -> Runtime:
     if fmt == "auto":
         # Dramatiq hands our stderr to a pipe read by its parent: ask the real terminal
         fmt = "pretty" if sys.__stderr__ is not None and sys.__stderr__.isatty() else "json"
-    configure_logging(settings.logging.level, fmt)
+    configure_logging(settings.logging.level, fmt, stream=log_stream(settings.logging.file, settings.base_dir))
     require_shared_broker(settings, "a linli worker")
     broker = build_broker(settings.queue)
     rt = Runtime(

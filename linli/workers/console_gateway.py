@@ -23,7 +23,7 @@ from linli.core.i18n import N_
 from linli.core.settings import Settings
 from linli.core.storage import schema as s
 from linli.workers.broker import outbox_queue
-from linli.workers.deployment import require_shared_broker
+from linli.workers.deployment import report_drift, require_shared_broker
 from linli.workers.runtime import Runtime
 
 __all__ = ["ReplyWaiter", "broker_idle", "console_room", "run_console_gateway"]
@@ -147,6 +147,7 @@ def run_console_gateway(
     """
     require_shared_broker(settings, "linli gateway")
     rt = Runtime(settings)
+    report_drift(rt.settings_drift())
     try:
         chosen, room = console_room(rt, district, by="linli gateway")
         stdin = stdin or sys.stdin

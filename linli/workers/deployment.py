@@ -9,6 +9,7 @@ plugin names) instead of importing the plugins.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
@@ -16,11 +17,23 @@ from typing import TYPE_CHECKING
 from linli.core.errors import SettingsError
 
 if TYPE_CHECKING:
+    from linli.core.i18n import Message
     from linli.core.settings import Settings
 
-__all__ = ["check_queues", "default_queues", "require_shared_broker"]
+__all__ = ["check_queues", "default_queues", "report_drift", "require_shared_broker"]
 
 PLUGIN_ENTRY_POINTS = "linli.plugins"
+
+
+def report_drift(messages: Iterable[Message]) -> None:
+    """Say on standard error, in the terminal's language, that the settings' districts differ
+    from the database's: a process started after editing settings.toml would otherwise seem
+    to ignore the edit."""
+    from linli.core.i18n import terminal_language, translator
+
+    t = translator(terminal_language())
+    for message in messages:
+        print(t("Warning: {message}", message=message.translated(t)), file=sys.stderr)
 
 
 def require_shared_broker(settings: Settings, command: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+from pathlib import Path
 from typing import TextIO
 
 import structlog
@@ -13,6 +14,7 @@ import structlog
 from linli.adapters.console import ConsoleAdapter
 from linli.core.errors import SettingsError
 from linli.core.i18n import N_, translator
+from linli.core.logging import configure_logging, log_stream
 from linli.core.settings import Settings
 from linli.workers.console_gateway import console_room
 from linli.workers.runtime import Runtime
@@ -36,6 +38,15 @@ def _wait(runtime: Runtime, out: TextIO) -> None:
         )
 
 
+def _log_to_file(settings: Settings) -> Path:
+    """Send the log lines of this session to a file: on a terminal, standard error is shown
+    between the replies, and a log line there breaks the conversation."""
+    file = settings.logging.file or "var/linli.log"
+    configure_logging(settings.logging.level, settings.logging.format, stream=log_stream(file, settings.base_dir))
+    path = Path(file)
+    return path if path.is_absolute() else settings.base_dir / path
+
+
 def run_console(
     settings: Settings,
     *,
@@ -57,6 +68,8 @@ def run_console(
         )
     runtime = Runtime(settings)
     runtime.prepare_database()
+    log_file = _log_to_file(settings)
+    drift = runtime.settings_drift()
     chosen, room = console_room(runtime, district, by="linli run")
     console_out = stdout or sys.stdout
     console = ConsoleAdapter(
@@ -81,6 +94,11 @@ def run_console(
     scheduler.start()
     try:
         console.stdout.write(f"== {chosen.name} ({chosen.id}) ==\n")
+        t = translator(chosen.language)
+        for message in drift:
+            console.stdout.write(t("({message})", message=message.translated(t)) + "\n")
+        if console.interactive:
+            console.stdout.write(t(N_("(log lines go to {file})"), file=str(log_file)) + "\n")
         # each line is dispatched, handled and delivered in this thread (see linli.transport.inprocess),
         # on one connection kept for the whole session
         with runtime.store.session():

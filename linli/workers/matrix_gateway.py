@@ -12,7 +12,7 @@ import structlog
 from linli.core.errors import SettingsError, StorageError
 from linli.core.i18n import N_
 from linli.core.settings import Settings
-from linli.workers.deployment import require_shared_broker
+from linli.workers.deployment import report_drift, require_shared_broker
 from linli.workers.runtime import Runtime
 
 __all__ = ["run_matrix_gateway"]
@@ -39,6 +39,7 @@ def run_matrix_gateway(settings: Settings) -> None:
         raise SettingsError("add a [platforms.matrix] table to the settings to run the Matrix gateway")
     config = MatrixConfig(table)
     rt = Runtime(settings)
+    report_drift(rt.settings_drift())
     pending = rt.store.pending_migrations()
     if pending:  # the sync token and the direct rooms live in the database
         rt.close()

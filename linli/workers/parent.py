@@ -152,12 +152,13 @@ def main(argv: list[str]) -> int:
       SettingsError: the settings are wrong.
       BrokerError: Dramatiq was imported before ``[queue] worker_timeout_ms`` was applied.
     """
-    from linli.core.logging import configure_logging
+    from linli.core.logging import configure_logging, log_stream
     from linli.core.settings import load_settings
 
     settings = load_settings()
     # Dramatiq's own lines in this process (a worker that died, a restart) read like linli's
-    configure_logging(settings.logging.level, settings.logging.format)
+    stream = log_stream(settings.logging.file, settings.base_dir)
+    configure_logging(settings.logging.level, settings.logging.format, stream=stream)
     import dramatiq.cli
     import dramatiq.worker
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import dramatiq
+import sqlalchemy as sa
 
 from linli.core import directory
 from linli.core.adapter import ChatAdapter
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock, SystemClock
+from linli.core.config import check_districts
 from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import Dispatcher
+from linli.core.errors import LinliError
 from linli.core.events import Inbound
+from linli.core.i18n import Message
 from linli.core.registry import PluginRegistry, load_entry_points
 from linli.core.settings import Settings
 from linli.core.storage import Store
@@ -63,6 +67,9 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.registry = registry or PluginRegistry(load_entry_points())
+        # a wrong plugin name or config value stops every process at start-up, in one line
+        # naming the file and the key, instead of failing each event that reads it
+        check_districts(settings, self.registry)
         self.store = Store(
             settings.storage.url,
             migration_dirs=migration_dirs(self.registry.packages()),
@@ -124,6 +131,15 @@ class Runtime:
         with self.store.begin() as conn:
             seeded = directory.seed_districts(conn, self.settings.districts)
         return applied, seeded
+
+    def settings_drift(self) -> list[Message]:
+        """The districts of the settings file that differ from the database's copy (which is
+        the one used): what start-up and ``linli doctor`` point out. Empty before migrations."""
+        try:
+            with self.store.connect() as conn:
+                return directory.settings_drift(conn, self.settings.districts)
+        except (sa.exc.SQLAlchemyError, LinliError):
+            return []
 
     def queues_for(self, platforms: Iterable[str]) -> set[str]:
         """The queues a worker serving these platforms' outboxes consumes."""

@@ -10,7 +10,7 @@ import structlog
 
 from linli.core.errors import SettingsError
 from linli.core.settings import Settings
-from linli.workers.deployment import require_shared_broker
+from linli.workers.deployment import report_drift, require_shared_broker
 from linli.workers.runtime import Runtime
 
 __all__ = ["run_telegram_gateway"]
@@ -36,6 +36,7 @@ def run_telegram_gateway(settings: Settings, *, webhook: bool = False) -> None:
     if config is None:
         raise SettingsError("add a [platforms.telegram] table to the settings to run the Telegram gateway")
     rt = Runtime(settings)
+    report_drift(rt.settings_drift())
     adapter = TelegramAdapter(TelegramConfig(config), storage_url=settings.storage.url, rate_backend=rt.rate_backend)
     try:
         if webhook:

@@ -90,8 +90,8 @@ def test_districts_sync_writes_the_settings_over_the_database_and_says_what_chan
 def test_districts_sync_refuses_a_district_whose_plugin_is_not_installed(ready):
     text = ready.settings.read_text(encoding="utf-8").replace('plugins = ["core"]', 'plugins = ["core", "nope"]')
     ready.settings.write_text(text, encoding="utf-8")
-    error = ready.fails("districts", "sync", code=5)
-    assert "nothing was written" in error and "'nope' is not installed" in error
+    error = ready.fails("districts", "sync", code=2)
+    assert error.startswith("Error: settings.toml: districts.xinglong.plugins: no plugin nope is installed")
 
 
 # --- rooms -------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_enabling_an_unknown_plugin_is_refused(ready):
 
 def test_enabling_a_plugin_whose_dependency_is_not_enabled_is_refused(ready, noticeboard):
     error = ready.fails("plugins", "enable", "noticeboard", "--district", "xinglong", code=5)
-    assert "plugin 'noticeboard' needs 'suggestions' enabled too" in error
+    assert "plugin noticeboard needs suggestions enabled too" in error
     ready.ok("plugins", "enable", "suggestions", "--district", "xinglong")
     ready.ok("plugins", "enable", "noticeboard", "--district", "xinglong")
 
@@ -211,3 +211,13 @@ def test_disabling_a_plugin_another_enabled_plugin_needs_is_refused(ready, notic
 def test_the_basics_plugin_cannot_be_disabled_under_its_old_name_either(ready):
     assert "basics plugin cannot be disabled" in ready.fails("plugins", "disable", "basics", "-d", "heping", code=5)
     assert "basics plugin cannot be disabled" in ready.fails("plugins", "disable", "core", "-d", "heping", code=5)
+
+
+def test_plugins_list_names_each_event_once_and_sorts_the_commands():
+    from linli._cli.districts import _plugin_rows
+    from linli.core.registry import PluginRegistry, load_entry_points
+
+    council = _plugin_rows(PluginRegistry(load_entry_points()))["council"]
+
+    assert council["events"].count("linli.person_forgotten") == 1
+    assert council["commands"] == sorted(council["commands"]) and "/vote" in council["commands"]

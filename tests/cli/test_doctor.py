@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 
@@ -16,9 +18,9 @@ def test_doctor_passes_a_healthy_embedded_deployment_and_warns_about_a_district_
     assert f"settings: {ready.settings}" in ok
     assert "database: schema is current" in ok
     assert "broker: in-process" in ok
-    assert "district heping: plugins basics, suggestions" in ok and "district heping: rooms console:heping" in ok
+    assert "community heping: plugins basics, suggestions" in ok and "community heping: rooms console:heping" in ok
     assert _lines(result.stdout, "!") == [
-        "! district xinglong: no room is bound: `linli rooms bind ROOM --district xinglong`"
+        "! village xinglong: no room is bound: `linli rooms bind ROOM --district xinglong`"
     ]
     assert _lines(result.stdout, "✗") == []
 
@@ -44,7 +46,7 @@ def test_doctor_reports_a_broken_database_url_and_a_bad_broker_url(linli):
     assert failed[0].startswith("✗ database: cannot reach the database") and "LINLI_DATABASE_URL" in failed[0]
     assert failed[1].startswith("✗ broker: cannot reach redis://127.0.0.1:1/0")
     # the districts are still checked, from the settings file
-    assert "✓ district heping: plugins basics, suggestions" in result.stdout
+    assert "✓ community heping: plugins basics, suggestions" in result.stdout
 
 
 def test_doctor_refuses_an_unknown_broker_scheme_and_hides_passwords(ready):
@@ -133,3 +135,36 @@ def test_the_gateway_warns_once_at_start_when_the_brokers_redis_keeps_nothing_on
 def test_the_gateway_does_not_warn_about_a_redis_it_cannot_ask(ready):
     result = ready("gateway", "--platform", "telegram", env={"LINLI_BROKER_URL": "redis://127.0.0.1:1/0"})
     assert not [line for line in result.stderr.splitlines() if line.startswith("Warning: ")], result.stderr
+
+
+def test_doctor_db_upgrade_and_districts_sync_refuse_a_bad_plugin_value_a_bad_cron_and_an_unknown_plugin(linli):
+    text = linli.settings.read_text(encoding="utf-8")
+    linli.settings.write_text(
+        text.replace('plugins = ["core"]', 'plugins = ["core", "suggestion"]')
+        + '\n[districts.heping.config.council]\nquorum = "half"\n'
+        + '[districts.xinglong.config.suggestions]\ndigest_cron = "every morning"\n',
+        encoding="utf-8",
+    )
+
+    out = linli("doctor").stdout
+    assert '✗ settings.toml: districts.heping.config.council.quorum: expected a number, not "half"' in out
+    assert "✗ settings.toml: districts.xinglong.plugins: no plugin suggestion is installed" in out
+    assert '✗ settings.toml: districts.xinglong.config.suggestions.digest_cron: "every morning" is not a cron' in out
+    for command in (("db", "upgrade"), ("districts", "sync")):
+        assert linli.fails(*command).startswith("Error: settings.toml: districts.heping.config.council.quorum: ")
+    with sqlite3.connect(linli.folder / "linli.db") as db:  # doctor made the file, nothing wrote to it
+        assert db.execute("select name from sqlite_master where name = 'districts'").fetchall() == []
+
+
+def test_doctor_says_when_the_settings_districts_differ_from_the_database(ready):
+    text = ready.settings.read_text(encoding="utf-8")
+    ready.settings.write_text(text.replace('name = "兴隆村"', 'name = "兴隆新村"'), encoding="utf-8")
+
+    out = ready.ok("doctor")
+
+    assert (
+        "! district xinglong in the settings file differs from the database (name); the database's copy is used "
+        "until you run `linli districts sync`" in out
+    )
+    ready.ok("districts", "sync")
+    assert "differs" not in ready.ok("doctor")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from linli.core import people
@@ -31,7 +32,7 @@ def _roles(url: str, identity: str, district: str) -> dict[str, frozenset[str]]:
 def test_granting_a_role_to_someone_who_never_spoke_creates_the_person(ready):
     out = ready.ok("roles", "grant", "console:王主任", "staff", "--district", "heping")
     assert "Created person #1 (王主任) for console:王主任" in out
-    assert "#1 王主任 is now staff in heping (whole district)" in out
+    assert "#1 王主任 is now community worker (staff) in heping (whole district)" in out
     assert _roles(ready.database_url, "console:王主任", "heping") == {"staff": frozenset({""})}
 
 
@@ -39,7 +40,7 @@ def test_a_role_can_be_limited_to_a_grid_and_revoked_again(ready):
     ready.ok("roles", "grant", "telegram:12345", "staff", "-d", "heping", "--scope", "grid:3", "--name", "李楼长")
     assert _roles(ready.database_url, "telegram:12345", "heping") == {"staff": frozenset({"grid:3"})}
     out = ready.ok("roles", "revoke", "#1", "staff", "-d", "heping", "--scope", "grid:3")
-    assert "#1 李楼长 is no longer staff in heping (grid:3)" in out
+    assert "#1 李楼长 is no longer community worker (staff) in heping (grid:3)" in out
     assert _roles(ready.database_url, "telegram:12345", "heping") == {}
 
 
@@ -56,7 +57,7 @@ def test_every_role_change_is_audited_with_the_os_user_as_actor(ready):
 
 def test_granting_a_held_role_again_changes_nothing(ready):
     ready.ok("roles", "grant", "console:张三", "staff", "-d", "heping")
-    assert "already is staff" in ready.ok("roles", "grant", "console:张三", "staff", "-d", "heping")
+    assert "already is community worker (staff)" in ready.ok("roles", "grant", "console:张三", "staff", "-d", "heping")
     assert len(_query(ready.database_url, sa.select(s.role_grants))) == 1
 
 
@@ -89,7 +90,7 @@ def test_roles_list_shows_grants_with_person_identities_and_role_description(rea
     ready.ok("roles", "grant", "console:李四", "admin", "-d", "xinglong")
     out = ready.ok("roles", "list", "--district", "heping")
     row = next(line for line in out.splitlines() if "张三" in line)
-    for cell in ("heping", "staff (community worker)", "whole district", "#1 张三", "console:张三", "cli:"):
+    for cell in ("heping", "community worker (staff)", "whole district", "#1 张三", "console:张三", "cli:"):
         assert cell in row
     assert "李四" not in out
     assert "李四" in ready.ok("roles", "list")
@@ -135,3 +136,8 @@ def test_roles_are_granted_listed_and_revoked_on_postgresql(linli, postgres_url)
     assert _roles(postgres_url, "console:张三", "heping") == {}
     actions = [r.action for r in _query(postgres_url, sa.select(s.audit_log).order_by(s.audit_log.c.id))]
     assert actions == ["role.grant", "person.link", "role.revoke"]
+
+
+@pytest.mark.parametrize("who", ["#²", "#99999999999999999999999", "#-1"])
+def test_a_person_number_that_is_no_number_is_nobody_not_a_crash(ready, who):
+    assert "no person" in ready.fails("roles", "revoke", who, "staff", "-d", "heping", code=6)

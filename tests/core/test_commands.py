@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linli.core.commands import ParsedCommand, normalize, parse_command
+from linli.core.commands import MAX_NUMBER, ParsedCommand, normalize, parse_command, parse_number
 
 # --- what counts as a command ------------------------------------------------------------
 
@@ -113,3 +113,28 @@ def test_a_bot_mention_with_arguments_keeps_the_arguments():
 
     assert parsed is not None
     assert (parsed.name, parsed.mention, parsed.args) == ("suggest", "linli_bot", ("楼道灯坏了",))
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("word", "number"), [("3", 3), ("#3", 3), ("＃３", 3), ("007", 7), (" 12 ", 12)])
+def test_a_number_is_read_from_ascii_or_full_width_digits_with_an_optional_hash(word, number):
+    assert parse_number(word) == number
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["", "#", "²", "¹²³", "٣", "-1", "+1", "1.5", "1e3", "3号", "0", "##3", "9" * 23, "9" * 5000, str(MAX_NUMBER + 1)],
+)
+def test_what_is_not_a_whole_number_in_range_is_no_number(word):
+    assert parse_number(word) is None
+
+
+def test_the_largest_number_fits_a_signed_32_bit_column():
+    assert parse_number(str(MAX_NUMBER)) == MAX_NUMBER == 2**31 - 1
+
+
+def test_a_number_outside_the_callers_range_is_refused():
+    assert parse_number("31", high=30) is None
+    assert parse_number("0", low=0) == 0

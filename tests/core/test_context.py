@@ -255,7 +255,7 @@ def test_a_button_made_with_choice_comes_back_to_the_plugin_with_its_data(chat):
 def test_a_staff_only_button_pressed_by_a_resident_is_refused(chat):
     chat.say("张三", "/approve")
 
-    assert chat.pick("张三", "Approve") == ["Sorry, that choice is only for: staff."]
+    assert chat.pick("张三", "Approve") == ["Sorry, that choice is only for: community worker."]
     chat.grant("王主任", "staff")
     assert chat.pick("王主任", "Approve") == ["approved 42"]
 
@@ -489,3 +489,64 @@ def test_a_job_call_gets_its_fire_time_in_the_districts_time_zone():
     assert isinstance(ctx, JobContext)
     assert ctx.fire_time == dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
     assert ctx.person is None and ctx.address is None
+
+
+# --- numbers people type ------------------------------------------------------------------------------
+
+BAD_NUMBERS = ("99999999999999999999999", "²", "¹²³", "-1", "9" * 5000)
+
+
+def test_no_command_of_any_installed_plugin_fails_on_a_number_it_cannot_use(tmp_path):
+    from linli.core.specs import CommandSpec
+
+    harness = ChatHarness(tmp_path, language="en")
+    try:
+        harness.grant("刘书记", "admin")
+        names = sorted(
+            h.spec.name for h in harness.runtime.registry.commands.values() if isinstance(h.spec, CommandSpec)
+        )
+        failed = []
+        for name in names:
+            for bad in BAD_NUMBERS:
+                for args in (bad, f"1 {bad} {bad}"):
+                    for private in (False, True):
+                        answers = harness.say("刘书记", f"/{name} {args}", private=private)
+                        harness.say("刘书记", "/cancel", private=private)  # a dialog it opened ends here
+                        if any(a.startswith(APOLOGY_START) for a in answers):
+                            failed.append(f"/{name} {args[:30]}")
+        assert failed == []
+    finally:
+        harness.close()
+
+
+def test_a_number_that_cannot_be_used_is_answered_with_the_commands_own_usage(tmp_path):
+    from linli.plugins.council import CouncilPlugin
+
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, CouncilPlugin], language="en")
+    try:
+        assert harness.say("张三", "/support -1") == [
+            "“-1” is not a number I can use here: please give a whole number, such as 3. "
+            "Use it like this: /support NUMBER"
+        ]
+        assert harness.say("张三", "/matter 99999999999999999999999") == [
+            "“99999999999999999999…” is not a number I can use here: please give a whole number, such as 3. "
+            "Use it like this: /matter NUMBER"
+        ]
+    finally:
+        harness.close()
+
+
+def test_a_lone_surrogate_in_a_comment_is_dropped_before_the_handler_sees_it(tmp_path):
+    from linli.plugins.council import CouncilPlugin
+
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, CouncilPlugin], language="en")
+    try:
+        harness.say("张三", "/raise 路灯坏了")
+        harness.say("张三", "晚上太黑")
+        harness.pick("张三", "Repairs")
+        assert harness.say("李四", "/comment 1 \ud800同意\x00") == [
+            "Thank you, 李四: your comment on matter 1 is recorded."
+        ]
+        assert "李四: 同意" in harness.say("李四", "/matter 1")[0]
+    finally:
+        harness.close()

@@ -7,6 +7,7 @@ Everything here goes through the real dispatcher, actors, storage and outbox of
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -280,7 +281,7 @@ def test_a_chinese_alias_runs_the_command(chat):
 def test_a_staff_command_from_a_resident_is_refused_before_the_plugin_runs(chat):
     answer = chat.say("张三", "/staffonly")
 
-    assert answer == ["Sorry, /staffonly is only for: staff."]
+    assert answer == ["Sorry, /staffonly is only for: community worker."]
     assert probe(chat).runs == []
 
 
@@ -305,7 +306,7 @@ def test_a_role_in_another_district_gives_nothing_here(tmp_path):
         with chat.runtime.store.begin() as conn:
             people.grant_role(conn, person, "other", "staff", by="test")
 
-        assert chat.say("王主任", "/staffonly") == ["Sorry, /staffonly is only for: staff."]
+        assert chat.say("王主任", "/staffonly") == ["Sorry, /staffonly is only for: community worker."]
         chat.submit(inbound("e-other", "other", "王主任", "/staffonly"))
         assert chat.in_room("other") == ["staff business done"]
     finally:
@@ -647,3 +648,107 @@ def test_a_button_pressed_by_someone_else_runs_nothing_for_either(chat):
 
     assert chat.in_room()[before:] == ["That button is for someone else; it was not pressed for them."]
     assert "agreed" in chat.say("张三", "/mydata", private=True)[0]  # 张三 is still known, with his consent
+
+
+# --- a bare number ----------------------------------------------------------------------------------
+
+
+def test_a_bare_number_that_answers_nothing_is_not_silently_lost(chat):
+    assert chat.say("张三", "1") == [
+        "I could not match “1” to a question or a list of choices. To choose from buttons, press one; "
+        "send /help to see what you can do."
+    ]
+    assert chat.say("张三", "#2", private=True)[0].startswith("I could not match “#2”")
+
+
+def test_a_bare_number_where_people_vote_says_how_to_vote(tmp_path):
+    from linli.plugins.council import CouncilPlugin
+
+    harness = ChatHarness(tmp_path, plugins=[BasicsPlugin, CouncilPlugin], language="zh_CN")
+    try:
+        harness.say("张三", "/polls")
+        assert harness.say("张三", "1") == [
+            "没能把“1”对应到任何问题或选项。要投票，请发送 /vote 编号 和您的选择，例如 /vote 1 同意；"
+            "要选按钮上的选项，请直接点按钮。"
+        ]
+    finally:
+        harness.close()
+
+
+def test_a_number_within_a_sentence_is_chatter(chat):
+    assert chat.say("张三", "我家 3 口人") == []
+    assert chat.say("张三", "2026") == []
+
+
+# --- any message, any command ----------------------------------------------------------------------
+
+# a resident's thumbs on a phone: numbers of every size and script, signs, symbols, control
+# characters and lone surrogates (a broken client or a fuzzer), Chinese, keywords commands know
+_ODD = [
+    "²",
+    "¹²³",
+    "٣",
+    "99999999999999999999999",
+    str(2**63),
+    "#3",
+    "＃３",
+    "-1",
+    "0",
+    "3.5",
+    "\ud800",
+    "\udfff",
+    "\x00",
+    "\x1b[31m",
+    "\r\n",
+    "“",
+    "@",
+]
+_WORDS = ["同意", "yes", "no", "history", "历史", "3d", "48h", "secret", "high", "张三", "1", "2"]
+
+
+def _tokens() -> Any:
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.integers(min_value=-(2**70), max_value=2**70).map(str),
+        st.sampled_from(_ODD + _WORDS),
+        st.text(max_size=12),
+    )
+
+
+def test_no_message_ends_in_a_handler_failure(tmp_path):
+    """Generated messages through the dispatcher and every command of every installed plugin.
+
+    ``LINLI_FUZZ_EXAMPLES=100000 pytest --timeout=0 -k handler_failure`` runs the long version."""
+    import os
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    harness = ChatHarness(tmp_path, language="en")
+    harness.grant("刘书记", "admin")
+    words = sorted({*harness.runtime.registry.commands, *harness.runtime.registry.aliases})
+    message = st.one_of(
+        st.tuples(st.sampled_from(words), st.lists(_tokens(), max_size=4)).map(lambda c: " ".join(["/" + c[0], *c[1]])),
+        st.lists(_tokens(), min_size=1, max_size=4).map(" ".join),
+    )
+    failures: list[str] = []
+
+    @settings(
+        max_examples=int(os.environ.get("LINLI_FUZZ_EXAMPLES", "100")),
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(text=message, who=st.sampled_from(["刘书记", "张三"]), private=st.booleans())
+    def speak(text: str, who: str, private: bool) -> None:
+        answers = harness.say(who, text, private=private)
+        harness.say(who, "/cancel", private=private)  # a dialog it opened ends here
+        if any(a.startswith("Sorry, something went wrong on my side") for a in answers):
+            failures.append(repr(text))
+        assert not failures, failures
+
+    try:
+        speak()
+    finally:
+        harness.close()

@@ -67,7 +67,7 @@ def test_a_zero_thread_count_is_refused(tmp_path):
 def test_a_worker_optimize_level_python_does_not_have_is_refused(tmp_path):
     message = error_of(write(tmp_path, "[queue]\nworker_optimize = 3\n"))
 
-    assert "[queue]: worker_optimize: must be 0, 1 or 2" in message
+    assert "[queue] worker_optimize: must be 0, 1 or 2" in message
     plain = load_settings(write(tmp_path, "[queue]\nworker_optimize = 0\n", "ok.toml"), env={})
     assert plain.queue.worker_optimize == 0
 
@@ -306,3 +306,15 @@ def test_help_does_not_read_the_settings(tmp_path):
 
     assert result.exit_code == 0
     assert "--district" in result.output
+
+
+def test_a_settings_mistake_reads_in_the_administrators_language(tmp_path):
+    from linli.core.i18n import translator
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings(write(tmp_path, '[queue]\nworker_threads = "four"\nworkers = 1\n'), env={})
+
+    shown = caught.value.translated(translator("zh_CN"))
+    assert "[queue] worker_threads: 应为整数，而不是 'four'" in shown
+    assert "[queue]: 没有这些设置项：workers" in shown
+    assert "expected" not in shown and "unknown" not in shown

@@ -585,8 +585,8 @@ def test_a_room_admin_acts_as_staff_where_the_district_says_so_and_answers_reach
         admin_asks = mx.resident.say(room, "!whoami")
         other_asks = other.say(room, "!whoami")
         mx.wait_for(lambda: {admin_asks, other_asks} <= set(mx.replies(room)), "no answers to !whoami")
-        assert "staff" in mx.replies(room)[admin_asks][0]["content"]["body"]
-        assert "staff" not in mx.replies(room)[other_asks][0]["content"]["body"]
+        assert "社区工作者" in mx.replies(room)[admin_asks][0]["content"]["body"]
+        assert "社区工作者" not in mx.replies(room)[other_asks][0]["content"]["body"]
 
         # the staff's answer reaches the suggester privately, in a direct room the bot opens
         suggested = other.say(room, "!suggest 楼道的灯坏了")

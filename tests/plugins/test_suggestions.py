@@ -162,8 +162,8 @@ def test_a_new_suggestion_is_published_for_other_plugins(box):
 def test_residents_cannot_list_or_answer_suggestions(box):
     leave(box, "张三", "楼道灯坏了")
 
-    assert box.say("李四", "/suggestions") == ["Sorry, /suggestions is only for: staff."]
-    assert box.say("李四", "/answer 1 不修了") == ["Sorry, /answer is only for: staff."]
+    assert box.say("李四", "/suggestions") == ["Sorry, /suggestions is only for: community worker."]
+    assert box.say("李四", "/answer 1 不修了") == ["Sorry, /answer is only for: community worker."]
     assert rows(box)[0][4] == "open"
 
 

@@ -11,6 +11,7 @@ from linli.core.plugin import (
     N_,
     ChoiceContext,
     CommandContext,
+    Config,
     ConsentRecord,
     EventContext,
     HandlerGroup,
@@ -22,9 +23,8 @@ from linli.core.plugin import (
     command,
     on_choice,
     on_event,
+    parse_number,
 )
-
-__all__ = ["BasicsPlugin"]
 
 LANGUAGES = {
     "zh": "zh_CN",
@@ -73,7 +73,7 @@ class Identity(HandlerGroup):
     def whoami(self, ctx: CommandContext) -> None:
         t = ctx.t
         roles = [
-            f"{role}" + (f" ({', '.join(sorted(x for x in scopes if x))})" if any(scopes) else "")
+            ctx.role_name(role) + (f" ({', '.join(sorted(x for x in scopes if x))})" if any(scopes) else "")
             for role, scopes in sorted(ctx.roles.items())
         ]
         ctx.reply(
@@ -85,8 +85,8 @@ class Identity(HandlerGroup):
                         id=ctx.person.id,
                         district=ctx.district.name,
                     ),
-                    t("Your roles here: {roles}", roles=", ".join(roles) if roles else t("resident")),
-                    t("Language: {language}", language=ctx.language),
+                    t("Your roles here: {roles}", roles=t.join(roles) if roles else t("resident")),
+                    t("Language: {language}", language=t.language_name(ctx.language)),
                 ]
             )
         )
@@ -167,7 +167,7 @@ class Privacy(HandlerGroup):
         # someone who agreed before (to this notice or an older one) may have matters, cases and
         # votes stored: withdrawing stops what comes next, it does not delete what is there
         agreed_before = any(c.granted for c in account.data().consents)
-        account.record_consent(int(version or 1), granted)
+        account.record_consent(parse_number(version) or 1, granted)
         ctx.audit("privacy.consent" if granted else "privacy.refuse", f"notice:{version}")
         if granted:
             ctx.reply(ctx.t("Thank you. Send /help to see what you can do here."))
@@ -200,7 +200,10 @@ class Privacy(HandlerGroup):
             t("What linli holds about you:"),
             t("Name: {name}; person #{id}", name=ctx.person.display_name, id=person_id),
             t("Accounts: {accounts}", accounts=", ".join(held.identities)),
-            t("Language: {language}", language=ctx.person.language or t("the community's default")),
+            t(
+                "Language: {language}",
+                language=t.language_name(ctx.person.language) if ctx.person.language else t("the community's default"),
+            ),
             t(
                 "Roles: {roles}",
                 roles=", ".join(f"{g.district_id}/{g.role}{'@' + g.scope if g.scope else ''}" for g in held.roles)
@@ -266,8 +269,10 @@ class BasicsPlugin(Plugin):
         version="1.0",
         description=N_("Help, who you are, language, and your privacy"),
         roles=(
-            RoleSpec("admin", N_("district administrator: may do everything in the district")),
-            RoleSpec("staff", N_("community worker")),
+            RoleSpec("admin", N_("district administrator: may do everything in the district"), N_("administrator")),
+            RoleSpec("staff", N_("community worker"), N_("community worker")),
         ),
         handlers=(Identity, Privacy),
+        # roles granted for a standing in a room the platform reports: {moderator = "staff"}
+        config_defaults={"platform_roles": Config({})},
     )

@@ -32,8 +32,8 @@ class CaptainsPlugin(Plugin):
         description=N_("Building captains: sweeps, special households, urgent needs, notices, captain day"),
         depends=("basics",),
         roles=(
-            RoleSpec("staff", N_("community worker")),
-            RoleSpec("grid_worker", N_("grid worker (scope grid:ID)")),
+            RoleSpec("staff", N_("community worker"), title=N_("community worker")),
+            RoleSpec("grid_worker", N_("grid worker (scope grid:ID)"), title=N_("grid worker")),
         ),
         tables=metadata,
         handlers=(

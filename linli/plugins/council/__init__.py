@@ -10,7 +10,7 @@ Its handlers are in handler groups, one per part of the work, listed in the mani
 
 from __future__ import annotations
 
-from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
+from linli.core.plugin import N_, Config, Manifest, Plugin, RoleSpec
 from linli.plugins.council.actions import Actions
 from linli.plugins.council.adoptions import Adoptions
 from linli.plugins.council.community_ledgers import CommunityLedgers
@@ -35,8 +35,12 @@ class CouncilPlugin(Plugin):
         description=N_("Courtyard council: residents raise matters, talk them over and vote on them"),
         depends=("basics",),
         roles=(
-            RoleSpec("council", N_("member of the courtyard council")),
-            RoleSpec("facilitator", N_("facilitator of the courtyard council (may enter proxy votes)")),
+            RoleSpec("council", N_("member of the courtyard council"), N_("council member")),
+            RoleSpec(
+                "facilitator",
+                N_("facilitator of the courtyard council (may enter proxy votes)"),
+                N_("council facilitator"),
+            ),
         ),
         tables=metadata,
         handlers=(
@@ -55,36 +59,36 @@ class CouncilPlugin(Plugin):
         ),
         config_defaults={
             # the group where polls and results are announced ("" = where the poll was opened)
-            "room": "",
+            "room": Config("", room=True),
             # where review reminders go ("" = privately to each council member)
-            "council_room": "",
+            "council_room": Config("", room=True),
             # a poll is valid when more than this share of the eligible voters take part
-            "quorum": 0.5,
+            "quorum": Config(0.5, above=0, below=1),
             # a yes/no question passes when more than this share of those who vote agree
-            "threshold": 0.5,
+            "threshold": Config(0.5, above=0, below=1),
             # "person" or "household" (one vote per household: the latest of its members)
-            "counting": "person",
+            "counting": Config("person", choices=("person", "household")),
             # how many may vote (persons or households); 0 = those on the council roll
-            "electorate": 0,
+            "electorate": Config(0, min=0),
             # hide the running count until the poll closes
             "hide_results": False,
             # how long a poll stays open unless /poll says otherwise
-            "poll_days": 3,
+            "poll_days": Config(3, above=0, max=90),
             # remind those who have not voted this many hours before a poll closes
-            "reminder_hours": 24,
+            "reminder_hours": Config(24, min=0, max=24 * 90),
             # a passed matter comes up for review this many days after the decision
-            "review_days": 30,
-            "polls_cron": "* * * * *",
-            "reviews_cron": "0 9 * * *",
+            "review_days": Config(30, min=1, max=3650),
+            "polls_cron": Config("* * * * *", cron=True),
+            "reviews_cron": Config("0 9 * * *", cron=True),
             # an amendment of the residents' convention is voted on for this many days
-            "amendment_days": 7,
+            "amendment_days": Config(7, min=1, max=90),
             # the term of an adoption agreement (认领协议), and its duties ("" = the standard text)
-            "adoption_months": 12,
+            "adoption_months": Config(12, min=1, max=60),
             "adoption_duties": "",
             # adopters are reminded this many days before their term ends
-            "adoption_reminder_days": 30,
-            "adoptions_cron": "0 9 * * *",
+            "adoption_reminder_days": Config(30, min=1, max=365),
+            "adoptions_cron": Config("0 9 * * *", cron=True),
             # the residents' group hears of a council meeting the day before
-            "meeting_reminders_cron": "0 9 * * *",
+            "meeting_reminders_cron": Config("0 9 * * *", cron=True),
         },
     )

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from linli.core.plugin import Address, Choice, PluginContext
+from linli.core.plugin import Address, Choice, PluginContext, parse_number
 from linli.plugins.council.matters import COUNCIL
 
 __all__ = ["add_months", "council_room", "group_room", "notify_council", "number", "tell"]
@@ -19,10 +19,10 @@ def number(ctx: PluginContext, word: str, usage: str) -> int:
 
     Raises: UserError: ``word`` is not a number (the person reads ``usage``, already translated).
     """
-    word = word.strip().lstrip("#＃")
-    if not word.isdigit() or int(word) < 1:
+    found = parse_number(word)
+    if found is None:
         raise ctx.fail(usage)
-    return int(word)
+    return found
 
 
 def council_room(ctx: PluginContext) -> Address | None:

@@ -16,6 +16,7 @@ from linli.core.plugin import (
     PluginContext,
     command,
     on_choice,
+    parse_number,
 )
 from linli.plugins.council._community import group_room, notify_council, number, tell
 from linli.plugins.council.community_tables import task_updates, task_volunteers, tasks
@@ -129,7 +130,7 @@ class Actions(HandlerGroup):
 
     @on_choice("signup")
     def signup_action_button(self, ctx: ChoiceContext) -> None:
-        row = ctx.store.get(tasks, tasks.c.number == int(ctx.data or 0))
+        row = ctx.store.get(tasks, tasks.c.number == (parse_number(ctx.data) or 0))
         if row is None:
             raise ctx.fail(ctx.t("That action item is gone."))
         self._sign_up_action(ctx, row)
@@ -222,7 +223,7 @@ class Actions(HandlerGroup):
 
     @on_choice("action_done", roles=MOVERS)
     def confirm_action_button(self, ctx: ChoiceContext) -> None:
-        row = ctx.store.get(tasks, tasks.c.number == int(ctx.data or 0))
+        row = ctx.store.get(tasks, tasks.c.number == (parse_number(ctx.data) or 0))
         if row is None or row.status == "done":
             raise ctx.fail(ctx.t("That action item is already done."))
         self._confirm_action(ctx, row)

@@ -19,6 +19,7 @@ from linli.core.plugin import (
     PluginContext,
     command,
     on_choice,
+    parse_number,
     scheduled,
 )
 from linli.plugins.council._community import add_months, notify_council, number, tell
@@ -262,8 +263,8 @@ class Adoptions(HandlerGroup):
         thing = self._adoptable(ctx, ctx.t("Usage: /offer NUMBER [MONTHS] [DUTIES], for example /offer 3 12"))
         months = int(ctx.config.get("adoption_months", 12))
         rest = 1
-        if len(ctx.args) > 1 and ctx.args[1].isdigit():
-            months, rest = int(ctx.args[1]), 2
+        if len(ctx.args) > 1 and parse_number(ctx.args[1]) is not None:
+            months, rest = ctx.number(ctx.args[1]), 2
             if not 1 <= months <= 60:
                 raise ctx.fail(ctx.t("The term is between 1 and 60 months."))
         duties = words_after(ctx, rest) or str(ctx.config.get("adoption_duties", "") or "")
@@ -277,7 +278,7 @@ class Adoptions(HandlerGroup):
         )
 
     def _adoptable_from_data(self, ctx: ChoiceContext) -> Any:
-        thing = ctx.store.get(adoptables, adoptables.c.number == int(ctx.data or 0))
+        thing = ctx.store.get(adoptables, adoptables.c.number == (parse_number(ctx.data) or 0))
         if thing is None:
             raise ctx.fail(ctx.t("That is no longer in the register."))
         return thing
@@ -375,7 +376,7 @@ class Adoptions(HandlerGroup):
         ctx.reply(ctx.t("All right, #{number} stays free for others.", number=thing.number))
 
     def _offered_adoption(self, ctx: ChoiceContext) -> tuple[Any, Any]:
-        held = ctx.store.get(adoptions, adoptions.c.id == int(ctx.data or 0))
+        held = ctx.store.get(adoptions, adoptions.c.id == (parse_number(ctx.data) or 0))
         if held is None or held.status != "offered" or ctx.person is None or held.person_id != ctx.person.id:
             raise ctx.fail(ctx.t("This agreement is no longer waiting for your answer."))
         thing = ctx.store.get(adoptables, adoptables.c.id == held.adoptable_id)
@@ -543,7 +544,7 @@ class Adoptions(HandlerGroup):
 
     @on_choice("adoption_renew")
     def renew_adoption_button(self, ctx: ChoiceContext) -> None:
-        held = ctx.store.get(adoptions, adoptions.c.id == int(ctx.data or 0))
+        held = ctx.store.get(adoptions, adoptions.c.id == (parse_number(ctx.data) or 0))
         if held is None or held.status != "active" or ctx.person is None or held.person_id != ctx.person.id:
             raise ctx.fail(ctx.t("This adoption has already ended; send /adoptables to apply again."))
         thing = ctx.store.get(adoptables, adoptables.c.id == held.adoptable_id)

@@ -10,7 +10,17 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, Address, CommandContext, EventContext, HandlerGroup, PluginContext, command, on_event
+from linli.core.plugin import (
+    N_,
+    Address,
+    CommandContext,
+    EventContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_event,
+    parse_number,
+)
 from linli.plugins.council._community import notify_council, number
 from linli.plugins.council.community_tables import amendments, articles, versions
 from linli.plugins.council.matters import MOVERS, words_after
@@ -139,7 +149,7 @@ class Convention(HandlerGroup):
             "articles at once, one per line: 1. TEXT"
         )
         pairs = [ARTICLE_LINE.match(line) for line in ctx.argtext.splitlines() if line.strip()]
-        given = [(int(m.group(1)), m.group(2)) for m in pairs if m]
+        given = [(parse_number(m.group(1)) or 0, m.group(2)) for m in pairs if m]
         numbers = [n for n, _ in given]
         if not pairs or len(given) != len(pairs) or min(numbers) < 1 or len(set(numbers)) != len(numbers):
             raise ctx.fail(usage)

@@ -47,10 +47,7 @@ def matter_number(ctx: PluginContext, word: str) -> int:
 
     Raises: UserError: ``word`` is not a number.
     """
-    word = word.strip().lstrip("#＃")
-    if not word.isdigit():
-        raise ctx.fail(ctx.t("Please give the matter number, for example /matter 3."))
-    return int(word)
+    return ctx.number(word)
 
 
 def load_matter(ctx: PluginContext, number: int) -> Any:

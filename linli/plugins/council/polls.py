@@ -57,10 +57,7 @@ MAX_OPTIONS = 10
 
 
 def poll_number(ctx: PluginContext, word: str) -> int:
-    word = word.strip().lstrip("#＃")
-    if not word.isdigit():
-        raise ctx.fail(ctx.t("Please give the poll number, for example /vote 2."))
-    return int(word)
+    return ctx.number(word)
 
 
 def load_poll(ctx: PluginContext, number: int) -> Any:

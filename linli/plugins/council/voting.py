@@ -16,6 +16,7 @@ from linli.core.plugin import (
     PluginContext,
     command,
     on_choice,
+    parse_number,
 )
 from linli.plugins.council.matters import FACILITATOR, MOVERS, load_matter, matter_number, words_after
 from linli.plugins.council.polls import (
@@ -174,20 +175,20 @@ class Voting(HandlerGroup):
         current = list(mine[-1].choice) if mine else []
         if which == "reset":
             picks: list[int] = []
-        elif not which.isdigit() or int(which) >= len(row.options):
+        elif (picked := parse_number(which, low=0, high=len(row.options) - 1)) is None:
             raise ctx.fail(ctx.t("Please pick one of the buttons."))
         elif row.kind == "multiple":
-            i = int(which)
+            i = picked
             picks = [p for p in current if p != i] if i in current else sorted([*current, i])
         elif row.kind == "ranked":
-            i = int(which)
+            i = picked
             if i in current:
                 raise ctx.fail(
                     ctx.t("{option} is already in your ranking; press Start over to change it.", option=row.options[i])
                 )
             picks = [*current, i]
         else:
-            picks = [int(which)]
+            picks = [picked]
         self._cast(ctx, row, picks)
 
     def _cast(self, ctx: ConversationContext, row: Any, picks: list[int], objection: str = "") -> None:
@@ -344,8 +345,8 @@ def _picks(ctx: PluginContext, row: Any, words: tuple[str, ...] | list[str]) -> 
             index = ANSWER_WORDS.get(low)
             if index is None:
                 index = next((i for i, k in enumerate(row.options) if low == ctx.t(ANSWERS[k]).lower()), None)
-        elif word.isdigit() and 1 <= int(word) <= len(row.options):
-            index = int(word) - 1
+        elif (option := parse_number(word, high=len(row.options))) is not None:
+            index = option - 1
         else:
             index = next((i for i, o in enumerate(row.options) if o == word), None)
         if index is None:

@@ -8,7 +8,7 @@ See docs/mediation.md.
 
 from __future__ import annotations
 
-from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
+from linli.core.plugin import N_, Config, Manifest, Plugin, RoleSpec
 from linli.plugins.mediation.agreement import Agreements
 from linli.plugins.mediation.casework import Casework
 from linli.plugins.mediation.extension import Extensions
@@ -31,17 +31,18 @@ class MediationPlugin(Plugin):
             RoleSpec(
                 "mediator",
                 N_("mediator (scope kind:judicial, kind:lawyer, kind:police, kind:worker or kind:volunteer)"),
+                N_("mediator"),
             ),
-            RoleSpec("mediation_lead", N_("lead of the mediation team")),
+            RoleSpec("mediation_lead", N_("lead of the mediation team"), N_("mediation team lead")),
         ),
         tables=metadata,
         handlers=(Filing, Casework, Extensions, Agreements, Meeting, Ledgers, Privacy),
         config_defaults={
-            "team_room": "",
-            "meeting_cron": "30 8 * * *",
-            "reminders_cron": "0 9 * * *",
-            "limit_days": 30,
-            "judicial_window_days": 30,
-            "judicial_reminder_days": 7,
+            "team_room": Config("", room=True),
+            "meeting_cron": Config("30 8 * * *", cron=True),
+            "reminders_cron": Config("0 9 * * *", cron=True),
+            "limit_days": Config(30, min=1, max=365),
+            "judicial_window_days": Config(30, min=1, max=365),
+            "judicial_reminder_days": Config(7, min=0, max=365),
         },
     )

@@ -37,10 +37,7 @@ LEAD = "mediation_lead"
 
 def case_number(ctx: PluginContext, word: str) -> int:
     """The case number in ``word`` (``3``, ``#3``, ``３``)."""
-    word = word.lstrip("#＃")
-    if not word.isdigit():
-        raise ctx.fail(ctx.t("Please give the case number, for example /case 3."))
-    return int(word)
+    return ctx.number(word)
 
 
 def load(ctx: PluginContext, number: int) -> Any:

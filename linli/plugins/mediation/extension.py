@@ -12,7 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from linli.core.plugin import N_, Choice, ChoiceContext, CommandContext, HandlerGroup, PluginContext, command, on_choice
+from linli.core.plugin import (
+    N_,
+    Choice,
+    ChoiceContext,
+    CommandContext,
+    HandlerGroup,
+    PluginContext,
+    command,
+    on_choice,
+    parse_number,
+)
 from linli.plugins.mediation.cases import (
     LEAD,
     MEDIATOR,
@@ -47,7 +57,7 @@ class Extensions(HandlerGroup):
     )
     def extend(self, ctx: CommandContext) -> None:
         out_of_the_group(ctx, "extend")
-        if len(ctx.args) < 3 or not ctx.args[1].isdigit() or not 0 < int(ctx.args[1]) <= MAX_DAYS:
+        if len(ctx.args) < 3 or parse_number(ctx.args[1], high=MAX_DAYS) is None:
             raise ctx.fail(ctx.t("Usage: /extend NUMBER DAYS REASON, for example /extend 3 15 both parties agreed"))
         row = load(ctx, case_number(ctx, ctx.args[0]))
         if not may_act(ctx, row):
@@ -56,7 +66,7 @@ class Extensions(HandlerGroup):
             )
         if row.status in CLOSED:
             raise ctx.fail(ctx.t("Case {number} is closed.", number=row.number))
-        days, reason = int(ctx.args[1]), words_after(ctx, 2)
+        days, reason = ctx.number(ctx.args[1], high=MAX_DAYS), words_after(ctx, 2)
         if ctx.store.get(extensions, extensions.c.case_id == row.id, extensions.c.status == "asked") is not None:
             raise ctx.fail(
                 ctx.t(
@@ -147,7 +157,8 @@ class Extensions(HandlerGroup):
     @on_choice("extension")
     def extension_answer(self, ctx: ChoiceContext) -> None:
         ident, _, answer = ctx.data.partition(":")
-        request = ctx.store.get(extensions, extensions.c.id == int(ident)) if ident.isdigit() else None
+        request_id = parse_number(ident)
+        request = ctx.store.get(extensions, extensions.c.id == request_id) if request_id is not None else None
         row = ctx.store.get(cases, cases.c.id == request.case_id) if request is not None else None
         if (
             request is None

@@ -14,6 +14,7 @@ from linli.core.plugin import (
     N_,
     ChoiceContext,
     CommandContext,
+    Config,
     ConversationContext,
     DialogContext,
     EventContext,
@@ -30,6 +31,7 @@ from linli.core.plugin import (
     on_choice,
     on_dialog,
     on_event,
+    parse_number,
     scheduled,
 )
 from linli.plugins.suggestions.tables import metadata, suggestions
@@ -106,9 +108,9 @@ class Suggestions(HandlerGroup):
 
     @command("answer", help=N_("Answer a suggestion"), usage=N_("NUMBER TEXT"), roles=("staff",), aliases=("答复",))
     def answer(self, ctx: CommandContext) -> None:
-        if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
+        number = parse_number(ctx.args[0]) if len(ctx.args) >= 2 else None
+        if number is None:
             raise ctx.fail(ctx.t("Usage: /answer NUMBER TEXT, for example /answer 3 The lamp is fixed."))
-        number = int(ctx.args[0].lstrip("#"))
         text = _checked(ctx, re.split(r"[\s\u3000]+", ctx.argtext, maxsplit=1)[1])
         row = ctx.store.get(suggestions, suggestions.c.number == number)
         if row is None:
@@ -206,8 +208,8 @@ class SuggestionsPlugin(Plugin):
         version="1.0",
         description=N_("Suggestion box: residents leave suggestions, community workers answer"),
         depends=("basics",),
-        roles=(RoleSpec("staff", N_("community worker")),),
+        roles=(RoleSpec("staff", N_("community worker"), N_("community worker")),),
         tables=metadata,
         handlers=(Suggestions,),
-        config_defaults={"digest_cron": "30 8 * * *", "staff_room": ""},
+        config_defaults={"digest_cron": Config("30 8 * * *", cron=True), "staff_room": Config("", room=True)},
     )

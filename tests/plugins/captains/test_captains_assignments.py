@@ -30,7 +30,7 @@ def test_gaps_lists_the_buildings_waiting_for_a_captain(cap):
         "B2 (Grid1): no resident-affairs captain\n"
         "B3 (Grid2): no resident-affairs captain"
     ]
-    assert chat.say("张三", "/gaps") == ["Sorry, /gaps is only for: staff."]
+    assert chat.say("张三", "/gaps") == ["Sorry, /gaps is only for: community worker."]
 
 
 def test_a_new_captain_replaces_the_old_one_and_unassign_ends_an_assignment(cap):
@@ -55,7 +55,7 @@ def test_bad_assignments_get_a_clear_answer(cap):
     assert chat.say("王主任", "/setcaptain B1 gov 政务甲") == [
         f"Please name the unit that sent the government-affairs captain: {usage}"
     ]
-    assert chat.say("政务甲", "/setcaptain B1 gov 政务甲 区财政局") == ["Sorry, /setcaptain is only for: staff."]
+    assert chat.say("政务甲", "/setcaptain B1 gov 政务甲 区财政局") == ["Sorry, /setcaptain is only for: community worker."]
     assert chat.say("政务甲", "/mybuildings") == ["You are not a building captain here."]
 
 

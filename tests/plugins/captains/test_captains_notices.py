@@ -20,7 +20,7 @@ def test_a_notice_goes_to_the_rooms_of_a_grid_and_its_buildings(cap):
     assert chat.say("王主任", "/notice B2 电梯检修") == [
         "B2 has no chat room bound to it, so there is nowhere to send the notice."
     ]
-    assert chat.say("张三", "/notice all 广告") == ["Sorry, /notice is only for: staff."]
+    assert chat.say("张三", "/notice all 广告") == ["Sorry, /notice is only for: community worker."]
     with chat.runtime.store.connect() as conn:
         assert conn.execute(sa.select(notices.c.rooms).order_by(notices.c.number)).scalars().all() == [1, 3]
 
@@ -54,7 +54,7 @@ def test_the_government_captain_rates_the_resident_captain_and_only_staff_see_it
     assert chat.pick("政务甲", "3", private=True) == [
         "Thank you: the evaluation for 2026Q4 is saved. Only the community's staff see it."
     ]
-    assert chat.say("居务乙", "/evaluations", private=True) == ["Sorry, /evaluations is only for: staff."]
+    assert chat.say("居务乙", "/evaluations", private=True) == ["Sorry, /evaluations is only for: community worker."]
     assert chat.say("王主任", "/evaluations", private=True) == [
         "Evaluations 2026Q4:\nB1 · 居务乙 · 4.2 (Sweeps and visits 5、Notices and publicity 4、"
         "Help with residents' needs 5、Captain day and meetings 3)"
@@ -87,7 +87,7 @@ def test_staff_see_the_figures_of_a_captain_a_building_a_grid_and_the_district(c
     assert chat.say("王主任", "/captainstats B1")[0].splitlines()[2] == "Households visited: 2"
     assert chat.say("王主任", "/captainstats")[0].startswith("Figures of Test Community:")
     assert chat.say("王主任", "/captainstats 无此人") == ["There is no grid, building or captain 无此人 here."]
-    assert chat.say("居务乙", "/captainstats") == ["Sorry, /captainstats is only for: staff."]
+    assert chat.say("居务乙", "/captainstats") == ["Sorry, /captainstats is only for: community worker."]
 
 
 def test_government_captains_are_reminded_to_rate_before_the_quarter_ends(tmp_path):

@@ -107,7 +107,7 @@ def test_bad_marks_change_nothing(cap):
     assert chat.say("居务乙", "/zero B9") == [
         "There is no building B9 in this community. Send /mybuildings to see yours."
     ]
-    assert chat.say("张三", "/sweep 排查") == ["Sorry, /sweep is only for: staff."]
+    assert chat.say("张三", "/sweep 排查") == ["Sorry, /sweep is only for: community worker."]
     chat.say("居务乙", "/visit", private=True)
     chat.say("王主任", "/closesweep 1")
     assert chat.pick("居务乙", "All well", private=True) == ["Sweep 1 is closed; nothing more can be recorded in it."]

@@ -62,3 +62,15 @@ def test_a_resident_who_chose_english_reads_english(tmp_path):
         assert chat.say("Tom", "/matter 1")[0].startswith("Matter 1: 楼道堆放杂物\nSafety · open for comment · ")
     finally:
         chat.close()
+
+
+def test_help_in_chinese_shows_no_english_keywords_and_roles_by_their_chinese_names(tmp_path):
+    chat = ChatHarness(tmp_path, plugins=PLUGINS)
+    try:
+        meet(chat, "张三")
+        shown = chat.say("张三", "/help")[0]
+        assert "/convention [条款号] [历史]" in shown and "[history]" not in shown
+        assert chat.say("张三", "/propose 1 x") == ["抱歉，/propose 只有这些角色可以用：议事会成员、议事会主持人。"]
+        assert chat.say("张三", "/support -1") == ["“-1”不是可用的编号：请写一个整数，例如 3。用法：/support 编号"]
+    finally:
+        chat.close()

@@ -14,7 +14,7 @@ from linli.core.events import Address, Inbound, Sender
 from linli.core.settings import DistrictSettings
 from linli.plugins.council import community_tables as ct
 
-MOVERS_ONLY = "Sorry, /{command} is only for: council, facilitator."
+MOVERS_ONLY = "Sorry, /{command} is only for: council member, council facilitator."
 ALLOWED = None
 
 

@@ -11,7 +11,7 @@ from linli.core.events import Address, Inbound, Sender
 from linli.core.settings import DistrictSettings
 from linli.plugins.council.tables import history, matters, polls, votes
 
-MOVERS_ONLY = "Sorry, /{command} is only for: council, facilitator."
+MOVERS_ONLY = "Sorry, /{command} is only for: council member, council facilitator."
 UNKNOWN_MATTER = "There is no matter 1 here. Send /matters to see the open ones."
 UNKNOWN_POLL = "There is no poll 1 here."
 
@@ -33,10 +33,10 @@ MATRIX = {
     "/refer 1": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
     "/poll 1": {"resident": MOVERS_ONLY, "council": None, "facilitator": None, "outsider": MOVERS_ONLY},
     "/proxy 1 赵六 yes": {
-        "resident": "Sorry, /proxy is only for: facilitator.",
-        "council": "Sorry, /proxy is only for: facilitator.",
+        "resident": "Sorry, /proxy is only for: council facilitator.",
+        "council": "Sorry, /proxy is only for: council facilitator.",
         "facilitator": None,
-        "outsider": "Sorry, /proxy is only for: facilitator.",
+        "outsider": "Sorry, /proxy is only for: council facilitator.",
     },
     "/withdraw 1": {
         "resident": "Only the resident who raised matter 1 or a council member may withdraw it.",

@@ -46,7 +46,7 @@ def test_a_secret_ballot_is_cast_in_private_and_only_the_tally_reaches_the_group
 def test_a_facilitator_enters_a_proxy_vote_that_is_logged_as_such(council):
     raise_matter(council)
     to_vote(council)
-    assert council.say("张三", "/proxy 1 赵六 yes") == ["Sorry, /proxy is only for: facilitator."]
+    assert council.say("张三", "/proxy 1 赵六 yes") == ["Sorry, /proxy is only for: council facilitator."]
     assert council.say("陈主任", "/proxy 1 赵六 yes") == [
         "Proxy vote recorded in poll 1 for 赵六: Agree (entered by 陈主任, logged as a proxy vote)."
     ]
@@ -264,7 +264,9 @@ def test_unknown_numbers_and_bad_choices_get_a_clear_answer(council):
     assert council.say("张三", "/support 9") == ["There is no matter 9 here. Send /matters to see the open ones."]
     assert council.say("刘书记", "/propose 9 x") == ["There is no matter 9 here. Send /matters to see the open ones."]
     assert council.say("张三", "/vote 3 yes") == ["There is no poll 3 here."]
-    assert council.say("张三", "/matter abc") == ["Please give the matter number, for example /matter 3."]
+    assert council.say("张三", "/matter abc") == [
+        "“abc” is not a number I can use here: please give a whole number, such as 3. Use it like this: /matter NUMBER"
+    ]
     raise_matter(council)
     assert council.say("刘书记", "/poll 1") == ["Only a proposal is put to the vote; first /propose 1 TEXT."]
     to_vote(council)
@@ -316,7 +318,7 @@ def test_a_resident_may_not_move_a_matter_but_may_withdraw_their_own(council):
         "/closepoll 1",
         "/refer 1",
     ):
-        assert council.say("李四", command)[0].startswith(f"Sorry, {command.split()[0]} is only for: council")
+        assert council.say("李四", command)[0].startswith(f"Sorry, {command.split()[0]} is only for: council member")
     assert council.say("李四", "/withdraw 1") == [
         "Only the resident who raised matter 1 or a council member may withdraw it."
     ]
