@@ -55,7 +55,9 @@ def test_bad_assignments_get_a_clear_answer(cap):
     assert chat.say("王主任", "/setcaptain B1 gov 政务甲") == [
         f"Please name the unit that sent the government-affairs captain: {usage}"
     ]
-    assert chat.say("政务甲", "/setcaptain B1 gov 政务甲 区财政局") == ["Sorry, /setcaptain is only for: community worker."]
+    assert chat.say("政务甲", "/setcaptain B1 gov 政务甲 区财政局") == [
+        "Sorry, /setcaptain is only for: community worker."
+    ]
     assert chat.say("政务甲", "/mybuildings") == ["You are not a building captain here."]
 
 
