@@ -45,9 +45,12 @@ class Ledgers(HandlerGroup):
         people = ctx.store.select(members, members.c.person_id.is_not(None))
         names = ctx.display_names(sorted({m.person_id for m in people}))
         deals = {a.case_id: a for a in ctx.store.select(agreements)}
+        by_case: dict[int, list[Any]] = {}  # not a scan of every member for every case
+        for m in people:
+            by_case.setdefault(m.case_id, []).append(m)
         rows = []
         for r in ctx.store.select(cases, order_by=[cases.c.number]):
-            mine = [m for m in people if m.case_id == r.id]
+            mine = by_case.get(r.id, [])
             parties = [names[m.person_id] for m in mine if m.role == "party"]
             mediators = [names[m.person_id] for m in mine if m.role == "mediator"]
             deal = deals.get(r.id)
