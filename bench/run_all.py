@@ -16,7 +16,14 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
-SCRIPTS = ["cli_startup", "embedded_roundtrips", "worker_memory", "redis_pipeline", "captains_coverage"]
+SCRIPTS = [
+    "cli_startup",
+    "embedded_roundtrips",
+    "worker_memory",
+    "redis_pipeline",
+    "captains_coverage",
+    "ledger_export",
+]
 
 
 def main() -> int:

@@ -13,9 +13,11 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
+from copy import copy
 from decimal import Decimal
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -41,14 +43,15 @@ __all__ = [
     "default_filename",
     "export_ledger",
     "ledger_table",
+    "open_ledger",
     "write_csv",
     "write_xlsx",
 ]
 
 Format = Literal["xlsx", "csv"]
 FORMATS: tuple[Format, ...] = ("xlsx", "csv")
-#: called with (rows written, rows in all) while a file is written
-Progress = Callable[[int, int], None]
+#: called with (rows written, rows in all or None when the ledger streams) while a file is written
+Progress = Callable[[int, int | None], None]
 
 log = structlog.get_logger("linli.export")
 
@@ -57,6 +60,10 @@ log = structlog.get_logger("linli.export")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _MAX_WIDTH = 50
+#: rows read ahead to size the XLSX columns (a write-only sheet fixes them before the first row)
+_WIDTH_SAMPLE = 200
+#: rows between two progress calls
+_PROGRESS_EVERY = 1000
 
 
 @frozen
@@ -67,7 +74,8 @@ class LedgerTable:
       name: ``plugin.ledger``.
       title: the translated title (the sheet's name).
       columns: the translated headers.
-      rows: the rows.
+      rows: the rows: a tuple from :func:`ledger_table`, a stream read once (valid only inside
+        :func:`open_ledger`'s block) from :func:`open_ledger`.
       language: the language it was translated to.
       timezone: the district's time zone; aware datetimes are written in it.
     """
@@ -75,7 +83,7 @@ class LedgerTable:
     name: str
     title: str
     columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    rows: Iterable[Sequence[Any]]
     language: str = "zh_CN"
     timezone: str = "Asia/Shanghai"
 
@@ -107,7 +115,8 @@ def _read_only(store: Store) -> Iterator[sa.Connection]:
                 conn.rollback()
 
 
-def ledger_table(
+@contextmanager
+def open_ledger(
     store: Store,
     registry: PluginRegistry,
     ledger: str,
@@ -115,8 +124,12 @@ def ledger_table(
     *,
     language: str | None = None,
     clock: Clock | None = None,
-) -> LedgerTable:
-    """Run a ledger's handler for a district and translate what it returns.
+) -> Iterator[LedgerTable]:
+    """Run a ledger's handler for a district; the block reads its rows as they come.
+
+    The rows are a stream (a handler may yield them, and its queries may still be
+    reading): read them once, inside the ``with`` block, where the read-only
+    connection is open. A handler failing half-way raises :class:`PluginError` there.
 
     Parameters:
       store: the database.
@@ -154,28 +167,82 @@ def ledger_table(
             log=plugin_logger(handler.plugin),
             conn=conn,
         )
-        try:
+        with _handler_failures(ledger, district_id):
             result = handler.func(ctx)
-        except UserError as exc:
-            raise PluginError(N_("ledger {ledger!r}: {error}"), ledger=ledger, error=exc.message) from None
-        except LinliError:
-            raise
-        except Exception as exc:
-            log.exception("ledger handler failed", ledger=ledger, district=district_id)
+        if not isinstance(result, Ledger):
             raise PluginError(
-                N_("ledger {ledger!r} failed: {error}"), ledger=ledger, error=f"{type(exc).__name__}: {exc}"
-            ) from exc
-    if not isinstance(result, Ledger):
-        raise PluginError(
-            N_("ledger {ledger!r} returned {type}, not a Ledger"), ledger=ledger, type=type(result).__name__
+                N_("ledger {ledger!r} returned {type}, not a Ledger"), ledger=ledger, type=type(result).__name__
+            )
+        yield LedgerTable(
+            name=ledger,
+            title=t(spec.title) if spec.title else ledger,
+            columns=tuple(t(c) for c in result.columns),
+            rows=_Rows(result.rows, ledger, district_id),
+            language=t.language,
+            timezone=district.timezone,
         )
+
+
+@contextmanager
+def _handler_failures(ledger: str, district_id: str) -> Iterator[None]:
+    """A plugin's failure, while it builds its ledger or yields its rows, as a :class:`PluginError`."""
+    try:
+        yield
+    except UserError as exc:
+        raise PluginError(N_("ledger {ledger!r}: {error}"), ledger=ledger, error=exc.message) from None
+    except LinliError:
+        raise
+    except Exception as exc:
+        log.exception("ledger handler failed", ledger=ledger, district=district_id)
+        raise PluginError(
+            N_("ledger {ledger!r} failed: {error}"), ledger=ledger, error=f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+class _Rows(Iterable[Sequence[Any]]):
+    """A handler's rows, read once, its failures reported as a ledger's; knows its length if they do."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]], ledger: str, district_id: str) -> None:
+        self._rows = rows
+        self._ledger = ledger
+        self._district_id = district_id
+        self.total = len(rows) if isinstance(rows, Sized) else None
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        with _handler_failures(self._ledger, self._district_id):
+            it = iter(self._rows)
+            yield from it
+
+
+def _total(rows: Iterable[Sequence[Any]]) -> int | None:
+    if isinstance(rows, _Rows):
+        return rows.total
+    return len(rows) if isinstance(rows, Sized) else None
+
+
+def ledger_table(
+    store: Store,
+    registry: PluginRegistry,
+    ledger: str,
+    district_id: str,
+    *,
+    language: str | None = None,
+    clock: Clock | None = None,
+) -> LedgerTable:
+    """Run a ledger's handler for a district and translate what it returns, all rows in memory.
+
+    For tests and small ledgers; :func:`export_ledger` streams with :func:`open_ledger`.
+    Parameters and errors as :func:`open_ledger`'s.
+    """
+    with open_ledger(store, registry, ledger, district_id, language=language, clock=clock) as table:
+        rows = tuple(tuple(r) for r in table.rows)
     return LedgerTable(
-        name=ledger,
-        title=t(spec.title) if spec.title else ledger,
-        columns=tuple(t(c) for c in result.columns),
-        rows=tuple(tuple(r) for r in result.rows),
-        language=t.language,
-        timezone=district.timezone,
+        name=table.name,
+        title=table.title,
+        columns=table.columns,
+        rows=rows,
+        language=table.language,
+        timezone=table.timezone,
     )
 
 
@@ -213,52 +280,90 @@ def _sheet_title(title: str) -> str:
     return cleaned[:31] or "ledger"
 
 
-def write_xlsx(table: LedgerTable, path: Path, *, progress: Progress | None = None) -> None:
-    """Write ``table`` as a workbook: a bold, frozen header row, columns as wide as their text.
+def _width(value: Any) -> int:
+    return max((_text_width(line) for line in _display(value).splitlines()), default=0)
+
+
+def write_xlsx(table: LedgerTable, path: Path, *, progress: Progress | None = None) -> int:
+    """Write ``table`` as a workbook, row by row: a bold, frozen header row, columns as wide as their text.
+
+    The workbook is written in openpyxl's write-only mode, so memory stays flat however
+    long the ledger; the column widths come from the header and the first rows.
 
     Parameters:
       table: the ledger.
       path: the file to write.
       progress: called as rows are written.
+
+    Returns:
+      The number of rows written (without the header).
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     tz = ZoneInfo(table.timezone)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = _sheet_title(table.title)
-    ws.append(list(table.columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
+    total = _total(table.rows)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_sheet_title(table.title))
+    rows = iter(table.rows)
+    sample = [[_plain(v, tz) for v in row] for row in islice(rows, _WIDTH_SAMPLE)]
     widths = [_text_width(c) for c in table.columns]
-    total = len(table.rows)
-    for n, row in enumerate(table.rows, start=1):
-        values = [_plain(v, tz) for v in row]
-        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for values in sample:
         for col, value in enumerate(values):
-            cell = ws.cell(row=n + 1, column=col + 1)
-            if cell.data_type == "f":  # text, never a formula
-                cell.data_type = "s"
-            elif isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
             if col >= len(widths):
                 widths.append(0)
-            text_width = max((_text_width(line) for line in _display(value).splitlines()), default=0)
-            widths[col] = max(widths[col], text_width)
-            if text_width > _MAX_WIDTH or (isinstance(value, str) and "\n" in value):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if progress is not None and (n % 500 == 0 or n == total):
-            progress(n, total)
+            widths[col] = max(widths[col], _width(value))
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(max(width, 6) + 2, _MAX_WIDTH + 2)
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for title in table.columns:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+
+    def styled(value: Any, like: Any) -> Any:
+        # a copy of a prepared cell's style: far cheaper than setting fonts and formats cell by cell
+        cell = WriteOnlyCell(ws, value=value)
+        cell._style = copy(like._style)
+        return cell
+
+    text, wrapped_text = WriteOnlyCell(ws), WriteOnlyCell(ws)
+    wrapped_text.alignment = Alignment(wrap_text=True, vertical="top")
+    day, moment = WriteOnlyCell(ws), WriteOnlyCell(ws)
+    day.number_format, moment.number_format = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+
+    def cells(values: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for value in values:
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                size = len(value)
+                wrapped = size > _MAX_WIDTH or "\n" in value or (2 * size > _MAX_WIDTH and _width(value) > _MAX_WIDTH)
+                if wrapped or value.startswith(_FORMULA_START):
+                    value = styled(value, wrapped_text if wrapped else text)
+                    value.data_type = "s"  # text, never a formula
+            elif isinstance(value, dt.datetime):
+                value = styled(value, moment)
+            elif isinstance(value, dt.date):
+                value = styled(value, day)
+            out.append(value)
+        return out
+
+    n = 0
+    for n, values in enumerate(chain(sample, ([_plain(v, tz) for v in row] for row in rows)), start=1):
+        ws.append(cells(values))
+        if progress is not None and n % _PROGRESS_EVERY == 0:
+            progress(n, total)
+    if progress is not None:
+        progress(n, n)
     wb.save(path)
+    return n
 
 
 def _csv_cell(value: Any) -> str:
@@ -268,36 +373,45 @@ def _csv_cell(value: Any) -> str:
     return text
 
 
-def write_csv(table: LedgerTable, path: Path, *, progress: Progress | None = None) -> None:
-    """Write ``table`` as CSV in UTF-8 with a byte-order mark, which Excel needs to read Chinese.
+def write_csv(table: LedgerTable, path: Path, *, progress: Progress | None = None) -> int:
+    """Write ``table`` as CSV in UTF-8 with a byte-order mark (which Excel needs to read Chinese),
+    each row as it comes.
 
     Parameters:
       table: the ledger.
       path: the file to write.
       progress: called as rows are written.
+
+    Returns:
+      The number of rows written (without the header).
     """
     tz = ZoneInfo(table.timezone)
-    total = len(table.rows)
+    total = _total(table.rows)
+    n = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(table.columns)
         for n, row in enumerate(table.rows, start=1):
             writer.writerow([_csv_cell(_plain(v, tz)) for v in row])
-            if progress is not None and (n % 500 == 0 or n == total):
+            if progress is not None and n % _PROGRESS_EVERY == 0:
                 progress(n, total)
+    if progress is not None:
+        progress(n, n)
+    return n
 
 
-def _write_atomically(table: LedgerTable, path: Path, fmt: Format, progress: Progress | None) -> None:
+def _write_atomically(table: LedgerTable, path: Path, fmt: Format, progress: Progress | None) -> int:
     """Write next to ``path`` and rename, so a failed export never leaves half a file."""
     writer = write_xlsx if fmt == "xlsx" else write_csv
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        writer(table, Path(tmp), progress=progress)
+        rows = writer(table, Path(tmp), progress=progress)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return rows
 
 
 def export_ledger(
@@ -344,14 +458,16 @@ def export_ledger(
         raise LinliError(
             N_("ledger {ledger!r} holds sensitive personal data: export it with --include-sensitive"), ledger=ledger
         )
-    table = ledger_table(store, registry, ledger, district_id, language=language, clock=clock)
-    if path is None:
-        day = clock.now().astimezone(ZoneInfo(table.timezone)).date()
-        path = Path.cwd() / default_filename(district_id, ledger, fmt, day)
-    try:
-        _write_atomically(table, path, fmt, progress)
-    except OSError as exc:
-        raise LinliError(N_("cannot write {path}: {error}"), path=str(path), error=exc.strerror or str(exc)) from None
+    with open_ledger(store, registry, ledger, district_id, language=language, clock=clock) as table:
+        if path is None:
+            day = clock.now().astimezone(ZoneInfo(table.timezone)).date()
+            path = Path.cwd() / default_filename(district_id, ledger, fmt, day)
+        try:
+            rows = _write_atomically(table, path, fmt, progress)
+        except OSError as exc:
+            raise LinliError(
+                N_("cannot write {path}: {error}"), path=str(path), error=exc.strerror or str(exc)
+            ) from None
     plugin = registry.ledgers[ledger].plugin
     with store.begin() as conn:
         people.audit(
@@ -363,10 +479,10 @@ def export_ledger(
             target=ledger,
             detail={
                 "format": fmt,
-                "rows": len(table.rows),
+                "rows": rows,
                 "language": table.language,
                 "file": path.name,
                 **({"sensitive": True} if sensitive else {}),
             },
         )
-    return ExportResult(path=path, rows=len(table.rows), format=fmt)
+    return ExportResult(path=path, rows=rows, format=fmt)

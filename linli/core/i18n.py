@@ -144,7 +144,7 @@ class Translator:
         # Babel's locale data costs tens of milliseconds to import; most callers never format a date
         from babel.dates import format_datetime
 
-        return format_datetime(when, fmt, tzinfo=_tz(tz), locale=self.language)
+        return format_datetime(when, fmt, tzinfo=_tz(tz), locale=_locale(self.language))
 
 
 def _format(text: str, english: str, values: dict[str, Any]) -> str:
@@ -158,10 +158,19 @@ def _format(text: str, english: str, values: dict[str, Any]) -> str:
         return english.format(**values)
 
 
+@functools.lru_cache(maxsize=16)
 def _tz(name: str | None) -> Any:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(name) if name else None
+
+
+@functools.lru_cache(maxsize=16)
+def _locale(language: str) -> Any:
+    """Babel's locale, parsed once: parsing it for each date is most of a ledger export's date work."""
+    from babel import Locale
+
+    return Locale.parse(language)
 
 
 @functools.lru_cache(maxsize=64)

@@ -19,7 +19,7 @@ Each kind of handler receives its own context type: :class:`CommandContext`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol
 
@@ -169,10 +169,15 @@ class Manifest:
 
 @frozen
 class Ledger:
-    """A table for ``linli export``: headers (msgids, translated on export) and rows."""
+    """A table for ``linli export``: headers (msgids, translated on export) and rows.
+
+    ``rows`` may be a list or a generator: a handler that yields its rows while its
+    query reads them keeps a ledger of any length in little memory. The rows are read
+    once, after the handler returns, on the same read-only connection.
+    """
 
     columns: Sequence[str]
-    rows: Sequence[Sequence[object]]
+    rows: Iterable[Sequence[object]]
 
 
 class Plugin:

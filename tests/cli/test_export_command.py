@@ -29,6 +29,14 @@ def test_export_writes_xlsx_named_after_district_ledger_and_date_in_the_district
     assert [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["楼道灯坏了", "垃圾桶满了"]
 
 
+def test_no_progress_bar_is_drawn_when_the_output_is_not_a_terminal(ready):
+    ready.add_suggestions("heping", ["楼道灯坏了", "垃圾桶满了"])
+    result = ready("export", SUGGESTIONS, "--district", "heping", "-o", "out.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == ["Exported 2 row(s) of suggestions.suggestions to out.csv"]
+
+
 def test_export_to_csv_in_english(ready):
     ready.add_suggestions("heping", ["楼道灯坏了"])
     ready.ok("export", SUGGESTIONS, "-d", "heping", "--format", "csv", "--language", "en", "-o", "out.csv")

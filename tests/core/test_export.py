@@ -21,6 +21,8 @@ from linli.plugins.basics import BasicsPlugin
 from linli.testing import ChatHarness
 
 SUGGESTIONS = "suggestions.suggestions"
+#: rows of the Odd.stream ledger: more than write_xlsx reads ahead for the column widths
+STREAMED = 450
 COLUMNS = ["Number", "Date", "Category", "Suggestion", "Status", "Answer", "Answered on"]
 #: the headers as the zh_CN catalog has them
 ZH_COLUMNS = [translator("zh_CN")(c) for c in COLUMNS]
@@ -67,6 +69,24 @@ class Odd(Plugin):
     @ledger("secrets", title=N_("Times"), sensitive=True)
     def secrets(self, ctx: PluginContext) -> Ledger:
         return Ledger(columns=[N_("Number")], rows=[[1]])
+
+    @ledger("stream", title=N_("Times"))
+    def stream(self, ctx: PluginContext) -> Ledger:
+        """More rows than the XLSX width sample, yielded one by one."""
+
+        def rows() -> Iterator[list[object]]:
+            for n in range(1, STREAMED + 1):
+                yield [n, "=1+1" if n == 7 else "楼道灯坏了" * (n // 50 + 1), dt.date(2026, 12, 1)]
+
+        return Ledger(columns=[N_("Number"), N_("Suggestion"), N_("Date")], rows=rows())
+
+    @ledger("breaks")
+    def breaks(self, ctx: PluginContext) -> Ledger:
+        def rows() -> Iterator[list[object]]:
+            yield [1]
+            raise RuntimeError("the query went away")
+
+        return Ledger(columns=[N_("Number")], rows=rows())
 
     @ledger("not_a_ledger")
     def not_a_ledger(self, ctx: PluginContext) -> list[str]:
@@ -202,3 +222,67 @@ def test_a_sensitive_ledger_is_exported_only_when_asked_for_and_the_audit_says_s
     with store.connect() as conn:
         details = conn.execute(sa.select(s.audit_log.c.detail).where(s.audit_log.c.action == "export")).scalars()
         assert [d.get("sensitive") for d in details] == [True]
+
+
+def _streamed(n: int) -> list[object]:
+    return [n, "=1+1" if n == 7 else "楼道灯坏了" * (n // 50 + 1), dt.date(2026, 12, 1)]
+
+
+def test_a_ledger_that_yields_its_rows_is_written_whole_to_xlsx_and_csv(odd, tmp_path):
+    store, registry = odd.runtime.store, odd.runtime.registry
+    result = export_ledger(store, registry, "odd.stream", "test", actor="t", path=tmp_path / "s.xlsx", language="en")
+    assert result.rows == STREAMED
+    sheet = openpyxl.load_workbook(result.path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Number", "Suggestion", "Date")
+    assert [list(r) for r in rows[1:]] == [
+        [n, text, dt.datetime(2026, 12, 1)] for n, text, _ in map(_streamed, range(1, STREAMED + 1))
+    ]
+    assert sheet.cell(row=8, column=2).data_type == "s"  # the formula-like text stays text
+    assert sheet.cell(row=2, column=3).number_format == "yyyy-mm-dd"
+    assert all(c.font.bold for c in sheet[1]) and sheet.freeze_panes == "A2"
+    # the widths come from the first rows; the long texts further down wrap instead
+    assert sheet.column_dimensions["B"].width == 2 * len("楼道灯坏了") * 5 + 2  # row 200
+    assert sheet.cell(row=STREAMED + 1, column=2).alignment.wrap_text
+
+    path = export_ledger(store, registry, "odd.stream", "test", actor="t", path=tmp_path / "s.csv", fmt="csv").path
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        lines = list(csv.reader(fh))
+    assert len(lines) == STREAMED + 1
+    assert lines[7] == ["7", "'=1+1", "2026-12-01"]
+    assert lines[STREAMED] == [str(STREAMED), "楼道灯坏了" * 10, "2026-12-01"]
+    with store.connect() as conn:
+        details = conn.execute(sa.select(s.audit_log.c.detail).where(s.audit_log.c.action == "export")).scalars()
+        assert [d["rows"] for d in details] == [STREAMED, STREAMED]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_ledger_failing_half_way_is_a_plugin_error_and_leaves_no_file(odd, tmp_path, fmt):
+    with pytest.raises(PluginError, match=r"ledger 'odd\.breaks' failed: RuntimeError: the query went away"):
+        export_ledger(
+            odd.runtime.store,
+            odd.runtime.registry,
+            "odd.breaks",
+            "test",
+            actor="t",
+            path=tmp_path / f"b.{fmt}",
+            fmt=fmt,
+        )
+    assert list(tmp_path.glob("*b.*")) == []
+    assert _audit(odd) == []
+
+
+def test_progress_counts_the_rows_written_and_ends_with_all_of_them(odd, tmp_path):
+    calls: list[tuple[int, int | None]] = []
+    export_ledger(
+        odd.runtime.store,
+        odd.runtime.registry,
+        "odd.stream",
+        "test",
+        actor="t",
+        path=tmp_path / "p.csv",
+        fmt="csv",
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls[-1] == (STREAMED, STREAMED)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)

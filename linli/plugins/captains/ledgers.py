@@ -198,7 +198,7 @@ class Ledgers(HandlerGroup):
                 N_("Captain"),
                 N_("Time"),
             ],
-            rows=[
+            rows=(
                 [
                     numbers.get(r.sweep_id),
                     labels.get(r.building_id, ""),
@@ -209,7 +209,7 @@ class Ledgers(HandlerGroup):
                     r.visited_at,
                 ]
                 for r in rows
-            ],
+            ),
         )
 
     @ledger("needs", title=N_("Urgent needs ledger"))

@@ -74,7 +74,8 @@ class Ledgers(HandlerGroup):
         numbers: dict[int, list[str]] = {}
         for p in ctx.store.select(polls, polls.c.matter_id.is_not(None), order_by=[polls.c.number]):
             numbers.setdefault(p.matter_id, []).append(str(p.number))
-        rows = [
+        # a generator: each row is written as it is made
+        rows = (
             [
                 r.number,
                 r.created_at.astimezone(tz).date(),
@@ -94,7 +95,7 @@ class Ledgers(HandlerGroup):
                 r.closed_at.astimezone(tz).date() if r.closed_at else None,
             ]
             for r in rows_
-        ]
+        )
         return Ledger(columns=MATTER_COLUMNS, rows=rows)
 
     @ledger("polls", title=N_("Courtyard council polls and results"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from linli.core.plugin import N_, HandlerGroup, Ledger, LedgerContext, ledger
 from linli.plugins.mediation.cases import party_names
 from linli.plugins.mediation.labels import CATEGORIES, FORMS, RISKS, SOURCES
@@ -43,9 +45,12 @@ class Ledgers(HandlerGroup):
         people = ctx.store.select(members, members.c.person_id.is_not(None))
         names = ctx.display_names(sorted({m.person_id for m in people}))
         deals = {a.case_id: a for a in ctx.store.select(agreements)}
+        by_case: dict[int, list[Any]] = {}  # not a scan of every member for every case
+        for m in people:
+            by_case.setdefault(m.case_id, []).append(m)
         rows = []
         for r in ctx.store.select(cases, order_by=[cases.c.number]):
-            mine = [m for m in people if m.case_id == r.id]
+            mine = by_case.get(r.id, [])
             parties = [names[m.person_id] for m in mine if m.role == "party"]
             mediators = [names[m.person_id] for m in mine if m.role == "mediator"]
             deal = deals.get(r.id)
@@ -88,11 +93,15 @@ class Ledgers(HandlerGroup):
         Records hold codes and parameters; they are worded here, in the language of the export.
         """
         numbers = {r.id: r.number for r in ctx.store.select(cases)}
-        rows = ctx.store.select(records, order_by=[records.c.case_id, records.c.id])
-        names = ctx.display_names(sorted({r.person_id for r in rows if r.person_id is not None}))
+        speakers = ctx.store.execute(sa.select(records.c.person_id).where(records.c.person_id.is_not(None)).distinct())
+        names = ctx.display_names(sorted(p for (p,) in speakers))
+        # read as written, not all at once: a ledger of any length stays small in memory
+        rows = ctx.store.execute(
+            sa.select(records).order_by(records.c.case_id, records.c.id).execution_options(yield_per=1000)
+        )
         return Ledger(
             columns=[N_("Case number"), N_("Time"), N_("Who"), N_("Kind"), N_("Record")],
-            rows=[
+            rows=(
                 [
                     numbers.get(r.case_id),
                     r.at,
@@ -101,7 +110,7 @@ class Ledgers(HandlerGroup):
                     record_text(ctx.t, r),
                 ]
                 for r in rows
-            ],
+            ),
         )
 
 

@@ -169,7 +169,10 @@ class Suggestions(HandlerGroup):
 
     @ledger("suggestions", title=N_("Suggestion box ledger"))
     def ledger(self, ctx: LedgerContext) -> Ledger:
-        rows = ctx.store.select(suggestions, order_by=[suggestions.c.number])
+        # read as written, not all at once: a ledger of any length stays small in memory
+        rows = ctx.store.execute(
+            sa.select(suggestions).order_by(suggestions.c.number).execution_options(yield_per=1000)
+        )
         tz = ctx.district.timezone
         return Ledger(
             columns=[
@@ -181,7 +184,7 @@ class Suggestions(HandlerGroup):
                 N_("Answer"),
                 N_("Answered on"),
             ],
-            rows=[
+            rows=(
                 [
                     r.number,
                     ctx.t.datetime(r.created_at, tz, "short"),
@@ -192,7 +195,7 @@ class Suggestions(HandlerGroup):
                     ctx.t.datetime(r.answered_at, tz, "short") if r.answered_at else "",
                 ]
                 for r in rows
-            ],
+            ),
         )
 
 
