@@ -528,7 +528,12 @@ class JobContext(PluginContext):
 @frozen(kw_only=True)
 class LedgerContext(PluginContext):
     """What a ``@ledger`` handler receives: a read-only transaction for ``linli export``
-    (no person, no room); it returns a :class:`~linli.core.plugin.Ledger`."""
+    (no person, no room); it returns a :class:`~linli.core.plugin.Ledger`.
+
+    ``include_sensitive`` is True when the export was asked for with ``--include-sensitive``
+    (and audited so): a ledger may then add its sensitive columns."""
+
+    include_sensitive: bool = False
 
 
 def context_for(

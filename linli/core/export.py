@@ -124,6 +124,7 @@ def open_ledger(
     *,
     language: str | None = None,
     clock: Clock | None = None,
+    include_sensitive: bool = False,
 ) -> Iterator[LedgerTable]:
     """Run a ledger's handler for a district; the block reads its rows as they come.
 
@@ -138,6 +139,7 @@ def open_ledger(
       district_id: the district whose rows are exported.
       language: the language of the headers and texts (default: the district's).
       clock: the time source handed to the handler.
+      include_sensitive: handed to the handler (:attr:`LedgerContext.include_sensitive`).
 
     Raises:
       NotFound: no such ledger or district.
@@ -166,6 +168,7 @@ def open_ledger(
             clock=clock or SystemClock(),
             log=plugin_logger(handler.plugin),
             conn=conn,
+            include_sensitive=include_sensitive,
         )
         with _handler_failures(ledger, district_id):
             result = handler.func(ctx)
@@ -228,13 +231,16 @@ def ledger_table(
     *,
     language: str | None = None,
     clock: Clock | None = None,
+    include_sensitive: bool = False,
 ) -> LedgerTable:
     """Run a ledger's handler for a district and translate what it returns, all rows in memory.
 
     For tests and small ledgers; :func:`export_ledger` streams with :func:`open_ledger`.
     Parameters and errors as :func:`open_ledger`'s.
     """
-    with open_ledger(store, registry, ledger, district_id, language=language, clock=clock) as table:
+    with open_ledger(
+        store, registry, ledger, district_id, language=language, clock=clock, include_sensitive=include_sensitive
+    ) as table:
         rows = tuple(tuple(r) for r in table.rows)
     return LedgerTable(
         name=table.name,
@@ -458,7 +464,9 @@ def export_ledger(
         raise LinliError(
             N_("ledger {ledger!r} holds sensitive personal data: export it with --include-sensitive"), ledger=ledger
         )
-    with open_ledger(store, registry, ledger, district_id, language=language, clock=clock) as table:
+    with open_ledger(
+        store, registry, ledger, district_id, language=language, clock=clock, include_sensitive=include_sensitive
+    ) as table:
         if path is None:
             day = clock.now().astimezone(ZoneInfo(table.timezone)).date()
             path = Path.cwd() / default_filename(district_id, ledger, fmt, day)
@@ -482,7 +490,7 @@ def export_ledger(
                 "rows": rows,
                 "language": table.language,
                 "file": path.name,
-                **({"sensitive": True} if sensitive else {}),
+                **({"sensitive": True} if sensitive or include_sensitive else {}),
             },
         )
     return ExportResult(path=path, rows=rows, format=fmt)

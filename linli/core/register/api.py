@@ -384,6 +384,16 @@ class Registry:
             _R.c.person_id.in_(sa.select(_M.c.person_id).where(m)), current=current, household_id=household_id
         )
 
+    def residents_of_building(self, building_id: int) -> list[Resident]:
+        """The people living now in the households of a building, each with their household:
+        one query for a whole building (a ledger, a sweep's list) instead of one per household."""
+        living = (
+            sa.select(_M.c.person_id)
+            .join(_H, _H.c.id == _M.c.household_id)
+            .where(_H.c.district_id == self.district_id, _H.c.building_id == building_id, _M.c.left_at.is_(None))
+        )
+        return self._residents(_R.c.person_id.in_(living))
+
     def residents_named(self, name: str) -> list[Resident]:
         """The register people called exactly ``name``."""
         return self._residents(_R.c.name == name.strip())

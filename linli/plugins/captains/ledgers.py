@@ -79,6 +79,52 @@ class Ledgers(HandlerGroup):
             rows=rows,
         )
 
+    @ledger("households", title=N_("Households ledger"))
+    def households_ledger(self, ctx: LedgerContext) -> Ledger:
+        """The register's households by building, with their people; the special-household
+        codes only in an export asked for with ``--include-sensitive`` (audited so)."""
+        registry = ctx.registry
+        specials_of: dict[int, list[str]] = {}
+        if ctx.include_sensitive:
+            codes = special_codes(ctx)
+            for r in ctx.store.select(specials, specials.c.ended_at.is_(None), order_by=[specials.c.id]):
+                specials_of.setdefault(r.household_id, []).append(ctx.t(codes.get(r.code, r.code)))
+        columns = [
+            N_("Grid"),
+            N_("Building"),
+            N_("Household"),
+            N_("Head of household"),
+            N_("People"),
+            N_("People without a chat account"),
+        ]
+        if ctx.include_sensitive:
+            columns.append(N_("Special household"))
+
+        def rows() -> Any:
+            for b in sorted(reg.buildings(ctx), key=lambda b: (b.grid_label, b.label)):
+                people: dict[int, list[Any]] = {}
+                for r in registry.residents_of_building(b.id):
+                    if r.household_id is not None:
+                        people.setdefault(r.household_id, []).append(r)
+                for h in sorted(registry.households(b.id), key=lambda h: (h.unit, h.number)):
+                    if h.status != "active":
+                        continue
+                    members = people.get(h.id, [])
+                    head = next((m.name for m in members if m.relation == "户主"), "")
+                    row = [
+                        b.grid_label,
+                        b.label,
+                        h.label,
+                        head,
+                        len(members),
+                        sum(1 for m in members if not m.has_account),
+                    ]
+                    if ctx.include_sensitive:
+                        row.append("、".join(specials_of.get(h.id, [])))
+                    yield row
+
+        return Ledger(columns=columns, rows=rows())
+
     @ledger("captains", title=N_("Captain assignments ledger"))
     def captains_ledger(self, ctx: LedgerContext) -> Ledger:
         rows = ctx.store.select(assignments, order_by=[assignments.c.building_id, assignments.c.id])

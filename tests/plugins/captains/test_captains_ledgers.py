@@ -105,3 +105,37 @@ def test_special_household_codes_are_only_in_the_sensitive_ledger_and_its_export
             sa.select(s.audit_log.c.target, s.audit_log.c.detail).where(s.audit_log.c.action == "export")
         ).all()
     assert [r.detail.get("sensitive") for r in rows if r.target == "captains.specials"] == [True]
+
+
+def test_the_households_ledger_lists_each_household_and_its_special_codes_only_when_asked(cap, tmp_path):
+    chat, _ = cap
+    work(chat)
+
+    def households(include_sensitive: bool) -> list[list]:
+        result = export_ledger(
+            chat.runtime.store,
+            chat.runtime.registry,
+            "captains.households",
+            "test",
+            actor="cli:tester",
+            path=tmp_path / f"households-{include_sensitive}.xlsx",
+            language="zh_CN",
+            clock=chat.clock,
+            include_sensitive=include_sensitive,
+        )
+        return [list(r) for r in openpyxl.load_workbook(result.path).active.iter_rows(values_only=True)]
+
+    plain = households(False)
+    assert plain[0] == ["网格", "楼栋", "户号", "户主", "人数", "无聊天账号人数"]
+    assert [r[1:3] for r in plain[1:4]] == [["B1", "1-101"], ["B1", "1-102"], ["B1", "1-201"]]
+    assert not [c for row in plain for c in row if isinstance(c, str) and "独居老人" in c]
+    sensitive = households(True)
+    assert sensitive[0][-1] == "特殊户"
+    assert [r[2] for r in sensitive[1:] if r[-1] == "独居老人"] == ["1-102"]
+    with chat.runtime.store.connect() as conn:
+        marks = conn.execute(
+            sa.select(s.audit_log.c.detail).where(
+                s.audit_log.c.action == "export", s.audit_log.c.target == "captains.households"
+            )
+        ).all()
+    assert [m.detail.get("sensitive") for m in marks] == [None, True]
