@@ -243,6 +243,30 @@ def test_an_event_left_pending_is_routed_again_and_marked_sent(chimes):
         assert conn.execute(sa.select(s.outbox.c.status).where(s.outbox.c.key == "crash:e0")).scalar() == "sent"
 
 
+def test_an_event_left_pending_that_cannot_be_decoded_is_given_up_and_the_other_rows_are_still_sent(chimes):
+    with chimes.runtime.store.begin() as conn:
+        # written by an older or newer linli: no name, no district
+        conn.execute(
+            sa.insert(s.outbox).values(
+                key="crash:bad", kind="event", platform="linli", room="linli:events", payload={"event_id": "crash:bad"}
+            )
+        )
+        outbox.add_message(conn, Outbound(CHIMES, "left behind", key="crash:m0"), "test")
+    age(chimes, "crash:bad", 60)
+    age(chimes, "crash:m0", 60)
+
+    with capture_logs() as logs:
+        assert Scheduler(chimes.runtime).housekeep() == 2
+    chimes.runtime.wait_idle()
+
+    assert chimed(chimes) == ["left behind"]
+    assert [line["key"] for line in logs if line["event"] == "pending event cannot be decoded; given up"] == [
+        "crash:bad"
+    ]
+    with chimes.runtime.store.connect() as conn:
+        assert conn.execute(sa.select(s.outbox.c.status).where(s.outbox.c.key == "crash:bad")).scalar() == "failed"
+
+
 def test_housekeeping_runs_at_most_every_thirty_seconds(chimes):
     scheduler = Scheduler(chimes.runtime)
     scheduler.housekeep()
