@@ -184,12 +184,8 @@ class InProcessTransport:
                     self.handle.unmark(conn, claim.key)
         except Exception as exc:  # nothing was committed; the caller goes hop by hop
             return None, ((call, exc) if call is not None else None)
-        if not messages:
-            return Next(calls=rest, rooms=routed.rooms, events=events), None
-        known = {m.key: m for m in messages}
-        return Next(
-            calls=rest, rooms=[*routed.rooms, *(m.address.room_key for m in messages)], known=known, events=events
-        ), None
+        rooms = [*routed.rooms, *(m.address.room_key for m in messages)]
+        return Next(calls=rest, rooms=rooms, known={m.key: m for m in messages}, events=events), None
 
     def run_event(self, event: DomainEvent) -> None:
         with self.store.session(), bound_context(event_id=event.event_id, district=event.district_id):
