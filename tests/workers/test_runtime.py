@@ -116,7 +116,9 @@ def runtime(tmp_path) -> Iterator[Runtime]:
 
 def _runtime(url: str) -> Iterator[Runtime]:
     Echo.runs = 0
-    district = DistrictSettings(id="test", name="Test", language="en", rooms=("test:group",), plugins=("core", "echo"))
+    district = DistrictSettings(
+        id="test", name="Test", language="en", rooms=("test:group",), plugins=("basics", "echo")
+    )
     settings = Settings(storage=StorageSettings(url=url), districts=(district,))
     rt = Runtime(
         settings,

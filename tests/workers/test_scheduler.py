@@ -71,7 +71,7 @@ def plugins_of_a_test_module_have_no_package(monkeypatch):
 def chimes(tmp_path: Path) -> Iterator[ChatHarness]:
     """A district with the chime plugin, at 08:10 on Thursday 26 November 2026."""
     harness = ChatHarness(
-        tmp_path, plugins=PLUGINS, enabled=("core", "chime"), now=dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI)
+        tmp_path, plugins=PLUGINS, enabled=("basics", "chime"), now=dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI)
     )
     yield harness
     harness.close()
@@ -332,7 +332,7 @@ def test_run_ticks_until_stopped_and_then_releases_the_lock(tmp_path, redis_url)
     chat = ChatHarness(
         tmp_path,
         plugins=PLUGINS,
-        enabled=("core", "chime"),
+        enabled=("basics", "chime"),
         settings=fast,
         now=dt.datetime(2026, 11, 26, 8, 10, tzinfo=SHANGHAI),
     )
