@@ -14,7 +14,7 @@ import structlog
 from attrs import frozen
 
 from linli.core.errors import PluginError
-from linli.core.plugin import Plugin
+from linli.core.plugin import HandlerGroup, Plugin
 from linli.core.plugin_names import ALWAYS_ENABLED, RENAMED, current_name
 from linli.core.specs import (
     ChoiceSpec,
@@ -95,6 +95,8 @@ class PluginRegistry:
         plugin = cls(log=structlog.get_logger(plugin=name))
         self.plugins[name] = plugin
         self._shadowed(cls)
+        for group in manifest.handlers:
+            self._checked_group(name, group, manifest.handlers)
         owners: list[object] = [plugin, *(group(plugin) for group in manifest.handlers)]
         for owner in owners:
             for attr, member in inspect.getmembers(type(owner), callable):
@@ -111,16 +113,27 @@ class PluginRegistry:
                 self._index(handler)
 
     @staticmethod
-    def _shadowed(cls: type) -> None:
-        """Reject handlers inherited from a mixin: they belong in a handler group, where two
-        with one name cannot hide each other."""
+    def _shadowed(cls: type, what: str = "plugin class") -> None:
+        """Reject handlers inherited from a mixin or another group: they belong in a handler
+        group of their own, listed in the manifest, where two with one name cannot hide each other."""
         for klass in cls.__mro__[1:]:
             for member in vars(klass).values():
                 if spec_of(member) is not None:
                     raise PluginError(
-                        f"plugin class {cls.__module__}.{cls.__qualname__} inherits handler {_where(member)}: "
+                        f"{what} {_where(cls)} inherits handler {_where(member)}: "
                         "list handler groups in Manifest(handlers=...) instead of inheriting them"
                     )
+
+    def _checked_group(self, plugin: str, group: object, groups: tuple[object, ...]) -> None:
+        """A listed handler group derives from HandlerGroup, is listed once, and inherits no handlers."""
+        if not (isinstance(group, type) and issubclass(group, HandlerGroup)):
+            raise PluginError(
+                f"plugin {plugin!r} lists {_where(group)} in Manifest(handlers=...): "
+                "a handler group is a class deriving from HandlerGroup"
+            )
+        if groups.count(group) > 1:
+            raise PluginError(f"plugin {plugin!r} lists handler group {_where(group)} twice")
+        self._shadowed(group, "handler group")
 
     def _index(self, h: Handler) -> None:
         spec = h.spec

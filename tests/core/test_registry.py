@@ -352,3 +352,36 @@ def test_handlers_inherited_from_a_mixin_are_refused():
 
     assert "Mixin.mixed" in caught.value.message
     assert "Manifest(handlers=" in caught.value.message
+
+
+def test_a_handler_group_that_inherits_handlers_from_another_group_is_refused_naming_the_hidden_one():
+    class Showing(Polls):  # its show would silently hide Polls.show and with it /poll
+        @command("showing", help=N_("Show"))
+        def show(self, ctx: CommandContext) -> None:
+            ctx.reply("showing")
+
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Showing)])
+
+    assert "test_registry.Polls.show" in caught.value.message
+
+
+def test_a_class_listed_as_a_handler_group_that_is_not_one_is_refused_naming_it():
+    class Talk:  # forgot HandlerGroup
+        @command("talk", help=N_("Talk"))
+        def talk(self, ctx: CommandContext) -> None:
+            ctx.reply("talk")
+
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Talk)])  # type: ignore[arg-type]
+
+    assert "Talk" in caught.value.message
+    assert "HandlerGroup" in caught.value.message
+
+
+def test_a_handler_group_listed_twice_is_refused_as_listed_twice():
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Polls, Ballots, Polls)])
+
+    assert "test_registry.Polls" in caught.value.message
+    assert "twice" in caught.value.message
