@@ -18,7 +18,7 @@ from linli.core import outbox, scheduling
 from linli.core.clock import FrozenClock
 from linli.core.errors import SettingsError, StorageError
 from linli.core.events import Address, DomainEvent, Outbound, to_json
-from linli.core.plugin import Manifest, Plugin, PluginContext, on_event, scheduled
+from linli.core.plugin import EventContext, JobContext, Manifest, Plugin, on_event, scheduled
 from linli.core.registry import PluginRegistry
 from linli.core.settings import DistrictSettings, QueueSettings, SchedulerSettings, Settings, StorageSettings
 from linli.core.storage import Store
@@ -46,13 +46,11 @@ class Chime(Plugin):
     manifest = Manifest(name="chime", version="1.0")
 
     @scheduled("hourly", "0 * * * *")
-    def hourly(self, ctx: PluginContext) -> None:
-        assert ctx.fire_time is not None
+    def hourly(self, ctx: JobContext) -> None:
         ctx.send(CHIMES, f"{ctx.fire_time:%H:%M} in {ctx.district.id}")
 
     @on_event("chime.ring")
-    def ring(self, ctx: PluginContext) -> None:
-        assert ctx.event is not None
+    def ring(self, ctx: EventContext) -> None:
         ctx.send(CHIMES, f"rung by {ctx.event.payload['who']}")
 
 
