@@ -18,7 +18,7 @@ from linli.core.settings import DistrictSettings, Settings, StorageSettings
 from linli.core.storage import schema as s
 from linli.plugins.basics import BasicsPlugin
 from linli.testing import ChatHarness, RecordingAdapter
-from linli.workers.broker import EVENTS_QUEUE, outbox_queue, plugin_queue
+from linli.transport.queues import EVENTS_QUEUE, outbox_queue, plugin_queue
 from linli.workers.runtime import Runtime
 
 
