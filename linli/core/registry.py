@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 from attrs import frozen
 
+from linli.core.commands import parse_command
 from linli.core.errors import PluginError
 from linli.core.plugin import HandlerGroup, Plugin
 from linli.core.plugin_names import ALWAYS_ENABLED, RENAMED, current_name
@@ -138,6 +139,15 @@ class PluginRegistry:
     def _index(self, h: Handler) -> None:
         spec = h.spec
         if isinstance(spec, CommandSpec):
+            for alias in spec.aliases:
+                # a command word is read normalised (full-width forms, case): any other alias
+                # would never be found, and its twin in another case would pass the check below
+                parsed = parse_command(f"/{alias}")
+                if parsed is None or parsed.name != alias or parsed.mention or alias[0] in "/／":
+                    raise PluginError(
+                        f"alias {alias!r} of /{spec.name} ({h.where}) can never be typed: write it as one word, "
+                        "in lower case, without full-width letters"
+                    )
             for word in (spec.name, *spec.aliases):
                 if word in RESERVED_COMMANDS:
                     raise PluginError(f"command /{word} of {h.where}: /{word} is linli's own (it ends a dialog)")

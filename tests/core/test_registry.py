@@ -385,3 +385,27 @@ def test_a_handler_group_listed_twice_is_refused_as_listed_twice():
 
     assert "test_registry.Polls" in caught.value.message
     assert "twice" in caught.value.message
+
+
+@pytest.mark.parametrize("alias", ["Vote", "ＶＯＴＥ", "投 票", "/投票", ""])
+def test_an_alias_nobody_can_type_is_refused_naming_its_handler(alias):
+    class Shouting(HandlerGroup):
+        @command("shout", help=N_("Shout"), aliases=(alias,))
+        def shout(self, ctx: CommandContext) -> None:
+            ctx.reply("shout")
+
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Shouting)])
+
+    assert "Shouting.shout" in caught.value.message
+    assert repr(alias) in caught.value.message
+
+
+def test_an_alias_equal_to_another_command_but_for_its_case_is_refused_too():
+    class Voting(HandlerGroup):
+        @command("ballot", help=N_("Ballot"), aliases=("Vote",))
+        def ballot(self, ctx: CommandContext) -> None:
+            ctx.reply("ballot")
+
+    with pytest.raises(PluginError):
+        PluginRegistry([grouped(Votes, Voting)])
