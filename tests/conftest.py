@@ -128,7 +128,7 @@ class Steps:
     def __init__(self, url: str) -> None:
         Echo.runs = 0
         self.clock = FrozenClock(dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC))
-        # no core plugin: the steps need none, and the people here have consented already
+        # no basics plugin: the steps need none, and the people here have consented already
         self.registry = PluginRegistry([Echo])
         self.store = Store(url, migration_dirs=migration_dirs(self.registry.packages()))
         self.store.upgrade()

@@ -1,8 +1,9 @@
-"""The arrows between the layers point one way: core ← adapters ← workers and the command line.
+"""The arrows between the layers point one way: core ← adapters, pipeline ← transport ←
+workers and the command line.
 
 core knows no platform, no plugin and no process; adapters know no plugin and no
-process (the composition root in ``linli.workers`` hands them what they share);
-plugins know only the public plugin API.
+process (the composition root in ``linli.workers`` hands them what they share); the
+pipeline's steps know no transport and no Dramatiq; plugins know only the public plugin API.
 """
 
 from __future__ import annotations
@@ -37,28 +38,27 @@ def _offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
     )
 
 
+#: what no lower layer imports: the processes, the plugins, the command line, the test helpers
+TOP = ("linli.workers", "linli.plugins", "linli.cli", "linli._cli", "linli.testing")
+
+
 @pytest.mark.parametrize(
     ("folder", "forbidden"),
     [
-        ("core", ("linli.adapters", "linli.workers", "linli.plugins", "linli.cli", "linli._cli", "linli.testing")),
-        ("adapters", ("linli.workers", "linli.plugins", "linli.cli", "linli._cli", "linli.testing")),
+        ("core", (*TOP, "linli.adapters", "linli.pipeline", "linli.transport")),
+        ("adapters", (*TOP, "linli.pipeline", "linli.transport")),
+        # the steps know no transport and no Dramatiq; the transports know no process
+        ("pipeline", (*TOP, "linli.adapters", "linli.transport", "dramatiq")),
+        ("transport", (*TOP, "linli.adapters")),
     ],
 )
 def test_a_lower_layer_imports_nothing_from_the_layers_above_it(folder: str, forbidden: tuple[str, ...]) -> None:
     assert _offenders(folder, forbidden) == []
 
 
-#: plugins whose move to the public API is under way (issue 13); the list only ever shrinks
-NOT_YET_ON_THE_PUBLIC_API = {"core"}
-
-
 @pytest.mark.parametrize(
     "plugin",
-    sorted(
-        p.name
-        for p in (PACKAGE / "plugins").iterdir()
-        if (p / "__init__.py").exists() and p.name not in NOT_YET_ON_THE_PUBLIC_API
-    ),
+    sorted(p.name for p in (PACKAGE / "plugins").iterdir() if (p / "__init__.py").exists()),
 )
 def test_a_plugin_imports_only_the_public_plugin_api_and_its_own_modules(plugin: str) -> None:
     own = f"linli.plugins.{plugin}"
@@ -71,6 +71,11 @@ def test_a_plugin_imports_only_the_public_plugin_api_and_its_own_modules(plugin:
         if name.startswith("linli.")
         if not any(name.startswith(allowed + ".") for allowed in ("linli.core.plugin", "linli.testing", own))
     )
+    assert offenders == []
+
+
+def test_only_the_dramatiq_transport_imports_dramatiq() -> None:
+    offenders = [o for o in _offenders("transport", ("dramatiq",)) if not o.startswith("linli/transport/dramatiq.py ")]
     assert offenders == []
 
 

@@ -1,4 +1,5 @@
-"""The one object a plugin handler receives."""
+"""What a plugin handler receives: a context of its kind (command, choice, dialog step, event,
+job, ledger), built by :func:`context_for`."""
 
 from __future__ import annotations
 

@@ -13,9 +13,10 @@ from typing import Any
 import structlog
 from attrs import frozen
 
+from linli.core.commands import parse_command
 from linli.core.errors import PluginError
 from linli.core.i18n import N_, Message
-from linli.core.plugin import Plugin
+from linli.core.plugin import HandlerGroup, Plugin
 from linli.core.plugin_names import ALWAYS_ENABLED, RENAMED, current_name
 from linli.core.specs import (
     ChoiceSpec,
@@ -96,6 +97,8 @@ class PluginRegistry:
         plugin = cls(log=structlog.get_logger(plugin=name))
         self.plugins[name] = plugin
         self._shadowed(cls)
+        for group in manifest.handlers:
+            self._checked_group(name, group, manifest.handlers)
         owners: list[object] = [plugin, *(group(plugin) for group in manifest.handlers)]
         for owner in owners:
             for attr, member in inspect.getmembers(type(owner), callable):
@@ -112,20 +115,40 @@ class PluginRegistry:
                 self._index(handler)
 
     @staticmethod
-    def _shadowed(cls: type) -> None:
-        """Reject handlers inherited from a mixin: they belong in a handler group, where two
-        with one name cannot hide each other."""
+    def _shadowed(cls: type, what: str = "plugin class") -> None:
+        """Reject handlers inherited from a mixin or another group: they belong in a handler
+        group of their own, listed in the manifest, where two with one name cannot hide each other."""
         for klass in cls.__mro__[1:]:
             for member in vars(klass).values():
                 if spec_of(member) is not None:
                     raise PluginError(
-                        f"plugin class {cls.__module__}.{cls.__qualname__} inherits handler {_where(member)}: "
+                        f"{what} {_where(cls)} inherits handler {_where(member)}: "
                         "list handler groups in Manifest(handlers=...) instead of inheriting them"
                     )
+
+    def _checked_group(self, plugin: str, group: object, groups: tuple[object, ...]) -> None:
+        """A listed handler group derives from HandlerGroup, is listed once, and inherits no handlers."""
+        if not (isinstance(group, type) and issubclass(group, HandlerGroup)):
+            raise PluginError(
+                f"plugin {plugin!r} lists {_where(group)} in Manifest(handlers=...): "
+                "a handler group is a class deriving from HandlerGroup"
+            )
+        if groups.count(group) > 1:
+            raise PluginError(f"plugin {plugin!r} lists handler group {_where(group)} twice")
+        self._shadowed(group, "handler group")
 
     def _index(self, h: Handler) -> None:
         spec = h.spec
         if isinstance(spec, CommandSpec):
+            for alias in spec.aliases:
+                # a command word is read normalised (full-width forms, case): any other alias
+                # would never be found, and its twin in another case would pass the check below
+                parsed = parse_command(f"/{alias}")
+                if parsed is None or parsed.name != alias or parsed.mention or alias[0] in "/／":
+                    raise PluginError(
+                        f"alias {alias!r} of /{spec.name} ({h.where}) can never be typed: write it as one word, "
+                        "in lower case, without full-width letters"
+                    )
             for word in (spec.name, *spec.aliases):
                 if word in RESERVED_COMMANDS:
                     raise PluginError(f"command /{word} of {h.where}: /{word} is linli's own (it ends a dialog)")

@@ -125,8 +125,8 @@ class DramatiqTransport:
         """Hand ``hop``'s failed first try to Dramatiq's Retries middleware, as a worker
         would have: it puts the message on the delay queue after the actor's backoff
         (counted as retried once), or drops it when the actor allows no retry."""
-        actor, args = self._message(hop)
-        message = MessageProxy(actor.message(*args))
+        actor = self._actor(hop)
+        message = MessageProxy(actor.message(*self._args(hop)))
         exc = as_retry(exc)
         if self._retries is not None:
             self._retries.after_process_message(self.broker, message, exception=exc)  # type: ignore[no-untyped-call]
@@ -141,21 +141,31 @@ class DramatiqTransport:
             )
 
     def will_retry(self, hop: Hop) -> bool:
-        actor, _ = self._message(hop, build=False)
+        actor = self._actor(hop)
         retry_when = actor.options.get("retry_when")
         if retry_when is not None:
             return True  # decided by the failure
         default = self._retries.max_retries if self._retries is not None else 0
         return bool(actor.options.get("max_retries", default) > 0)
 
-    def _message(self, hop: Hop, *, build: bool = True) -> tuple[dramatiq.Actor[..., None], tuple[Any, ...]]:
+    def _actor(self, hop: Hop) -> dramatiq.Actor[..., None]:
+        """The actor whose queue ``hop`` goes to."""
         if isinstance(hop, HandlerCall):
-            return self.plugin_actors[hop.plugin], (to_json(hop),) if build else ()
+            return self.plugin_actors[hop.plugin]
+        if isinstance(hop, Inbound | DomainEvent):
+            return self.dispatch_actor
+        return self.delivery_actors[hop.partition(":")[0]]
+
+    @staticmethod
+    def _args(hop: Hop) -> tuple[Any, ...]:
+        """``hop`` as its actor's arguments (plain JSON)."""
+        if isinstance(hop, HandlerCall):
+            return (to_json(hop),)
         if isinstance(hop, Inbound):
-            return self.dispatch_actor, ("inbound", to_json(hop)) if build else ()
+            return ("inbound", to_json(hop))
         if isinstance(hop, DomainEvent):
-            return self.dispatch_actor, ("domain", to_json(hop)) if build else ()
-        return self.delivery_actors[hop.partition(":")[0]], (hop,)
+            return ("domain", to_json(hop))
+        return (hop,)
 
     # --- the actors ---------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ oldest first.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -39,31 +39,11 @@ from linli.pipeline.handle import Handle, describe
 from linli.pipeline.next import Next
 from linli.transport.base import Hop, Queue, Serves
 
-__all__ = ["MAX_DEPTH", "InProcessTransport", "ServesAll"]
+__all__ = ["MAX_DEPTH", "InProcessTransport"]
 
 #: how many hops may nest in one thread (an event that publishes an event that ...);
 #: deeper ones go to the queue
 MAX_DEPTH = 8
-
-
-class ServesAll:
-    """Every step runs in this process (the platforms it has adapters for, to deliver).
-
-    Parameters:
-      platforms: the platforms this process delivers for (a live view: read at each use).
-    """
-
-    def __init__(self, platforms: Container[str]) -> None:
-        self.platforms = platforms
-
-    def dispatches(self) -> bool:
-        return True
-
-    def handles(self, plugin: str) -> bool:
-        return True
-
-    def delivers(self, platform: str) -> bool:
-        return platform in self.platforms
 
 
 class InProcessTransport:
@@ -204,12 +184,8 @@ class InProcessTransport:
                     self.handle.unmark(conn, claim.key)
         except Exception as exc:  # nothing was committed; the caller goes hop by hop
             return None, ((call, exc) if call is not None else None)
-        if not messages:
-            return Next(calls=rest, rooms=routed.rooms, events=events), None
-        known = {m.key: m for m in messages}
-        return Next(
-            calls=rest, rooms=[*routed.rooms, *(m.address.room_key for m in messages)], known=known, events=events
-        ), None
+        rooms = [*routed.rooms, *(m.address.room_key for m in messages)]
+        return Next(calls=rest, rooms=rooms, known={m.key: m for m in messages}, events=events), None
 
     def run_event(self, event: DomainEvent) -> None:
         with self.store.session(), bound_context(event_id=event.event_id, district=event.district_id):

@@ -50,8 +50,7 @@ def require_shared_broker(settings: Settings, command: str) -> None:
 
 
 def _names() -> tuple[str, Iterable[str], str]:
-    # imported here: it imports Dramatiq, which reads its environment knobs when first imported
-    from linli.workers.broker import EVENTS_QUEUE, outbox_queue, plugin_queue
+    from linli.transport.queues import EVENTS_QUEUE, outbox_queue, plugin_queue  # light: no Dramatiq
 
     plugins = sorted(ep.name for ep in entry_points(group=PLUGIN_ENTRY_POINTS))
     return EVENTS_QUEUE, [plugin_queue(p) for p in plugins], outbox_queue("")

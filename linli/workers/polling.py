@@ -25,7 +25,7 @@ import dramatiq
 from dramatiq.middleware import Middleware
 
 from linli.transport.dramatiq import LocalQueues
-from linli.workers.broker import EVENTS_QUEUE, outbox_queue, plugin_queue
+from linli.transport.queues import EVENTS_QUEUE, outbox_queue, plugin_queue
 
 __all__ = ["QuietPolling", "is_quiet", "polls_redis", "quiet_timeout"]
 

@@ -28,6 +28,7 @@ from linli.core.errors import SettingsError, StorageError
 from linli.core.events import DomainEvent, HandlerCall, from_json
 from linli.core.settings import Settings
 from linli.core.storage import Store
+from linli.core.storage import schema as s
 from linli.core.storage.schema import utcnow
 from linli.pipeline.next import Next
 from linli.workers.broker import shared_redis_url
@@ -309,11 +310,32 @@ class Scheduler:
         events = [payload for kind, _, payload in rows if kind == "event"]
         # on the queues, whatever this process serves: the sweep runs beside the work, not in it
         # (sending the events records them as routed)
-        self.rt.queue.send(Next(rooms=rooms, events=[from_json(payload, DomainEvent) for payload in events]))
+        self.rt.queue.send(Next(rooms=rooms, events=self._decoded(events)))
         self.log.warning(
             "re-sent outbox rows left pending", messages=len(rows) - len(events), rooms=len(rooms), events=len(events)
         )
         return len(rows)
+
+    def _decoded(self, payloads: list[Any]) -> list[DomainEvent]:
+        """The pending events that can be decoded; the others are marked failed, logged: one
+        written by another version of linli must not stop the sweep of every other row."""
+        events, broken = [], []
+        for payload in payloads:
+            try:
+                events.append(from_json(payload, DomainEvent))
+            except Exception as exc:
+                key = payload.get("event_id") if isinstance(payload, dict) else None
+                self.log.error("pending event cannot be decoded; given up", key=key, error=type(exc).__name__)
+                if key is not None:
+                    broken.append(key)
+        if broken:
+            with self.rt.store.begin() as conn:
+                conn.execute(
+                    sa.update(s.outbox)
+                    .where(s.outbox.c.key.in_(broken), s.outbox.c.kind == "event")
+                    .values(status="failed", error="cannot be decoded")
+                )
+        return events
 
     # --- running ----------------------------------------------------------------
 

@@ -355,3 +355,60 @@ def test_handlers_inherited_from_a_mixin_are_refused():
 
     assert "Mixin.mixed" in caught.value.message
     assert "Manifest(handlers=" in caught.value.message
+
+
+def test_a_handler_group_that_inherits_handlers_from_another_group_is_refused_naming_the_hidden_one():
+    class Showing(Polls):  # its show would silently hide Polls.show and with it /poll
+        @command("showing", help=N_("Show"))
+        def show(self, ctx: CommandContext) -> None:
+            ctx.reply("showing")
+
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Showing)])
+
+    assert "test_registry.Polls.show" in caught.value.message
+
+
+def test_a_class_listed_as_a_handler_group_that_is_not_one_is_refused_naming_it():
+    class Talk:  # forgot HandlerGroup
+        @command("talk", help=N_("Talk"))
+        def talk(self, ctx: CommandContext) -> None:
+            ctx.reply("talk")
+
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Talk)])  # type: ignore[arg-type]
+
+    assert "Talk" in caught.value.message
+    assert "HandlerGroup" in caught.value.message
+
+
+def test_a_handler_group_listed_twice_is_refused_as_listed_twice():
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Polls, Ballots, Polls)])
+
+    assert "test_registry.Polls" in caught.value.message
+    assert "twice" in caught.value.message
+
+
+@pytest.mark.parametrize("alias", ["Vote", "ＶＯＴＥ", "投 票", "/投票", ""])
+def test_an_alias_nobody_can_type_is_refused_naming_its_handler(alias):
+    class Shouting(HandlerGroup):
+        @command("shout", help=N_("Shout"), aliases=(alias,))
+        def shout(self, ctx: CommandContext) -> None:
+            ctx.reply("shout")
+
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry([grouped(Shouting)])
+
+    assert "Shouting.shout" in caught.value.message
+    assert repr(alias) in caught.value.message
+
+
+def test_an_alias_equal_to_another_command_but_for_its_case_is_refused_too():
+    class Voting(HandlerGroup):
+        @command("ballot", help=N_("Ballot"), aliases=("Vote",))
+        def ballot(self, ctx: CommandContext) -> None:
+            ctx.reply("ballot")
+
+    with pytest.raises(PluginError):
+        PluginRegistry([grouped(Votes, Voting)])

@@ -94,7 +94,7 @@ def test_an_actor_hands_the_call_it_decoded_to_the_runner(broker):
             ran.append((c.key, last_try))
 
     t.runner = Runner()  # type: ignore[assignment]
-    t._handle(t._message(call())[1][0])
+    t._handle(to_json(call()))
 
     assert ran == [("e1:echo.echo", True)]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 import pytest
 import sqlalchemy as sa
 
@@ -9,7 +11,7 @@ from linli.core.events import DomainEvent, Inbound
 from linli.core.storage import schema as s
 from linli.pipeline import Next
 from linli.transport.base import Hop
-from linli.transport.inprocess import InProcessTransport, ServesAll
+from linli.transport.inprocess import InProcessTransport
 
 
 class RecordingQueue:
@@ -32,6 +34,22 @@ class RecordingQueue:
 
     def will_retry(self, hop: Hop) -> bool:
         return self.retries
+
+
+class ServesAll:
+    """Every step runs here (to deliver, the platforms with an adapter), as in ``linli run``."""
+
+    def __init__(self, platforms: Container[str]) -> None:
+        self.platforms = platforms
+
+    def dispatches(self) -> bool:
+        return True
+
+    def handles(self, plugin: str) -> bool:
+        return True
+
+    def delivers(self, platform: str) -> bool:
+        return platform in self.platforms
 
 
 class ServesNoHandlers(ServesAll):

@@ -9,7 +9,7 @@ from linli.transport.dramatiq import LocalQueues
 from linli.workers.broker import EVENTS_QUEUE, build_broker, outbox_queue, plugin_queue
 from linli.workers.polling import QuietPolling, is_quiet, polls_redis, quiet_timeout
 
-EVERYTHING = frozenset({EVENTS_QUEUE, plugin_queue("core"), outbox_queue("test")})
+EVERYTHING = frozenset({EVENTS_QUEUE, plugin_queue("basics"), outbox_queue("test")})
 
 
 def test_the_events_queue_is_never_quiet() -> None:
@@ -19,17 +19,17 @@ def test_the_events_queue_is_never_quiet() -> None:
 
 def test_delay_queues_are_quiet() -> None:
     assert is_quiet(f"{EVENTS_QUEUE}.DQ", frozenset({EVENTS_QUEUE}))
-    assert is_quiet(f"{plugin_queue('core')}.DQ", frozenset({plugin_queue("core")}))
+    assert is_quiet(f"{plugin_queue('basics')}.DQ", frozenset({plugin_queue("basics")}))
 
 
 def test_queues_reached_in_thread_are_quiet_where_their_feeder_is_consumed() -> None:
-    assert is_quiet(plugin_queue("core"), EVERYTHING)
+    assert is_quiet(plugin_queue("basics"), EVERYTHING)
     assert is_quiet(outbox_queue("test"), EVERYTHING)
-    assert is_quiet(outbox_queue("test"), frozenset({plugin_queue("core"), outbox_queue("test")}))
+    assert is_quiet(outbox_queue("test"), frozenset({plugin_queue("basics"), outbox_queue("test")}))
 
 
 def test_a_queue_a_process_is_entered_by_keeps_polling_fast() -> None:
-    assert not is_quiet(plugin_queue("core"), frozenset({plugin_queue("core")}))
+    assert not is_quiet(plugin_queue("basics"), frozenset({plugin_queue("basics")}))
     assert not is_quiet(outbox_queue("test"), frozenset({outbox_queue("test")}))
 
 
@@ -45,10 +45,10 @@ def test_the_middleware_slows_only_the_consumer_threads_of_quiet_queues() -> Non
     local.queues = EVERYTHING
     middleware = QuietPolling(local)
     events = SimpleNamespace(queue_name=EVENTS_QUEUE, worker_timeout=20)
-    core = SimpleNamespace(queue_name=plugin_queue("core"), worker_timeout=20)
+    basics = SimpleNamespace(queue_name=plugin_queue("basics"), worker_timeout=20)
     middleware.after_consumer_thread_boot(None, events)  # type: ignore[arg-type]
-    middleware.after_consumer_thread_boot(None, core)  # type: ignore[arg-type]
-    assert (events.worker_timeout, core.worker_timeout) == (20, 200)
+    middleware.after_consumer_thread_boot(None, basics)  # type: ignore[arg-type]
+    assert (events.worker_timeout, basics.worker_timeout) == (20, 200)
 
 
 def test_only_a_redis_broker_polls() -> None:

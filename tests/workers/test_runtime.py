@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from linli.core import people
 from linli.core.clock import FrozenClock
 from linli.core.events import Address, Inbound, Sender
-from linli.core.plugin import N_, Manifest, Plugin, PluginContext, command, on_event
+from linli.core.plugin import N_, CommandContext, EventContext, Manifest, Plugin, command, on_event
 from linli.core.registry import PluginRegistry
 from linli.core.settings import DistrictSettings, Settings, StorageSettings
 from linli.core.storage import schema as s
 from linli.plugins.basics import BasicsPlugin
 from linli.testing import ChatHarness, RecordingAdapter
-from linli.workers.broker import EVENTS_QUEUE, outbox_queue, plugin_queue
+from linli.transport.queues import EVENTS_QUEUE, outbox_queue, plugin_queue
 from linli.workers.runtime import Runtime
 
 
@@ -30,24 +30,23 @@ class Echo(Plugin):
     heard: list[str] = []  # noqa: RUF012 - reset by the fixture
 
     @command("echo", help=N_("Say it back"))
-    def echo(self, ctx: PluginContext) -> None:
+    def echo(self, ctx: CommandContext) -> None:
         type(self).runs += 1
         ctx.reply(f"echo: {ctx.argtext}")
 
     @command("refuse", help=N_("Refuse"))
-    def refuse(self, ctx: PluginContext) -> None:
+    def refuse(self, ctx: CommandContext) -> None:
         type(self).runs += 1
         ctx.reply("you should not read this")
         raise ctx.fail("No.")
 
     @command("shout", help=N_("Publish"))
-    def shout(self, ctx: PluginContext) -> None:
+    def shout(self, ctx: CommandContext) -> None:
         ctx.publish("echo.shouted", {"text": ctx.argtext})
         ctx.reply("shouted")
 
     @on_event("echo.shouted")
-    def hear(self, ctx: PluginContext) -> None:
-        assert ctx.event is not None
+    def hear(self, ctx: EventContext) -> None:
         type(self).heard.append(ctx.event.payload["text"])
         ctx.reply(f"heard: {ctx.event.payload['text']}")
 
@@ -116,7 +115,9 @@ def runtime(tmp_path) -> Iterator[Runtime]:
 
 def _runtime(url: str) -> Iterator[Runtime]:
     Echo.runs = 0
-    district = DistrictSettings(id="test", name="Test", language="en", rooms=("test:group",), plugins=("core", "echo"))
+    district = DistrictSettings(
+        id="test", name="Test", language="en", rooms=("test:group",), plugins=("basics", "echo")
+    )
     settings = Settings(storage=StorageSettings(url=url), districts=(district,))
     rt = Runtime(
         settings,

@@ -26,7 +26,7 @@ CHANGE_KINDS = ("move_in", "move_out", "death", "phone")
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _CODE_LENGTH = 8
 DEFAULT_CODE_VALIDITY = dt.timedelta(days=7)
-#: the core plugin's command that redeems a code, and its alias: the dispatcher finds the
+#: the basics plugin's command that redeems a code, and its alias: the dispatcher finds the
 #: district of a resident's first ``/link CODE`` in a private chat from the code
 LINK_COMMANDS = ("link", "绑定")
 

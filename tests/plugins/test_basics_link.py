@@ -1,5 +1,5 @@
 """A resident from the register, without a chat account, is acted for by a worker and later
-links her account with ``/link CODE`` (the core plugin), through ``ctx.registry``."""
+links her account with ``/link CODE`` (the basics plugin), through ``ctx.registry``."""
 
 from __future__ import annotations
 
