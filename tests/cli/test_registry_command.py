@@ -166,3 +166,31 @@ def test_the_core_commands_a_plugin_may_reuse_exist(name):
     from linli._cli.plugin_commands import _CommandLine
 
     assert isinstance(_CommandLine().core_command(name), click.Command)
+
+
+def test_a_plugin_group_is_listed_with_its_own_help_without_importing_the_plugin():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from linli.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('imported' if 'linli.plugins.captains' in sys.modules else 'not imported')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env={"LINLI_LANG": "en"}
+    ).stdout
+
+    assert "Building captains: import the register, its template, the gaps." in out
+    assert out.rstrip().endswith("not imported")
+
+
+def test_a_module_without_a_declared_help_gives_none():
+    from linli._cli.plugin_commands import declared_help
+
+    assert declared_help(__name__) is None
+    assert declared_help("linli.no_such_module.cli") is None
