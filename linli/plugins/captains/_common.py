@@ -103,6 +103,8 @@ def require_building(ctx: PluginContext, text: str) -> reg.Building:
     """The building the person named, or a clear answer."""
     building = reg.find_building(ctx, text)
     if building is None:
+        if is_staff(ctx):  # staff have no buildings of their own to list
+            raise ctx.fail(ctx.t("There is no building {building} in this community.", building=text))
         raise ctx.fail(
             ctx.t("There is no building {building} in this community. Send /mybuildings to see yours.", building=text)
         )

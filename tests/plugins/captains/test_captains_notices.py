@@ -18,8 +18,10 @@ def test_a_notice_goes_to_the_rooms_of_a_grid_and_its_buildings(cap):
     for room in ("group", "grid1", "b3"):
         assert "Notice 2: 冬季防火，请勿在楼道堆放杂物" in chat.in_room(room)
     assert chat.say("王主任", "/notice B2 电梯检修") == [
-        "B2 has no chat room bound to it, so there is nowhere to send the notice."
+        "B2 has no chat room bound to it, so there is nowhere to send the notice. A room is bound in the "
+        "settings: grid_rooms or building_rooms under the captains plugin's configuration."
     ]
+    assert chat.say("王主任", "/notice Grid9 电梯检修") == ["There is no grid or building Grid9 in this community."]
     assert chat.say("张三", "/notice all 广告") == ["Sorry, /notice is only for: staff."]
     with chat.runtime.store.connect() as conn:
         assert conn.execute(sa.select(notices.c.rooms).order_by(notices.c.number)).scalars().all() == [1, 3]
