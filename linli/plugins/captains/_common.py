@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ __all__ = [
     "is_captain_of",
     "is_number",
     "is_staff",
+    "joined",
     "may_see_building",
     "next_number",
     "number_arg",
@@ -82,6 +84,11 @@ def captain_buildings(ctx: PluginContext, person_id: int | None = None) -> dict[
 
 def is_captain_of(ctx: PluginContext, building_id: int) -> bool:
     return building_id in captain_buildings(ctx)
+
+
+def joined(ctx: PluginContext, parts: Iterable[str]) -> str:
+    """Items of a list in one line: 独居老人、低保户 in Chinese, "alone, disabled" otherwise."""
+    return ("、" if ctx.t.language.startswith("zh") else ", ").join(parts)
 
 
 def is_staff(ctx: PluginContext) -> bool:

@@ -26,6 +26,7 @@ from linli.core.plugin import (
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
     is_number,
+    joined,
     may_see_building,
     visible_buildings,
 )
@@ -90,7 +91,7 @@ class Specials(HandlerGroup):
     def _register(self, ctx: PluginContext, household: reg.Household, code: str, *, checked: bool = True) -> None:
         codes = special_codes(ctx)
         if code not in codes:
-            listed = "、".join(f"{c} ({ctx.t(label)})" for c, label in codes.items())
+            listed = joined(ctx, [f"{c} ({ctx.t(label)})" for c, label in codes.items()])
             raise ctx.fail(ctx.t("Please use one of the codes: {codes}", codes=listed))
         building = reg.buildings(ctx, ids=[household.building_id])[0]
         if not may_see_building(ctx, building):

@@ -58,8 +58,8 @@ def test_the_government_captain_rates_the_resident_captain_and_only_staff_see_it
     ]
     assert chat.say("居务乙", "/evaluations", private=True) == ["Sorry, /evaluations is only for: staff."]
     assert chat.say("王主任", "/evaluations", private=True) == [
-        "Evaluations 2026Q4:\nB1 · 居务乙 · 4.2 (Sweeps and visits 5、Notices and publicity 4、"
-        "Help with residents' needs 5、Captain day and meetings 3)"
+        "Evaluations 2026Q4:\nB1 · 居务乙 · 4.2 (Sweeps and visits 5, Notices and publicity 4, "
+        "Help with residents' needs 5, Captain day and meetings 3)"
     ]
     with chat.runtime.store.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(evaluations)).scalar() == 4
