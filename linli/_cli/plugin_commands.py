@@ -91,6 +91,7 @@ class PluginGroup(click.Group):
                 raise BadInput(
                     _t("the {plugin} plugin's entry point gave no click command", plugin=self.entry_point.name)
                 )
+            _translate_help_options(loaded)
             self._loaded = loaded
         return self._loaded
 
@@ -98,6 +99,18 @@ class PluginGroup(click.Group):
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
         return self.load().make_context(info_name, args, parent=parent, **extra)
+
+
+def _translate_help_options(command: click.Command) -> None:
+    """``--help`` of a plugin's group and its commands says its line in the CLI's language."""
+    import types
+
+    from linli._cli.shared import _translated_help_option
+
+    command.get_help_option = types.MethodType(_translated_help_option, command)  # type: ignore[method-assign]
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _translate_help_options(sub)
 
 
 def declared_help(module: str) -> str | None:

@@ -194,3 +194,12 @@ def test_a_module_without_a_declared_help_gives_none():
 
     assert declared_help(__name__) is None
     assert declared_help("linli.no_such_module.cli") is None
+
+
+def test_a_plugin_groups_help_option_speaks_the_cli_language(monkeypatch):
+    monkeypatch.setenv("LINLI_LANG", "zh_CN")
+    main = group_of(f"{__name__}:plugin_commands")
+
+    for args in (["probe", "--help"], ["probe", "hello", "--help"]):
+        out = CliRunner().invoke(main, args, env={"LINLI_LANG": "zh_CN"}).output
+        assert "显示本帮助后退出。" in out and "Show this message" not in out
