@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from captains_helpers import SHANGHAI, assign_captains, make
+from captains_helpers import SHANGHAI, assign_captains, link, make
 
+from linli.core.register import Registry
 from linli.plugins.captains.tables import evaluations, notices
 
 
@@ -106,3 +107,25 @@ def test_government_captains_are_reminded_to_rate_before_the_quarter_ends(tmp_pa
         assert chat.last("政务甲", private=True) == reminders[0]
     finally:
         chat.close()
+
+
+def test_a_rated_captain_who_links_their_account_keeps_one_rating_per_criterion(cap):
+    chat, _ = cap
+    assign_captains(chat)
+    chat.say("政务甲", "/evaluate B1", private=True)
+    for score in ("5", "4", "5", "3"):
+        chat.pick("政务甲", score, private=True)
+    with chat.runtime.store.begin() as conn:  # 居务乙's register entry, rated on one criterion too
+        reg = Registry(conn, "test", actor="cli:test")
+        household = reg.household("B2", "2-102")
+        assert household is not None
+        entry = reg.add_person(household.id, "居务乙", relation="户主").resident.person_id
+        first = conn.execute(sa.select(evaluations).order_by(evaluations.c.id)).first()
+        assert first is not None
+        conn.execute(sa.insert(evaluations).values({**first._asdict(), "id": None, "ratee_id": entry, "score": 1}))
+
+    assert link(chat, "居务乙", entry)[0].startswith("Done: your account is now linked")
+
+    with chat.runtime.store.connect() as conn:
+        rated = conn.execute(sa.select(evaluations.c.ratee_id, evaluations.c.score).order_by(evaluations.c.id)).all()
+    assert [tuple(r) for r in rated] == [(entry, 4), (entry, 5), (entry, 3), (entry, 1)]
