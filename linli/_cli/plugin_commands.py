@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from linli.core.register import Registry
 
-__all__ = ["GROUP", "PluginGroup", "register"]
+__all__ = ["GROUP", "PluginGroup", "declared_help", "register"]
 
 #: the entry-point group of plugins' command groups
 GROUP = "linli.cli"
@@ -66,7 +66,11 @@ class PluginGroup(click.Group):
     """Stands for a plugin's group in ``linli --help`` and loads it when it is used."""
 
     def __init__(self, entry_point: EntryPoint) -> None:
-        super().__init__(entry_point.name, help=_t("Commands of the {plugin} plugin", plugin=entry_point.name))
+        summary = declared_help(entry_point.module)
+        super().__init__(
+            entry_point.name,
+            help=_t(summary) if summary else _t("Commands of the {plugin} plugin", plugin=entry_point.name),
+        )
         self.entry_point = entry_point
         self._loaded: click.Command | None = None
 
@@ -87,6 +91,7 @@ class PluginGroup(click.Group):
                 raise BadInput(
                     _t("the {plugin} plugin's entry point gave no click command", plugin=self.entry_point.name)
                 )
+            _translate_help_options(loaded)
             self._loaded = loaded
         return self._loaded
 
@@ -94,6 +99,52 @@ class PluginGroup(click.Group):
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
         return self.load().make_context(info_name, args, parent=parent, **extra)
+
+
+def _translate_help_options(command: click.Command) -> None:
+    """``--help`` of a plugin's group and its commands says its line in the CLI's language."""
+    import types
+
+    from linli._cli.shared import _translated_help_option
+
+    command.get_help_option = types.MethodType(_translated_help_option, command)  # type: ignore[method-assign]
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _translate_help_options(sub)
+
+
+def declared_help(module: str) -> str | None:
+    """The ``HELP = N_("…")`` string of a plugin's command module, read from its source without
+    importing it (nor its package, whose import loads the whole plugin); None when there is none."""
+    import ast
+    from importlib.machinery import PathFinder
+    from importlib.util import find_spec
+
+    try:
+        # the top package through every finder (an editable install has its own), the rest by path
+        parts = module.split(".")
+        spec = find_spec(parts[0])
+        for n in range(1, len(parts)):
+            if spec is None:
+                return None
+            spec = PathFinder.find_spec(".".join(parts[: n + 1]), list(spec.submodule_search_locations or []))
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            return None
+        with open(spec.origin, encoding="utf-8") as source:
+            tree = ast.parse(source.read(), spec.origin)
+    except (OSError, SyntaxError, ValueError, ImportError):
+        return None
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(target, ast.Name) and target.id == "HELP" for target in node.targets)
+            and isinstance(node.value, ast.Call)
+            and len(node.value.args) == 1
+            and isinstance(node.value.args[0], ast.Constant)
+            and isinstance(node.value.args[0].value, str)
+        ):
+            return node.value.args[0].value
+    return None
 
 
 def register(main: click.Group) -> None:

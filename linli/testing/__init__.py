@@ -76,6 +76,7 @@ class ChatHarness:
       consented: whether people have accepted the privacy notice before they speak.
       now: the time the clock starts at (it only moves with :meth:`advance`).
       config: per-plugin district configuration.
+      database_url: the database (default: SQLite in ``path``), e.g. the ``postgres_url`` fixture's.
     """
 
     def __init__(
@@ -91,6 +92,7 @@ class ChatHarness:
         config: dict[str, dict[str, Any]] | None = None,
         settings: Settings | None = None,
         districts: Sequence[DistrictSettings] = (),
+        database_url: str | None = None,
     ) -> None:
         from linli.workers.runtime import Runtime
 
@@ -111,7 +113,7 @@ class ChatHarness:
         base = settings or Settings()
         self.settings = evolve(
             base,
-            storage=StorageSettings(url=f"sqlite:///{path / 'linli.db'}"),
+            storage=StorageSettings(url=database_url or f"sqlite:///{path / 'linli.db'}"),
             queue=evolve(base.queue, broker="memory://") if settings else QueueSettings(),
             districts=(district, *districts),
         )

@@ -166,3 +166,40 @@ def test_the_core_commands_a_plugin_may_reuse_exist(name):
     from linli._cli.plugin_commands import _CommandLine
 
     assert isinstance(_CommandLine().core_command(name), click.Command)
+
+
+def test_a_plugin_group_is_listed_with_its_own_help_without_importing_the_plugin():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from linli.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('imported' if 'linli.plugins.captains' in sys.modules else 'not imported')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env={"LINLI_LANG": "en"}
+    ).stdout
+
+    assert "Building captains: import the register, its template, the gaps." in out
+    assert out.rstrip().endswith("not imported")
+
+
+def test_a_module_without_a_declared_help_gives_none():
+    from linli._cli.plugin_commands import declared_help
+
+    assert declared_help(__name__) is None
+    assert declared_help("linli.no_such_module.cli") is None
+
+
+def test_a_plugin_groups_help_option_speaks_the_cli_language(monkeypatch):
+    monkeypatch.setenv("LINLI_LANG", "zh_CN")
+    main = group_of(f"{__name__}:plugin_commands")
+
+    for args in (["probe", "--help"], ["probe", "hello", "--help"]):
+        out = CliRunner().invoke(main, args, env={"LINLI_LANG": "zh_CN"}).output
+        assert "显示本帮助后退出。" in out and "Show this message" not in out

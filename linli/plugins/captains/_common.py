@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ __all__ = [
     "is_captain_of",
     "is_number",
     "is_staff",
+    "joined",
     "may_see_building",
     "next_number",
     "number_arg",
@@ -84,6 +86,11 @@ def is_captain_of(ctx: PluginContext, building_id: int) -> bool:
     return building_id in captain_buildings(ctx)
 
 
+def joined(ctx: PluginContext, parts: Iterable[str]) -> str:
+    """Items of a list in one line: 独居老人、低保户 in Chinese, "alone, disabled" otherwise."""
+    return ("、" if ctx.t.language.startswith("zh") else ", ").join(parts)
+
+
 def is_staff(ctx: PluginContext) -> bool:
     """A community worker (or an admin) of the district."""
     return ctx.has_role(STAFF)
@@ -103,6 +110,8 @@ def require_building(ctx: PluginContext, text: str) -> reg.Building:
     """The building the person named, or a clear answer."""
     building = reg.find_building(ctx, text)
     if building is None:
+        if is_staff(ctx):  # staff have no buildings of their own to list
+            raise ctx.fail(ctx.t("There is no building {building} in this community.", building=text))
         raise ctx.fail(
             ctx.t("There is no building {building} in this community. Send /mybuildings to see yours.", building=text)
         )

@@ -175,10 +175,17 @@ class Assignments(HandlerGroup):
             )
         ]
         for b in waiting[:GAPS_SHOWN]:
-            lacking = "、".join(ctx.t(KINDS[k]) for k in KINDS if k in missing[b.id])
-            lines.append(
-                ctx.t("{building} ({grid}): no {lacking}", building=b.label, grid=b.grid_label or "—", lacking=lacking)
-            )
+            kinds = [k for k in KINDS if k in missing[b.id]]
+            if len(kinds) == len(KINDS):
+                line = ctx.t("{building} ({grid}): no captain yet", building=b.label, grid=b.grid_label or "—")
+            else:
+                line = ctx.t(
+                    "{building} ({grid}): no {lacking}",
+                    building=b.label,
+                    grid=b.grid_label or "—",
+                    lacking=ctx.t(KINDS[kinds[0]]),
+                )
+            lines.append(line)
         if len(waiting) > GAPS_SHOWN:
             lines.append(ctx.t("… and {n} more: `linli captains gaps` lists them all.", n=len(waiting) - GAPS_SHOWN))
         ctx.reply("\n".join(lines))

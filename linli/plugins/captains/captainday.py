@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from linli.core.plugin import N_, Address, CommandContext, HandlerGroup, JobContext, PluginContext, command, scheduled
 from linli.plugins.captains import _registry as reg
-from linli.plugins.captains._common import GRID_WORKER, captain_buildings, is_staff, works_in_grid
+from linli.plugins.captains._common import GRID_WORKER, captain_buildings, is_staff, joined, works_in_grid
 from linli.plugins.captains.calendar import captain_day, next_captain_day
 from linli.plugins.captains.labels import OPEN_NEED_STATES, outcomes
 from linli.plugins.captains.tables import (
@@ -119,7 +119,7 @@ def agenda(ctx: PluginContext, grid: reg.Grid | None, day: dt.date) -> str:
                 reason=sweep.reason,
                 done=sum(n for _, n in counted),
                 total=total,
-                found="、".join(f"{ctx.t(codes.get(c, c))} {n}" for c, n in sorted(counted)) or "—",
+                found=joined(ctx, [f"{ctx.t(codes.get(c, c))} {n}" for c, n in sorted(counted)]) or "—",
             )
         )
     else:

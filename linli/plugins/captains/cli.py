@@ -13,7 +13,10 @@ from linli.core.plugin import N_, CommandLine
 from linli.plugins.captains.labels import KINDS
 from linli.plugins.captains.tables import assignments
 
-__all__ = ["commands", "gaps_of"]
+__all__ = ["HELP", "commands", "gaps_of"]
+
+#: the group's one-line help; ``linli --help`` reads it from this file without importing the plugin
+HELP = N_("Building captains: import the register, its template, the gaps.")
 
 
 def gaps_of(conn: sa.Connection, registry: object, district_id: str, day: dt.date) -> list[tuple[str, str, list[str]]]:
@@ -41,7 +44,7 @@ def gaps_of(conn: sa.Connection, registry: object, district_id: str, day: dt.dat
 def commands(cli: CommandLine) -> click.Group:
     """The ``linli captains`` group."""
 
-    @click.group("captains", help=cli.t(N_("Building captains: import the register, its template, the gaps.")))
+    @click.group("captains", help=cli.t(HELP))
     def group() -> None:
         pass
 

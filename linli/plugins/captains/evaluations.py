@@ -19,7 +19,7 @@ from linli.core.plugin import (
     scheduled,
 )
 from linli.plugins.captains import _registry as reg
-from linli.plugins.captains._common import STAFF, captain_buildings, captains_of, is_number, require_building
+from linli.plugins.captains._common import STAFF, captain_buildings, captains_of, is_number, joined, require_building
 from linli.plugins.captains.captainday import period_of
 from linli.plugins.captains.tables import assignments, evaluations
 
@@ -150,7 +150,7 @@ class Evaluations(HandlerGroup):
             average = sum(s.score for s in scores) / len(scores)
             order = list(crit)
             ordered = sorted(scores, key=lambda s: order.index(s.criterion) if s.criterion in order else len(order))
-            detail = "、".join(f"{ctx.t(crit.get(s.criterion, s.criterion))} {s.score}" for s in ordered)
+            detail = joined(ctx, [f"{ctx.t(crit.get(s.criterion, s.criterion))} {s.score}" for s in ordered])
             lines.append(
                 f"{labels.get(building_id, building_id)} · {names.get(ratee, '—') if ratee else '—'} · "
                 f"{average:.1f} ({detail})"
@@ -182,6 +182,6 @@ class Evaluations(HandlerGroup):
                     "Evaluations {period}: please rate the resident-affairs captain of {buildings} "
                     "before the quarter ends (/evaluate BUILDING).",
                     period=period,
-                    buildings="、".join(labels.get(b, str(b)) for b in ids),
+                    buildings=joined(ctx, [labels.get(b, str(b)) for b in ids]),
                 ),
             )

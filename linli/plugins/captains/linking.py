@@ -7,7 +7,7 @@ import re
 
 from linli.core.plugin import N_, CommandContext, HandlerGroup, command
 from linli.plugins.captains import _registry as reg
-from linli.plugins.captains._common import captain_buildings, is_staff
+from linli.plugins.captains._common import captain_buildings, is_staff, joined
 
 __all__ = ["Linking"]
 
@@ -44,7 +44,7 @@ class Linking(HandlerGroup):
         else:
             chosen = [pid for pid, _ in waiting] if len(waiting) == 1 else []
         if len(chosen) != 1:
-            listed = "、".join(n for _, n in waiting) or ctx.t("nobody")
+            listed = joined(ctx, [n for _, n in waiting]) or ctx.t("nobody")
             raise ctx.fail(
                 ctx.t(
                     "Whose code is it? Household {household} has no chat account yet for: {names}. "

@@ -48,7 +48,11 @@ class Notices(HandlerGroup):
         scope, scope_id, rooms = self._rooms(ctx, target)
         if not rooms:
             raise ctx.fail(
-                ctx.t("{target} has no chat room bound to it, so there is nowhere to send the notice.", target=target)
+                ctx.t(
+                    "{target} has no chat room bound to it, so there is nowhere to send the notice. A room is bound "
+                    "in the settings: grid_rooms or building_rooms under the captains plugin's configuration.",
+                    target=target,
+                )
             )
         number = next_number(ctx, notices)
         ctx.store.insert(
@@ -86,7 +90,9 @@ class Notices(HandlerGroup):
                 for a in reg.rooms_of_building(ctx, b):
                     found.setdefault(a.room_key, a)
             return "grid", named.id, list(found.values())
-        building = require_building(ctx, target)
+        building = reg.find_building(ctx, target)
+        if building is None:
+            raise ctx.fail(ctx.t("There is no grid or building {target} in this community.", target=target))
         return "building", building.id, reg.rooms_of_building(ctx, building)
 
     @command(

@@ -61,6 +61,17 @@ class Persons(HandlerGroup):
         if old is None or new is None or old == new:
             ctx.log.warning("captains: person_merged without two person ids ignored")
             return
+        # one rating per period, building, ratee and criterion: where both were rated, the kept person's stays
+        kept = {
+            (r.period, r.building_id, r.criterion) for r in ctx.store.select(evaluations, evaluations.c.ratee_id == new)
+        }
+        clashing = [
+            r.id
+            for r in ctx.store.select(evaluations, evaluations.c.ratee_id == old)
+            if (r.period, r.building_id, r.criterion) in kept
+        ]
+        if clashing:
+            ctx.store.delete(evaluations, evaluations.c.id.in_(clashing))
         for column in PERSON_COLUMNS:
             ctx.store.execute(sa.update(column.table).where(column == old).values({column.name: new}))
 

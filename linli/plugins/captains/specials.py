@@ -6,6 +6,7 @@ and the community's staff, only in a private chat, and every look is audited."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from linli.core.plugin import (
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import (
     is_number,
+    joined,
     may_see_building,
     visible_buildings,
 )
@@ -56,6 +58,24 @@ def _household_in_reach(ctx: PluginContext, text: str) -> tuple[reg.Household, r
     return household, building
 
 
+def _rest(ctx: CommandContext) -> str:
+    """What follows the first argument (a label may have spaces: "Elderly living alone")."""
+    return re.split(r"[\s\u3000]+", ctx.argtext.strip(), maxsplit=1)[1]
+
+
+def code_named(ctx: PluginContext, text: str) -> str:
+    """The special-household code a person typed: the code itself (``alone_elderly``) or its
+    label as they read it (独居老人, "Elderly living alone"); else the text, refused later."""
+    codes = special_codes(ctx)
+    if text in codes:
+        return text
+    wanted = text.casefold()
+    for code, label in codes.items():
+        if wanted in (code.casefold(), ctx.t(label).casefold(), label.casefold()):
+            return code
+    return text
+
+
 class Specials(HandlerGroup):
     """``/special``, ``/unspecial``, ``/specials``, ``/careplan``; review reminders."""
 
@@ -72,7 +92,7 @@ class Specials(HandlerGroup):
         household, _ = _household_in_reach(ctx, ctx.args[0])
         codes = special_codes(ctx)
         if len(ctx.args) > 1:
-            self._register(ctx, household, ctx.args[1])
+            self._register(ctx, household, code_named(ctx, _rest(ctx)))
             return
         ctx.reply(
             ctx.t("Household {household}: which kind of special household?", household=household.label),
@@ -90,7 +110,7 @@ class Specials(HandlerGroup):
     def _register(self, ctx: PluginContext, household: reg.Household, code: str, *, checked: bool = True) -> None:
         codes = special_codes(ctx)
         if code not in codes:
-            listed = "、".join(f"{c} ({ctx.t(label)})" for c, label in codes.items())
+            listed = joined(ctx, [f"{c} ({ctx.t(label)})" for c, label in codes.items()])
             raise ctx.fail(ctx.t("Please use one of the codes: {codes}", codes=listed))
         building = reg.buildings(ctx, ids=[household.building_id])[0]
         if not may_see_building(ctx, building):
@@ -133,19 +153,20 @@ class Specials(HandlerGroup):
         aliases=("取消特殊户",),
     )
     def unspecial(self, ctx: CommandContext) -> None:
-        if len(ctx.args) != 2:
+        if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /unspecial HOUSEHOLD CODE"))
         household, _ = _household_in_reach(ctx, ctx.args[0])
+        code = code_named(ctx, _rest(ctx))
         ended = ctx.store.update(
             specials,
             specials.c.household_id == household.id,
-            specials.c.code == ctx.args[1],
+            specials.c.code == code,
             specials.c.ended_at.is_(None),
             ended_at=ctx.clock.now(),
         )
         if not ended:
             raise ctx.fail(ctx.t("Household {household} is not registered with that code.", household=household.label))
-        ctx.audit("captains.special_ended", f"household:{household.id}", code=ctx.args[1])
+        ctx.audit("captains.special_ended", f"household:{household.id}", code=code)
         ctx.reply(ctx.t("Done: household {household} no longer has that registration.", household=household.label))
 
     @command(

@@ -30,6 +30,7 @@ from linli.plugins.captains._common import (
     STAFF,
     captain_buildings,
     is_number,
+    joined,
     next_number,
     number_arg,
     require_building,
@@ -576,7 +577,7 @@ class Sweeps(HandlerGroup):
             )
         ]
         zero = ctx.store.count(zero_reports, zero_reports.c.sweep_id == sweep.id)
-        found = "、".join(f"{ctx.t(codes.get(code, code))} {n}" for code, n in sorted(counted))
+        found = joined(ctx, [f"{ctx.t(codes.get(code, code))} {n}" for code, n in sorted(counted)])
         return text + "\n" + ctx.t("Outcomes: {found}; zero reports: {zero}.", found=found or "—", zero=zero)
 
     # --- the clock ---------------------------------------------------------------------------------

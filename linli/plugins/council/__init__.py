@@ -19,6 +19,7 @@ from linli.plugins.council.convention import Convention
 from linli.plugins.council.deliberation import Deliberation
 from linli.plugins.council.ledgers import Ledgers
 from linli.plugins.council.meetings import Meetings
+from linli.plugins.council.merging import Merging
 from linli.plugins.council.privacy import Privacy
 from linli.plugins.council.referral import Referral
 from linli.plugins.council.schedule import Schedule
@@ -50,6 +51,7 @@ class CouncilPlugin(Plugin):
             Schedule,
             Ledgers,
             Privacy,
+            Merging,
             Meetings,
             Convention,
             Actions,

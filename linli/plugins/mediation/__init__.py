@@ -15,6 +15,7 @@ from linli.plugins.mediation.extension import Extensions
 from linli.plugins.mediation.filing import Filing
 from linli.plugins.mediation.ledgers import Ledgers
 from linli.plugins.mediation.meeting import Meeting
+from linli.plugins.mediation.merging import Merging
 from linli.plugins.mediation.privacy import Privacy
 from linli.plugins.mediation.tables import metadata
 
@@ -36,7 +37,7 @@ class MediationPlugin(Plugin):
             RoleSpec("mediation_lead", N_("lead of the mediation team"), N_("mediation team lead")),
         ),
         tables=metadata,
-        handlers=(Filing, Casework, Extensions, Agreements, Meeting, Ledgers, Privacy),
+        handlers=(Filing, Casework, Extensions, Agreements, Meeting, Ledgers, Privacy, Merging),
         config_defaults={
             "team_room": Config("", room=True),
             "meeting_cron": Config("30 8 * * *", cron=True),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from captains_helpers import SHANGHAI, assign_captains, make
+from captains_helpers import SHANGHAI, assign_captains, link, make
 
+from linli.core.register import Registry
 from linli.plugins.captains.tables import evaluations, notices
 
 
@@ -18,8 +19,10 @@ def test_a_notice_goes_to_the_rooms_of_a_grid_and_its_buildings(cap):
     for room in ("group", "grid1", "b3"):
         assert "Notice 2: 冬季防火，请勿在楼道堆放杂物" in chat.in_room(room)
     assert chat.say("王主任", "/notice B2 电梯检修") == [
-        "B2 has no chat room bound to it, so there is nowhere to send the notice."
+        "B2 has no chat room bound to it, so there is nowhere to send the notice. A room is bound in the "
+        "settings: grid_rooms or building_rooms under the captains plugin's configuration."
     ]
+    assert chat.say("王主任", "/notice Grid9 电梯检修") == ["There is no grid or building Grid9 in this community."]
     assert chat.say("张三", "/notice all 广告") == ["Sorry, /notice is only for: community worker."]
     with chat.runtime.store.connect() as conn:
         assert conn.execute(sa.select(notices.c.rooms).order_by(notices.c.number)).scalars().all() == [1, 3]
@@ -56,8 +59,8 @@ def test_the_government_captain_rates_the_resident_captain_and_only_staff_see_it
     ]
     assert chat.say("居务乙", "/evaluations", private=True) == ["Sorry, /evaluations is only for: community worker."]
     assert chat.say("王主任", "/evaluations", private=True) == [
-        "Evaluations 2026Q4:\nB1 · 居务乙 · 4.2 (Sweeps and visits 5、Notices and publicity 4、"
-        "Help with residents' needs 5、Captain day and meetings 3)"
+        "Evaluations 2026Q4:\nB1 · 居务乙 · 4.2 (Sweeps and visits 5, Notices and publicity 4, "
+        "Help with residents' needs 5, Captain day and meetings 3)"
     ]
     with chat.runtime.store.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(evaluations)).scalar() == 4
@@ -104,3 +107,25 @@ def test_government_captains_are_reminded_to_rate_before_the_quarter_ends(tmp_pa
         assert chat.last("政务甲", private=True) == reminders[0]
     finally:
         chat.close()
+
+
+def test_a_rated_captain_who_links_their_account_keeps_one_rating_per_criterion(cap):
+    chat, _ = cap
+    assign_captains(chat)
+    chat.say("政务甲", "/evaluate B1", private=True)
+    for score in ("5", "4", "5", "3"):
+        chat.pick("政务甲", score, private=True)
+    with chat.runtime.store.begin() as conn:  # 居务乙's register entry, rated on one criterion too
+        reg = Registry(conn, "test", actor="cli:test")
+        household = reg.household("B2", "2-102")
+        assert household is not None
+        entry = reg.add_person(household.id, "居务乙", relation="户主").resident.person_id
+        first = conn.execute(sa.select(evaluations).order_by(evaluations.c.id)).first()
+        assert first is not None
+        conn.execute(sa.insert(evaluations).values({**first._asdict(), "id": None, "ratee_id": entry, "score": 1}))
+
+    assert link(chat, "居务乙", entry)[0].startswith("Done: your account is now linked")
+
+    with chat.runtime.store.connect() as conn:
+        rated = conn.execute(sa.select(evaluations.c.ratee_id, evaluations.c.score).order_by(evaluations.c.id)).all()
+    assert [tuple(r) for r in rated] == [(entry, 4), (entry, 5), (entry, 3), (entry, 1)]

@@ -106,3 +106,21 @@ def test_a_grid_worker_named_by_the_grids_code_sees_that_grid_only(cap):
     assert chat.say("网格员乙", "/specials", private=True) == [
         "Special households:\nB3/3-101 · Disabled · no care plan yet"
     ]
+
+
+def test_a_special_household_may_be_named_by_the_label_a_captain_reads(cap):
+    chat, _ = cap
+    assign_captains(chat)
+    assert chat.say("居务乙", "/special 1-102 elderly living alone", private=True) == [
+        "Household B1/1-102 is registered as: Elderly living alone. Make a care plan with /careplan B1/1-102."
+    ]
+    assert chat.say("居务乙", "/unspecial 1-102 Elderly living alone", private=True) == [
+        "Done: household B1/1-102 no longer has that registration."
+    ]
+    chat.say("居务乙", "/lang zh_CN", private=True)
+    assert chat.say("居务乙", "/特殊户 1-102 低保户", private=True)[0].startswith("B1/1-102户已登记为：低保户。")
+    with chat.runtime.store.connect() as conn:
+        assert conn.execute(sa.select(specials.c.code).order_by(specials.c.id)).scalars().all() == [
+            "alone_elderly",
+            "dibao",
+        ]
