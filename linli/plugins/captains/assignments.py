@@ -72,7 +72,6 @@ class Assignments(HandlerGroup):
             raise ctx.fail(ctx.t("They already are this building's {kind}.", kind=ctx.t(KINDS[kind])))
         if current is not None:
             ctx.store.update(assignments, assignments.c.id == current.id, end_on=today)
-        assert ctx.person is not None
         ctx.store.insert(
             assignments,
             building_id=building.id,

@@ -95,7 +95,6 @@ class Evaluations(HandlerGroup):
         self._ask_score(ctx, data, start=False)
 
     def _save_evaluation(self, ctx: ConversationContext, data: dict[str, Any]) -> None:
-        assert ctx.person is not None
         building_id, ratee, period = int(data["building"]), data["ratee"], str(data["period"])
         ctx.store.delete(
             evaluations,

@@ -90,7 +90,6 @@ class Needs(HandlerGroup):
             raise ctx.fail(
                 ctx.t("Usage: /need TEXT, or as a captain /need HOUSEHOLD TEXT, for example /need 3-301 暖气不热")
             )
-        assert ctx.person is not None
         mine = captain_buildings(ctx)
         household = None
         on_behalf = False
@@ -151,7 +150,6 @@ class Needs(HandlerGroup):
 
     @command("needs", help=N_("Open urgent needs you can see"), aliases=("需求",))
     def list_needs(self, ctx: CommandContext) -> None:
-        assert ctx.person is not None
         mine = captain_buildings(ctx)
         rows = [
             r
@@ -236,7 +234,6 @@ class Needs(HandlerGroup):
     @command("needconfirm", help=N_("Confirm that your need was resolved"), usage=N_("NUMBER"), aliases=("确认解决",))
     def confirm(self, ctx: CommandContext) -> None:
         need = load_need(ctx, ctx.args[0] if ctx.args else "", ctx.t("Usage: /needconfirm NUMBER"))
-        assert ctx.person is not None
         household = reg.household(ctx, need.household_id) if need.household_id else None
         acted_for = None
         own = ctx.person.id == need.reported_by and not need.on_behalf

@@ -247,7 +247,6 @@ class Specials(HandlerGroup):
 
     @on_dialog("careplan")
     def careplan_step(self, ctx: DialogContext) -> None:
-        assert ctx.dialog is not None and ctx.person is not None
         data = dict(ctx.dialog.data)
         if ctx.dialog.step == "measures":
             data["measures"] = ctx.checked_text(ctx.text, empty=ctx.t("Please write the measures."), limit=MAX_MEASURES)

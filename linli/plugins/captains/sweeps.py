@@ -155,7 +155,6 @@ class Sweeps(HandlerGroup):
 
     @on_dialog("sweep")
     def sweep_step(self, ctx: DialogContext) -> None:
-        assert ctx.dialog is not None
         data = dict(ctx.dialog.data)
         step = ctx.dialog.step
         if step == "reason":
@@ -220,7 +219,7 @@ class Sweeps(HandlerGroup):
         else:
             ctx.continue_dialog(step="buildings", data=data, prompt=ctx.t("Which buildings? Send their names."))
 
-    def _start(self, ctx: PluginContext, data: dict[str, Any], deadline: dt.date) -> None:
+    def _start(self, ctx: ConversationContext, data: dict[str, Any], deadline: dt.date) -> None:
         scope = data.get("scope", "district")
         ids = [int(i) for i in data.get("scope_ids", [])]
         if scope == "grids":
@@ -233,7 +232,6 @@ class Sweeps(HandlerGroup):
             raise ctx.fail(ctx.t("There are no buildings to sweep there yet."))
         counts = reg.household_counts(ctx, [b.id for b in chosen])
         number = next_number(ctx, sweeps)
-        assert ctx.person is not None
         sweep_id = ctx.store.insert(
             sweeps,
             number=number,
@@ -454,7 +452,6 @@ class Sweeps(HandlerGroup):
                     number=sweep.number,
                 )
             )
-        assert ctx.person is not None
         ctx.store.insert(
             zero_reports,
             sweep_id=sweep.id,
