@@ -11,6 +11,7 @@ from __future__ import annotations
 from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
 from linli.plugins.captains.assignments import Assignments
 from linli.plugins.captains.captainday import CaptainDay
+from linli.plugins.captains.changes import Changes
 from linli.plugins.captains.evaluations import Evaluations
 from linli.plugins.captains.ledgers import Ledgers
 from linli.plugins.captains.linking import Linking
@@ -48,6 +49,7 @@ class CaptainsPlugin(Plugin):
             Ledgers,
             Persons,
             Linking,
+            Changes,
         ),
         config_defaults={
             # the community's room: sweep summaries, captain-day agendas

@@ -4,13 +4,12 @@ the captains of a building."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import PluginContext
+from linli.core.plugin import PluginContext, parse_number
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains.tables import assignments
 
@@ -35,8 +34,6 @@ __all__ = [
 
 STAFF = "staff"
 GRID_WORKER = "grid_worker"
-#: digits as people type them: ASCII and full-width
-_NUMBER = re.compile(r"^#?[0-9０-９]{1,9}$")
 
 
 def next_number(ctx: PluginContext, table: sa.Table) -> int:
@@ -46,15 +43,15 @@ def next_number(ctx: PluginContext, table: sa.Table) -> int:
 
 def is_number(text: str) -> bool:
     """Whether ``text`` is a number as people type it (``3``, ``#3``, ``３``); ``²`` is not."""
-    return bool(_NUMBER.match(text.strip()))
+    return parse_number(text.strip()) is not None
 
 
 def number_arg(ctx: PluginContext, text: str, usage: str) -> int:
     """A number the person typed (``3``, ``#3``, ``３``), or a clear answer with ``usage``."""
-    text = text.strip()
-    if not _NUMBER.match(text):
+    number = parse_number(text.strip())
+    if number is None:
         raise ctx.fail(usage)
-    return int(text.lstrip("#").translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    return number
 
 
 def active(ctx: PluginContext, day: dt.date | None = None) -> Any:

@@ -8,7 +8,7 @@ import re
 
 from linli.core.plugin import N_, Address, CommandContext, HandlerGroup, PluginContext, command
 from linli.plugins.captains import _registry as reg
-from linli.plugins.captains._common import STAFF, captain_buildings, next_number, number_arg, require_building
+from linli.plugins.captains._common import STAFF, captain_buildings, next_number, require_building
 from linli.plugins.captains.tables import notices, tallies
 
 __all__ = ["TALLY_KINDS", "Notices"]
@@ -108,9 +108,7 @@ class Notices(HandlerGroup):
         building = require_building(ctx, ctx.args[0])
         if building.id not in captain_buildings(ctx):
             raise ctx.fail(ctx.t("Only the captains of {building} report for it.", building=building.label))
-        count = number_arg(ctx, ctx.args[2], usage)
-        if not 1 <= count <= 10000:
-            raise ctx.fail(ctx.t("Please send a count from 1 to 10000."))
+        count = ctx.number(ctx.args[2], high=10000)
         kind = TALLY_WORDS[ctx.args[1].lower()]
         ctx.store.insert(
             tallies,

@@ -35,7 +35,10 @@ def test_captains_tally_notices_posted_and_cards_handed_out(cap):
     assert chat.say("居务乙", "/tally B1 明白卡 60") == ["B1: 60 cards handed out recorded, 60 in all."]
     assert chat.say("居务乙", "/tally B1 cards 30") == ["B1: 30 cards handed out recorded, 90 in all."]
     assert chat.say("居务乙", "/tally B3 cards 30") == ["Only the captains of B3 report for it."]
-    assert chat.say("居务乙", "/tally B1 cards 0") == ["Please send a count from 1 to 10000."]
+    assert chat.say("居务乙", "/tally B1 cards 0") == [
+        "“0” is not a number I can use here: please give a whole number from 1 to 10000. "
+        "Use it like this: /tally BUILDING notices|cards COUNT"
+    ]
     assert chat.say("居务乙", "/tally B1 posters 3") == [
         "Usage: /tally BUILDING notices|cards COUNT, for example /tally 2号楼 cards 40"
     ]
