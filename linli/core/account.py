@@ -77,9 +77,22 @@ class Account:
         )
 
     def forget(self) -> None:
-        """Delete the person's name, accounts, language, roles and open dialogs; the person id
+        """Delete the person's name, accounts, language, roles, open dialogs and the messages
+        addressed to their private chats (the outbox); the person id
         stays (as ``#id``) for the records the law requires to keep."""
         person_id = self.person_id
+        rooms = [
+            r
+            for (r,) in self._conn.execute(
+                sa.select(s.identities.c.private_room).where(
+                    s.identities.c.person_id == person_id, s.identities.c.private_room.is_not(None)
+                )
+            )
+        ]
+        if rooms:
+            # what was sent to them (or still waits) in their private chats goes with them; the
+            # answer to /forgetme itself is written after this and stays until retention
+            self._conn.execute(sa.delete(s.outbox).where(s.outbox.c.room.in_(rooms)))
         self._conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == person_id))
         self._conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
         self._conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))

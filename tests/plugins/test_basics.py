@@ -322,7 +322,7 @@ def test_a_forgotten_person_who_speaks_again_is_a_new_person(agreed):
     assert f"(person #{new})" in reply
 
 
-def test_a_forgotten_persons_suggestions_stay_without_their_name(agreed):
+def test_a_forgotten_persons_suggestions_stay_without_their_name_or_words(agreed):
     agreed.say("张三", "/suggest 楼道灯坏了")
     agreed.pick("张三", "Repairs")
     agreed.say("张三", "/forgetme")
@@ -331,7 +331,7 @@ def test_a_forgotten_persons_suggestions_stay_without_their_name(agreed):
 
     with agreed.runtime.store.connect() as conn:
         rows = conn.execute(sa.select(suggestions.c.text, suggestions.c.person_id)).all()
-    assert [tuple(r) for r in rows] == [("楼道灯坏了", None)]
+    assert [tuple(r) for r in rows] == [("", None)]
 
 
 def test_pressing_someone_elses_forgetme_button_deletes_nothing(agreed):
@@ -379,3 +379,51 @@ def test_the_basics_plugin_imports_nothing_of_linli_but_the_public_plugin_api():
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
 
     assert {name for name in imported if name.split(".")[0] in ("linli", "sqlalchemy")} == {"linli.core.plugin"}
+
+
+def everything_in_the_database(chat: ChatHarness) -> str:
+    """Every value of every table, as one text, to search for what must be gone."""
+    values = []
+    with chat.runtime.store.connect() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            for row in conn.execute(sa.text(f'SELECT * FROM "{name}"')):
+                values += [str(v) for v in row]
+    return "\n".join(values)
+
+
+def test_after_forgetme_their_suggestion_and_phone_number_are_nowhere_in_the_database(agreed):
+    agreed.say("张三", "/suggest 楼道灯坏了, 请打13812345678")
+    agreed.pick("张三", "Repairs")
+    assert "13812345678" in everything_in_the_database(agreed)
+    agreed.say("张三", "/forgetme", private=True)
+
+    agreed.pick("张三", "Yes, delete my data", private=True)
+
+    held = everything_in_the_database(agreed)
+    assert "13812345678" not in held
+    assert "楼道灯坏了" not in held
+
+
+def test_a_forgotten_persons_suggestion_keeps_its_number_and_says_why_its_text_is_gone(agreed):
+    agreed.say("张三", "/suggest 楼道灯坏了")
+    agreed.pick("张三", "Repairs")
+    agreed.say("张三", "/forgetme", private=True)
+    agreed.pick("张三", "Yes, delete my data", private=True)
+    agreed.grant("李四", "staff")
+
+    listed = agreed.say("李四", "/suggestions")[0]
+
+    assert "#1 " in listed and "its author asked linli to forget them" in listed
+
+
+def test_after_forgetme_only_the_goodbye_is_left_in_the_outbox_for_their_private_chat(agreed):
+    agreed.say("张三", "大家好")
+    agreed.say("张三", "/whoami", private=True)
+    agreed.say("张三", "/forgetme", private=True)
+    room = agreed.address("张三", private=True).room_key
+
+    agreed.pick("张三", "Yes, delete my data", private=True)
+
+    with agreed.runtime.store.connect() as conn:
+        left = conn.execute(sa.select(s.outbox.c.payload).where(s.outbox.c.room == room)).scalars().all()
+    assert len(left) == 1 and "forgotten you" in str(left[0])

@@ -38,6 +38,8 @@ __all__ = ["Deliberation"]
 
 MAX_TITLE = 100
 MAX_TEXT = 2000
+#: what stands in place of the words of a person who asked linli to forget them (docs/privacy.md)
+REMOVED = N_("(removed: its author asked linli to forget them)")
 
 
 class Deliberation(HandlerGroup):
@@ -382,7 +384,7 @@ def matter_text(ctx: PluginContext, row: Any) -> str:
             date=ctx.t.datetime(row.created_at, tz, "short"),
             n=n,
         ),
-        row.text,
+        row.text or ctx.t(REMOVED),
     ]
     if row.proposal:
         lines.append(ctx.t("Proposal: {text}", text=row.proposal))
@@ -394,7 +396,7 @@ def matter_text(ctx: PluginContext, row: Any) -> str:
         lines.append(ctx.t("Review on {date}.", date=row.review_on.isoformat()))
     if notes:
         lines.append(ctx.t("Comments:"))
-        lines += [f"- {names.get(c.person_id, '—')}: {c.text}" for c in notes[-10:]]
+        lines += [f"- {names.get(c.person_id, '—')}: {c.text or ctx.t(REMOVED)}" for c in notes[-10:]]
     for p in ctx.store.select(polls, polls.c.matter_id == row.id, order_by=[polls.c.number]):
         lines.append(
             ctx.t(

@@ -33,11 +33,13 @@ class Privacy(HandlerGroup):
     @on_event("linli.person_forgotten")
     def forget(self, ctx: EventContext) -> None:
         """Matters, comments and ballots stay (the council's record and the counts need them),
-        unlinked from the person; their place on the roll and their household are deleted."""
+        unlinked from the person; the words they wrote (a matter's text, their comments) are
+        removed, a matter's title stays (the minutes and the poll name it); their place on the
+        roll and their household are deleted."""
         pid = ctx.event.payload["person_id"]
         ctx.store.delete(roll, roll.c.person_id == pid)
-        ctx.store.update(matters, matters.c.raised_by == pid, raised_by=None)
-        ctx.store.update(comments, comments.c.person_id == pid, person_id=None)
+        ctx.store.update(matters, matters.c.raised_by == pid, raised_by=None, text="")
+        ctx.store.update(comments, comments.c.person_id == pid, person_id=None, text="")
         ctx.store.update(supports, supports.c.person_id == pid, person_id=None)
         ctx.store.update(history, history.c.person_id == pid, person_id=None)
         ctx.store.update(votes, votes.c.person_id == pid, person_id=None, household="")

@@ -27,8 +27,10 @@ class Privacy(HandlerGroup):
     def forget(self, ctx: EventContext) -> None:
         """Closed cases stay as archives without the person; from open ones they are removed.
 
-        The facts and messages stay with the case (the other party's record needs them),
-        unlinked from the person.
+        The case record stays for the other party, unlinked from the person; the words the
+        person wrote in it (their messages and notes) are removed, the steps (transitions,
+        consents, answers recorded as codes) stay. In a case they filed as a party, the facts
+        and claims they gave are removed as well.
         """
         pid = ctx.event.payload["person_id"]
         mine = ctx.store.select(members, members.c.person_id == pid)
@@ -42,7 +44,13 @@ class Privacy(HandlerGroup):
                 ctx.store.update(members, members.c.id == m.id, person_id=None)
             else:
                 ctx.store.delete(members, members.c.id == m.id)
+        ctx.store.update(
+            records, (records.c.person_id == pid) & records.c.kind.in_(("message", "note")), person_id=None, text=""
+        )
         ctx.store.update(records, records.c.person_id == pid, person_id=None)
+        # a case a party filed themselves: their account of the facts and their claims go too
+        filed = sorted({m.case_id for m in mine if m.role == "party"})
+        ctx.store.update(cases, (cases.c.opened_by == pid) & cases.c.id.in_(filed), facts="", claims="")
         ctx.store.update(cases, cases.c.opened_by == pid, opened_by=None)
         ctx.store.update(extensions, extensions.c.asked_by == pid, asked_by=None)
         ctx.store.update(extension_answers, extension_answers.c.person_id == pid, person_id=None)

@@ -36,6 +36,9 @@ from linli.core.plugin import (
 )
 from linli.plugins.suggestions.tables import metadata, suggestions
 
+#: what stands in place of a suggestion's text once its author was forgotten
+REMOVED = N_("(removed: its author asked linli to forget them)")
+
 __all__ = ["SuggestionsPlugin"]
 
 CATEGORIES = {
@@ -102,7 +105,7 @@ class Suggestions(HandlerGroup):
             ctx.reply(ctx.t("No open suggestions."))
             return
         lines = [ctx.t("Open suggestions:")]
-        lines += [f"#{r.number} [{ctx.t(CATEGORIES[r.category])}] {r.text}" for r in rows]
+        lines += [f"#{r.number} [{ctx.t(CATEGORIES[r.category])}] {(r.text or ctx.t(REMOVED))}" for r in rows]
         lines.append(ctx.t("Answer one with /answer NUMBER TEXT."))
         ctx.reply("\n".join(lines))
 
@@ -142,7 +145,11 @@ class Suggestions(HandlerGroup):
 
     @on_event("linli.person_forgotten")
     def forget(self, ctx: EventContext) -> None:
-        ctx.store.update(suggestions, suggestions.c.person_id == ctx.event.payload["person_id"], person_id=None)
+        """The person's words go; the row stays (numbered, answered or not) so that the numbers
+        of the box do not move and the worker's answer keeps its place (docs/privacy.md)."""
+        ctx.store.update(
+            suggestions, suggestions.c.person_id == ctx.event.payload["person_id"], person_id=None, text=""
+        )
 
     @on_event("linli.person_merged")
     def merged(self, ctx: EventContext) -> None:
@@ -189,7 +196,7 @@ class Suggestions(HandlerGroup):
                     r.number,
                     ctx.t.datetime(r.created_at, tz, "short"),
                     ctx.t(CATEGORIES[r.category]),
-                    r.text,
+                    (r.text or ctx.t(REMOVED)),
                     ctx.t(STATUS.get(r.status, r.status)),
                     r.answer or "",
                     ctx.t.datetime(r.answered_at, tz, "short") if r.answered_at else "",

@@ -39,3 +39,27 @@ def test_a_forgotten_person_leaves_the_record_without_their_name(council):
         assert conn.execute(sa.select(votes.c.person_id, votes.c.household)).one() == (None, "")
     result = council.say("刘书记", "/closepoll 1")[0]
     assert "Agree 1 · Disagree 0 · Abstain 0" in result  # the ballot still counts
+
+
+def test_a_forgotten_person_s_matter_text_and_comments_are_scrubbed(council):
+    raise_matter(council, text="路灯坏了，联系我13812345678")
+    council.say("张三", "/comment 1 我家电话13812345678")
+    council.say("张三", "/forgetme", private=True)
+
+    council.pick("张三", 1, private=True)
+
+    with council.runtime.store.connect() as conn:
+        texts = conn.execute(sa.select(matters.c.text)).scalars().all()
+        texts += conn.execute(sa.select(comments.c.text)).scalars().all()
+    assert texts == ["", ""]
+
+
+def test_a_forgotten_person_s_matter_says_why_its_words_are_gone(council):
+    raise_matter(council)
+    council.say("张三", "/comment 1 补充一下")
+    council.say("张三", "/forgetme", private=True)
+    council.pick("张三", 1, private=True)
+
+    shown = council.say("李四", "/matter 1")[0]
+
+    assert "补充一下" not in shown and shown.count("its author asked linli to forget them") == 2

@@ -284,3 +284,18 @@ def test_a_referral_without_claims_keeps_its_summary_as_the_claims_of_the_ledger
         assert (row["Parties"], row["Headcount"]) == ("张三", 1)  # nobody else is known yet
     finally:
         chat.close()
+
+
+def test_a_forgotten_party_s_words_and_facts_are_scrubbed_and_the_case_stays(med):
+    performed(med)
+    med.say("张三", "/case 1 有事请打13812345678", private=True)
+    med.say("张三", "/forgetme", private=True)
+
+    med.pick("张三", 1, private=True)
+
+    with med.runtime.store.connect() as conn:
+        case = conn.execute(sa.select(cases)).one()
+        mine = conn.execute(sa.select(records.c.text).where(records.c.kind.in_(("message", "note")))).scalars().all()
+    assert (case.status, case.facts, case.claims) == ("performed", "", "")
+    assert not any("13812345678" in text for text in mine)
+    assert "组织双方线上调解一次" in mine  # the mediator's note stays
