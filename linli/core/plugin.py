@@ -45,7 +45,19 @@ from linli.core.context import (
 from linli.core.errors import PermissionDenied, UserError
 from linli.core.events import Address, Choice, DomainEvent
 from linli.core.i18n import N_, Translator
-from linli.core.register import Added, Building, Change, Duplicate, Grid, HistoryEntry, Household, Registry, Resident
+from linli.core.register import (
+    PERSON_MERGED,
+    Added,
+    Building,
+    Change,
+    Duplicate,
+    Grid,
+    HistoryEntry,
+    Household,
+    Registry,
+    Resident,
+    merged_persons,
+)
 from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, scheduled
 from linli.core.storage import UTCDateTime, plugin_table
 
@@ -57,6 +69,7 @@ __all__ = [
     "CONSENT_REQUIRED",
     "MAX_NUMBER",
     "N_",
+    "PERSON_MERGED",
     "AccountData",
     "Added",
     "Address",
@@ -96,6 +109,7 @@ __all__ = [
     "UserError",
     "command",
     "ledger",
+    "merged_persons",
     "on_choice",
     "on_dialog",
     "on_event",

@@ -6,10 +6,12 @@ Plugins reach it as ``ctx.registry``; the CLI builds a :class:`Registry` itself.
 """
 
 from linli.core.register.api import CHANGE_KINDS, Added, Registry
+from linli.core.register.merge import PERSON_MERGED, merged_persons
 from linli.core.register.model import Building, Change, Duplicate, Grid, HistoryEntry, Household, Resident
 
 __all__ = [
     "CHANGE_KINDS",
+    "PERSON_MERGED",
     "Added",
     "Building",
     "Change",
@@ -19,4 +21,5 @@ __all__ = [
     "Household",
     "Registry",
     "Resident",
+    "merged_persons",
 ]

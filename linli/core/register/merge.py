@@ -4,11 +4,26 @@ register entries a worker found to be the same human. Never done silently: only
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import sqlalchemy as sa
 
 from linli.core.storage import schema as s
 
-__all__ = ["merge_persons"]
+__all__ = ["PERSON_MERGED", "merge_persons", "merged_persons"]
+
+#: the domain event published when person ``from`` was merged into person ``into``
+PERSON_MERGED = "linli.person_merged"
+
+
+def merged_persons(payload: Mapping[str, object]) -> tuple[int, int] | None:
+    """``(old, new)`` from a :data:`PERSON_MERGED` event's payload; None when it does not
+    name two different person ids (the subscriber then has nothing to move)."""
+    old, new = payload.get("from"), payload.get("into")
+    if not (isinstance(old, int) and isinstance(new, int)) or isinstance(old, bool) or isinstance(new, bool):
+        return None
+    return (old, new) if old != new else None
+
 
 _FILLED = ("gender", "birth_date", "id_hash", "phone", "deceased_on")
 

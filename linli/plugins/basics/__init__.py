@@ -9,6 +9,7 @@ from __future__ import annotations
 from linli.core.plugin import (
     CONSENT_REQUIRED,
     N_,
+    PERSON_MERGED,
     ChoiceContext,
     CommandContext,
     Config,
@@ -122,7 +123,7 @@ class Identity(HandlerGroup):
         identity = ctx.inbound.sender.identity
         resident = ctx.registry.redeem_link_code(code, chat_person, identity)
         if resident.person_id != chat_person:
-            ctx.publish("linli.person_merged", {"from": chat_person, "into": resident.person_id})
+            ctx.publish(PERSON_MERGED, {"from": chat_person, "into": resident.person_id})
         ctx.reply(
             ctx.t(
                 "Done: your account is now linked to your entry in the community's register. "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from linli.core.plugin import EventContext, HandlerGroup, on_event
+from linli.core.plugin import PERSON_MERGED, EventContext, HandlerGroup, merged_persons, on_event
 from linli.plugins.captains.tables import (
     action_items,
     assignments,
@@ -55,12 +55,13 @@ def _person_id(value: object) -> int | None:
 class Persons(HandlerGroup):
     """Merges and forgetting."""
 
-    @on_event("linli.person_merged")
+    @on_event(PERSON_MERGED)
     def merged(self, ctx: EventContext) -> None:
-        old, new = _person_id(ctx.event.payload.get("from")), _person_id(ctx.event.payload.get("into"))
-        if old is None or new is None or old == new:
+        merged = merged_persons(ctx.event.payload)
+        if merged is None:
             ctx.log.warning("captains: person_merged without two person ids ignored")
             return
+        old, new = merged
         # one rating per period, building, ratee and criterion: where both were rated, the kept person's stays
         kept = {
             (r.period, r.building_id, r.criterion) for r in ctx.store.select(evaluations, evaluations.c.ratee_id == new)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from linli.core.plugin import EventContext, HandlerGroup, on_event
+from linli.core.plugin import PERSON_MERGED, EventContext, HandlerGroup, merged_persons, on_event
 from linli.plugins.council.community_tables import (
     adoptables,
     adoptions,
@@ -61,19 +61,16 @@ ONE_EACH: tuple[tuple[sa.Column[int], sa.Column[int] | None], ...] = (
 )
 
 
-def _person_id(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 class Merging(HandlerGroup):
     """``linli.person_merged``."""
 
-    @on_event("linli.person_merged")
+    @on_event(PERSON_MERGED)
     def person_merged(self, ctx: EventContext) -> None:
-        old, new = _person_id(ctx.event.payload.get("from")), _person_id(ctx.event.payload.get("into"))
-        if old is None or new is None or old == new:
+        merged = merged_persons(ctx.event.payload)
+        if merged is None:
             ctx.log.warning("council: person_merged without two person ids ignored")
             return
+        old, new = merged
         for person, per in ONE_EACH:
             table = person.table
             if per is None:

@@ -4,25 +4,22 @@ register's person, in the handler's one transaction."""
 
 from __future__ import annotations
 
-from linli.core.plugin import EventContext, HandlerGroup, on_event
+from linli.core.plugin import PERSON_MERGED, EventContext, HandlerGroup, merged_persons, on_event
 from linli.plugins.mediation.tables import agreements, cases, extension_answers, extensions, members, records
 
 __all__ = ["Merging"]
 
 
-def _person_id(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 class Merging(HandlerGroup):
     """``linli.person_merged``."""
 
-    @on_event("linli.person_merged")
+    @on_event(PERSON_MERGED)
     def person_merged(self, ctx: EventContext) -> None:
-        old, new = _person_id(ctx.event.payload.get("from")), _person_id(ctx.event.payload.get("into"))
-        if old is None or new is None or old == new:
+        merged = merged_persons(ctx.event.payload)
+        if merged is None:
             ctx.log.warning("mediation: person_merged without two person ids ignored")
             return
+        old, new = merged
         # one place per case and role, one answer per extension: where both had one, the kept person's stays
         kept_members = ctx.store.select(members, members.c.person_id == new)
         for role in {m.role for m in kept_members}:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from linli.core.plugin import (
     N_,
+    PERSON_MERGED,
     ChoiceContext,
     CommandContext,
     Config,
@@ -28,6 +29,7 @@ from linli.core.plugin import (
     RoleSpec,
     command,
     ledger,
+    merged_persons,
     on_choice,
     on_dialog,
     on_event,
@@ -151,11 +153,15 @@ class Suggestions(HandlerGroup):
             suggestions, suggestions.c.person_id == ctx.event.payload["person_id"], person_id=None, text=""
         )
 
-    @on_event("linli.person_merged")
+    @on_event(PERSON_MERGED)
     def merged(self, ctx: EventContext) -> None:
         """A resident linked their chat account to their register entry: their suggestions follow."""
-        payload = ctx.event.payload
-        ctx.store.update(suggestions, suggestions.c.person_id == payload["from"], person_id=payload["into"])
+        merged = merged_persons(ctx.event.payload)
+        if merged is None:
+            ctx.log.warning("suggestions: person_merged without two person ids ignored")
+            return
+        old, new = merged
+        ctx.store.update(suggestions, suggestions.c.person_id == old, person_id=new)
 
     @scheduled("digest", "30 8 * * *", working_days_only=True)
     def digest(self, ctx: JobContext) -> None:
