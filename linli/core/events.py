@@ -11,6 +11,7 @@ from attrs import field, frozen
 
 __all__ = [
     "Address",
+    "Attachment",
     "Choice",
     "DomainEvent",
     "HandlerCall",
@@ -92,6 +93,26 @@ class Choice:
 
 
 @frozen
+class Attachment:
+    """A photo, file, voice note or location carried by a message, in or out.
+
+    On an inbound event an adapter fills what the platform says (``ref``: Telegram's
+    ``file_id``, a Matrix ``mxc://`` URI, the console's path); ``sha256`` is empty until a
+    worker has fetched the content into the blob store (:mod:`linli.core.blobs`), whose key it
+    then is. On an outbound message ``sha256`` names the stored content to upload. Queues carry
+    this reference, never the bytes."""
+
+    kind: Literal["photo", "file", "voice", "location"]
+    name: str = field(default="", converter=clean_text)
+    mime: str = ""
+    size: int = 0
+    sha256: str = ""
+    ref: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@frozen
 class Inbound:
     """One event from a platform: a message, a picked choice, a join or a leave.
 
@@ -114,6 +135,7 @@ class Inbound:
     #: first (Matrix: ``matrix:@user:server``, a direct room the adapter opens); ``None`` when
     #: the platform needs the person to open the private chat (Telegram)
     private_address: str | None = None
+    attachments: tuple[Attachment, ...] = ()
     v: int = SCHEMA_VERSION
 
 
@@ -127,6 +149,7 @@ class Outbound:
     choices: tuple[Choice, ...] = ()
     reply_to: str | None = None
     key: str = ""
+    attachments: tuple[Attachment, ...] = ()
 
 
 @frozen
