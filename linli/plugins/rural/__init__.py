@@ -1,0 +1,27 @@
+"""驻村第一书记 — rural assistance: relapse-prevention monitoring (防返贫监测), pairing
+(结对帮扶), the village collective enterprise and its licences, sales, projects and the
+scholarship fund.
+
+Villages, households and people without a chat account are the core registry's
+(``ctx.registry``); this plugin keeps what monitoring and the village's work add to them.
+See docs/rural.md.
+"""
+
+from __future__ import annotations
+
+from linli.core.plugin import N_, Manifest, Plugin
+from linli.plugins.rural.tables import metadata
+
+__all__ = ["RuralPlugin"]
+
+
+class RuralPlugin(Plugin):
+    manifest = Manifest(
+        name="rural",
+        version="1.0",
+        description=N_("Rural assistance: monitoring, pairing, licences, sales, projects, scholarships"),
+        depends=("basics",),
+        tables=metadata,
+        handlers=(),
+        config_defaults={},
+    )
