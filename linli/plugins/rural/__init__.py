@@ -9,7 +9,7 @@ See docs/rural.md.
 
 from __future__ import annotations
 
-from linli.core.plugin import N_, Manifest, Plugin
+from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
 from linli.plugins.rural.tables import metadata
 
 __all__ = ["RuralPlugin"]
@@ -21,6 +21,22 @@ class RuralPlugin(Plugin):
         version="1.0",
         description=N_("Rural assistance: monitoring, pairing, licences, sales, projects, scholarships"),
         depends=("basics",),
+        roles=(
+            RoleSpec(
+                "secretary",
+                N_("first secretary: runs the village's work, decides appraisals"),
+                title=N_("first secretary"),
+            ),
+            RoleSpec(
+                "village_team", N_("village work team: visits, records, sales, projects"), title=N_("village work team")
+            ),
+            RoleSpec("township", N_("township: approves monitoring decisions, reads reports"), title=N_("township")),
+            RoleSpec(
+                "helper",
+                N_("pairing helper (scope unit:NAME): visits and measures for paired households"),
+                title=N_("pairing helper"),
+            ),
+        ),
         tables=metadata,
         handlers=(),
         config_defaults={},
