@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import consent_people, latency_summary, positive, write_result
 
 
-def build(folder: Path) -> Any:
+def build(folder: Path, synchronous: str = "normal") -> Any:
     from linli.core.settings import DistrictSettings, Settings, StorageSettings
     from linli.testing import RecordingAdapter
     from linli.workers.runtime import Runtime
 
     settings = Settings(  # the embedded defaults: memory broker, 4 threads, SQLite file
-        storage=StorageSettings(url=f"sqlite:///{folder / 'linli.db'}"),
+        storage=StorageSettings(url=f"sqlite:///{folder / 'linli.db'}", sqlite_synchronous=synchronous),
         districts=(DistrictSettings(id="bench", name="基准社区", rooms=("test:group",), plugins=("basics",)),),
     )
     rt = Runtime(settings, adapters={"test": RecordingAdapter()})
@@ -65,9 +65,10 @@ def round_trips(rt: Any, count: int, start: int = 0) -> list[float]:
     return out
 
 
-def measure(count: int, rounds: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        rt = build(Path(tmp))
+def measure(count: int, rounds: int, synchronous: str = "normal") -> dict[str, Any]:
+    # beside the checkout, not in /tmp: on tmpfs a flush to disk would cost nothing
+    with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent) as tmp:
+        rt = build(Path(tmp), synchronous)
         worker = rt.worker()
         worker.start()
         runs: list[dict[str, Any]] = []
@@ -161,13 +162,20 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--rounds", type=positive, default=5, help="timed rounds of --count; the best one counts")
     parser.add_argument("--profile-count", type=int, default=500)
+    parser.add_argument(
+        "--synchronous",
+        choices=("normal", "full"),
+        default="normal",
+        help="[storage] sqlite_synchronous; full flushes the WAL to disk at every commit",
+    )
     args = parser.parse_args()
-    figures = measure(args.count, args.rounds)
+    figures = measure(args.count, args.rounds, args.synchronous)
     report = profile(args.profile_count)
     lat = figures["latency"]
     summary = "\n".join(
         [
-            f"embedded (in-process broker, 4 threads, SQLite WAL): {figures['per_second']} round trips/s "
+            f"embedded (in-process broker, 4 threads, SQLite WAL, synchronous={args.synchronous}): "
+            f"{figures['per_second']} round trips/s "
             f"sequential /whoami (target >= 4000/s), best of {figures['rounds_per_second']}, median "
             f"{figures['median_per_second']}/s; p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms (n={lat['n']})",
             "cProfile of the same loop, all threads (the profiler slows it; read the shares, not the times):",

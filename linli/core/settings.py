@@ -99,6 +99,10 @@ class StorageSettings:
     #: sent messages (their texts are personal data) and processed-event marks are
     #: deleted after this many days; a redelivery can never be that late.
     retention_days: int = field(default=30, validator=_positive)
+    #: SQLite only: ``normal`` (the default) loses nothing when linli crashes, and at most the
+    #: last commits on a power cut or a kernel crash; ``full`` loses none then either, at the
+    #: cost of a flush to disk per commit (docs/operations.md has the figures).
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
 
 
 @frozen

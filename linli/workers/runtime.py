@@ -74,6 +74,7 @@ class Runtime:
             settings.storage.url,
             migration_dirs=migration_dirs(self.registry.packages()),
             echo=settings.storage.echo,
+            sqlite_synchronous=settings.storage.sqlite_synchronous,
         )
         self.clock: Clock = clock or SystemClock()
         self.directory = DirectoryCache()

@@ -318,3 +318,10 @@ def test_a_settings_mistake_reads_in_the_administrators_language(tmp_path):
     assert "[queue] worker_threads: 应为整数，而不是 'four'" in shown
     assert "[queue]: 没有这些设置项：workers" in shown
     assert "expected" not in shown and "unknown" not in shown
+
+
+def test_a_sqlite_synchronous_level_other_than_normal_or_full_is_refused(tmp_path):
+    message = error_of(write(tmp_path, '[storage]\nsqlite_synchronous = "off"\n'))
+
+    assert "[storage] sqlite_synchronous" in message
+    assert "normal, full" in message

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -20,16 +20,20 @@ from linli.core.storage.prepared import Prepared
 __all__ = ["Store"]
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    # WAL with synchronous=NORMAL is durable across application crashes; a power cut
-    # may lose the last commits, never corrupt the file.
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA wal_autocheckpoint=10000")
-    cur.close()
+def _sqlite_pragmas(synchronous: str) -> Callable[[Any, Any], None]:
+    def pragmas(dbapi_conn: Any, _: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        # WAL with synchronous=NORMAL is durable across application crashes; a power cut
+        # may lose the last commits, never corrupt the file. FULL syncs the WAL at every
+        # commit, so that a power cut loses nothing committed either.
+        cur.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA wal_autocheckpoint=10000")
+        cur.close()
+
+    return pragmas
 
 
 def _first_line(exc: BaseException) -> str:
@@ -87,9 +91,18 @@ class Store:
     Parameters:
       url: a SQLAlchemy URL: ``sqlite:///path`` (WAL) or ``postgresql+psycopg://...``.
       migration_dirs: the plugins' migration folders, applied by :meth:`upgrade`.
+      sqlite_synchronous: SQLite's ``synchronous`` pragma, ``normal`` or ``full``
+        (``[storage] sqlite_synchronous``).
     """
 
-    def __init__(self, url: str, *, migration_dirs: Iterable[Path] = (), echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        migration_dirs: Iterable[Path] = (),
+        echo: bool = False,
+        sqlite_synchronous: str = "normal",
+    ) -> None:
         self.url = url
         self.migration_dirs = list(migration_dirs)
         # a statement's parameters are residents' words, names and identities: an error's text
@@ -117,7 +130,7 @@ class Store:
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StorageError(N_("[storage] url {url!r} is not usable: {error}"), url=url, error=str(exc)) from None
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_pragmas(sqlite_synchronous))
             event.listen(self.engine, "begin", _sqlite_begin)
             event.listen(self.engine, "checkin", _forget_begin)
             event.listen(self.engine, "commit", _sqlite_commit)

@@ -89,3 +89,10 @@ print(" ".join(sorted(sys.modules)))
 
     assert "sqlalchemy.dialects.sqlite" in modules
     assert not {m for m in modules if m.startswith("sqlalchemy.dialects.postgresql")}
+
+
+@pytest.mark.parametrize(("setting", "pragma"), [("normal", 1), ("full", 2)])
+def test_sqlite_flushes_every_commit_to_disk_only_when_asked(tmp_path, setting, pragma):
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}", sqlite_synchronous=setting)
+    with store.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == pragma
