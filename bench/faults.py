@@ -20,7 +20,9 @@ scheduler), ``worker-kill-scheduler`` (the same with ``linli scheduler``), ``pos
 (3 × 5 s of ``pg_terminate_backend`` on this database's connections, then 10 s of refused
 connections), ``redis-no-aof`` and ``redis-aof`` (events queued, Redis killed and
 restarted, then the workers start), ``telegram-gateway`` (the Telegram gateway against
-the fake Bot API, 2 × SIGKILL), ``parent-kill`` (SIGKILL of the ``linli worker`` parent).
+the fake Bot API, 2 × SIGKILL), ``telegram-redis-no-aof`` and ``telegram-redis-aof`` (the
+same, the broker's Redis killed and restarted twice instead), ``parent-kill`` (SIGKILL of
+the ``linli worker`` parent).
 
 It is not part of ``make test`` nor ``make bench``: it kills servers and takes minutes.
 It never touches another Redis, and terminates connections of its own database only
@@ -463,7 +465,10 @@ def probe_parent_kill(d: Deployment, args: argparse.Namespace) -> dict[str, Any]
     return d.count({"orphans_after_5s": len(orphans), "worker_starts": worker.starts, "settled_after_s": waited})
 
 
-def probe_telegram(folder: Path, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+def probe_telegram(
+    folder: Path, database_url: str, args: argparse.Namespace, *, kill: str = "gateway", aof: bool = True
+) -> dict[str, Any]:
+    """The Telegram gateway against the fake Bot API; ``kill``: the gateway, or the broker's Redis."""
     import sqlalchemy as sa
 
     from linli.core.storage import schema as s
@@ -471,7 +476,7 @@ def probe_telegram(folder: Path, database_url: str, args: argparse.Namespace) ->
 
     generous = 10**6
     with FakeBotApi(per_second=generous, per_chat=generous, per_group=generous) as api:
-        d = Deployment(folder, database_url, aof=True, telegram_api=api.url)
+        d = Deployment(folder, database_url, aof=aof, telegram_api=api.url)
         d.env["LINLI_TELEGRAM_TOKEN"] = api.token
         try:
             d.worker()
@@ -494,7 +499,11 @@ def probe_telegram(folder: Path, database_url: str, args: argparse.Namespace) ->
             kills = 0
             for _ in range(2):
                 time.sleep(args.events / args.rate / 3)
-                os.kill(gateway.proc.pid, signal.SIGKILL)
+                if kill == "gateway":
+                    os.kill(gateway.proc.pid, signal.SIGKILL)
+                else:
+                    d.broker.kill()
+                    d.broker.start()
                 kills += 1
             feeder.join()
             d.texts = {f"telegram:{api.bot_id}:{u}": t for u, t in texts.items()}
@@ -529,7 +538,7 @@ def probe_telegram(folder: Path, database_url: str, args: argparse.Namespace) ->
                 "missing_replies": len(missing),
                 "doubled_replies": max(0, len(api.sent) - sent_rows()),
                 "pending_rows": d.pending(),
-                "gateway_kills": kills,
+                f"{kill}_kills": kills,
                 "updates_left_at_the_api": api.pending(),
                 "settled_after_s": waited,
             }
@@ -544,6 +553,8 @@ PROBES = (
     "redis-no-aof",
     "redis-aof",
     "telegram-gateway",
+    "telegram-redis-no-aof",
+    "telegram-redis-aof",
     "parent-kill",
 )
 
@@ -552,6 +563,8 @@ def run_probe(name: str, folder: Path, args: argparse.Namespace) -> dict[str, An
     with own_database(args.postgres) as (url, database):
         if name == "telegram-gateway":
             return probe_telegram(folder, url, args)
+        if name.startswith("telegram-redis"):
+            return probe_telegram(folder, url, args, kill="redis", aof="no-aof" not in name)
         d = Deployment(folder, url, aof=name != "redis-no-aof")
         try:
             if name == "worker-kill":
