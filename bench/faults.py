@@ -16,7 +16,7 @@ the deployment to settle and counts:
 - **doubled replies**: replies the platform got more than once.
 
 Probes (``--only`` picks some): ``worker-kill`` (4 × SIGKILL of a worker child, no
-scheduler), ``worker-kill-scheduler`` (the same with ``linli scheduler``), ``postgres``
+scheduler; ``--kills``), ``worker-kill-scheduler`` (the same with ``linli scheduler``), ``postgres``
 (3 × 5 s of ``pg_terminate_backend`` on this database's connections, then 10 s of refused
 connections), ``redis-no-aof`` and ``redis-aof`` (events queued, Redis killed and
 restarted, then the workers start), ``telegram-gateway`` (the Telegram gateway against
@@ -408,7 +408,7 @@ def probe_worker_kill(d: Deployment, args: argparse.Namespace, *, scheduler: boo
     time.sleep(3)
     feeder = d.submit_at(args.events, args.rate)
     span = args.events / args.rate
-    killed = kill_children(d, worker, 4, span / 5)
+    killed = kill_children(d, worker, args.kills, span / (args.kills + 1))
     feeder.join()
     waited = d.settle(args.events, args.recovery, lambda: sum(d.replies().values()))
     return d.count({"kills": killed, "worker_starts": worker.starts, "settled_after_s": waited})
@@ -589,6 +589,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--events", type=positive, default=600, help="events per probe")
     parser.add_argument("--rate", type=float, default=40.0, help="events submitted a second")
+    parser.add_argument("--kills", type=positive, default=4, help="worker children killed in the worker-kill probes")
     parser.add_argument("--recovery", type=float, default=120.0, help="seconds to wait for a probe to settle")
     parser.add_argument(
         "--postgres", default=POSTGRES_URL, help="a database of the suite's own (its connections are killed)"
