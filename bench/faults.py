@@ -388,13 +388,19 @@ class Deployment:
 
 
 def kill_children(d: Deployment, worker: Supervised, times: int, every: float) -> int:
+    """SIGKILL a worker child ``times`` times, ``every`` seconds apart (each once there is
+    one again: its parent stops when a child dies, and the supervisor restarts it)."""
     killed = 0
     for _ in range(times):
         time.sleep(every)
-        children = worker.children()
+        deadline = time.monotonic() + 30
+        while not (children := worker.children()) and time.monotonic() < deadline:
+            time.sleep(0.1)
         if children:
-            os.kill(children[0], signal.SIGKILL)
-            killed += 1
+            time.sleep(0.5)  # busy again
+            with suppress(ProcessLookupError):
+                os.kill(children[-1], signal.SIGKILL)
+                killed += 1
     return killed
 
 
