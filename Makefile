@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench catalogs clean
+.PHONY: run test lint bench faults catalogs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The fault suite (docs/operations.md, "Faults, measured"): not in test or bench; it starts,
+# kills and restarts its own redis-server and kills the connections of its own database
+# (LINLI_FAULTS_POSTGRES_URL; FAULTS_ARGS="--only worker-kill --events 300").
+faults: $(STAMP)
+	$(BIN)/python bench/faults.py $(FAULTS_ARGS)
 
 # Re-extract messages, update the zh_CN and en catalogs, compile the .mo files and list the
 # zh_CN entries still to translate (docs/i18n.md). CHECK=1 fails while any are left.

@@ -66,7 +66,8 @@ class Deliver:
         a mark on the room: that one, if marked, looks for pending rows again after
         letting go, and delivers what was committed meanwhile (or leaves it to whoever
         took the room since, who reads after letting go too). So no row waits for a
-        retry because its room was busy.
+        retry because its room was busy. A holder that died never lets go: the room
+        is handed to a worker when its lock runs out (:meth:`RoomLocks.due`).
 
         Parameters:
           known: messages this thread has just committed, by key (not decoded again).
@@ -81,11 +82,18 @@ class Deliver:
                 with self.room_locks.hold(room_key) as hold:
                     if not hold.held:
                         return
-                    self.drain(room_key, conn, known)
+                    self.drain(room_key, conn, known, hold.sent)
+                    hold.clean = True
                 if not hold.missed or not outbox.has_pending(conn, room_key):
                     return
 
-    def drain(self, room_key: str, conn: sa.Connection, known: Mapping[str, Outbound] | None = None) -> int:
+    def drain(
+        self,
+        room_key: str,
+        conn: sa.Connection,
+        known: Mapping[str, Outbound] | None = None,
+        sent_before: Mapping[str, str] | None = None,
+    ) -> int:
         """Send a room's pending messages in order, holding its lock; returns how many were sent.
 
         A message the platform refuses for good is marked failed and the room goes on;
@@ -93,9 +101,17 @@ class Deliver:
         failed after ``max_retries`` tries; one the platform asks to hold back (a rate
         limit) waits as long as it says.
 
+        A message the platform has accepted is marked sent; when that mark fails (the
+        database is gone for a moment), the send is recorded beside the room's lock
+        (:meth:`RoomLocks.record_sent`, in Redis: nothing there depends on the database)
+        and the error raised: the next holder finds the record with the room and marks
+        the row sent without sending it again.
+
         Parameters:
           conn: an autocommit connection (:meth:`Store.autocommit`).
           known: messages this thread has just committed, by key: sent as they are, not decoded again.
+          sent_before: outbox keys of rows sent already though still pending, with the
+            platform's ids (the room's record, :attr:`Hold.sent`).
 
         Raises:
           DeliveryError: try again after ``retry_after`` seconds; the rest stay pending, in order.
@@ -106,11 +122,15 @@ class Deliver:
             if not rows:
                 return sent
             for row in rows:
+                if sent_before and row.message.key in sent_before:
+                    log.warning("message sent before its mark failed; marked sent now", room=room_key, outbox_id=row.id)
+                    outbox.mark_sent(conn, row.id, self.clock.now())
+                    continue
                 adapter = self.adapters.get(row.message.address.platform)
                 try:
                     if adapter is None:
                         raise DeliveryError(f"no {row.message.address.platform} adapter in this process")
-                    adapter.send(row.message)
+                    platform_id = adapter.send(row.message)
                 except PermanentDeliveryError as exc:
                     log.warning("message cannot be delivered", room=room_key, outbox_id=row.id, error=str(exc))
                     outbox.mark_failed(conn, row.id, str(exc), final=True)
@@ -130,8 +150,29 @@ class Deliver:
                         )
                         continue
                     raise DeliveryError(str(exc), retry_after=_backoff(row.attempts + 1)) from exc
-                outbox.mark_sent(conn, row.id, self.clock.now())
+                try:
+                    outbox.mark_sent(conn, row.id, self.clock.now())
+                except BaseException:
+                    self._record(room_key, row, platform_id)
+                    raise
                 sent += 1
             if len(rows) < BATCH:
                 # a row committed after our read is found by the look after the room is let go
                 return sent
+
+    def _record(self, room_key: str, row: outbox.OutboxRow, platform_id: str | None) -> None:
+        """The platform has the message and its row may still say pending: record it
+        where the database's failure cannot reach."""
+        try:
+            self.room_locks.record_sent(room_key, row.message.key, platform_id or "")
+        except Exception as exc:
+            log.error(
+                "message sent but neither marked nor recorded; it may be sent again",
+                room=room_key,
+                outbox_id=row.id,
+                error=type(exc).__name__,
+            )
+        else:
+            log.warning(
+                "message sent but not marked sent; recorded beside the room's lock", room=room_key, outbox_id=row.id
+            )

@@ -96,8 +96,9 @@ class Handle:
           last_try: whether a failure of this try will not be retried (then a transient
             error is answered with an apology instead of raised).
 
-        Returns: the rooms to deliver and events to route; ``None`` when the event had
-          been handled before.
+        Returns: the rooms to deliver and events to route. When the event had been
+          handled before, only its room (what that run committed may still be pending:
+          its process may have died before delivering), or ``None`` without a room.
 
         Raises:
           Exception: a transient database error, when the call will be tried again.
@@ -108,7 +109,9 @@ class Handle:
                 effects = self.run_in(conn, call)
         except Exception as exc:
             return self.failed(call, exc, last_try=last_try)
-        return Next.of(effects.messages, effects.events) if effects is not None else None
+        if effects is None:
+            return Next(rooms=[call.address.room_key]) if call.address is not None else None
+        return Next.of(effects.messages, effects.events)
 
     def failed(self, call: HandlerCall, exc: Exception, *, last_try: bool) -> Next | None:
         """After a try of ``call`` raised ``exc`` and its transaction was rolled back: answer

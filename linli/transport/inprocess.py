@@ -162,6 +162,7 @@ class InProcessTransport:
         call: HandlerCall | None = None
         messages: list[Outbound] = []
         events: list[DomainEvent] = []
+        again: list[str] = []
         try:
             with self.store.begin() as conn:
                 routed = self.dispatch.route(conn, inbound, claim)
@@ -179,12 +180,15 @@ class InProcessTransport:
                     if effects is not None:
                         messages += effects.messages
                         events += effects.events
+                    elif call.address is not None:
+                        # handled before: what that run committed may still wait for delivery
+                        again.append(call.address.room_key)
                 call = None
                 if claim is not None and claimed:  # the event did not reach that handler here
                     self.handle.unmark(conn, claim.key)
         except Exception as exc:  # nothing was committed; the caller goes hop by hop
             return None, ((call, exc) if call is not None else None)
-        rooms = [*routed.rooms, *(m.address.room_key for m in messages)]
+        rooms = [*routed.rooms, *(m.address.room_key for m in messages), *again]
         return Next(calls=rest, rooms=rooms, known={m.key: m for m in messages}, events=events), None
 
     def run_event(self, event: DomainEvent) -> None:

@@ -26,13 +26,14 @@ from linli.core.settings import Settings
 from linli.core.storage import Store
 from linli.core.storage.migrate import migration_dirs
 from linli.pipeline import Deliver, Dispatch, Handle
-from linli.pipeline.locks import build_room_locks
+from linli.pipeline.locks import RedisRoomLocks, build_room_locks
 from linli.transport.dramatiq import ConsumedHere, DramatiqTransport, LocalQueues
 from linli.transport.inprocess import InProcessTransport
 from linli.transport.queues import EVENTS_QUEUE, outbox_queue, plugin_queue
 from linli.workers.broker import build_broker, build_rate_backend, shared_redis_url
 from linli.workers.idle import IdleTracker
 from linli.workers.polling import QuietPolling, polls_redis
+from linli.workers.rooms import DueRooms
 
 __all__ = ["PLATFORMS", "Runtime"]
 
@@ -122,6 +123,9 @@ class Runtime:
             busy=tracker.running if tracker is not None else None,
         )
         self.queue.runner = self.transport
+        if isinstance(self.room_locks, RedisRoomLocks):
+            # a room whose deliverer died is delivered by the next worker once its lock runs out
+            self.broker.add_middleware(DueRooms(self.room_locks, self.transport))
 
     def prepare_database(self) -> tuple[list[str], list[str]]:
         """Apply migrations and write the districts the database lacks.

@@ -108,3 +108,122 @@ def test_a_message_committed_while_the_room_is_busy_is_sent_by_the_holder_after_
 
     assert steps.sent() == ["first", "late"]
     assert statuses(steps) == [("first", "sent"), ("late", "sent")]
+
+
+@pytest.fixture(params=["in this process", "in Redis"])
+def any_locks(request, steps):
+    """The steps' deliverer with room locks of either kind."""
+    from linli.pipeline.deliver import Deliver
+    from linli.pipeline.locks import RedisRoomLocks
+
+    if request.param == "in Redis":
+        import redis
+
+        client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+        steps.locks = RedisRoomLocks(client)
+        steps.deliver = Deliver(steps.store, steps.adapters, steps.locks, steps.clock, max_retries=3)
+        yield steps
+        steps.locks.close()
+    else:
+        yield steps
+
+
+def test_a_message_whose_sent_mark_failed_is_marked_by_the_next_delivery_and_not_sent_again(any_locks, monkeypatch):
+    steps = any_locks
+    pending(steps, "once", "after")
+    real_mark = outbox.mark_sent
+    failures = []
+
+    def mark_sent(conn, row_id, now):
+        if not failures:  # the database goes away right after the platform took the first message
+            failures.append(row_id)
+            raise sa.exc.OperationalError("UPDATE outbox", {}, Exception("server closed the connection"))
+        real_mark(conn, row_id, now)
+
+    monkeypatch.setattr(outbox, "mark_sent", mark_sent)
+
+    with pytest.raises(sa.exc.OperationalError):
+        steps.deliver.room("test:group")
+    assert steps.sent() == ["once"]
+    assert statuses(steps) == [("once", "pending"), ("after", "pending")]
+
+    steps.deliver.room("test:group")  # the retry, the database back
+
+    assert steps.sent() == ["once", "after"]
+    assert statuses(steps) == [("once", "sent"), ("after", "sent")]
+    steps.deliver.room("test:group")
+    with steps.locks.hold("test:group") as hold:
+        assert hold.sent == {}  # the record went once its row was marked
+
+
+def test_the_record_of_a_send_is_kept_while_the_room_could_not_be_read_to_its_end(any_locks, monkeypatch):
+    steps = any_locks
+    steps.locks.record_sent("test:group", "k-once", "42")
+    pending(steps, "once")
+    monkeypatch.setattr(
+        outbox, "pending_for_room", lambda *a, **kw: (_ for _ in ()).throw(sa.exc.OperationalError("", {}, None))
+    )
+
+    with pytest.raises(sa.exc.OperationalError):
+        steps.deliver.room("test:group")
+
+    with steps.locks.hold("test:group") as hold:
+        assert hold.sent == {"k-once": "42"}
+
+
+def test_a_room_whose_holder_died_is_delivered_by_a_worker_once_its_lock_runs_out(steps, redis_url):
+    """Without linli scheduler, and without another event in the room."""
+    import threading
+
+    import redis
+
+    from linli.pipeline.deliver import Deliver
+    from linli.pipeline.locks import RedisRoomLocks
+    from linli.workers.rooms import DueRooms
+
+    client = redis.Redis.from_url(redis_url)
+    locks = RedisRoomLocks(client, ttl_ms=200)
+    deliver = Deliver(steps.store, steps.adapters, locks, steps.clock, max_retries=3)
+    dead = locks.hold("test:group")
+    assert dead.__enter__().held  # a worker took the room and was killed: it never lets go
+    pending(steps, "waiting")
+    deliver.room("test:group")  # refused: the room is the dead holder's
+    assert steps.sent() == []
+
+    delivered = threading.Event()
+
+    class Transport:
+        def send(self, work):
+            for room in work.rooms:
+                deliver.room(room)
+            delivered.set()
+
+    sweeper = DueRooms(locks, Transport(), interval=0.05)
+    sweeper.after_worker_boot(None, None)
+    try:
+        assert delivered.wait(10)
+    finally:
+        sweeper.before_worker_shutdown(None, None)
+
+    assert steps.sent() == ["waiting"]
+    assert statuses(steps) == [("waiting", "sent")]
+    assert locks.due() == []
+    locks.close()
+
+
+def test_a_room_whose_holder_let_go_is_not_handed_out_again(redis_url):
+    import time
+
+    import redis
+
+    from linli.pipeline.locks import RedisRoomLocks
+
+    client = redis.Redis.from_url(redis_url)
+    locks = RedisRoomLocks(client, ttl_ms=50)
+    with locks.hold("test:group") as holder, locks.hold("test:group") as refused:
+        assert holder.held and not refused.held
+    assert holder.missed  # the holder reads the room again itself
+
+    time.sleep(0.1)  # past the lock's TTL
+    assert locks.due() == []
+    locks.close()

@@ -28,13 +28,14 @@ def test_a_handler_run_leaves_its_room_to_deliver_with_the_message_it_committed(
     assert steps.sent() == []  # delivering is the next step's work
 
 
-def test_a_call_run_twice_runs_its_handler_once_and_leaves_nothing_the_second_time(steps):
+def test_a_call_run_twice_runs_its_handler_once_and_the_second_time_only_delivers_its_room(steps):
     call = call_for(steps, "/echo once")
 
     steps.handle.run(call, last_try=False)
     again = steps.handle.run(call, last_try=False)
 
-    assert again is None
+    # the first run's process may have died before delivering: the redelivered call delivers
+    assert again is not None and again.rooms == ["test:group"] and not again.known and not again.calls
     assert type(steps.registry.plugins["echo"]).runs == 1
     assert outbox_texts(steps) == ["echo: once"]
 

@@ -212,3 +212,48 @@ def test_on_postgresql_a_mark_claimed_for_a_handler_the_event_does_not_reach_is_
     assert Echo.runs == 0
     assert "pg-2:echo.echo" not in marks(pg_runtime)
     assert any(key.startswith("pg-2:") for key in marks(pg_runtime))  # the notice's handler was marked
+
+
+# --- a room whose deliverer died --------------------------------------------------------------------
+
+
+def test_a_room_whose_deliverer_died_is_delivered_by_a_worker_of_this_runtime_without_the_scheduler(
+    tmp_path, redis_url
+):
+    import time
+
+    import redis
+
+    from linli.core.settings import QueueSettings
+    from linli.pipeline.locks import RedisRoomLocks
+
+    district = DistrictSettings(id="test", name="Test", language="en", rooms=("test:group",), plugins=("echo",))
+    settings = Settings(
+        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'linli.db'}"),
+        queue=QueueSettings(broker="memory://", rate_limit_url=redis_url),
+        districts=(district,),
+    )
+    adapter = RecordingAdapter()
+    rt = Runtime(settings, registry=PluginRegistry([BasicsPlugin, Echo]), adapters={"test": adapter})
+    rt.prepare_database()
+    with rt.store.begin() as conn:
+        person = people.person_for(conn, "test:张三", "张三")
+        assert person is not None
+        people.record_consent(conn, person.id, 1, True)
+    # another process took the room and was killed: it never lets go, its lock runs out
+    other = RedisRoomLocks(redis.Redis.from_url(redis_url), ttl_ms=3000)
+    dead = other.hold("test:group")  # kept: a collected hold would let go
+    assert dead.__enter__().held
+    worker = rt.worker(threads=1)
+    worker.start()
+    try:
+        rt.submit(Inbound("e1", Address("test", "group"), Sender("test", "张三", "张三"), text="/echo hi"))
+        assert adapter.sent == []  # refused: the room is the dead deliverer's
+        deadline = time.monotonic() + 20  # only stops a broken test from hanging
+        while not adapter.sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+        other.close()
+        rt.close()
+    assert texts(adapter) == ["echo: hi"]
