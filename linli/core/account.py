@@ -8,10 +8,10 @@ import datetime as dt
 import sqlalchemy as sa
 from attrs import field, frozen
 
-from linli.core import people
+from linli.core import members, people
 from linli.core.storage import schema as s
 
-__all__ = ["Account", "AccountData", "ConsentRecord", "RoleHeld"]
+__all__ = ["Account", "AccountData", "ConsentRecord", "DistrictHeld", "RoleHeld"]
 
 
 @frozen
@@ -30,6 +30,16 @@ class RoleHeld:
     district_id: str
     role: str
     scope: str
+
+
+@frozen
+class DistrictHeld:
+    """A district the person is a member of, and why (``room``, ``household``, ``role``,
+    ``staff``, ``migrated``: see :mod:`linli.core.members`)."""
+
+    district_id: str
+    name: str
+    sources: tuple[str, ...]
 
 
 @frozen
@@ -64,6 +74,26 @@ class Account:
         """The person agreed to (or refused) version ``version`` of the privacy notice."""
         people.record_consent(self._conn, self.person_id, version, granted)
 
+    def districts(self) -> tuple[DistrictHeld, ...]:
+        """The districts the person is a member of, by id, each with why."""
+        why: dict[str, set[str]] = {}
+        for m in members.memberships_of(self._conn, self.person_id):
+            why.setdefault(m.district_id, set()).add(m.source)
+        for g in people.grants_of(self._conn):
+            if g.person_id == self.person_id:
+                why.setdefault(g.district_id, set()).add("role")
+        names: dict[str, str] = {
+            row.id: row.name
+            for row in self._conn.execute(
+                sa.select(s.districts.c.id, s.districts.c.name).where(s.districts.c.id.in_(list(why)))
+            )
+        }
+        return tuple(
+            DistrictHeld(d, names[d], tuple(x for x in members.SOURCES if x in why[d]))
+            for d in sorted(why)
+            if d in names
+        )
+
     def data(self) -> AccountData:
         """What the core tables hold about the person: accounts, roles, consents."""
         grants = [g for g in people.grants_of(self._conn) if g.person_id == self.person_id]
@@ -95,6 +125,7 @@ class Account:
             self._conn.execute(sa.delete(s.outbox).where(s.outbox.c.room.in_(rooms)))
         self._conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == person_id))
         self._conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
+        self._conn.execute(sa.delete(s.memberships).where(s.memberships.c.person_id == person_id))
         self._conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))
         self._conn.execute(
             sa.update(s.persons)
