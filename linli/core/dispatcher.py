@@ -28,7 +28,7 @@ from linli.core.i18n import N_, Translator, translator
 from linli.core.people import PersonInfo
 from linli.core.plugin import CONSENT_REQUIRED
 from linli.core.plugin_names import current_name
-from linli.core.register.api import LINK_COMMANDS, valid_code_district
+from linli.core.register.api import LINK_COMMANDS, district_of_code, valid_code_district
 from linli.core.registry import RESERVED_COMMANDS, Handler, PluginRegistry
 from linli.core.specs import ChoiceSpec, CommandSpec, DialogSpec
 from linli.core.storage import Store
@@ -338,8 +338,10 @@ class Dispatcher:
         from a district's staff reaches that district's ``/link`` even for a non-member: it
         is how a registered resident joins."""
         person = seen.person
-        home = self.directory.district(conn, person.home_district) if seen.member and person.home_district else None
-        t = translator(person.language or (home.language if home else self.default_language))
+        last = self.directory.district(conn, person.home_district) if person.home_district else None
+        home = last if seen.member else None
+        # the language of the district they were last in, member or not: it tells nothing of it
+        t = translator(person.language or (last.language if last else self.default_language))
 
         def answer(msgid: str, **values: Any) -> None:
             text = t(msgid, **values)
@@ -364,7 +366,12 @@ class Dispatcher:
                 if wanted is not None and not members.is_member(conn, person.id, wanted.id):
                     # only this /link runs there; redeeming the code makes them a member
                     return wanted, {}, person
-            elif not seen.member:
+            elif not seen.member and not members.districts_of(conn, person.id):
+                # in the language of the district that issued it, when it was one (used, expired)
+                issuer = district_of_code(conn, parsed.args[0])
+                issued = self.directory.district(conn, issuer) if issuer else None
+                if issued is not None and not person.language:
+                    t = translator(issued.language)
                 answer(N_("That code is not valid or was used already. Ask your captain for a new one."))
                 return None
         if wanted is None and home is not None:

@@ -125,7 +125,7 @@ def test_a_stale_home_district_from_before_memberships_opens_nothing(chat):
 
     answers = said(chat, "王五", "@王五", "/matters", private=True)
 
-    assert answers == [translator("zh_CN")(STRANGER)]
+    assert answers == [en(STRANGER)]  # in the district's language, telling nothing else of it
 
 
 # --- where membership comes from --------------------------------------------------------------
@@ -292,9 +292,11 @@ def test_a_used_or_unknown_link_code_opens_nothing(chat):
     said(chat, "王五", "@王五", f"/link {code}", private=True)
     consented(chat, "赵六")
 
-    bad = translator("zh_CN")("That code is not valid or was used already. Ask your captain for a new one.")
+    # in the language of the district whose code it was
+    invalid = "That code is not valid or was used already. Ask your captain for a new one."
+    bad = en(invalid)
     assert said(chat, "赵六", "@赵六", f"/link {code}", private=True) == [bad]
-    assert said(chat, "赵六", "@赵六", "/link 23456789", private=True) == [bad]
+    assert said(chat, "赵六", "@赵六", "/link 23456789", private=True) == [translator("zh_CN")(invalid)]
     assert districts_of(chat, "赵六") == []
 
 
