@@ -10,6 +10,7 @@ from attrs import field, frozen
 
 from linli.core import members, people
 from linli.core.storage import schema as s
+from linli.core.storage.prepared import Prepared
 
 __all__ = ["Account", "AccountData", "ConsentRecord", "DistrictHeld", "RoleHeld"]
 
@@ -51,6 +52,21 @@ class AccountData:
     consents: tuple[ConsentRecord, ...]
 
 
+_M, _G = s.memberships, s.role_grants
+_HELD_BY = sa.union_all(
+    sa.select(_M.c.district_id, _M.c.source).where(_M.c.person_id == sa.bindparam("person_id")),
+    sa.select(_G.c.district_id, sa.literal_column("'role'").label("source")).where(
+        _G.c.person_id == sa.bindparam("person_id")
+    ),
+).subquery()
+#: the districts a person is a member of, with their names, and each reason
+_HELD = Prepared(
+    sa.select(s.districts.c.id, s.districts.c.name, _HELD_BY.c.source).select_from(
+        _HELD_BY.join(s.districts, s.districts.c.id == _HELD_BY.c.district_id)
+    )
+)
+
+
 @frozen
 class Account:
     """One person's record; its writes belong to the handler's transaction."""
@@ -75,24 +91,13 @@ class Account:
         people.record_consent(self._conn, self.person_id, version, granted)
 
     def districts(self) -> tuple[DistrictHeld, ...]:
-        """The districts the person is a member of, by id, each with why."""
+        """The districts the person is a member of, by id, each with why (one statement: /whoami asks)."""
         why: dict[str, set[str]] = {}
-        for m in members.memberships_of(self._conn, self.person_id):
-            why.setdefault(m.district_id, set()).add(m.source)
-        for g in people.grants_of(self._conn):
-            if g.person_id == self.person_id:
-                why.setdefault(g.district_id, set()).add("role")
-        names: dict[str, str] = {
-            row.id: row.name
-            for row in self._conn.execute(
-                sa.select(s.districts.c.id, s.districts.c.name).where(s.districts.c.id.in_(list(why)))
-            )
-        }
-        return tuple(
-            DistrictHeld(d, names[d], tuple(x for x in members.SOURCES if x in why[d]))
-            for d in sorted(why)
-            if d in names
-        )
+        names: dict[str, str] = {}
+        for district_id, name, source in _HELD.rows(self._conn, {"person_id": self.person_id}):
+            why.setdefault(district_id, set()).add(source)
+            names[district_id] = name
+        return tuple(DistrictHeld(d, names[d], tuple(x for x in members.SOURCES if x in why[d])) for d in sorted(why))
 
     def data(self) -> AccountData:
         """What the core tables hold about the person: accounts, roles, consents."""
