@@ -188,7 +188,7 @@ def persons() -> None:
 
 
 @persons.command("list", help=_t("List persons with their identities and roles."))
-@click.option("--district", "-d", "district_id", help=_t("only people of this district (home or role)"))
+@click.option("--district", "-d", "district_id", help=_t("only members of this district"))
 @pass_state
 def persons_list(state: State, district_id: str | None) -> None:
     import sqlalchemy as sa
@@ -201,7 +201,8 @@ def persons_list(state: State, district_id: str | None) -> None:
         if district_id:
             district_named(conn, district_id)
             holders = sa.select(s.role_grants.c.person_id).where(s.role_grants.c.district_id == district_id)
-            stmt = stmt.where(sa.or_(s.persons.c.home_district == district_id, s.persons.c.id.in_(holders)))
+            joined_ = sa.select(s.memberships.c.person_id).where(s.memberships.c.district_id == district_id)
+            stmt = stmt.where(sa.or_(s.persons.c.id.in_(joined_), s.persons.c.id.in_(holders)))
         rows = conn.execute(stmt).fetchall()
         identities = _identities(conn, [r.id for r in rows])
         grants: dict[int, list[str]] = {}

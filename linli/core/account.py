@@ -8,10 +8,11 @@ import datetime as dt
 import sqlalchemy as sa
 from attrs import field, frozen
 
-from linli.core import people
+from linli.core import members, people
 from linli.core.storage import schema as s
+from linli.core.storage.prepared import Prepared
 
-__all__ = ["Account", "AccountData", "ConsentRecord", "RoleHeld"]
+__all__ = ["Account", "AccountData", "ConsentRecord", "DistrictHeld", "RoleHeld"]
 
 
 @frozen
@@ -33,12 +34,37 @@ class RoleHeld:
 
 
 @frozen
+class DistrictHeld:
+    """A district the person is a member of, and why (``room``, ``household``, ``role``,
+    ``staff``, ``migrated``: see :mod:`linli.core.members`)."""
+
+    district_id: str
+    name: str
+    sources: tuple[str, ...]
+
+
+@frozen
 class AccountData:
     """What linli's core tables hold about a person (for ``/mydata``)."""
 
     identities: tuple[str, ...]
     roles: tuple[RoleHeld, ...]
     consents: tuple[ConsentRecord, ...]
+
+
+_M, _G = s.memberships, s.role_grants
+_HELD_BY = sa.union_all(
+    sa.select(_M.c.district_id, _M.c.source).where(_M.c.person_id == sa.bindparam("person_id")),
+    sa.select(_G.c.district_id, sa.literal_column("'role'").label("source")).where(
+        _G.c.person_id == sa.bindparam("person_id")
+    ),
+).subquery()
+#: the districts a person is a member of, with their names, and each reason
+_HELD = Prepared(
+    sa.select(s.districts.c.id, s.districts.c.name, _HELD_BY.c.source).select_from(
+        _HELD_BY.join(s.districts, s.districts.c.id == _HELD_BY.c.district_id)
+    )
+)
 
 
 @frozen
@@ -63,6 +89,15 @@ class Account:
     def record_consent(self, version: int, granted: bool) -> None:
         """The person agreed to (or refused) version ``version`` of the privacy notice."""
         people.record_consent(self._conn, self.person_id, version, granted)
+
+    def districts(self) -> tuple[DistrictHeld, ...]:
+        """The districts the person is a member of, by id, each with why (one statement: /whoami asks)."""
+        why: dict[str, set[str]] = {}
+        names: dict[str, str] = {}
+        for district_id, name, source in _HELD.rows(self._conn, {"person_id": self.person_id}):
+            why.setdefault(district_id, set()).add(source)
+            names[district_id] = name
+        return tuple(DistrictHeld(d, names[d], tuple(x for x in members.SOURCES if x in why[d])) for d in sorted(why))
 
     def data(self) -> AccountData:
         """What the core tables hold about the person: accounts, roles, consents."""
@@ -95,6 +130,7 @@ class Account:
             self._conn.execute(sa.delete(s.outbox).where(s.outbox.c.room.in_(rooms)))
         self._conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == person_id))
         self._conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
+        self._conn.execute(sa.delete(s.memberships).where(s.memberships.c.person_id == person_id))
         self._conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))
         self._conn.execute(
             sa.update(s.persons)

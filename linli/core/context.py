@@ -304,14 +304,16 @@ class PluginContext:
         """The id of the one person of this district called ``name`` (display name, or the
         user part of an identity such as ``console:李四``); None when nobody or several are.
 
-        A person is of this district when it is their home district (where they last spoke
-        in a group) or they hold a role here: a namesake elsewhere is never picked.
+        A person is of this district when they are a member of it (see :mod:`linli.core.members`)
+        or hold a role here: a namesake elsewhere is never picked.
         """
         name = name.strip().lstrip("@")
         if not name:
             return None
         here = sa.or_(
-            s.persons.c.home_district == self.district.id,
+            s.persons.c.id.in_(
+                sa.select(s.memberships.c.person_id).where(s.memberships.c.district_id == self.district.id)
+            ),
             s.persons.c.id.in_(
                 sa.select(s.role_grants.c.person_id).where(s.role_grants.c.district_id == self.district.id)
             ),

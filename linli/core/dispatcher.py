@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 
-from linli.core import outbox, people
+from linli.core import members, outbox, people
 from linli.core.clock import Clock
 from linli.core.commands import parse_command as _parse_command
 from linli.core.directory import DirectoryCache, DistrictInfo
@@ -28,7 +28,7 @@ from linli.core.i18n import N_, Translator, translator
 from linli.core.people import PersonInfo
 from linli.core.plugin import CONSENT_REQUIRED
 from linli.core.plugin_names import current_name
-from linli.core.register.api import LINK_COMMANDS, district_of_code
+from linli.core.register.api import LINK_COMMANDS, district_of_code, valid_code_district
 from linli.core.registry import RESERVED_COMMANDS, Handler, PluginRegistry
 from linli.core.specs import ChoiceSpec, CommandSpec, DialogSpec
 from linli.core.storage import Store
@@ -47,6 +47,17 @@ parse_command = functools.lru_cache(maxsize=512)(_parse_command)
 
 # a whole message that is a short number (a vote or a choice meant as an answer), not chatter
 _BARE_NUMBER = re.compile(r"[#＃]?[0-9０-９]{1,3}")
+
+#: a private chat with someone who is a member of no district
+STRANGER = N_(
+    "I don't know your community yet. Say something in your community's group chat first, or ask its "
+    "staff for a link code and send /link CODE here; then talk to me here."
+)
+#: ``/start <district id>`` of a district the person is not a member of (or of none at all)
+NOT_A_MEMBER = N_(
+    "You are not a member of that community, so I can show you nothing of it. To join, say something "
+    "in the community's group chat, or ask its staff for a link code and send /link CODE here."
+)
 
 _DIALOG = sa.select(s.dialogs).where(
     s.dialogs.c.room_key == sa.bindparam("room_key"), s.dialogs.c.person_id == sa.bindparam("person_id")
@@ -156,18 +167,35 @@ class Dispatcher:
     ) -> list[HandlerCall]:
         room_key = inbound.address.room_key
         district = self.directory.district_of_room(conn, room_key)
-        if district is None and inbound.private:
-            # a link the community shared (t.me/<bot>?start=<district id>) makes that district
-            # the person's home: their private chat with the bot is about it from now on
-            district = self._linked_district(conn, inbound.text)
-        person, roles = people.person_with_roles(
-            conn, inbound.sender.identity, inbound.sender.display_name, district.id if district else None, claim
+        group = district is not None and not inbound.private
+        seen = people.seen(
+            conn,
+            inbound.sender.identity,
+            inbound.sender.display_name,
+            district.id if group and district is not None else None,
+            room_key if group else "",
+            claim,
         )
-        person = self._remember(conn, inbound, person, district)
-        if district is None and inbound.private and person.home_district:
-            district = self.directory.district(conn, person.home_district)
-            if district is not None:
-                roles = people.roles_in(conn, person.id, district.id)
+        person, roles = seen.person, seen.roles
+        self._remember(conn, inbound, person)
+        if group and district is not None:
+            if inbound.kind == "leave":
+                # leaving the room ends the membership that came from it, nothing else
+                members.leave_room(conn, person.id, district.id, room_key)
+                return []
+            if not seen.in_room:  # once per person and room: a known member costs no write
+                members.add(conn, person.id, district.id, "room", room_key)
+            if person.home_district != district.id:
+                # their private chat is about the district where they last spoke in a group
+                conn.execute(sa.update(s.persons).where(s.persons.c.id == person.id).values(home_district=district.id))
+                person = PersonInfo(
+                    person.id, person.display_name, person.language, district.id, person.consent_version
+                )
+        elif inbound.private:
+            found = self._private_district(conn, inbound, seen, answers, district)
+            if found is None:
+                return []
+            district, roles, person = found
         language = person.language or (district.language if district else self.default_language)
         t = translator(language, kind=district.kind if district else "")
 
@@ -177,25 +205,16 @@ class Dispatcher:
             )
 
         if district is None:
-            if (inbound.kind == "message" and parse_command(inbound.text) is not None) or inbound.private:
-                if inbound.private:
-                    answer(
-                        N_(
-                            "I don't know your community yet. Open the link your community shared "
-                            "with you, or say something in your community's group first, then talk "
-                            "to me here."
-                        )
-                    )
-                else:
-                    # one polite answer per unbound room, ever: the key dedupes it
-                    answer(
-                        N_(
-                            "This room is not linked to a community yet. An administrator can "
-                            "link it with: linli rooms bind {room} --district ID"
-                        ),
-                        key=f"unbound:{room_key}",
-                        room=room_key,
-                    )
+            if inbound.kind == "message" and parse_command(inbound.text) is not None:
+                # one polite answer per unbound room, ever: the key dedupes it
+                answer(
+                    N_(
+                        "This room is not linked to a community yet. An administrator can "
+                        "link it with: linli rooms bind {room} --district ID"
+                    ),
+                    key=f"unbound:{room_key}",
+                    room=room_key,
+                )
             return []
 
         consented = (person.consent_version or 0) >= self.notice_version
@@ -302,23 +321,81 @@ class Dispatcher:
         titles = self.registry.role_titles()
         return t.join(t(titles[r]) if r in titles else r for r in roles)
 
-    def _linked_district(self, conn: sa.Connection, text: str) -> DistrictInfo | None:
-        """The district a ``/start <district id>`` names (a deep link's payload), or the one
-        whose register issued the code of ``/link CODE`` (a resident's first words to the bot)."""
-        parsed = parse_command(text) if text.startswith("/") else None
-        if parsed is None or len(parsed.args) != 1:
-            return None
-        if parsed.name == "start":
-            return self.directory.district(conn, parsed.args[0])
-        if parsed.name in LINK_COMMANDS:
-            district_id = district_of_code(conn, parsed.args[0])
-            return self.directory.district(conn, district_id) if district_id else None
-        return None
+    def _private_district(
+        self,
+        conn: sa.Connection,
+        inbound: Inbound,
+        seen: people.Seen,
+        answers: list[Outbound],
+        bound: DistrictInfo | None = None,
+    ) -> tuple[DistrictInfo, dict[str, frozenset[str]], PersonInfo] | None:
+        """The district a private chat is about, the person's roles there and the person (their
+        home district updated): the one district they are a member of, or the one they chose
+        among theirs (``/start <district id>``; the last group they spoke in). None when there
+        is none, with the answer that says why and how to join.
 
-    def _remember(
-        self, conn: sa.Connection, inbound: Inbound, person: PersonInfo, district: DistrictInfo | None
-    ) -> PersonInfo:
-        """Keep the person's private room and home district current."""
+        A ``/start`` link never makes anyone a member; a ``/link CODE`` with a valid code
+        from a district's staff reaches that district's ``/link`` even for a non-member: it
+        is how a registered resident joins."""
+        person = seen.person
+        last = self.directory.district(conn, person.home_district) if person.home_district else None
+        home = last if seen.member else None
+        # the language of the district they were last in, member or not: it tells nothing of it
+        t = translator(person.language or (last.language if last else self.default_language))
+
+        def answer(msgid: str, **values: Any) -> None:
+            text = t(msgid, **values)
+            answers.append(Outbound(inbound.address, text, key=f"{inbound.event_id}:dispatch:{len(answers)}"))
+
+        parsed = parse_command(inbound.text) if inbound.kind == "message" and inbound.text.startswith("/") else None
+        wanted: DistrictInfo | None = None
+        starting = parsed is not None and parsed.name == "start" and len(parsed.args) == 1
+        if starting or bound is not None:
+            # a private room bound to a district (rare) is about it, for its members only
+            wanted = self.directory.district(conn, parsed.args[0]) if starting and parsed else bound
+            if wanted is None or not (
+                (seen.member and person.home_district == wanted.id) or members.is_member(conn, person.id, wanted.id)
+            ):
+                # the same answer for a district that does not exist: a link tells nothing
+                answer(NOT_A_MEMBER)
+                return None
+        elif parsed is not None and parsed.name in LINK_COMMANDS and len(parsed.args) == 1:
+            code_district = valid_code_district(conn, parsed.args[0], self.clock.now())
+            if code_district is not None:
+                wanted = self.directory.district(conn, code_district)
+                if wanted is not None and not members.is_member(conn, person.id, wanted.id):
+                    # only this /link runs there; redeeming the code makes them a member
+                    return wanted, {}, person
+            elif not seen.member and not members.districts_of(conn, person.id):
+                # in the language of the district that issued it, when it was one (used, expired)
+                issuer = district_of_code(conn, parsed.args[0])
+                issued = self.directory.district(conn, issuer) if issuer else None
+                if issued is not None and not person.language:
+                    t = translator(issued.language)
+                answer(N_("That code is not valid or was used already. Ask your captain for a new one."))
+                return None
+        if wanted is None and home is not None:
+            return home, seen.roles, person
+        if wanted is None:
+            mine = [d for d in (self.directory.district(conn, i) for i in members.districts_of(conn, person.id)) if d]
+            if not mine:
+                answer(STRANGER)
+                return None
+            if len(mine) > 1:
+                answer(
+                    N_("You are a member of several communities. Choose the one to talk about:\n{choices}"),
+                    choices="\n".join(f"/start {d.id} — {d.name}" for d in mine),
+                )
+                return None
+            wanted = mine[0]
+        if person.home_district != wanted.id:
+            conn.execute(sa.update(s.persons).where(s.persons.c.id == person.id).values(home_district=wanted.id))
+            person = PersonInfo(person.id, person.display_name, person.language, wanted.id, person.consent_version)
+            return wanted, people.roles_in(conn, person.id, wanted.id), person
+        return wanted, seen.roles, person
+
+    def _remember(self, conn: sa.Connection, inbound: Inbound, person: PersonInfo) -> None:
+        """Keep the person's private room current."""
         if inbound.private:
             conn.execute(
                 sa.update(s.identities)
@@ -338,10 +415,6 @@ class Dispatcher:
                 .where(s.identities.c.identity == inbound.sender.identity, s.identities.c.private_room.is_(None))
                 .values(private_room=inbound.private_address)
             )
-        if district is not None and person.home_district != district.id:
-            conn.execute(sa.update(s.persons).where(s.persons.c.id == person.id).values(home_district=district.id))
-            person = PersonInfo(person.id, person.display_name, person.language, district.id, person.consent_version)
-        return person
 
     def _choice(
         self,
@@ -414,6 +487,11 @@ class Dispatcher:
         expired = s.UTCDateTime().process_result_value(dialog.expires_at, conn.dialect)
         if handler is None or district is None or dialog.plugin not in district.plugins:
             s.delete_dialog(conn, dialog.room_key, dialog.person_id)
+            return []
+        if district.id != base["district_id"] and not members.is_member(conn, dialog.person_id, district.id):
+            # begun in a district the person has left since: it goes no further there
+            s.delete_dialog(conn, dialog.room_key, dialog.person_id)
+            answer(N_("Cancelled. Nothing from that conversation was saved."))
             return []
         if expired is not None and expired <= self.clock.now():
             s.delete_dialog(conn, dialog.room_key, dialog.person_id)

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from attrs import frozen
 
+from linli.core import members
 from linli.core.commands import parse_number
 from linli.core.errors import NotFound
 from linli.core.events import PersonInfo
@@ -27,6 +28,7 @@ __all__ = [
     "Claim",
     "Grant",
     "PersonInfo",
+    "Seen",
     "audit",
     "find_person",
     "grant_role",
@@ -37,6 +39,7 @@ __all__ = [
     "record_consent",
     "revoke_role",
     "roles_in",
+    "seen",
 ]
 
 ADMIN = "admin"
@@ -67,25 +70,40 @@ _ROLES = Prepared(
         s.role_grants.c.district_id == sa.bindparam("district_id"),
     )
 )
-# the person behind an identity and their roles in a district, in one statement: every event asks
-_WITH_ROLES = Prepared(
-    sa.select(
-        s.persons.c.id,
-        s.persons.c.display_name,
-        s.persons.c.language,
-        s.persons.c.home_district,
-        s.persons.c.consent_version,
-        s.role_grants.c.role,
-        s.role_grants.c.scope,
+_HOME = sa.func.coalesce(sa.bindparam("district_id", type_=sa.String), s.persons.c.home_district)
+_ROLES_HERE = sa.and_(s.role_grants.c.person_id == s.persons.c.id, s.role_grants.c.district_id == _HOME)
+# whether the person is a member of the district (of their home district in a private chat,
+# where no room names one), and whether they are recorded in this group room
+_MEMBER = (
+    sa.exists().where(s.memberships.c.person_id == s.persons.c.id, s.memberships.c.district_id == _HOME).label("member")
+)
+_IN_ROOM = (
+    sa.exists()
+    .where(
+        s.memberships.c.person_id == s.persons.c.id,
+        s.memberships.c.district_id == sa.bindparam("district_id", type_=sa.String),
+        s.memberships.c.source == "room",
+        s.memberships.c.ref == sa.bindparam("room_key", type_=sa.String),
     )
+    .label("in_room")
+)
+_PERSON_COLUMNS = (
+    s.persons.c.id,
+    s.persons.c.display_name,
+    s.persons.c.language,
+    s.persons.c.home_district,
+    s.persons.c.consent_version,
+    s.role_grants.c.role,
+    s.role_grants.c.scope,
+    _MEMBER,
+    _IN_ROOM,
+)
+# the person behind an identity, their roles in a district (or in their home district) and
+# their membership of it, in one statement: every event asks
+_WITH_ROLES = Prepared(
+    sa.select(*_PERSON_COLUMNS)
     .select_from(
-        s.identities.join(s.persons, s.identities.c.person_id == s.persons.c.id).outerjoin(
-            s.role_grants,
-            sa.and_(
-                s.role_grants.c.person_id == s.persons.c.id,
-                s.role_grants.c.district_id == sa.bindparam("district_id", type_=sa.String),
-            ),
-        )
+        s.identities.join(s.persons, s.identities.c.person_id == s.persons.c.id).outerjoin(s.role_grants, _ROLES_HERE)
     )
     .where(s.identities.c.identity == sa.bindparam("identity"))
 )
@@ -122,24 +140,13 @@ def _with_roles_claiming() -> Prepared:
     )
     one = sa.select(sa.literal_column("1").label("one")).subquery("one")
     person = s.identities.join(s.persons, s.identities.c.person_id == s.persons.c.id).outerjoin(
-        s.role_grants,
-        sa.and_(
-            s.role_grants.c.person_id == s.persons.c.id,
-            s.role_grants.c.district_id == sa.bindparam("district_id", type_=sa.String),
-        ),
+        s.role_grants, _ROLES_HERE
     )
     # one row at least (a LEFT JOIN from a single row), so the claim's outcome comes back for a stranger too
     return Prepared(
-        sa.select(
-            sa.select(sa.func.count()).select_from(mark).scalar_subquery(),
-            s.persons.c.id,
-            s.persons.c.display_name,
-            s.persons.c.language,
-            s.persons.c.home_district,
-            s.persons.c.consent_version,
-            s.role_grants.c.role,
-            s.role_grants.c.scope,
-        ).select_from(one.outerjoin(person, s.identities.c.identity == sa.bindparam("identity")))
+        sa.select(sa.select(sa.func.count()).select_from(mark).scalar_subquery(), *_PERSON_COLUMNS).select_from(
+            one.outerjoin(person, s.identities.c.identity == sa.bindparam("identity"))
+        )
     )
 
 
@@ -158,37 +165,70 @@ def person_for(conn: sa.Connection, identity: str, display_name: str, *, create:
     return PersonInfo(person_id[0], display_name or identity, None, None, 0)
 
 
-def person_with_roles(
-    conn: sa.Connection, identity: str, display_name: str, district_id: str | None, claim: Claim | None = None
-) -> tuple[PersonInfo, dict[str, frozenset[str]]]:
-    """The person behind ``identity`` (created on first contact, like :func:`person_for`)
-    and their roles in ``district_id`` (none when it is ``None``).
+@frozen
+class Seen:
+    """The sender of an event as the dispatcher sees them: the person, their roles in the
+    district asked about (their home district when none was), whether they are a member of
+    it, and whether they are recorded as being in the group room asked about."""
+
+    person: PersonInfo
+    roles: dict[str, frozenset[str]]
+    member: bool
+    in_room: bool
+
+
+def seen(
+    conn: sa.Connection,
+    identity: str,
+    display_name: str,
+    district_id: str | None,
+    room_key: str = "",
+    claim: Claim | None = None,
+) -> Seen:
+    """The person behind ``identity`` (created on first contact, like :func:`person_for`),
+    their roles in ``district_id`` and whether they are a member of it, in one statement.
 
     Parameters:
+      district_id: the district of the room; ``None`` for a private chat, which asks about
+        the person's home district instead.
+      room_key: the group room, to learn whether the person is recorded as being in it.
       claim: a processed-event mark to claim in the same statement (on PostgreSQL; elsewhere
         it is left untried).
     """
+    values = {"identity": identity, "district_id": district_id, "room_key": room_key}
     if claim is not None and conn.dialect.name == "postgresql":
-        found = _with_roles_claiming().rows(
-            conn, {"identity": identity, "district_id": district_id, "key": claim.key, "now": s.utcnow()}
-        )
+        found = _with_roles_claiming().rows(conn, {**values, "key": claim.key, "now": s.utcnow()})
         claim.inserted = bool(found[0][0])
         rows = [row[1:] for row in found if row[1] is not None]
     else:
-        rows = _WITH_ROLES.rows(conn, {"identity": identity, "district_id": district_id})
+        rows = _WITH_ROLES.rows(conn, values)
     if not rows:
         person = person_for(conn, identity, display_name)
         assert person is not None
-        return person, {}
+        return Seen(person, {}, False, False)
     out: dict[str, set[str]] = {}
     for row in rows:
         if row[5] is not None:
             out.setdefault(row[5], set()).add(row[6])
     first = rows[0]
-    return (
+    roles = {role: frozenset(scopes) for role, scopes in out.items()}
+    return Seen(
         PersonInfo(first[0], first[1], first[2], first[3], first[4]),
-        {role: frozenset(scopes) for role, scopes in out.items()},
+        roles,
+        bool(first[7]) or bool(roles),  # a role makes its holder a member
+        bool(first[8]),
     )
+
+
+def person_with_roles(
+    conn: sa.Connection, identity: str, display_name: str, district_id: str | None, claim: Claim | None = None
+) -> tuple[PersonInfo, dict[str, frozenset[str]]]:
+    """The person behind ``identity`` (created on first contact, like :func:`person_for`)
+    and their roles in ``district_id`` (none when it is ``None``)."""
+    found = seen(conn, identity, display_name, district_id, claim=claim)
+    if district_id is None:
+        return found.person, {}
+    return found.person, found.roles
 
 
 def find_person(conn: sa.Connection, who: str) -> PersonInfo:
@@ -240,6 +280,7 @@ def grant_role(conn: sa.Connection, person_id: int, district_id: str, role: str,
             person_id=person_id, district_id=district_id, role=role, scope=scope, granted_by=by
         )
     )
+    members.add(conn, person_id, district_id, "role", by=by)
     audit(
         conn,
         actor=by,
@@ -261,6 +302,8 @@ def revoke_role(conn: sa.Connection, person_id: int, district_id: str, role: str
             s.role_grants.c.scope == scope,
         )
     ).rowcount
+    if deleted and not roles_in(conn, person_id, district_id):
+        members.end(conn, person_id, district_id, ("role",))
     if deleted:
         audit(
             conn,

@@ -30,7 +30,7 @@ from typing import Any, Literal
 import pytest
 from attrs import evolve
 
-from linli.core import directory, people
+from linli.core import directory, members, people
 from linli.core.adapter import ChatAdapter
 from linli.core.clock import FrozenClock
 from linli.core.events import Address, Inbound, Outbound, Sender
@@ -126,6 +126,8 @@ class ChatHarness:
         # unique per harness: a harness reopened on the same database must not reuse event ids
         self._session = uuid.uuid4().hex[:8]
         self._seen: dict[str, int] = {}
+        self._outsiders: set[str] = set()
+        self._ensured: set[str] = set()
         self._worker = self.runtime.worker(threads=2)
         self._worker.start()
 
@@ -135,13 +137,38 @@ class ChatHarness:
         return Address("test", f"@{who}" if private else GROUP)
 
     def _ensure(self, who: str) -> None:
-        if not self.consented:
+        """``who`` is in the district's group (a member of the district, unless they were made
+        an :meth:`outsider`) and, when the harness says so, has accepted the privacy notice."""
+        joining = who not in self._ensured and who not in self._outsiders
+        if not (joining or self.consented):
             return
         with self.runtime.store.begin() as conn:
             person = people.person_for(conn, f"test:{who}", who)
             assert person is not None
-            if not person.consent_version:
+            if joining:  # once: someone who left the group later stays out
+                members.add(conn, person.id, "test", "room", f"test:{GROUP}", by="test")
+            if self.consented and not person.consent_version:
                 people.record_consent(conn, person.id, self.settings.privacy.notice_version, True)
+        self._ensured.add(who)
+
+    def outsider(self, who: str) -> None:
+        """``who`` is not in the district's group: a member of nothing until they speak in a group
+        room, join one, hold a role or link their account (say nothing in ``group`` for them)."""
+        self._outsiders.add(who)
+        self._ensured.discard(who)
+
+    def join(self, who: str, room: str = GROUP) -> list[str]:
+        """``who`` joins a group room (the platform's join event)."""
+        return self._membership(who, room, "join")
+
+    def leave(self, who: str, room: str = GROUP) -> list[str]:
+        """``who`` leaves a group room (the platform's leave event)."""
+        return self._membership(who, room, "leave")
+
+    def _membership(self, who: str, room: str, kind: Literal["join", "leave"]) -> list[str]:
+        before = len(self.adapter.sent)
+        self.submit(Inbound(self._event_id(), Address("test", room), Sender("test", who, who), kind=kind))
+        return [m.text for m in self.adapter.sent[before:]]
 
     def say(self, who: str, text: str, *, private: bool = False) -> list[str]:
         """``who`` says ``text`` in the group (or privately); returns the texts sent back

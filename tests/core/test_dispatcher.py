@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from linli.core import directory, people
+from linli.core.dispatcher import NOT_A_MEMBER, STRANGER
 from linli.core.events import Address, Inbound, Sender
 from linli.core.i18n import translator
 from linli.core.plugin import N_, Manifest, Plugin, PluginContext, RoleSpec, command, on_dialog
@@ -68,10 +69,6 @@ PLUGINS = [BasicsPlugin, SuggestionsPlugin, Probe]
 UNBOUND = N_(
     "This room is not linked to a community yet. An administrator can "
     "link it with: linli rooms bind {room} --district ID"
-)
-STRANGER = N_(
-    "I don't know your community yet. Open the link your community shared with you, or say something in your "
-    "community's group first, then talk to me here."
 )
 
 
@@ -189,7 +186,26 @@ def test_a_private_chat_with_someone_from_no_known_group_is_asked_to_speak_in_a_
     assert probe(chat).runs == []
 
 
-def test_a_start_link_makes_its_district_the_home_of_a_private_chat(tmp_path):
+def test_a_start_link_chooses_among_the_districts_one_is_a_member_of(tmp_path):
+    village = DistrictSettings(
+        id="village", name="Village", language="en", rooms=("test:village-group",), plugins=("core", "probe")
+    )
+    chat = ChatHarness(tmp_path, plugins=PLUGINS, language="en", districts=[village])
+    try:
+        consent(chat, "test:张三", "张三")
+        chat.submit(inbound("e0", "group", "张三", "hello"))
+        chat.submit(inbound("e1", "village-group", "张三", "hello"))  # in the village's group too
+        chat.submit(inbound("e2", "@张三", "张三", "/ping", private=True))
+        assert chat.in_room("@张三")[-1].startswith("pong from village")  # where they last spoke
+
+        chat.submit(inbound("e3", "@张三", "张三", "/start test", private=True))
+        chat.submit(inbound("e4", "@张三", "张三", "/ping", private=True))
+        assert chat.in_room("@张三")[-1].startswith("pong from test")
+    finally:
+        chat.close()
+
+
+def test_a_start_link_to_a_district_one_is_not_a_member_of_shows_and_changes_nothing(tmp_path):
     village = DistrictSettings(
         id="village", name="Village", language="en", rooms=("test:village-group",), plugins=("core", "probe")
     )
@@ -197,17 +213,18 @@ def test_a_start_link_makes_its_district_the_home_of_a_private_chat(tmp_path):
     try:
         # t.me/<bot>?start=village: someone who was never in any group opens the bot
         chat.submit(inbound("e1", "@newcomer", "newcomer", "/start village", private=True))
-        notice, help_text = chat.in_room("@newcomer")
-        assert "privacy" in notice.lower()
-        assert help_text.startswith("Village: what you can do here")
+        assert chat.in_room("@newcomer") == [translator("zh_CN")(NOT_A_MEMBER)]
         consent(chat, "test:newcomer", "newcomer")
         chat.submit(inbound("e2", "@newcomer", "newcomer", "/ping", private=True))
-        assert chat.in_room("@newcomer")[-1].startswith("pong from village")
-
-        # a link to another district moves the private chat there
-        chat.submit(inbound("e3", "@newcomer", "newcomer", "/start test", private=True))
-        chat.submit(inbound("e4", "@newcomer", "newcomer", "/ping", private=True))
-        assert chat.in_room("@newcomer")[-1].startswith("pong from test")
+        assert chat.in_room("@newcomer")[-1] == translator("zh_CN")(STRANGER)
+        assert probe(chat).runs == []
+        with chat.runtime.store.connect() as conn:
+            assert (
+                conn.execute(
+                    sa.select(s.persons.c.home_district).where(s.persons.c.display_name == "newcomer")
+                ).scalar()
+                is None
+            )
     finally:
         chat.close()
 
@@ -215,10 +232,11 @@ def test_a_start_link_makes_its_district_the_home_of_a_private_chat(tmp_path):
 def test_a_start_link_to_no_known_district_changes_nothing(chat):
     chat.say("张三", "/ping")  # 张三's home is the test district
     chat.submit(inbound("e1", "@张三", "张三", "/start nowhere", private=True))
+    assert chat.in_room("@张三") == [translator("en")(NOT_A_MEMBER)]
     assert chat.say("张三", "/ping", private=True)[0].startswith("pong from test")
 
     chat.submit(inbound("e2", "@stranger", "stranger", "/start nowhere", private=True))
-    assert chat.in_room("@stranger") == [translator("zh_CN")(STRANGER)]
+    assert chat.in_room("@stranger") == [translator("zh_CN")(NOT_A_MEMBER)]
 
 
 def test_start_in_a_group_shows_what_one_can_do_there(chat):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from linli.core import people
 from linli.core.events import Inbound, Sender
 from linli.core.i18n import translator
-from linli.core.settings import PrivacySettings, Settings
+from linli.core.settings import DistrictSettings, PrivacySettings, Settings
 from linli.core.storage import schema as s
 from linli.plugins import basics
 from linli.plugins.basics import PRIVACY_NOTICE, BasicsPlugin
@@ -196,7 +196,30 @@ def test_whoami_of_a_resident_says_resident(agreed):
         f"You are 张三 (person #{person_id(agreed, '张三')}) in Test Community.",
         "Your roles here: resident",
         "Language: English",
+        "Your communities: Test Community (test, through its group)",
     ]
+
+
+def test_whoami_names_every_community_one_belongs_to_and_how_to_switch(tmp_path):
+    other = DistrictSettings(id="east", name="East Gate", language="en", rooms=("test:east",), plugins=("core",))
+    chat = ChatHarness(tmp_path, plugins=PLUGINS, language="en", districts=[other])
+    try:
+        chat.say("张三", "hello")
+        chat.grant("张三", "staff")
+        with chat.runtime.store.begin() as conn:
+            person = people.person_for(conn, "test:张三", "张三")
+            assert person is not None
+            people.grant_role(conn, person.id, "east", "staff", by="test")
+
+        reply = chat.say("张三", "/whoami", private=True)[0].splitlines()
+
+        assert reply[-2:] == [
+            "Your communities: East Gate (east, through your role), Test Community (test, through its group, "
+            "your role)",
+            "In a private chat with me, send /start and a community's id to talk about that one.",
+        ]
+    finally:
+        chat.close()
 
 
 def test_whoami_shows_roles_with_their_scopes(agreed):

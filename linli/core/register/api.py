@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core import people
+from linli.core import members, people
 from linli.core.errors import UserError
 from linli.core.i18n import N_, translator
 from linli.core.register import ids
@@ -18,7 +18,7 @@ from linli.core.register.merge import merge_persons
 from linli.core.register.model import Building, Change, Duplicate, Grid, HistoryEntry, Household, Resident
 from linli.core.storage import schema as s
 
-__all__ = ["CHANGE_KINDS", "LINK_COMMANDS", "Added", "Registry", "district_of_code"]
+__all__ = ["CHANGE_KINDS", "LINK_COMMANDS", "Added", "Registry", "district_of_code", "valid_code_district"]
 
 #: what a change request may do to a household
 CHANGE_KINDS = ("move_in", "move_out", "death", "phone")
@@ -59,6 +59,18 @@ def district_of_code(conn: sa.Connection, code: str) -> str | None:
     lc = s.link_codes
     found: str | None = conn.execute(sa.select(lc.c.district_id).where(lc.c.code_hash == _code_hash(code))).scalar()
     return found
+
+
+def valid_code_district(conn: sa.Connection, code: str, now: dt.datetime) -> str | None:
+    """The district whose register issued a link code that still works (unused, not
+    expired), or None: such a code is the one way in for someone who is not yet a member."""
+    lc = s.link_codes
+    row = conn.execute(
+        sa.select(lc.c.district_id, lc.c.expires_at).where(lc.c.code_hash == _code_hash(code), lc.c.used_at.is_(None))
+    ).first()
+    if row is None or row.expires_at <= now:
+        return None
+    return str(row.district_id)
 
 
 def _grid(row: Any) -> Grid:
@@ -694,6 +706,19 @@ class Registry:
         household = self.household_of(row.person_id)
         if household is not None:
             self._history(household.id, "linked", {"person_id": row.person_id}, source="entry")
+        # a code from the district's staff makes its holder a member of the district, and
+        # their private chat is about it from now on
+        members.add(
+            self.conn,
+            row.person_id,
+            self.district_id,
+            "household",
+            str(household.id) if household is not None else "",
+            by=row.issued_by,
+        )
+        self.conn.execute(
+            sa.update(s.persons).where(s.persons.c.id == row.person_id).values(home_district=self.district_id)
+        )
         people.audit(
             self.conn,
             action="registry.linked",
@@ -847,6 +872,7 @@ class Registry:
                 .where(_M.c.household_id == change.household_id, _M.c.person_id == person_id)
                 .values(left_at=self.now())
             )
+            members.end(self.conn, person_id, self.district_id, ("household",), str(change.household_id))
             history = {"person_id": person_id}
             if change.kind == "death":
                 day = dt.date.fromisoformat(detail["date"]) if detail.get("date") else self.now().date()
@@ -907,6 +933,9 @@ class Registry:
                 approved_by=self.person_id,
             )
             self._refresh_status(old)
+        # a linked chat account's membership follows the person to their new household
+        if members.end(self.conn, person_id, self.district_id, ("household",)):
+            members.add(self.conn, person_id, self.district_id, "household", str(change.household_id), by=self.actor)
         back = self.conn.execute(
             sa.update(_M)
             .where(_M.c.household_id == change.household_id, _M.c.person_id == person_id)

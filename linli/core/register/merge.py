@@ -43,6 +43,7 @@ def merge_persons(conn: sa.Connection, keep: int, drop: int) -> None:
     _merge_grants(conn, keep, drop)
     _merge_residents(conn, keep, drop)
     _merge_memberships(conn, keep, drop)
+    _merge_district_memberships(conn, keep, drop)
     conn.execute(sa.delete(s.link_codes).where(s.link_codes.c.person_id == drop))
     conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == drop))
     rows = {r.id: r for r in conn.execute(sa.select(s.persons).where(s.persons.c.id.in_((keep, drop))))}
@@ -96,3 +97,21 @@ def _merge_memberships(conn: sa.Connection, keep: int, drop: int) -> None:
             conn.execute(sa.delete(m).where(m.c.id == row.id))
         else:
             conn.execute(sa.update(m).where(m.c.id == row.id).values(person_id=keep))
+
+
+def _merge_district_memberships(conn: sa.Connection, keep: int, drop: int) -> None:
+    """The districts ``drop`` was a member of, and why, become ``keep``'s (a reason ``keep``
+    has already is kept with its own date)."""
+    m = s.memberships
+    mine = {
+        (r.district_id, r.source, r.ref)
+        for r in conn.execute(sa.select(m.c.district_id, m.c.source, m.c.ref).where(m.c.person_id == keep))
+    }
+    for row in conn.execute(sa.select(m).where(m.c.person_id == drop)).fetchall():
+        same = sa.and_(
+            m.c.person_id == drop, m.c.district_id == row.district_id, m.c.source == row.source, m.c.ref == row.ref
+        )
+        if (row.district_id, row.source, row.ref) in mine:
+            conn.execute(sa.delete(m).where(same))
+        else:
+            conn.execute(sa.update(m).where(same).values(person_id=keep))

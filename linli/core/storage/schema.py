@@ -153,6 +153,23 @@ role_grants = sa.Table(
     sa.Index("ix_role_grants_person_district", "person_id", "district_id"),
 )
 
+#: who is a member of which district, and why: one row per reason (a group room they are in,
+#: their household in the register, a role, an administrator's word). A person sees and does
+#: things in a district only as its member; a ``/start`` link alone makes nobody one.
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+    #: room, household, role, staff (added by an administrator) or migrated (core_0004)
+    sa.Column("source", sa.String(16), primary_key=True),
+    #: the room's key for ``room``, the household's id for ``household``; "" otherwise
+    sa.Column("ref", sa.String(300), primary_key=True, server_default=""),
+    sa.Column("since", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("added_by", sa.String(200), nullable=False, server_default=""),
+    sa.Index("ix_memberships_district", "district_id"),
+)
+
 processed = sa.Table(
     "processed_events",
     metadata,

@@ -88,9 +88,43 @@ class Identity(HandlerGroup):
                     ),
                     t("Your roles here: {roles}", roles=t.join(roles) if roles else t("resident")),
                     t("Language: {language}", language=t.language_name(ctx.language)),
+                    *self._districts(ctx),
                 ]
             )
         )
+
+    def _districts(self, ctx: CommandContext) -> list[str]:
+        """The communities the person is a member of, and why; how to switch when several."""
+        t = ctx.t
+        why = {
+            "room": t("its group"),
+            "household": t("your household"),
+            "role": t("your role"),
+            "staff": t("added by staff"),
+            "migrated": t("its group"),
+        }
+        held = ctx.account().districts()
+        lines = (
+            [
+                t(
+                    "Your communities: {districts}",
+                    districts=t.join(
+                        t(
+                            "{name} ({id}, through {why})",
+                            name=d.name,
+                            id=d.district_id,
+                            why=t.join(dict.fromkeys(why[x] for x in d.sources)),
+                        )
+                        for d in held
+                    ),
+                )
+            ]
+            if held
+            else []
+        )
+        if len(held) > 1:
+            lines.append(t("In a private chat with me, send /start and a community's id to talk about that one."))
+        return lines
 
     @command(
         "lang",
@@ -114,6 +148,9 @@ class Identity(HandlerGroup):
         help=N_("Link your account to your household with the code your captain gave you"),
         usage=N_("LINK-CODE"),
         aliases=("绑定",),  # both in linli.core.register.api.LINK_COMMANDS
+        # how a registered resident joins: it runs with the privacy notice on first contact,
+        # so that the notice's buttons then belong to the district the code made them part of
+        before_consent=True,
     )
     def link(self, ctx: CommandContext) -> None:
         code = ctx.argtext.strip()

@@ -292,6 +292,7 @@ def test_a_resident_of_another_district_reaches_nothing_here(tmp_path):
             chat.submit(Inbound(chat._event_id(), room, Sender("test", "钱七", "钱七"), text=text, private=private))
             return [m.text for m in chat.adapter.sent[before:]]
 
+        chat.outsider("钱七")  # in the village's group only
         chat._ensure("钱七")
         village_says("/whoami")
         assert village_says("/vote 1 yes", private=True) == ["There is no poll 1 here."]
