@@ -26,6 +26,7 @@ from linli.core.errors import SettingsError
 from linli.core.i18n import N_, Message
 
 __all__ = [
+    "AttachmentSettings",
     "DistrictSettings",
     "I18nSettings",
     "LoggingSettings",
@@ -99,6 +100,21 @@ class StorageSettings:
     #: sent messages (their texts are personal data) and processed-event marks are
     #: deleted after this many days; a redelivery can never be that late.
     retention_days: int = field(default=30, validator=_positive)
+    #: where the photos and files people send are kept: a directory (relative to the
+    #: settings file), or ``s3://bucket/prefix`` for an S3-compatible store.
+    blobs: str = "var/blobs"
+
+
+@frozen
+class AttachmentSettings:
+    """Limits on the photos, files and voice notes people send (docs/operations.md)."""
+
+    max_photo_mb: int = field(default=10, validator=_positive)
+    max_file_mb: int = field(default=20, validator=_positive)
+    max_voice_mb: int = field(default=10, validator=_positive)
+    #: a photo or file sent this soon after a suggestion, need or case message, in the same
+    #: chat, is attached to it
+    follow_up_minutes: int = field(default=10, validator=_positive)
 
 
 @frozen
@@ -175,6 +191,7 @@ class Settings:
     i18n: I18nSettings = I18nSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     privacy: PrivacySettings = PrivacySettings()
+    attachments: AttachmentSettings = AttachmentSettings()
     districts: tuple[DistrictSettings, ...] = ()
     #: per-platform settings (``[platforms.telegram]``); read by the adapters.
     platforms: Mapping[str, Mapping[str, Any]] = attrs.Factory(dict)
@@ -191,7 +208,7 @@ _ENV_SHORTCUTS = {
     "LINLI_DATABASE_URL": ("storage", "url"),
     "LINLI_BROKER_URL": ("queue", "broker"),
 }
-_SECTIONS = ("storage", "queue", "logging", "i18n", "scheduler", "privacy")
+_SECTIONS = ("storage", "queue", "logging", "i18n", "scheduler", "privacy", "attachments")
 
 
 def _converter() -> cattrs.Converter:
