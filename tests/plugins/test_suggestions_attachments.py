@@ -152,3 +152,43 @@ def test_a_download_that_keeps_failing_is_told_and_the_caption_still_reaches_the
     assert any("could not download your photo after several tries" in r for r in replies)
     assert any("Which kind of suggestion" in r for r in replies)
     assert stored_rows(box) == []
+
+
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(200)
+
+
+def test_a_photo_the_platform_says_is_too_large_is_refused_without_being_downloaded(box):
+    box.say("张三", "/suggest Broken bench")
+    box.pick("张三", "Repairs")
+
+    replies = box.send_file("张三", photo_with_gps(), "bench.jpg", size=50 * 1024 * 1024)
+
+    assert replies == ["This photo is too large (50.0 MB); the limit is 10 MB. Nothing was kept."]
+    assert box.adapter.fetched == [] and stored_rows(box) == []
+
+
+def test_a_program_disguised_as_a_photo_is_refused_and_nothing_is_stored(box, tmp_path):
+    box.say("张三", "/suggest Broken bench")
+    box.pick("张三", "Repairs")
+
+    replies = box.send_file("张三", EXE, "bench.jpg")
+
+    assert replies == ["Programs and scripts are never accepted, whatever their name says."]
+    assert stored_rows(box) == []
+    assert not any(p.is_file() for p in (tmp_path / "blobs").rglob("*"))
+
+
+def test_a_corrupt_photo_with_a_command_is_refused_and_the_command_still_runs(box):
+    replies = box.send_file("张三", photo_with_gps()[:300], "bench.jpg", text="/suggest The bench is broken")
+
+    assert replies[0] == "This image is damaged or cannot be read, so it was not kept."
+    assert "Which kind of suggestion" in replies[1]
+    assert stored_rows(box) == []
+
+
+def test_a_photo_sent_privately_that_belongs_to_nothing_is_explained(box):
+    box.say("张三", "Hello everyone")  # the group makes the district theirs
+    replies = box.send_file("张三", photo_with_gps(), "bench.jpg", private=True)
+
+    assert replies[0].startswith("I received bench.jpg (photo, ")
+    assert "belongs to nothing yet" in replies[0]
