@@ -487,6 +487,7 @@ def forget_person(conn: sa.Connection, person_id: int, now: dt.datetime) -> int:
 def merge_person(conn: sa.Connection, old: int, new: int) -> None:
     """Two persons became one: the files of ``old`` are ``new`` 's."""
     conn.execute(sa.update(s.attachments).where(s.attachments.c.person_id == old).values(person_id=new))
+    conn.execute(sa.delete(s.attachment_targets).where(s.attachment_targets.c.person_id == old))
 
 
 def prune(conn: sa.Connection, before: dt.datetime, now: dt.datetime) -> int:

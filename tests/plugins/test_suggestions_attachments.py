@@ -192,3 +192,37 @@ def test_a_photo_sent_privately_that_belongs_to_nothing_is_explained(box):
 
     assert replies[0].startswith("I received bench.jpg (photo, ")
     assert "belongs to nothing yet" in replies[0]
+
+
+def test_a_photo_two_people_sent_stays_in_the_store_until_neither_refers_to_it(box):
+    data = photo_with_gps()
+    for who in ("张三", "李四"):
+        box.say(who, f"/suggest {who}: broken bench")
+        box.pick(who, "Repairs")
+        box.send_file(who, data, "bench.jpg")
+    with box.runtime.store.connect() as conn:
+        keys = set(conn.execute(sa.select(s.attachments.c.sha256)).scalars())
+    assert len(keys) == 1  # the same content is stored once
+    (key,) = keys
+
+    box.say("张三", "/forgetme", private=True)
+    box.pick("张三", "Yes", private=True)
+    assert box.release_blobs() == 0 and box.runtime.blobs.exists(key)
+    assert stored_rows(box) == [("suggestions", "2", "photo", "image/jpeg")]
+
+
+def test_files_that_never_belonged_to_anything_go_after_the_retention_period(box):
+    import datetime as dt
+
+    from linli.workers.scheduler import Scheduler
+
+    box.say("张三", "Hello everyone")
+    box.send_file("张三", photo_with_gps(), "stray.jpg", private=True)
+    assert stored_rows(box) == [("", "", "photo", "image/jpeg")]
+    scheduler = Scheduler(box.runtime)
+
+    scheduler.release_files(box.clock.now() + dt.timedelta(days=29))
+    assert len(stored_rows(box)) == 1
+    scheduler.release_files(box.clock.now() + dt.timedelta(days=31))
+    assert stored_rows(box) == []
+    assert not any(p.is_file() for p in box.runtime.blobs.root.rglob("*"))  # type: ignore[attr-defined]
