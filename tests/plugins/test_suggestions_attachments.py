@@ -226,3 +226,27 @@ def test_files_that_never_belonged_to_anything_go_after_the_retention_period(box
     scheduler.release_files(box.clock.now() + dt.timedelta(days=31))
     assert stored_rows(box) == []
     assert not any(p.is_file() for p in box.runtime.blobs.root.rglob("*"))  # type: ignore[attr-defined]
+
+
+def test_a_download_refused_for_good_is_told_at_once_without_retrying(box):
+    from linli.core.errors import PermanentDeliveryError
+
+    box.say("张三", "/suggest Broken bench")
+    box.pick("张三", "Repairs")
+    box.adapter.fetch_failures = 1
+    box.adapter.fetch_error = PermanentDeliveryError("file is too old to download")
+
+    replies = box.send_file("张三", photo_with_gps(), "bench.jpg")
+
+    assert replies == ["I could not get this file from the chat platform, so it was not kept. Please send it again."]
+    assert len(box.adapter.fetched) == 1 and stored_rows(box) == []
+
+
+def test_a_refusal_is_in_the_senders_language(tmp_path):
+    chat = ChatHarness(tmp_path, plugins=PLUGINS)  # a Chinese-speaking district
+    try:
+        chat.say("张三", "/suggest 长椅坏了")
+        chat.pick("张三", 2)
+        assert chat.send_file("张三", EXE, "长椅.jpg") == ["不接收程序和脚本，无论文件名写的是什么。"]
+    finally:
+        chat.close()
