@@ -250,3 +250,27 @@ def test_a_refusal_is_in_the_senders_language(tmp_path):
         assert chat.send_file("张三", EXE, "长椅.jpg") == ["不接收程序和脚本，无论文件名写的是什么。"]
     finally:
         chat.close()
+
+
+def test_on_postgresql_a_redelivered_photo_is_stored_once_and_forgetme_releases_it(tmp_path, postgres_url):
+    chat = ChatHarness(tmp_path, plugins=PLUGINS, language="en", database_url=postgres_url)
+    try:
+        chat.say("张三", "/suggest Broken bench")
+        chat.pick("张三", "Repairs")
+        chat.adapter.files["ref1"] = photo_with_gps()
+        event = Inbound(
+            "pg-1",
+            chat.address("张三"),
+            Sender("test", "张三", "张三"),
+            attachments=(Attachment("photo", "bench.jpg", ref="ref1"),),
+        )
+        chat.submit(event)
+        chat.submit(event)
+        assert chat.adapter.fetched == ["ref1"]
+        assert stored_rows(chat) == [("suggestions", "1", "photo", "image/jpeg")]
+
+        chat.say("张三", "/forgetme", private=True)
+        chat.pick("张三", "Yes", private=True)
+        assert stored_rows(chat) == [] and chat.release_blobs() == 1
+    finally:
+        chat.close()
