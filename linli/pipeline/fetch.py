@@ -12,9 +12,10 @@ transaction must not wait for it.
 - **Once.** A row per fetched attachment, keyed by ``platform:event id:index``, is
   committed as soon as it is stored: a redelivered event (a retry, a crash) finds it and
   fetches nothing again; the store is content-addressed, so the same bytes are kept once.
-- **Only when wanted.** A photo in a group is fetched only when it is sent with a command
-  (its caption), to an open dialog, or right after the sender's record that accepts
-  attachments (``ctx.accept_attachments``); residents' chatter is never downloaded.
+- **Only when wanted**, and never before the sender accepted the privacy notice. A photo
+  in a group is fetched only when it is sent with a command (its caption), to an open
+  dialog, or right after the sender's record that accepts attachments
+  (``ctx.accept_attachments``); residents' chatter is never downloaded.
 - **Refusals** (too large, an executable, disguised, corrupt) and downloads that failed
   for good are answered at once in the sender's language, and the event goes on
   without that attachment (its text still reaches the handler). A download that fails
@@ -67,6 +68,8 @@ class Fetch:
       limits: ``[attachments]``.
       clock: the time source.
       default_language: for rooms of no district.
+      notice_version: the privacy notice people must have accepted before anything they
+        send is taken in.
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class Fetch:
         limits: AttachmentSettings,
         clock: Clock,
         default_language: str = "zh_CN",
+        notice_version: int = 1,
     ) -> None:
         self.store = store
         self.blobs = blobs
@@ -86,6 +90,7 @@ class Fetch:
         self.limits = limits
         self.clock = clock
         self.default_language = default_language
+        self.notice_version = notice_version
 
     def inbound(self, inbound: Inbound, *, last_try: bool) -> tuple[Inbound | None, Next]:
         """``inbound`` with its attachments stored, and the rooms of the refusals written.
@@ -101,7 +106,14 @@ class Fetch:
         keys = [f"{prefix}{i}" for i in range(len(inbound.attachments))]
         now = self.clock.now()
         with self.store.connect() as conn:
-            if not self._wanted(conn, inbound, now):
+            person = conn.execute(
+                sa.select(s.persons.c.id, s.persons.c.language, s.persons.c.consent_version)
+                .join(s.identities, s.identities.c.person_id == s.persons.c.id)
+                .where(s.identities.c.identity == inbound.sender.identity)
+            ).first()
+            # nothing is taken in before the person accepted the privacy notice
+            consented = person is not None and (person.consent_version or 0) >= self.notice_version
+            if not consented or not self._wanted(conn, inbound, now):
                 return inbound, Next()
             done = files.fetched_rows(conn, keys)
             answered = set(
@@ -112,11 +124,6 @@ class Fetch:
                 ).scalars()
             )
             district = self.directory.district_of_room(conn, inbound.address.room_key)
-            person = conn.execute(
-                sa.select(s.persons.c.id, s.persons.c.language)
-                .join(s.identities, s.identities.c.person_id == s.persons.c.id)
-                .where(s.identities.c.identity == inbound.sender.identity)
-            ).first()
         kept: list[Attachment] = []
         refusals: list[tuple[int, files.Refused]] = []
         for i, a in enumerate(inbound.attachments):

@@ -117,6 +117,7 @@ class Runtime:
             settings.attachments,
             self.clock,
             settings.i18n.default_language,
+            settings.privacy.notice_version,
         )
 
         local = LocalQueues()

@@ -274,3 +274,13 @@ def test_on_postgresql_a_redelivered_photo_is_stored_once_and_forgetme_releases_
         assert stored_rows(chat) == [] and chat.release_blobs() == 1
     finally:
         chat.close()
+
+
+def test_nothing_is_downloaded_from_someone_who_has_not_accepted_the_privacy_notice(tmp_path):
+    chat = ChatHarness(tmp_path, plugins=PLUGINS, language="en", consented=False)
+    try:
+        replies = chat.send_file("张三", photo_with_gps(), "me.jpg", text="/suggest hello", private=True)
+        assert chat.adapter.fetched == [] and stored_rows(chat) == []
+        assert replies  # the privacy notice, as for any first message
+    finally:
+        chat.close()
