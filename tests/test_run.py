@@ -148,3 +148,24 @@ def test_log_lines_go_to_a_file_not_between_the_replies(tmp_path):
     assert result.returncode == 0, shown(result)
     assert "bad input answered" not in result.stdout + result.stderr, shown(result)
     assert "bad input answered" in (tmp_path / "var" / "linli.log").read_text(encoding="utf-8")
+
+
+def test_attach_in_a_session_sends_a_photo_as_a_platform_would(tmp_path):
+    import io as _io
+
+    from PIL import Image
+
+    out = _io.BytesIO()
+    Image.new("RGB", (16, 16), (1, 2, 3)).save(out, "JPEG")
+    (tmp_path / "lamp.jpg").write_bytes(out.getvalue())
+    script = "\n".join(["/whoami", "1", "/suggest 楼道灯坏了", "2", "/attach lamp.jpg", "/attach nothing.jpg"])
+
+    result = linli(tmp_path, "run", script=script + "\n")
+
+    assert result.returncode == 0, shown(result)
+    session = dict(blocks(result.stdout))
+    attached = session["[heping] 张三> /attach lamp.jpg"]
+    files = zh("{name} ({kind}, {size})", name="lamp.jpg", kind=zh("photo"), size="1 KB")
+    assert zh("Attached to {record}: {files}.", record=zh("suggestion {number}", number=1), files=files) in attached
+    assert "nothing.jpg" in session["[heping] 张三> /attach nothing.jpg"]
+    assert list((tmp_path / "var" / "blobs").rglob("*")), "the photo is in the store beside the database"

@@ -267,6 +267,30 @@ def _check_platforms(report: _Report, platforms: dict[str, Any], found: Sequence
         report("ok", _t("platforms: console only (no [platforms.*] configured)"))
 
 
+def _check_blobs(report: _Report, where: str, base: Any) -> None:
+    """Whether the blob store (``[storage] blobs``) takes, gives back and deletes a file."""
+    import uuid
+
+    from linli.core.blobs import open_blob_store
+
+    shown = _safe(where) if "://" in where else where
+    probe = f"linli doctor {uuid.uuid4()}".encode()
+    try:
+        store = open_blob_store(where, base)
+        key = store.put(probe)
+        ok = store.get(key) == probe
+        store.delete(key)
+    except Exception as exc:
+        report(
+            "fail", _t("blob store {where}: not writable: {error}", where=shown, error=str(exc) or type(exc).__name__)
+        )
+        return
+    if not ok:
+        report("fail", _t("blob store {where}: what was written did not read back the same", where=shown))
+        return
+    report("ok", _t("blob store: {where} (photos and files are kept here)", where=shown))
+
+
 @click.command(
     "doctor", help=_t("Check the settings, the database, the broker, plugins, room bindings and platform tokens.")
 )
@@ -333,6 +357,7 @@ def doctor(state: State) -> None:
                     ),
                 )
     _check_platforms(report, dict(settings.platforms), found)
+    _check_blobs(report, settings.storage.blobs, settings.base_dir)
     if report.failed:
         click.echo(_t("{failed} problem(s), {warned} warning(s).", failed=report.failed, warned=report.warned))
         raise click.exceptions.Exit(1)

@@ -2,29 +2,42 @@
 
 Console-only commands (not sent to the bot): ``/as NAME`` speaks as someone else,
 ``/dm`` moves to a private chat with the bot and ``/group`` back, ``/quit`` ends.
-A bare number answers the last numbered choices.
+``/attach PATH [caption]`` sends a file as a platform would: the event carries the path,
+and the worker fetches the content (:meth:`ConsoleAdapter.fetch`); the caption may be a
+command (``/attach lamp.jpg /suggest 楼道灯坏了``). A bare number answers the last
+numbered choices.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import mimetypes
+import re
 import sys
 import threading
 import uuid
 from collections.abc import Callable
-from typing import TextIO
+from pathlib import Path
+from typing import Literal, TextIO
 
 from linli.core.adapter import ChatAdapter, Submit
 from linli.core.commands import parse_number
-from linli.core.events import Address, Inbound, Outbound, Sender
+from linli.core.errors import DeliveryError, PermanentDeliveryError
+from linli.core.events import Address, Attachment, Inbound, Outbound, Sender
 
 __all__ = ["ConsoleAdapter"]
 
-CONSOLE_HELP_ZH = "控制台命令：/as 名字 换人说话，/dm 私聊机器人，/group 回到群里，/quit 退出。"
-CONSOLE_HELP_EN = (
-    "Console: /as NAME to speak as someone else, /dm for a private chat, /group to go back, /quit to leave."
+CONSOLE_HELP_ZH = (
+    "控制台命令：/as 名字 换人说话，/dm 私聊机器人，/group 回到群里，/attach 路径 [说明] 发送照片或文件，/quit 退出。"
 )
+CONSOLE_HELP_EN = (
+    "Console: /as NAME to speak as someone else, /dm for a private chat, /group to go back, "
+    "/attach PATH [caption] to send a photo or file, /quit to leave."
+)
+
+#: ``/attach PATH [caption]``: the path may be quoted ("my photo.jpg")
+_ATTACH = re.compile(r"""\s*(?:"([^"]+)"|'([^']+)'|(\S+))(.*)""", re.DOTALL)
 
 
 class ConsoleAdapter(ChatAdapter):
@@ -86,6 +99,40 @@ class ConsoleAdapter(ChatAdapter):
             self.stdout.flush()
         return None
 
+    def fetch(self, attachment: Attachment) -> bytes:
+        """The content of a file sent with ``/attach``: read from its path.
+
+        Raises:
+          PermanentDeliveryError: the file is gone or is not a file.
+          DeliveryError: it could not be read now.
+        """
+        path = Path(attachment.ref)
+        try:
+            return path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise PermanentDeliveryError("no file at the attached path") from None
+        except OSError as exc:
+            raise DeliveryError("the attached file could not be read: {error}", error=type(exc).__name__) from None
+
+    def _attachment(self, rest: str) -> tuple[Attachment, str] | None:
+        """``/attach PATH [caption]``: the attachment and its caption, or None (told why)."""
+        zh = self.language == "zh_CN"
+        match = _ATTACH.match(rest)
+        if match is None:
+            self.stdout.write(("用法：/attach 路径 [说明]" if zh else "Usage: /attach PATH [caption]") + "\n")
+            return None
+        path = Path(next(g for g in match.group(1, 2, 3) if g is not None)).expanduser()
+        caption = match.group(4).strip()
+        if not path.is_file():
+            self.stdout.write((f"找不到文件：{path}" if zh else f"No such file: {path}") + "\n")
+            return None
+        mime = mimetypes.guess_type(path.name)[0] or ""
+        kind: Literal["photo", "file", "voice"] = (
+            "photo" if mime.startswith("image/") else "voice" if mime.startswith("audio/") else "file"
+        )
+        size = path.stat().st_size
+        return Attachment(kind, path.name, mime, size, ref=str(path.resolve())), caption
+
     # --- receiving ----------------------------------------------------------------------
 
     def _prompt(self) -> str:
@@ -135,6 +182,13 @@ class ConsoleAdapter(ChatAdapter):
         if word in ("/group", "/群"):
             self.private = False
             return True
+        attachments: tuple[Attachment, ...] = ()
+        if word in ("/attach", "/附件"):
+            attached = self._attachment(rest)
+            if attached is None:
+                return True
+            attachments = (attached[0],)
+            text = attached[1]
         address = self._address()
         sender = Sender("console", self.speaker, self.speaker)
         event_id = f"console:{self._session}:{next(self._counter)}"
@@ -142,12 +196,12 @@ class ConsoleAdapter(ChatAdapter):
         # else typed means the person moved on, so a later bare number is an answer, not a press
         pending = self._choices.pop(address.room_key, None)
         picked = parse_number(text, high=len(pending)) if pending else None
-        if pending and picked is not None:
+        if pending and picked is not None and not attachments:
             inbound = Inbound(
                 event_id, address, sender, text=text, kind="choice", private=self.private, choice=pending[picked - 1]
             )
         else:
-            inbound = Inbound(event_id, address, sender, text=text, private=self.private)
+            inbound = Inbound(event_id, address, sender, text=text, private=self.private, attachments=attachments)
         submit(inbound)
         self.after_submit()
         return True

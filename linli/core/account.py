@@ -8,7 +8,8 @@ import datetime as dt
 import sqlalchemy as sa
 from attrs import field, frozen
 
-from linli.core import members, people
+from linli.core import attachments, members, people
+from linli.core.attachments import StoredAttachment
 from linli.core.storage import schema as s
 from linli.core.storage.prepared import Prepared
 
@@ -50,6 +51,8 @@ class AccountData:
     identities: tuple[str, ...]
     roles: tuple[RoleHeld, ...]
     consents: tuple[ConsentRecord, ...]
+    #: the photos, files and voice notes the person sent that are stored, and what each belongs to
+    files: tuple[StoredAttachment, ...] = ()
 
 
 _M, _G = s.memberships, s.role_grants
@@ -109,11 +112,13 @@ class Account:
             identities=tuple(people.identities_of(self._conn, self.person_id)),
             roles=tuple(RoleHeld(g.district_id, g.role, g.scope) for g in grants),
             consents=tuple(ConsentRecord(bool(c.granted), int(c.version), c.at) for c in consents),
+            files=tuple(attachments.of_person(self._conn, self.person_id)),
         )
 
     def forget(self) -> None:
-        """Delete the person's name, accounts, language, roles, open dialogs and the messages
-        addressed to their private chats (the outbox); the person id
+        """Delete the person's name, accounts, language, roles, open dialogs, the files they
+        sent (their content leaves the blob store once nothing else refers to it) and the
+        messages addressed to their private chats (the outbox); the person id
         stays (as ``#id``) for the records the law requires to keep."""
         person_id = self.person_id
         rooms = [
@@ -129,6 +134,7 @@ class Account:
             # answer to /forgetme itself is written after this and stays until retention
             self._conn.execute(sa.delete(s.outbox).where(s.outbox.c.room.in_(rooms)))
         self._conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == person_id))
+        attachments.forget_person(self._conn, person_id, s.utcnow())
         self._conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
         self._conn.execute(sa.delete(s.memberships).where(s.memberships.c.person_id == person_id))
         self._conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))

@@ -12,14 +12,16 @@ import sqlalchemy as sa
 import structlog
 from attrs import define, field, frozen
 
+from linli.core import attachments as files
 from linli.core import outbox, people
 from linli.core.account import Account
+from linli.core.attachments import StoredAttachment
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
 from linli.core.commands import MAX_NUMBER, parse_number
 from linli.core.directory import DistrictInfo
 from linli.core.errors import UserError
-from linli.core.events import Address, Choice, DomainEvent, HandlerCall, Inbound, Outbound
+from linli.core.events import Address, Attachment, Choice, DomainEvent, HandlerCall, Inbound, Outbound
 from linli.core.i18n import Translator, translator
 from linli.core.people import PersonInfo
 from linli.core.register import Registry
@@ -44,6 +46,8 @@ __all__ = [
 ]
 
 DEFAULT_DIALOG_TIMEOUT = dt.timedelta(minutes=30)
+#: how long after a record is made a photo sent in the same chat is attached to it
+DEFAULT_ATTACHMENT_WINDOW = dt.timedelta(minutes=10)
 
 
 @frozen
@@ -124,6 +128,8 @@ class PluginContext:
     role_titles: Mapping[str, str] = field(factory=dict, repr=False)
     #: the command being run (its usage is quoted when an argument is wrong); None outside commands
     command: CommandSpec | None = field(default=None, repr=False)
+    #: ``[attachments] follow_up_minutes``: see :meth:`accept_attachments`
+    attachment_window: dt.timedelta = field(default=DEFAULT_ATTACHMENT_WINDOW, repr=False)
 
     # --- who and when -------------------------------------------------------
 
@@ -402,6 +408,71 @@ class PluginContext:
             now=self.clock.now,
         )
 
+    # --- attachments --------------------------------------------------------
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        """The photos, files and voice notes of the person's message, stored and checked
+        (``sha256`` is the blob's key), and its locations; empty outside conversations."""
+        return ()
+
+    def _event(self) -> tuple[str, str] | None:
+        """(platform, event id) of the message being handled, if any."""
+        return None
+
+    def attach(self, subject: str | int, attachments: Sequence[Attachment] | None = None) -> int:
+        """Attach stored files (by default :attr:`attachments`) to this plugin's record
+        ``subject`` (its number, or any short text such as ``case:3``); returns how many.
+        They are the person's: ``/mydata`` lists them and ``/forgetme`` removes them."""
+        items = self.attachments if attachments is None else attachments
+        return files.attach(
+            self._conn,
+            items,
+            district_id=self.district.id,
+            person_id=self.person.id if self.person else None,
+            plugin=self.plugin,
+            subject=str(subject),
+            event=self._event(),
+            now=self.clock.now(),
+        )
+
+    def accept_attachments(
+        self, subject: str | int, label: str, attachments: Sequence[Attachment] | None = None
+    ) -> int:
+        """The person has just made the record ``subject`` here: attach the files of this
+        message (or ``attachments``, kept from earlier steps of a dialog), and attach the
+        photos and files they send in this chat in the next minutes (``[attachments]
+        follow_up_minutes``) too, each confirmed with ``label`` (translated, such as
+        “建议 #12”). Returns how many were attached now."""
+        count = self.attach(subject, attachments)
+        if self.person is not None and self.address is not None:
+            files.set_target(
+                self._conn,
+                room_key=self.address.room_key,
+                person_id=self.person.id,
+                district_id=self.district.id,
+                plugin=self.plugin,
+                subject=str(subject),
+                label=label,
+                until=self.clock.now() + self.attachment_window,
+            )
+        return count
+
+    def attachments_of(self, subject: str | int | None = None) -> list[StoredAttachment]:
+        """The files attached to this plugin's record ``subject`` (all its records' when None),
+        oldest first: for a record's view and for ledgers."""
+        return files.stored_of(self._conn, self.district.id, self.plugin, None if subject is None else str(subject))
+
+    def detach(self, subject: str | int) -> int:
+        """Remove the files of this plugin's record ``subject`` (call it when the record is
+        deleted: retention, a withdrawal); their content is deleted from the store once
+        nothing else refers to it. Returns how many went."""
+        return files.detach(self._conn, self.district.id, self.plugin, str(subject), self.clock.now())
+
+    def describe_file(self, item: StoredAttachment | Attachment) -> str:
+        """``photo.jpg (照片, 120 KB)``: a file as people read it."""
+        return files.describe(item, self.t)
+
     # --- dialogs ------------------------------------------------------------
 
     def start_dialog(
@@ -470,6 +541,13 @@ class ConversationContext(PluginContext):
 
     def _reply_to(self) -> str | None:
         return None if self.inbound.private else self.inbound.event_id
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        return tuple(a for a in self.inbound.attachments if a.sha256 or a.kind == "location")
+
+    def _event(self) -> tuple[str, str] | None:
+        return (self.inbound.address.platform, self.inbound.event_id)
 
     def continue_dialog(
         self,
@@ -555,6 +633,7 @@ def context_for(
     available: Callable[[], list[tuple[str, CommandSpec]]],
     command: CommandSpec | None = None,
     role_titles: Mapping[str, str] | None = None,
+    attachment_window: dt.timedelta = DEFAULT_ATTACHMENT_WINDOW,
 ) -> PluginContext | None:
     """The context of the kind ``call`` asks for, or None when the call lacks what its kind
     needs (a command without its message or person: nothing to answer, the event is dropped).
@@ -580,6 +659,7 @@ def context_for(
         "available": available,
         "command": command,
         "role_titles": role_titles or {},
+        "attachment_window": attachment_window,
     }
     if call.kind == "event":
         if call.domain_event is None:

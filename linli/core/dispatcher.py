@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 
-from linli.core import members, outbox, people
+from linli.core import attachments, members, outbox, people
 from linli.core.clock import Clock
 from linli.core.commands import parse_command as _parse_command
 from linli.core.directory import DirectoryCache, DistrictInfo
@@ -252,6 +252,9 @@ class Dispatcher:
         if parsed is None:
             if dialog is not None:
                 return self._dialog(conn, inbound, dialog, consented, base, answer, t)
+            if consented and any(a.sha256 for a in inbound.attachments):
+                self._follow_up(conn, inbound, district, person, answer, t)
+                return []
             if _BARE_NUMBER.fullmatch(inbound.text.strip()):
                 self._unmatched_number(inbound.text.strip(), district, roles, inbound.private, answer)
             elif inbound.private:
@@ -315,6 +318,48 @@ class Dispatcher:
                 **base,
             )
         ]
+
+    def _follow_up(
+        self,
+        conn: sa.Connection,
+        inbound: Inbound,
+        district: DistrictInfo,
+        person: PersonInfo,
+        answer: Callable[..., None],
+        t: Translator,
+    ) -> None:
+        """Photos or files sent without a command: attached to the record the person has just
+        made in this room (``ctx.accept_attachments``), else the person is told where they go."""
+        now = self.clock.now()
+        stored = [a for a in inbound.attachments if a.sha256]
+        target = attachments.target(conn, inbound.address.room_key, person.id, now)
+        if target is None or target.district_id != district.id or target.plugin not in district.plugins:
+            answer(
+                N_(
+                    "I received {files}, but it belongs to nothing yet. Send it with the command as "
+                    "its caption, or right after your suggestion, need or case message."
+                ),
+                files=t.join(attachments.describe(a, t) for a in stored),
+            )
+            return
+        attached = attachments.attach(
+            conn,
+            stored,
+            district_id=district.id,
+            person_id=person.id,
+            plugin=target.plugin,
+            subject=target.subject,
+            event=(inbound.address.platform, inbound.event_id),
+            now=now,
+            adopt_only=True,
+        )
+        if not attached:
+            return  # attached when this event came before (its answer is written already)
+        answer(
+            N_("Attached to {record}: {files}."),
+            record=target.label,
+            files=t.join(attachments.describe(a, t) for a in stored),
+        )
 
     def _role_names(self, roles: Iterable[str], t: Translator) -> str:
         """The roles as people call them, listed in ``t``'s language (``议事会成员、议事会主持人``)."""

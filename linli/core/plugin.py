@@ -28,6 +28,9 @@ import structlog
 from attrs import field, frozen
 
 from linli.core.account import AccountData, ConsentRecord, RoleHeld
+from linli.core.attachments import StoredAttachment
+from linli.core.attachments import from_data as attachments_from_data
+from linli.core.attachments import to_data as attachments_to_data
 from linli.core.commands import MAX_NUMBER, parse_number
 from linli.core.config import Config
 from linli.core.context import (
@@ -43,7 +46,7 @@ from linli.core.context import (
     PluginContext,
 )
 from linli.core.errors import PermissionDenied, UserError
-from linli.core.events import Address, Choice, DomainEvent
+from linli.core.events import Address, Attachment, Choice, DomainEvent
 from linli.core.i18n import N_, Translator
 from linli.core.register import (
     PERSON_MERGED,
@@ -73,6 +76,7 @@ __all__ = [
     "AccountData",
     "Added",
     "Address",
+    "Attachment",
     "Building",
     "Change",
     "Choice",
@@ -103,10 +107,13 @@ __all__ = [
     "Resident",
     "RoleHeld",
     "RoleSpec",
+    "StoredAttachment",
     "Tables",
     "Translator",
     "UTCDateTime",
     "UserError",
+    "attachments_from_data",
+    "attachments_to_data",
     "command",
     "ledger",
     "merged_persons",

@@ -26,6 +26,7 @@ from linli.core.errors import SettingsError
 from linli.core.i18n import N_, Message
 
 __all__ = [
+    "AttachmentSettings",
     "DistrictSettings",
     "I18nSettings",
     "LoggingSettings",
@@ -103,6 +104,21 @@ class StorageSettings:
     #: last commits on a power cut or a kernel crash; ``full`` loses none then either, at the
     #: cost of a flush to disk per commit (docs/operations.md has the figures).
     sqlite_synchronous: Literal["normal", "full"] = "normal"
+    #: where the photos and files people send are kept: a directory (relative to the
+    #: settings file), or ``s3://bucket/prefix`` for an S3-compatible store.
+    blobs: str = "var/blobs"
+
+
+@frozen
+class AttachmentSettings:
+    """Limits on the photos, files and voice notes people send (docs/operations.md)."""
+
+    max_photo_mb: int = field(default=10, validator=_positive)
+    max_file_mb: int = field(default=20, validator=_positive)
+    max_voice_mb: int = field(default=10, validator=_positive)
+    #: a photo or file sent this soon after a suggestion, need or case message, in the same
+    #: chat, is attached to it
+    follow_up_minutes: int = field(default=10, validator=_positive)
 
 
 @frozen
@@ -179,6 +195,7 @@ class Settings:
     i18n: I18nSettings = I18nSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     privacy: PrivacySettings = PrivacySettings()
+    attachments: AttachmentSettings = AttachmentSettings()
     districts: tuple[DistrictSettings, ...] = ()
     #: per-platform settings (``[platforms.telegram]``); read by the adapters.
     platforms: Mapping[str, Mapping[str, Any]] = attrs.Factory(dict)
@@ -195,7 +212,7 @@ _ENV_SHORTCUTS = {
     "LINLI_DATABASE_URL": ("storage", "url"),
     "LINLI_BROKER_URL": ("queue", "broker"),
 }
-_SECTIONS = ("storage", "queue", "logging", "i18n", "scheduler", "privacy")
+_SECTIONS = ("storage", "queue", "logging", "i18n", "scheduler", "privacy", "attachments")
 
 
 def _converter() -> cattrs.Converter:

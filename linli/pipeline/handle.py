@@ -9,13 +9,15 @@ is raised for the transport to retry, unless this is the last try.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 import structlog
 
 from linli.core import outbox, people
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
-from linli.core.context import DialogState, Effects, PluginContext, context_for
+from linli.core.context import DEFAULT_ATTACHMENT_WINDOW, DialogState, Effects, PluginContext, context_for
 from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import usable_commands
 from linli.core.errors import UserError
@@ -68,6 +70,7 @@ class Handle:
       clock: the time source handlers get.
       calendar: the working days handlers get.
       notice_version: the current privacy notice's version.
+      attachment_window: how long after a record a photo in the same chat goes to it.
     """
 
     def __init__(
@@ -78,8 +81,10 @@ class Handle:
         clock: Clock,
         calendar: WorkingDays,
         notice_version: int,
+        attachment_window: dt.timedelta = DEFAULT_ATTACHMENT_WINDOW,
     ) -> None:
         self.store = store
+        self.attachment_window = attachment_window
         self.registry = registry
         self.directory = directory
         self.clock = clock
@@ -236,4 +241,5 @@ class Handle:
             available=available,
             command=spec if isinstance(spec, CommandSpec) else None,
             role_titles=registry.role_titles(),
+            attachment_window=self.attachment_window,
         )

@@ -33,7 +33,8 @@ from attrs import evolve
 from linli.core import directory, members, people
 from linli.core.adapter import ChatAdapter
 from linli.core.clock import FrozenClock
-from linli.core.events import Address, Inbound, Outbound, Sender
+from linli.core.errors import DeliveryError
+from linli.core.events import Address, Attachment, Inbound, Outbound, Sender
 from linli.core.plugin import Plugin
 from linli.core.plugin_names import ALWAYS_ENABLED
 from linli.core.registry import PluginRegistry, load_entry_points
@@ -54,6 +55,13 @@ class RecordingAdapter(ChatAdapter):
         self.sent: list[Outbound] = []
         self._lock = threading.Lock()
         self.fail_with: BaseException | None = None
+        #: the content of the files people "sent", by ``ref`` (:meth:`ChatHarness.send_file`)
+        self.files: dict[str, bytes] = {}
+        #: how many downloads fail (with :attr:`fetch_error`) before they work
+        self.fetch_failures = 0
+        self.fetch_error: BaseException = DeliveryError("download timed out")
+        #: the refs fetched, in order (a test of "fetched once" counts them)
+        self.fetched: list[str] = []
 
     def send(self, message: Outbound) -> str | None:
         if self.fail_with is not None:
@@ -61,6 +69,15 @@ class RecordingAdapter(ChatAdapter):
         with self._lock:
             self.sent.append(message)
             return str(len(self.sent))
+
+    def fetch(self, attachment: Attachment) -> bytes:
+        """The content of a file a test person sent, as a platform's download would give it."""
+        with self._lock:
+            self.fetched.append(attachment.ref)
+            if self.fetch_failures > 0:
+                self.fetch_failures -= 1
+                raise self.fetch_error
+        return self.files[attachment.ref]
 
 
 class ChatHarness:
@@ -113,7 +130,7 @@ class ChatHarness:
         base = settings or Settings()
         self.settings = evolve(
             base,
-            storage=StorageSettings(url=database_url or f"sqlite:///{path / 'linli.db'}"),
+            storage=StorageSettings(url=database_url or f"sqlite:///{path / 'linli.db'}", blobs=str(path / "blobs")),
             queue=evolve(base.queue, broker="memory://") if settings else QueueSettings(),
             districts=(district, *districts),
         )
@@ -185,6 +202,48 @@ class ChatHarness:
             )
         )
         return [m.text for m in self.adapter.sent[before:]]
+
+    def send_file(
+        self,
+        who: str,
+        data: bytes,
+        name: str = "",
+        *,
+        kind: Literal["photo", "file", "voice"] = "photo",
+        text: str = "",
+        private: bool = False,
+        size: int | None = None,
+    ) -> list[str]:
+        """``who`` sends a photo, file or voice note (with ``text`` as its caption), as a
+        platform would: the event carries a reference, the content is fetched by a worker
+        from the ``test`` adapter. Returns the texts sent back.
+
+        Parameters:
+          size: what the platform says the size is (default: the content's).
+        """
+        self._ensure(who)
+        ref = f"file{len(self.adapter.files) + 1}"
+        self.adapter.files[ref] = data
+        attachment = Attachment(kind, name, "", len(data) if size is None else size, ref=ref)
+        before = len(self.adapter.sent)
+        self.submit(
+            Inbound(
+                self._event_id(),
+                self.address(who, private=private),
+                Sender("test", who, who),
+                text=text,
+                private=private,
+                attachments=(attachment,),
+            )
+        )
+        return [m.text for m in self.adapter.sent[before:]]
+
+    def release_blobs(self) -> int:
+        """Delete the stored files nothing refers to any more, as the scheduler's housekeeping
+        does; returns how many went."""
+        from linli.core.attachments import release_blobs
+
+        return release_blobs(self.runtime.store.begin, self.runtime.blobs)
 
     def pick(self, who: str, label_or_number: str | int, *, private: bool = False) -> list[str]:
         """``who`` presses a button of the last message with choices in that room."""

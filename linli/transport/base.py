@@ -63,7 +63,9 @@ class Runner(Protocol):
     """Runs one hop now, in this thread, and sends on what it leaves; a queue's worker
     calls it with the work it took off the queue. Exceptions are the try's failure."""
 
-    def run_inbound(self, inbound: Inbound) -> None: ...
+    def run_inbound(self, inbound: Inbound, *, last_try: bool = True) -> None:
+        """Dispatch ``inbound`` (its attachments fetched first); ``last_try``: a failure
+        to fetch them will not be retried, so the person is told instead."""
 
     def run_event(self, event: DomainEvent) -> None: ...
 

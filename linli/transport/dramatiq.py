@@ -171,7 +171,7 @@ class DramatiqTransport:
 
     def _dispatch(self, kind: str, body: dict[str, Any]) -> None:
         if kind == "inbound":
-            self.runner.run_inbound(from_json(body, Inbound))
+            self.runner.run_inbound(from_json(body, Inbound), last_try=self._last_try())
         elif kind == "domain":
             self.runner.run_event(from_json(body, DomainEvent))
         else:

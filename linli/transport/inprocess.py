@@ -35,6 +35,7 @@ from linli.core.logging import bound_context
 from linli.core.storage import Store
 from linli.pipeline.deliver import Deliver
 from linli.pipeline.dispatch import Dispatch
+from linli.pipeline.fetch import Fetch, pending
 from linli.pipeline.handle import Handle, describe
 from linli.pipeline.next import Next
 from linli.transport.base import Hop, Queue, Serves
@@ -58,6 +59,7 @@ class InProcessTransport:
         transaction (see the module's documentation); False: hop by hop.
       busy: entered while a hop runs here (the in-process broker's idle tracker, so
         that waiting for idle also waits for these).
+      fetch: the step that stores an event's attachments before it is dispatched.
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class InProcessTransport:
         queue: Queue,
         fused: bool = True,
         busy: Callable[[], AbstractContextManager[Any]] | None = None,
+        fetch: Fetch | None = None,
     ) -> None:
         self.dispatch = dispatch
         self.handle = handle
@@ -80,6 +83,7 @@ class InProcessTransport:
         self.queue = queue
         self.fused = fused
         self._busy = busy or nullcontext
+        self.fetch = fetch
         self._depth = threading.local()
 
     # --- Transport: run here what this process serves, queue the rest -----------------------
@@ -87,7 +91,7 @@ class InProcessTransport:
     def submit(self, inbound: Inbound) -> None:
         """Dispatch, handle and deliver ``inbound`` before returning, as far as this process
         serves those steps; the rest is queued."""
-        if not (self.serves.dispatches() and self._here(inbound, self.run_inbound, inbound)):
+        if not (self.serves.dispatches() and self._here(inbound, self._first_inbound, inbound)):
             self.queue.submit(inbound)
 
     def send(self, work: Next) -> None:
@@ -132,8 +136,20 @@ class InProcessTransport:
 
     # --- Runner: one hop now, its work sent on ----------------------------------------------------
 
-    def run_inbound(self, inbound: Inbound) -> None:
+    def _first_inbound(self, inbound: Inbound) -> None:
+        self.run_inbound(inbound, last_try=not self.queue.will_retry(inbound))
+
+    def run_inbound(self, inbound: Inbound, *, last_try: bool = True) -> None:
         with self.store.session(), bound_context(event_id=inbound.event_id, room=inbound.address.room_key):
+            if self.fetch is not None and pending(inbound):
+                # the attachments' content first, outside any transaction (fetch.py); a
+                # download failing for now raises, and the queue tries the event again
+                fetched, refused = self.fetch.inbound(inbound, last_try=last_try)
+                if refused.rooms:
+                    self.send(refused)
+                if fetched is None:
+                    return
+                inbound = fetched
             failed = None
             if self.fused:
                 work, failed = self._dispatch_and_handle(inbound)

@@ -6,6 +6,7 @@ Entry points (``linli run``, ``linli worker``, the gateways, tests) build one
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
 import dramatiq
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 
 from linli.core import directory
 from linli.core.adapter import ChatAdapter
+from linli.core.blobs import BlobStore, open_blob_store
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock, SystemClock
 from linli.core.config import check_districts
@@ -26,6 +28,7 @@ from linli.core.settings import Settings
 from linli.core.storage import Store
 from linli.core.storage.migrate import migration_dirs
 from linli.pipeline import Deliver, Dispatch, Handle
+from linli.pipeline.fetch import Fetch
 from linli.pipeline.locks import RedisRoomLocks, build_room_locks
 from linli.transport.dramatiq import ConsumedHere, DramatiqTransport, LocalQueues
 from linli.transport.inprocess import InProcessTransport
@@ -97,9 +100,27 @@ class Runtime:
         )
         self.dispatch = Dispatch(self.store, self.dispatcher, self.registry, self.clock)
         self.handle = Handle(
-            self.store, self.registry, self.directory, self.clock, self.calendar, settings.privacy.notice_version
+            self.store,
+            self.registry,
+            self.directory,
+            self.clock,
+            self.calendar,
+            settings.privacy.notice_version,
+            dt.timedelta(minutes=settings.attachments.follow_up_minutes),
         )
         self.deliver = Deliver(self.store, self.adapters, self.room_locks, self.clock, q.max_retries)
+        #: where the photos and files people send are kept (``[storage] blobs``)
+        self.blobs: BlobStore = open_blob_store(settings.storage.blobs, settings.base_dir)
+        self.fetch = Fetch(
+            self.store,
+            self.blobs,
+            self.adapters,
+            self.directory,
+            settings.attachments,
+            self.clock,
+            settings.i18n.default_language,
+            settings.privacy.notice_version,
+        )
 
         local = LocalQueues()
         self.broker.add_middleware(local)
@@ -121,6 +142,7 @@ class Runtime:
             serves=ConsumedHere(local, self.adapters),
             queue=self.queue,
             busy=tracker.running if tracker is not None else None,
+            fetch=self.fetch,
         )
         self.queue.runner = self.transport
         if isinstance(self.room_locks, RedisRoomLocks):

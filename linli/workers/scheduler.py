@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.pool import NullPool
 
-from linli.core import outbox, scheduling
+from linli.core import attachments, outbox, scheduling
 from linli.core.calendar import WorkingDays
 from linli.core.errors import SettingsError, StorageError
 from linli.core.events import DomainEvent, HandlerCall, from_json
@@ -302,6 +302,7 @@ class Scheduler:
             pruned = outbox.prune(conn, now - dt.timedelta(days=self.rt.settings.storage.retention_days))
         if any(pruned):
             self.log.info("old sent messages and marks deleted", messages=pruned[0], marks=pruned[1])
+        self.release_files(now)
         with self.rt.store.connect() as conn:
             rows = outbox.stale_rows(conn, now - STALE_AFTER)
         if not rows:
@@ -315,6 +316,20 @@ class Scheduler:
             "re-sent outbox rows left pending", messages=len(rows) - len(events), rooms=len(rooms), events=len(events)
         )
         return len(rows)
+
+    def release_files(self, now: dt.datetime) -> None:
+        """Files fetched and never attached to anything, after ``[storage] retention_days``;
+        then the blobs nothing refers to any more (a record or a person deleted them)."""
+        retention = dt.timedelta(days=self.rt.settings.storage.retention_days)
+        try:
+            with self.rt.store.begin() as conn:
+                dropped = attachments.prune(conn, now - retention, now)
+            released = attachments.release_blobs(self.rt.store.begin, self.rt.blobs)
+        except Exception as exc:  # the rest of the housekeeping goes on; tried again next time
+            self.log.error("releasing stored files failed", error=type(exc).__name__, exc_info=exc)
+            return
+        if dropped or released:
+            self.log.info("stored files released", unattached=dropped, blobs=released)
 
     def _decoded(self, payloads: list[Any]) -> list[DomainEvent]:
         """The pending events that can be decoded; the others are marked failed, logged: one

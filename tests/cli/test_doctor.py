@@ -18,6 +18,7 @@ def test_doctor_passes_a_healthy_embedded_deployment_and_warns_about_a_district_
     assert f"settings: {ready.settings}" in ok
     assert "database: schema is current" in ok
     assert "broker: in-process" in ok
+    assert "blob store: var/blobs (photos and files are kept here)" in ok
     assert "community heping: plugins basics, suggestions" in ok and "community heping: rooms console:heping" in ok
     assert _lines(result.stdout, "!") == [
         "! village xinglong: no room is bound: `linli rooms bind ROOM --district xinglong`"
@@ -168,3 +169,10 @@ def test_doctor_says_when_the_settings_districts_differ_from_the_database(ready)
     )
     ready.ok("districts", "sync")
     assert "differs" not in ready.ok("doctor")
+
+
+def test_doctor_reports_a_blob_store_it_cannot_write_to(ready):
+    (ready.folder / "taken").write_text("a file where the store's directory should be", encoding="utf-8")
+    result = ready("doctor", env={"LINLI_STORAGE_BLOBS": "taken/blobs"})
+    assert result.exit_code == 1
+    assert any(line.startswith("✗ blob store taken/blobs: not writable") for line in result.stdout.splitlines())

@@ -9,7 +9,7 @@ import openpyxl
 from linli.core.i18n import translator
 
 SUGGESTIONS = "suggestions.suggestions"
-COLUMNS = ["Number", "Date", "Category", "Suggestion", "Status", "Answer", "Answered on"]
+COLUMNS = ["Number", "Date", "Category", "Suggestion", "Status", "Answer", "Answered on", "Attachments"]
 
 
 def test_export_list_shows_the_ledgers_of_installed_plugins(linli):

@@ -23,7 +23,7 @@ from linli.testing import ChatHarness
 SUGGESTIONS = "suggestions.suggestions"
 #: rows of the Odd.stream ledger: more than write_xlsx reads ahead for the column widths
 STREAMED = 450
-COLUMNS = ["Number", "Date", "Category", "Suggestion", "Status", "Answer", "Answered on"]
+COLUMNS = ["Number", "Date", "Category", "Suggestion", "Status", "Answer", "Answered on", "Attachments"]
 #: the headers as the zh_CN catalog has them
 ZH_COLUMNS = [translator("zh_CN")(c) for c in COLUMNS]
 

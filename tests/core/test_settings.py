@@ -325,3 +325,16 @@ def test_a_sqlite_synchronous_level_other_than_normal_or_full_is_refused(tmp_pat
 
     assert "[storage] sqlite_synchronous" in message
     assert "normal, full" in message
+
+
+def test_attachment_limits_and_the_blob_store_come_from_the_file_or_the_environment(tmp_path):
+    from linli.core.settings import load_settings as _load
+
+    path = tmp_path / "settings.toml"
+    path.write_text('[storage]\nblobs = "files"\n\n[attachments]\nmax_photo_mb = 5\n', encoding="utf-8")
+
+    settings = _load(path, env={"LINLI_ATTACHMENTS_MAX_FILE_MB": "50"})
+
+    assert settings.storage.blobs == "files" and settings.base_dir == tmp_path
+    assert (settings.attachments.max_photo_mb, settings.attachments.max_file_mb) == (5, 50)
+    assert settings.attachments.follow_up_minutes == 10

@@ -257,6 +257,15 @@ def test_the_ledger_has_a_row_per_suggestion_of_the_district(box):
     table = ledger_table(box.runtime.store, box.runtime.registry, "suggestions.suggestions", "test", language="en")
 
     assert table.title == "Suggestion box ledger"
-    assert table.columns == ("Number", "Date", "Category", "Suggestion", "Status", "Answer", "Answered on")
+    assert table.columns == (
+        "Number",
+        "Date",
+        "Category",
+        "Suggestion",
+        "Status",
+        "Answer",
+        "Answered on",
+        "Attachments",
+    )
     (row,) = table.rows
     assert (row[0], row[2], row[3], row[4], row[5]) == (1, "Repairs and facilities", "楼道灯坏了", "answered", "已修好")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
+from linli.core import attachments
 from linli.core.storage import schema as s
 
 __all__ = ["PERSON_MERGED", "merge_persons", "merged_persons"]
@@ -46,6 +47,7 @@ def merge_persons(conn: sa.Connection, keep: int, drop: int) -> None:
     _merge_district_memberships(conn, keep, drop)
     conn.execute(sa.delete(s.link_codes).where(s.link_codes.c.person_id == drop))
     conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == drop))
+    attachments.merge_person(conn, drop, keep)
     rows = {r.id: r for r in conn.execute(sa.select(s.persons).where(s.persons.c.id.in_((keep, drop))))}
     kept, dropped = rows[keep], rows[drop]
     consent = kept.consent_version

@@ -221,6 +221,55 @@ dialogs = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=False),
 )
 
+# Stored attachments (docs/plugins.md, "Attachments"): one row per file a person sent that is
+# in the blob store, and per record it belongs to. A row without a plugin is a file fetched
+# for an event and not (yet) attached to anything; ``event_key`` (platform:event id:index)
+# finds it again when the event is redelivered, so that it is not fetched twice.
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("district_id", sa.String(64), nullable=True),
+    sa.Column("person_id", sa.Integer, nullable=True),
+    sa.Column("event_key", sa.String(400), nullable=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False, server_default=""),
+    sa.Column("mime", sa.String(100), nullable=False, server_default=""),
+    sa.Column("size", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("plugin", sa.String(64), nullable=False, server_default=""),
+    sa.Column("subject", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Index("ix_attachments_event_key", "event_key"),
+    sa.Index("ix_attachments_sha256", "sha256"),
+    sa.Index("ix_attachments_person_id", "person_id"),
+    sa.Index("ix_attachments_subject", "district_id", "plugin", "subject"),
+)
+
+# Where a person's next photo or file in a room goes: the record they have just made there
+# (``ctx.accept_attachments``), until ``until``.
+attachment_targets = sa.Table(
+    "attachment_targets",
+    metadata,
+    sa.Column("room_key", sa.String(300), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("district_id", sa.String(64), nullable=False),
+    sa.Column("plugin", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("label", sa.String(300), nullable=False, server_default=""),
+    sa.Column("until", UTCDateTime, nullable=False),
+)
+
+# Blobs whose last row may have gone: after the transaction that deleted the rows commits, the
+# housekeeping deletes each that nothing refers to any more (never inside that transaction,
+# which may still roll back).
+blob_releases = sa.Table(
+    "blob_releases",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("since", UTCDateTime, nullable=False, default=utcnow),
+)
+
 audit_log = sa.Table(
     "audit_log",
     metadata,

@@ -252,6 +252,21 @@ class Privacy(HandlerGroup):
                 consents="; ".join(_consent_line(t, c, ctx.district.timezone) for c in held.consents) or t("none"),
             ),
         ]
+        if held.files:
+            lines.append(t("Files you sent ({count}):", count=len(held.files)))
+            lines += [
+                "· "
+                + t(
+                    "{file}, {when}, key {key}",
+                    file=ctx.describe_file(f),
+                    when=t.datetime(f.created_at, ctx.district.timezone, "short"),
+                    key=f.sha256[:12],
+                )
+                + (f" → {f.plugin} {f.subject}" if f.plugin else "")
+                for f in held.files
+            ]
+        else:
+            lines.append(t("Files you sent: none"))
         reg = ctx.registry
         resident = reg.resident(person_id)
         if resident is not None:
@@ -274,7 +289,8 @@ class Privacy(HandlerGroup):
     def forgetme(self, ctx: CommandContext) -> None:
         ctx.reply(
             ctx.t(
-                "This deletes your name, accounts, language and open conversations from linli, and asks "
+                "This deletes your name, accounts, language, open conversations and the photos and files "
+                "you sent from linli, and asks "
                 "every service of your community to delete what it holds about you. Records the law requires "
                 "us to keep (the audit log, your consent records, closed mediation agreements) are kept "
                 "without your name. It cannot be undone. Go ahead?"

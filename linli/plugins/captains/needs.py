@@ -139,14 +139,17 @@ class Needs(HandlerGroup):
         if on_behalf and household is not None:
             reg.acted_for(ctx, household, "captains.need_reported", f"need:{number}")
         ctx.publish("captains.need_reported", {"number": number, "grid_id": building.grid_id if building else None})
+        # a photo sent with it (its caption) or in the next minutes in this chat goes with it
+        attached = ctx.accept_attachments(number, ctx.t("need {number}", number=number))
         # the need's text may be personal: the group only hears its number
-        ctx.reply(
-            ctx.t(
-                "Need {number} is registered; the grid will take it up, and I will tell you in private when "
-                "it is resolved.",
-                number=number,
-            )
+        answer = ctx.t(
+            "Need {number} is registered; the grid will take it up, and I will tell you in private when "
+            "it is resolved.",
+            number=number,
         )
+        if attached:
+            answer += "\n" + ctx.t("{count} file(s) attached to it.", count=attached)
+        ctx.reply(answer)
 
     @command("needs", help=N_("Open urgent needs you can see"), aliases=("需求",))
     def list_needs(self, ctx: CommandContext) -> None:
@@ -194,7 +197,11 @@ class Needs(HandlerGroup):
             values["resolved_at"] = ctx.clock.now()
         ctx.store.update(needs, needs.c.id == need.id, **values)
         ctx.publish("captains.need_moved", {"number": need.number, "state": to})
-        ctx.reply(ctx.t("Need {number}: {state}.", number=need.number, state=ctx.t(NEED_STATES[to])))
+        answer = ctx.t("Need {number}: {state}.", number=need.number, state=ctx.t(NEED_STATES[to]))
+        attached = ctx.attach(need.number)  # a photo of the work done, sent as the command's caption
+        if attached:
+            answer += "\n" + ctx.t("{count} file(s) attached to it.", count=attached)
+        ctx.reply(answer)
         if to == "resolved":
             self._ask_confirmation(ctx, need)
 

@@ -15,6 +15,8 @@ from linli.core.plugin import (
     DialogContext,
     HandlerGroup,
     PluginContext,
+    attachments_from_data,
+    attachments_to_data,
     command,
     on_choice,
     on_dialog,
@@ -49,24 +51,33 @@ class Deliberation(HandlerGroup):
 
     @command("raise", help=N_("Raise a matter for the courtyard council"), usage=N_("[TITLE]"), aliases=("提议题",))
     def raise_matter(self, ctx: CommandContext) -> None:
+        # a photo sent with the command waits in the dialog until the matter exists
+        files = attachments_to_data(ctx.attachments)
         if ctx.argtext.strip():
             title = _title(ctx, ctx.argtext)
             ctx.start_dialog(
                 "raise",
                 step="text",
-                data={"title": title},
+                data={"title": title, "files": files},
                 prompt=ctx.t(
                     "Tell the neighbours more: what is the matter, and what would you like done? (send /cancel to stop)"
                 ),
             )
         else:
             ctx.start_dialog(
-                "raise", step="title", prompt=ctx.t("What is the matter, in a short title? (send /cancel to stop)")
+                "raise",
+                step="title",
+                data={"files": files},
+                prompt=ctx.t("What is the matter, in a short title? (send /cancel to stop)"),
             )
 
     @on_dialog("raise")
     def raise_step(self, ctx: DialogContext) -> None:
         data = dict(ctx.dialog.data)
+        data["files"] = [*data.get("files", []), *attachments_to_data(ctx.attachments)]
+        if not ctx.text.strip() and ctx.attachments and ctx.dialog.step in ("title", "text"):
+            ctx.continue_dialog(step=ctx.dialog.step, data=data, prompt=ctx.t("Got it. Now please write a few words."))
+            return
         if ctx.dialog.step == "title":
             data["title"] = _title(ctx, ctx.text)
             ctx.continue_dialog(
@@ -94,16 +105,20 @@ class Deliberation(HandlerGroup):
         data = ctx.dialog.data
         number = create_matter(ctx, title=data["title"], text=data["text"], category=ctx.data)
         ctx.end_dialog()
-        ctx.reply(
-            ctx.t(
-                "Matter {number} is raised: {title} ({category}). Neighbours, comment with /comment {number} "
-                "TEXT and support it with /support {number} or the button.",
-                number=number,
-                title=data["title"],
-                category=ctx.t(CATEGORIES[ctx.data]),
-            ),
-            choices=[_support_button(ctx, number)],
+        # its photos so far, and those the person sends in the next minutes
+        attached = ctx.accept_attachments(
+            number, ctx.t("matter {number}", number=number), attachments_from_data(data.get("files"))
         )
+        text = ctx.t(
+            "Matter {number} is raised: {title} ({category}). Neighbours, comment with /comment {number} "
+            "TEXT and support it with /support {number} or the button.",
+            number=number,
+            title=data["title"],
+            category=ctx.t(CATEGORIES[ctx.data]),
+        )
+        if attached:
+            text += "\n" + ctx.t("{count} file(s) attached to it.", count=attached)
+        ctx.reply(text, choices=[_support_button(ctx, number)])
 
     # --- reading -------------------------------------------------------------------------
 
@@ -386,6 +401,7 @@ def matter_text(ctx: PluginContext, row: Any) -> str:
         ),
         row.text or ctx.t(REMOVED),
     ]
+    lines += [f"📎 {ctx.describe_file(f)}" for f in ctx.attachments_of(row.number)]
     if row.proposal:
         lines.append(ctx.t("Proposal: {text}", text=row.proposal))
     if row.merged_into:

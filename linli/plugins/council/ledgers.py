@@ -30,6 +30,7 @@ MATTER_COLUMNS = [
     N_("Review date"),
     N_("How it was done"),
     N_("Date closed"),
+    N_("Attachments"),
 ]
 POLL_COLUMNS = [
     N_("Poll number"),
@@ -74,6 +75,9 @@ class Ledgers(HandlerGroup):
         numbers: dict[int, list[str]] = {}
         for p in ctx.store.select(polls, polls.c.matter_id.is_not(None), order_by=[polls.c.number]):
             numbers.setdefault(p.matter_id, []).append(str(p.number))
+        files: dict[str, list[str]] = {}
+        for f in ctx.attachments_of():
+            files.setdefault(f.subject, []).append(f"{ctx.describe_file(f)} {f.sha256}")
         # a generator: each row is written as it is made
         rows = (
             [
@@ -93,6 +97,7 @@ class Ledgers(HandlerGroup):
                 r.review_on,
                 finished.get(r.id, ""),
                 r.closed_at.astimezone(tz).date() if r.closed_at else None,
+                "\n".join(files.get(str(r.number), [])),
             ]
             for r in rows_
         )

@@ -80,6 +80,8 @@ class Casework(HandlerGroup):
         if not may_see(ctx, row):
             raise ctx.fail(ctx.t("Only the parties and the mediators of case {number} may see it.", number=row.number))
         message = words_after(ctx, 1)
+        if ctx.attachments:
+            self._evidence(ctx, row)
         if message:
             self._relay(ctx, row, message)
             return
@@ -107,8 +109,34 @@ class Casework(HandlerGroup):
         row = load(ctx, int(ctx.dialog.data["case"]))
         if not may_see(ctx, row) or row.status in CLOSED:
             raise ctx.fail(ctx.t("Case {number} is closed; nothing more goes to it.", number=row.number))
-        self._relay(ctx, row, ctx.text.strip())
+        if ctx.attachments:
+            self._evidence(ctx, row)
+        if ctx.text.strip() or not ctx.attachments:
+            self._relay(ctx, row, ctx.text.strip())
         ctx.continue_dialog(step="", data=ctx.dialog.data, timeout=RELAY_TIMEOUT)
+
+    def _evidence(self, ctx: ConversationContext, row: Any) -> None:
+        """Photos and files sent to a case: its evidence, seen only by its parties and team
+        (``/case NUMBER``); the others are told that there is new evidence."""
+        if row.status in CLOSED:
+            raise ctx.fail(ctx.t("Case {number} is closed; nothing more goes to it.", number=row.number))
+        stored = [a for a in ctx.attachments if a.sha256]
+        if not stored:
+            return
+        ctx.attach(row.number, stored)
+        shown = ctx.t.join(ctx.describe_file(a) for a in stored)
+        record(ctx, row.id, "evidence", shown)
+        ctx.audit("mediation.evidence", f"case:{row.number}", files=len(stored))
+        others = [p for p in (*party_ids(ctx, row.id), *mediator_ids(ctx, row.id)) if p != ctx.person.id]
+        tell(
+            ctx,
+            others,
+            N_("[Case {number}] {name} added evidence: {files}"),
+            number=row.number,
+            name=ctx.person.display_name,
+            files=shown,
+        )
+        ctx.reply(ctx.t("Kept as evidence of case {number}: {files}", number=row.number, files=shown))
 
     def _relay(self, ctx: ConversationContext, row: Any, message: str) -> None:
         if row.status in CLOSED:
@@ -152,6 +180,10 @@ class Casework(HandlerGroup):
         if row.other_party and row.other_party not in shown:
             # linked by now; what the applicant wrote still helps to know who they meant
             lines.insert(3, ctx.t("The application named the other party: {name}", name=row.other_party))
+        evidence = ctx.attachments_of(row.number)
+        if evidence:
+            lines.append(ctx.t("Evidence:"))
+            lines += [f"  📎 {ctx.describe_file(f)}" for f in evidence]
         deal = ctx.store.get(agreements, agreements.c.case_id == row.id)
         if deal is not None:
             lines.append(agreement_text(ctx.t, row.number, deal))

@@ -14,6 +14,8 @@ from linli.core.plugin import (
     EventContext,
     HandlerGroup,
     PluginContext,
+    attachments_from_data,
+    attachments_to_data,
     command,
     on_choice,
     on_dialog,
@@ -106,6 +108,17 @@ class Filing(HandlerGroup):
         if step not in QUESTIONS:  # typed while buttons were expected: ask again
             ctx.continue_dialog(step=step, data=data, prompt=ctx.t("Please pick one of the buttons above."))
             return
+        # photos and files sent along the way are the case's evidence once it exists
+        files = [*data.get("files", []), *attachments_to_data(ctx.attachments)]
+        if files:
+            data["files"] = files
+        if not ctx.text.strip() and ctx.attachments:
+            ctx.continue_dialog(
+                step=step,
+                data=data,
+                prompt=ctx.t("Got it; it will be kept as evidence.") + "\n" + ctx.t(QUESTIONS[step]),
+            )
+            return
         data[step] = _checked(ctx, ctx.text)
         following = STEPS.index(step) + 1
         if following < len(STEPS):
@@ -137,6 +150,12 @@ class Filing(HandlerGroup):
             contact=ctx.data,
         )
         ctx.end_dialog()
+        # its evidence so far, and what the person sends in the next minutes
+        attached = ctx.accept_attachments(
+            number, ctx.t("mediation case {number}", number=number), attachments_from_data(data.get("files"))
+        )
+        if attached:
+            ctx.reply(ctx.t("{count} file(s) kept as evidence of case {number}.", count=attached, number=number))
         if applicant is not None:
             ctx.reply(
                 ctx.t(

@@ -33,6 +33,7 @@ COLUMNS = [
     N_("Form of agreement"),
     N_("Follow-up"),
     N_("Remarks"),
+    N_("Evidence"),
 ]
 
 
@@ -48,6 +49,9 @@ class Ledgers(HandlerGroup):
         by_case: dict[int, list[Any]] = {}  # not a scan of every member for every case
         for m in people:
             by_case.setdefault(m.case_id, []).append(m)
+        evidence: dict[str, list[str]] = {}
+        for f in ctx.attachments_of():
+            evidence.setdefault(f.subject, []).append(f"{ctx.describe_file(f)} {f.sha256}")
         rows = []
         for r in ctx.store.select(cases, order_by=[cases.c.number]):
             mine = by_case.get(r.id, [])
@@ -72,6 +76,7 @@ class Ledgers(HandlerGroup):
                     ctx.t(FORMS[deal.form]) if deal else "",
                     r.followup,
                     r.remarks,
+                    "\n".join(evidence.get(str(r.number), [])),
                 ]
             )
         return Ledger(columns=COLUMNS, rows=rows)
@@ -124,6 +129,7 @@ KINDS = {
     "extension_answer": N_("answer to an extension"),
     "extended": N_("extension"),
     "confirm": N_("confirmation"),
+    "evidence": N_("evidence"),
 }
 
 

@@ -7,6 +7,7 @@ choices, a staff command, a domain event, a working-day digest and a ledger.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,6 +28,9 @@ from linli.core.plugin import (
     Plugin,
     PluginContext,
     RoleSpec,
+    StoredAttachment,
+    attachments_from_data,
+    attachments_to_data,
     command,
     ledger,
     merged_persons,
@@ -58,21 +62,38 @@ class Suggestions(HandlerGroup):
 
     @command("suggest", help=N_("Leave a suggestion for the community"), usage=N_("[text]"), aliases=("建议",))
     def suggest(self, ctx: CommandContext) -> None:
+        # a photo sent with the command (its caption) waits in the dialog until the suggestion exists
+        files = attachments_to_data(ctx.attachments)
         if ctx.argtext:
-            self._ask_category(ctx, {"text": _checked(ctx, ctx.argtext)}, start=True)
+            self._ask_category(ctx, {"text": _checked(ctx, ctx.argtext), "files": files}, start=True)
         else:
-            ctx.start_dialog("suggest", step="text", prompt=ctx.t("What is your suggestion? (send /cancel to stop)"))
+            ctx.start_dialog(
+                "suggest",
+                step="text",
+                data={"files": files},
+                prompt=ctx.t("What is your suggestion? (send /cancel to stop)"),
+            )
 
     @on_dialog("suggest")
     def suggest_step(self, ctx: DialogContext) -> None:
+        files = list(ctx.dialog.data.get("files", [])) + attachments_to_data(ctx.attachments)
         if ctx.dialog.step == "text":
-            self._ask_category(ctx, {"text": _checked(ctx, ctx.text)}, start=False)
+            if not ctx.text.strip() and files:  # a photo first, the words next
+                ctx.continue_dialog(
+                    step="text",
+                    data={**ctx.dialog.data, "files": files},
+                    prompt=ctx.t("Got it. Now, what is your suggestion? (send /cancel to stop)"),
+                )
+                return
+            self._ask_category(ctx, {"text": _checked(ctx, ctx.text), "files": files}, start=False)
         else:  # waiting for a category: typing instead of picking keeps the dialog open
             ctx.continue_dialog(
-                step=ctx.dialog.step, data=ctx.dialog.data, prompt=ctx.t("Please pick one of the categories above.")
+                step=ctx.dialog.step,
+                data={**ctx.dialog.data, "files": files},
+                prompt=ctx.t("Please pick one of the categories above."),
             )
 
-    def _ask_category(self, ctx: ConversationContext, data: dict[str, str], *, start: bool) -> None:
+    def _ask_category(self, ctx: ConversationContext, data: dict[str, Any], *, start: bool) -> None:
         choices = [ctx.choice(ctx.t(label), "category", key) for key, label in CATEGORIES.items()]
         prompt = ctx.t("Which kind of suggestion is it?")
         if start:
@@ -95,10 +116,17 @@ class Suggestions(HandlerGroup):
             created_at=ctx.clock.now(),
         )
         ctx.end_dialog()
-        ctx.publish("suggestions.received", {"number": number, "category": ctx.data})
-        ctx.reply(
-            ctx.t("Thank you! Your suggestion is number {number}; a community worker will answer it.", number=number)
+        # its photos so far, and those the person sends in the next minutes
+        attached = ctx.accept_attachments(
+            number, ctx.t("suggestion {number}", number=number), attachments_from_data(data.get("files"))
         )
+        ctx.publish("suggestions.received", {"number": number, "category": ctx.data})
+        thanks = ctx.t(
+            "Thank you! Your suggestion is number {number}; a community worker will answer it.", number=number
+        )
+        if attached:
+            thanks += "\n" + ctx.t("{count} file(s) attached to it.", count=attached)
+        ctx.reply(thanks)
 
     @command("suggestions", help=N_("List open suggestions"), roles=("staff",), aliases=("意见箱",))
     def list_open(self, ctx: CommandContext) -> None:
@@ -107,7 +135,10 @@ class Suggestions(HandlerGroup):
             ctx.reply(ctx.t("No open suggestions."))
             return
         lines = [ctx.t("Open suggestions:")]
-        lines += [f"#{r.number} [{ctx.t(CATEGORIES[r.category])}] {(r.text or ctx.t(REMOVED))}" for r in rows]
+        files = _by_subject(ctx.attachments_of())
+        for r in rows:
+            lines.append(f"#{r.number} [{ctx.t(CATEGORIES[r.category])}] {(r.text or ctx.t(REMOVED))}")
+            lines += [f"  📎 {ctx.describe_file(f)}" for f in files.get(str(r.number), [])]
         lines.append(ctx.t("Answer one with /answer NUMBER TEXT."))
         ctx.reply("\n".join(lines))
 
@@ -187,6 +218,7 @@ class Suggestions(HandlerGroup):
             sa.select(suggestions).order_by(suggestions.c.number).execution_options(yield_per=1000)
         )
         tz = ctx.district.timezone
+        files = _by_subject(ctx.attachments_of())
         return Ledger(
             columns=[
                 N_("Number"),
@@ -196,6 +228,7 @@ class Suggestions(HandlerGroup):
                 N_("Status"),
                 N_("Answer"),
                 N_("Answered on"),
+                N_("Attachments"),
             ],
             rows=(
                 [
@@ -206,10 +239,24 @@ class Suggestions(HandlerGroup):
                     ctx.t(STATUS.get(r.status, r.status)),
                     r.answer or "",
                     ctx.t.datetime(r.answered_at, tz, "short") if r.answered_at else "",
+                    _files_cell(ctx, files.get(str(r.number), [])),
                 ]
                 for r in rows
             ),
         )
+
+
+def _by_subject(stored: list[StoredAttachment]) -> dict[str, list[StoredAttachment]]:
+    """The files of the plugin's records, by record."""
+    out: dict[str, list[StoredAttachment]] = {}
+    for f in stored:
+        out.setdefault(f.subject, []).append(f)
+    return out
+
+
+def _files_cell(ctx: PluginContext, stored: list[StoredAttachment]) -> str:
+    """A ledger's cell listing files: name, kind, size and the store's key of each."""
+    return "\n".join(f"{ctx.describe_file(f)} {f.sha256}" for f in stored)
 
 
 def _checked(ctx: PluginContext, text: str) -> str:

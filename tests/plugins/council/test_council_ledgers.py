@@ -29,6 +29,7 @@ MATTER_HEADERS = [
     "Review date",
     "How it was done",
     "Date closed",
+    "Attachments",
 ]
 POLL_HEADERS = [
     "Poll number",

@@ -31,6 +31,7 @@ HEADERS = [
     "Form of agreement",
     "Follow-up",
     "Remarks",
+    "Evidence",
 ]
 
 
