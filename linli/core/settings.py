@@ -99,6 +99,9 @@ class StorageSettings:
     #: sent messages (their texts are personal data) and processed-event marks are
     #: deleted after this many days; a redelivery can never be that late.
     retention_days: int = field(default=30, validator=_positive)
+    #: where the photos and files people send are kept: a directory (relative to the
+    #: settings file), or ``s3://bucket/prefix`` for an S3-compatible store.
+    blobs: str = "var/blobs"
 
 
 @frozen

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import structlog
 
 from linli.core import outbox, people
+from linli.core.blobs import BlobStore
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
 from linli.core.context import DialogState, Effects, PluginContext, context_for
@@ -78,8 +79,11 @@ class Handle:
         clock: Clock,
         calendar: WorkingDays,
         notice_version: int,
+        *,
+        blobs: BlobStore | None = None,
     ) -> None:
         self.store = store
+        self.blobs = blobs
         self.registry = registry
         self.directory = directory
         self.clock = clock
@@ -233,4 +237,5 @@ class Handle:
             available=available,
             command=spec if isinstance(spec, CommandSpec) else None,
             role_titles=registry.role_titles(),
+            blobs=self.blobs,
         )

@@ -113,7 +113,7 @@ class ChatHarness:
         base = settings or Settings()
         self.settings = evolve(
             base,
-            storage=StorageSettings(url=database_url or f"sqlite:///{path / 'linli.db'}"),
+            storage=StorageSettings(url=database_url or f"sqlite:///{path / 'linli.db'}", blobs=str(path / "blobs")),
             queue=evolve(base.queue, broker="memory://") if settings else QueueSettings(),
             districts=(district, *districts),
         )

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from linli.core import directory
 from linli.core.adapter import ChatAdapter
+from linli.core.blobs import BlobStore, open_blob_store
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock, SystemClock
 from linli.core.config import check_districts
@@ -94,8 +95,16 @@ class Runtime:
             settings.i18n.default_language,
         )
         self.dispatch = Dispatch(self.store, self.dispatcher, self.registry, self.clock)
+        #: where the photos and files sent and received are kept (``[storage] blobs``)
+        self.blobs: BlobStore = open_blob_store(settings.storage.blobs, settings.base_dir)
         self.handle = Handle(
-            self.store, self.registry, self.directory, self.clock, self.calendar, settings.privacy.notice_version
+            self.store,
+            self.registry,
+            self.directory,
+            self.clock,
+            self.calendar,
+            settings.privacy.notice_version,
+            blobs=self.blobs,
         )
         self.deliver = Deliver(self.store, self.adapters, self.room_locks, self.clock, q.max_retries)
 
