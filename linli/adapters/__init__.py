@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from dramatiq.rate_limits import RateLimiterBackend
 
     from linli.core.adapter import ChatAdapter
+    from linli.core.blobs import BlobStore
     from linli.core.settings import Settings
 
 __all__ = ["KINDS", "build_adapters", "delivering_platforms"]
@@ -79,7 +80,9 @@ def delivering_platforms(settings: Settings) -> list[str]:
     return platforms
 
 
-def build_adapters(settings: Settings, *, rate_backend: RateLimiterBackend) -> dict[str, ChatAdapter]:
+def build_adapters(
+    settings: Settings, *, rate_backend: RateLimiterBackend, blobs: BlobStore | None = None
+) -> dict[str, ChatAdapter]:
     """One adapter per platform a worker delivers for (see :func:`delivering_platforms`).
 
     Adapters connect lazily: building them does no I/O.
@@ -89,17 +92,27 @@ def build_adapters(settings: Settings, *, rate_backend: RateLimiterBackend) -> d
       rate_backend: where the adapters keep their rate limits (Telegram's flood limits),
         shared by every process when it is Redis; the process that builds the adapters
         (see ``linli.workers.broker.build_rate_backend``) chooses it.
+      blobs: where the files to send are stored; by default the store ``[storage] blobs`` names.
 
     Returns: the adapters by platform name.
 
     Raises:
       SettingsError: a ``[platforms.*]`` table is wrong.
     """
-    return {p: _build(p, settings.platforms[p], settings, rate_backend) for p in delivering_platforms(settings)}
+    platforms = delivering_platforms(settings)
+    if blobs is None and platforms:
+        from linli.core.blobs import open_blob_store
+
+        blobs = open_blob_store(settings.storage.blobs, settings.base_dir)
+    return {p: _build(p, settings.platforms[p], settings, rate_backend, blobs) for p in platforms}
 
 
 def _build(
-    platform: str, config: Mapping[str, Any], settings: Settings, rate_backend: RateLimiterBackend
+    platform: str,
+    config: Mapping[str, Any],
+    settings: Settings,
+    rate_backend: RateLimiterBackend,
+    blobs: BlobStore | None,
 ) -> ChatAdapter:
     kind = _kind(platform, config)
     if kind == "redis-list":
@@ -109,9 +122,11 @@ def _build(
     if kind == "telegram":
         from linli.adapters.telegram import TelegramAdapter, TelegramConfig
 
-        return TelegramAdapter(TelegramConfig(config), storage_url=settings.storage.url, rate_backend=rate_backend)
+        return TelegramAdapter(
+            TelegramConfig(config), storage_url=settings.storage.url, rate_backend=rate_backend, blobs=blobs
+        )
     if kind == "matrix":
         from linli.adapters.matrix import MatrixAdapter, MatrixConfig
 
-        return MatrixAdapter(MatrixConfig(config), storage_url=settings.storage.url)
+        return MatrixAdapter(MatrixConfig(config), storage_url=settings.storage.url, blobs=blobs)
     raise AssertionError(f"adapter kind {kind!r} is declared in KINDS but not built")  # pragma: no cover

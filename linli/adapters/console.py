@@ -89,7 +89,8 @@ class ConsoleAdapter(ChatAdapter):
         where = message.address.room
         with self._lock:
             tag = "linli" if where == self.room else f"linli → {where.lstrip('@')}"
-            lines = message.text.splitlines() or [""]
+            lines = message.text.splitlines() or ([] if message.attachments else [""])
+            lines += [self._file_line(a) for a in message.attachments]
             out = [f"  {tag} › {lines[0]}", *(" " * (len(tag) + 5) + line for line in lines[1:])]
             for n, choice in enumerate(message.choices, 1):
                 out.append(" " * (len(tag) + 5) + f"[{n}] {choice.label}")
@@ -132,6 +133,15 @@ class ConsoleAdapter(ChatAdapter):
         )
         size = path.stat().st_size
         return Attachment(kind, path.name, mime, size, ref=str(path.resolve())), caption
+
+    def _file_line(self, a: Attachment) -> str:
+        """A file the bot sends, as the console shows it: its kind, name and size."""
+        zh = self.language == "zh_CN"
+        if a.kind == "location":
+            return f"[{'位置' if zh else 'location'} {a.latitude}, {a.longitude}]"
+        kinds = {"photo": "图片", "file": "文件", "voice": "语音"} if zh else {}
+        size = f"{a.size / 1024:.1f} KB" if a.size >= 1024 else f"{a.size} B"
+        return f"[{kinds.get(a.kind, a.kind)} {a.name}, {size}]"
 
     # --- receiving ----------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 import structlog
 from attrs import evolve, frozen
 
+from linli.core import outbox
 from linli.core.blobs import BlobStore
 from linli.core.errors import LinliError
 from linli.core.events import Attachment
@@ -498,8 +499,11 @@ def prune(conn: sa.Connection, before: dt.datetime, now: dt.datetime) -> int:
 
 
 def in_use(conn: sa.Connection, key: str) -> bool:
-    """Whether any row still refers to the blob ``key``."""
-    return conn.execute(sa.select(s.attachments.c.id).where(s.attachments.c.sha256 == key).limit(1)).first() is not None
+    """Whether any row still refers to the blob ``key``: a stored attachment, or an outbox
+    message (waiting, or sent and not pruned yet) that sends it."""
+    if conn.execute(sa.select(s.attachments.c.id).where(s.attachments.c.sha256 == key).limit(1)).first() is not None:
+        return True
+    return bool(outbox.files_in_use(conn, [key]))
 
 
 def release_blobs(begin: Callable[[], Any], blobs: BlobStore, *, limit: int = 500) -> int:

@@ -100,9 +100,15 @@ class FileBlobStore:
 
 def open_blob_store(where: str, base: Path | None = None) -> BlobStore:
     """The store ``[storage] blobs`` names: a directory (relative to ``base``, the settings
-    file's folder), or ``s3://bucket/prefix`` for an S3-compatible store."""
+    file's folder), or ``s3://bucket/prefix`` for an S3-compatible store
+    (:mod:`linli.core.blobs_s3`: its options and credentials).
+
+    Raises:
+      SettingsError: an ``s3://`` address without a bucket, or with an unknown option."""
     if where.startswith("s3://"):
-        raise NotImplementedError("S3-compatible blob stores are not available yet")
+        from linli.core.blobs_s3 import S3BlobStore
+
+        return S3BlobStore.from_url(where)
     path = Path(where)
     if base is not None and not path.is_absolute():
         path = base / path

@@ -4,8 +4,9 @@ job, ledger), built by :func:`context_for`."""
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from linli.core import attachments as files
 from linli.core import outbox, people
 from linli.core.account import Account
 from linli.core.attachments import StoredAttachment
+from linli.core.blobs import BlobStore
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
 from linli.core.commands import MAX_NUMBER, parse_number
@@ -130,6 +132,8 @@ class PluginContext:
     command: CommandSpec | None = field(default=None, repr=False)
     #: ``[attachments] follow_up_minutes``: see :meth:`accept_attachments`
     attachment_window: dt.timedelta = field(default=DEFAULT_ATTACHMENT_WINDOW, repr=False)
+    #: where files to send are stored (:meth:`send_file`); None in a process without one
+    blobs: BlobStore | None = field(default=None, repr=False)
 
     # --- who and when -------------------------------------------------------
 
@@ -245,10 +249,19 @@ class PluginContext:
         mark = f"@{owner}" if owner is not None else ""
         return Choice(label=label, value=f"{self.plugin}:{name}{mark}:{data}")
 
-    def send(self, address: Address, text: str, *, choices: Sequence[Choice] = (), reply_to: str | None = None) -> None:
-        """Send ``text`` to ``address`` once this handler's transaction commits."""
+    def send(
+        self,
+        address: Address,
+        text: str,
+        *,
+        choices: Sequence[Choice] = (),
+        reply_to: str | None = None,
+        attachments: Sequence[Attachment] = (),
+    ) -> None:
+        """Send ``text`` to ``address`` once this handler's transaction commits (with
+        ``attachments``: stored files, see :meth:`send_file`)."""
         n = len(self.effects.messages)
-        out = Outbound(address, text, tuple(choices), reply_to, key=f"{self.key}:m{n}")
+        out = Outbound(address, text, tuple(choices), reply_to, key=f"{self.key}:m{n}", attachments=tuple(attachments))
         self.effects.messages.append(out)
         outbox.add_message(self._conn, out, self.district.id)
 
@@ -278,6 +291,53 @@ class PluginContext:
         if address is None:
             return False
         self.send(address, text, choices=choices)
+        return True
+
+    def send_file(
+        self,
+        data: bytes,
+        name: str,
+        *,
+        caption: str = "",
+        to: Address | int | None = None,
+        kind: Literal["photo", "file", "voice"] | None = None,
+    ) -> bool:
+        """Send a file (a generated XLSX, a chart) once this handler's transaction commits:
+        its bytes go to the blob store now, the outbox keeps a reference, and it is sent in
+        order with the room's other messages, once, retried like any message.
+
+        Parameters:
+          data: the file's content.
+          name: its file name as people see it (``台账.xlsx``); its ending gives the MIME type.
+          caption: a text sent with it (translated by the caller).
+          to: where: this room (``None``, the default), a person's private chat (their id),
+            or an address.
+          kind: ``photo``, ``file`` or ``voice``; by default a PNG, JPEG, GIF or WebP image
+            is a photo and anything else a file.
+
+        Returns: False when ``to`` is a person without a private chat (nothing is stored).
+
+        Raises:
+          RuntimeError: there is no room to answer in, or this process has no blob store.
+        """
+        if to is None:
+            if self.address is None:
+                raise RuntimeError("this handler has no room to reply to; pass to=")
+            address, reply_to = self.address, self._reply_to()
+        elif isinstance(to, Address):
+            address, reply_to = to, None
+        else:
+            found = self.private_address(to)
+            if found is None:
+                return False
+            address, reply_to = found, None
+        if self.blobs is None:
+            raise RuntimeError("this process has no blob store to keep the file in")
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if kind is None:
+            kind = "photo" if mime in ("image/png", "image/jpeg", "image/gif", "image/webp") else "file"
+        attachment = Attachment(kind, name, mime, len(data), sha256=self.blobs.put(data))
+        self.send(address, caption, reply_to=reply_to, attachments=(attachment,))
         return True
 
     def tell(self, person_id: int, text: str) -> None:
@@ -634,6 +694,7 @@ def context_for(
     command: CommandSpec | None = None,
     role_titles: Mapping[str, str] | None = None,
     attachment_window: dt.timedelta = DEFAULT_ATTACHMENT_WINDOW,
+    blobs: BlobStore | None = None,
 ) -> PluginContext | None:
     """The context of the kind ``call`` asks for, or None when the call lacks what its kind
     needs (a command without its message or person: nothing to answer, the event is dropped).
@@ -660,6 +721,7 @@ def context_for(
         "command": command,
         "role_titles": role_titles or {},
         "attachment_window": attachment_window,
+        "blobs": blobs,
     }
     if call.kind == "event":
         if call.domain_event is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ __all__ = [
     "OutboxRow",
     "add_event",
     "add_message",
+    "files_in_use",
     "has_pending",
     "mark_events_sent",
     "mark_failed",
@@ -34,8 +35,9 @@ def _insert_ignore(conn: sa.Connection, values: dict[str, Any]) -> bool:
 
 
 def add_message(conn: sa.Connection, out: Outbound, district_id: str | None) -> bool:
-    """Queue ``out`` for delivery; returns False when a row with its key exists."""
-    return _insert_ignore(
+    """Queue ``out`` for delivery; returns False when a row with its key exists. Its stored
+    files (attachments with a ``sha256``) are listed in ``outbox_files``."""
+    added = _insert_ignore(
         conn,
         {
             "key": out.key,
@@ -46,6 +48,27 @@ def add_message(conn: sa.Connection, out: Outbound, district_id: str | None) -> 
             "payload": to_json(out),
         },
     )
+    files = [
+        {"outbox_key": out.key, "position": n, "sha256": a.sha256, "kind": a.kind, "name": a.name[:300], "size": a.size}
+        for n, a in enumerate(out.attachments)
+        if a.sha256
+    ]
+    if added and files:
+        conn.execute(sa.insert(s.outbox_files), files)
+    return added
+
+
+def files_in_use(conn: sa.Connection, keys: Iterable[str]) -> set[str]:
+    """Which of the blob ``keys`` an outbox message (waiting, or sent and not pruned yet)
+    sends: a clean-up of the blob store must keep these."""
+    wanted = sorted(set(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            conn.execute(sa.select(s.outbox_files.c.sha256).where(s.outbox_files.c.sha256.in_(chunk))).scalars()
+        )
+    return found
 
 
 def add_event(conn: sa.Connection, event: DomainEvent) -> bool:
@@ -144,6 +167,10 @@ def prune(conn: sa.Connection, before: dt.datetime) -> tuple[int, int]:
 
     Returns: how many outbox rows and marks were deleted.
     """
+    gone = sa.select(s.outbox.c.key).where(s.outbox.c.status != "pending", s.outbox.c.created_at < before)
+    # the foreign key cascades on PostgreSQL and SQLite alike; said here too, for a database
+    # opened without SQLite's foreign_keys pragma
+    conn.execute(sa.delete(s.outbox_files).where(s.outbox_files.c.outbox_key.in_(gone)))
     rows = conn.execute(
         sa.delete(s.outbox).where(s.outbox.c.status != "pending", s.outbox.c.created_at < before)
     ).rowcount

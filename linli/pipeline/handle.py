@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import structlog
 
 from linli.core import outbox, people
+from linli.core.blobs import BlobStore
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
 from linli.core.context import DEFAULT_ATTACHMENT_WINDOW, DialogState, Effects, PluginContext, context_for
@@ -82,9 +83,12 @@ class Handle:
         calendar: WorkingDays,
         notice_version: int,
         attachment_window: dt.timedelta = DEFAULT_ATTACHMENT_WINDOW,
+        *,
+        blobs: BlobStore | None = None,
     ) -> None:
         self.store = store
         self.attachment_window = attachment_window
+        self.blobs = blobs
         self.registry = registry
         self.directory = directory
         self.clock = clock
@@ -242,4 +246,5 @@ class Handle:
             command=spec if isinstance(spec, CommandSpec) else None,
             role_titles=registry.role_titles(),
             attachment_window=self.attachment_window,
+            blobs=self.blobs,
         )

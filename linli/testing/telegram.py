@@ -1,9 +1,10 @@
 """A fake Telegram Bot API server for tests, benchmarks and trying linli without Telegram.
 
 It speaks real HTTP on loopback with the Bot API's JSON shapes for the methods linli
-uses (getMe, getUpdates held open with ``offset``/``timeout``, sendMessage,
-answerCallbackQuery, setWebhook, deleteWebhook) and enforces the flood limits with
-429s carrying ``retry_after``. It runs on an event loop in a thread of its own, so that
+uses (getMe, getUpdates held open with ``offset``/``timeout``, sendMessage, sendPhoto,
+sendDocument, sendVoice and sendLocation with multipart uploads, getFile and the file
+download, answerCallbackQuery, setWebhook, deleteWebhook) and enforces the flood limits
+with 429s carrying ``retry_after``. It runs on an event loop in a thread of its own, so that
 synchronous tests and other processes can talk to it::
 
     with FakeBotApi() as api:
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import threading
 import time
@@ -27,7 +29,7 @@ from aiohttp import web
 __all__ = ["FakeBotApi"]
 
 #: parameters whose form value is a plain string even when it looks like JSON.
-_STRINGS = {"text", "url", "secret_token", "callback_query_id", "username"}
+_STRINGS = {"text", "url", "secret_token", "callback_query_id", "username", "caption", "file_id"}
 
 
 class FakeBotApi:
@@ -64,9 +66,15 @@ class FakeBotApi:
         self.too_many = 0
         #: chats that answer 403 (the bot was kicked or blocked)
         self.forbidden: set[int] = set()
-        #: the next this many sendMessage calls answer 429; the next this many of any call answer 502
+        #: the next this many sends (text or file) answer 429; the next this many of any call answer 502
         self.storm = 0
         self.server_errors = 0
+        #: the next this many file downloads answer 502
+        self.download_errors = 0
+        #: the files people sent and the bot uploaded, by file_id: (bytes, file name)
+        self.files: dict[str, tuple[bytes, str]] = {}
+        #: getFile refuses files larger than this, as the Bot API does (20 MB)
+        self.max_download = 20 * 1024 * 1024
         self._updates: list[dict[str, Any]] = []
         self._next_update = 1
         self._next_message = 1
@@ -108,6 +116,7 @@ class FakeBotApi:
         self._new_update = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -181,6 +190,64 @@ class FakeBotApi:
     def push_message(self, chat_id: int, text: str, **kw: Any) -> int:
         """Queue a message update; returns its update id."""
         return self.push({"message": self.message(chat_id, text, **kw)})
+
+    def add_file(self, data: bytes, name: str = "") -> str:
+        """Keep ``data`` as a file Telegram holds; returns its ``file_id``."""
+        file_id = "F" + hashlib.sha256(data).hexdigest()[:24]
+        with self.lock:
+            self.files[file_id] = (data, name)
+        return file_id
+
+    def push_file(
+        self,
+        chat_id: int,
+        data: bytes,
+        *,
+        kind: str = "photo",
+        name: str = "",
+        mime: str = "",
+        caption: str = "",
+        **kw: Any,
+    ) -> int:
+        """Queue a message carrying a photo, a document or a voice note (``kind``: ``photo``,
+        ``document``, ``voice``) with an optional caption; returns its update id."""
+        message = self.message(chat_id, caption, **kw)
+        del message["text"]
+        message.pop("entities", None)
+        if caption:
+            message["caption"] = caption
+        file_id = self.add_file(data, name)
+        unique = file_id[1:13]
+        if kind == "photo":
+            # Telegram sends sizes up to the original; the last one is the largest
+            message["photo"] = [
+                {"file_id": file_id + "s", "file_unique_id": unique + "s", "width": 90, "height": 60, "file_size": 1},
+                {"file_id": file_id, "file_unique_id": unique, "width": 1280, "height": 960, "file_size": len(data)},
+            ]
+        elif kind == "voice":
+            message["voice"] = {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "duration": 3,
+                "mime_type": mime or "audio/ogg",
+                "file_size": len(data),
+            }
+        else:
+            message["document"] = {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "file_name": name,
+                "mime_type": mime,
+                "file_size": len(data),
+            }
+        return self.push({"message": message})
+
+    def push_location(self, chat_id: int, latitude: float, longitude: float, **kw: Any) -> int:
+        """Queue a message carrying a location; returns its update id."""
+        message = self.message(chat_id, "", **kw)
+        del message["text"]
+        message["location"] = {"latitude": latitude, "longitude": longitude}
+        return self.push({"message": message})
 
     def push_press(self, sent: dict[str, Any], label: str | int, *, user_id: int = 1001, name: str = "张三") -> int:
         """Queue the press of a button under a sent message, by its label or its place
@@ -271,9 +338,42 @@ class FakeBotApi:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), left)
 
+    def _admit(self, chat_id: int) -> web.Response | None:
+        """The flood limits, holding the lock: an error to answer, or None (the send counted)."""
+        now = time.monotonic()
+        if chat_id in self.forbidden:
+            return _error(403, "Forbidden: bot was kicked from the supergroup chat")
+        if self.storm > 0:
+            self.storm -= 1
+            return self._too_many()
+        while self._stamps and now - self._stamps[0] > 1.0:
+            self._stamps.popleft()
+        chat = self._chat_stamps[chat_id]
+        window = 60.0 if chat_id < 0 else self.chat_window
+        while chat and now - chat[0] > window:
+            chat.popleft()
+        in_window = sum(1 for t in chat if now - t <= self.chat_window)
+        if (
+            len(self._stamps) >= self.per_second
+            or in_window >= self.per_chat
+            or (chat_id < 0 and len(chat) >= self.per_group)
+        ):
+            return self._too_many()
+        self._stamps.append(now)
+        chat.append(now)
+        return None
+
+    def _message_result(self, chat_id: int, message_id: int, **content: Any) -> dict[str, Any]:
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": {"id": self.bot_id, "is_bot": True, "first_name": "linli"},
+            **content,
+        }
+
     async def _api_sendMessage(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])
-        now = time.monotonic()
         with self.lock:
             if chat_id in self.forbidden:
                 return _error(403, "Forbidden: bot was kicked from the supergroup chat")
@@ -281,36 +381,101 @@ class FakeBotApi:
                 return _error(400, "Bad Request: message text is empty")
             if len(params["text"]) > 4096:
                 return _error(400, "Bad Request: message is too long")
-            if self.storm > 0:
-                self.storm -= 1
-                return self._too_many()
-            while self._stamps and now - self._stamps[0] > 1.0:
-                self._stamps.popleft()
-            chat = self._chat_stamps[chat_id]
-            window = 60.0 if chat_id < 0 else self.chat_window
-            while chat and now - chat[0] > window:
-                chat.popleft()
-            in_window = sum(1 for t in chat if now - t <= self.chat_window)
-            if (
-                len(self._stamps) >= self.per_second
-                or in_window >= self.per_chat
-                or (chat_id < 0 and len(chat) >= self.per_group)
-            ):
-                return self._too_many()
-            self._stamps.append(now)
-            chat.append(now)
+            refused = self._admit(chat_id)
+            if refused is not None:
+                return refused
             message_id = self._next_message
             self._next_message += 1
             self.sent.append({**params, "message_id": message_id})
+        return _ok(self._message_result(chat_id, message_id, text=params["text"]))
+
+    async def _send_file(self, params: dict[str, Any], method: str, field: str) -> web.Response:
+        """sendPhoto, sendDocument, sendVoice: the file uploaded in the multipart form (or an
+        earlier file_id); recorded in :attr:`sent` with ``method``, ``file``, ``filename`` and
+        ``text`` (the caption)."""
+        chat_id = int(params["chat_id"])
+        upload = params.get(field)
+        if isinstance(upload, str) and upload.startswith("attach://"):
+            upload = params.get(upload.removeprefix("attach://"))
+        if isinstance(upload, _Upload):
+            data, filename = upload.data, upload.filename
+        elif isinstance(upload, str) and upload in self.files:
+            data, filename = self.files[upload]
+        else:
+            return _error(400, f"Bad Request: there is no {field} in the request")
+        if len(params.get("caption") or "") > 1024:
+            return _error(400, "Bad Request: message caption is too long")
+        with self.lock:
+            refused = self._admit(chat_id)
+            if refused is not None:
+                return refused
+            message_id = self._next_message
+            self._next_message += 1
+            sent = {**params, field: filename, "method": method, "file": data, "filename": filename}
+            self.sent.append({**sent, "text": params.get("caption") or "", "message_id": message_id})
+        file_id = self.add_file(data, filename)
+        meta = {"file_id": file_id, "file_unique_id": file_id[1:13], "file_size": len(data)}
+        if field == "photo":
+            content: dict[str, Any] = {"photo": [{**meta, "width": 800, "height": 600}]}
+        elif field == "voice":
+            content = {"voice": {**meta, "duration": 1}}
+        else:
+            content = {"document": {**meta, "file_name": filename}}
+        if params.get("caption"):
+            content["caption"] = params["caption"]
+        return _ok(self._message_result(chat_id, message_id, **content))
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> web.Response:
+        return await self._send_file(params, "sendPhoto", "photo")
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> web.Response:
+        return await self._send_file(params, "sendDocument", "document")
+
+    async def _api_sendVoice(self, params: dict[str, Any]) -> web.Response:
+        return await self._send_file(params, "sendVoice", "voice")
+
+    async def _api_sendLocation(self, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        with self.lock:
+            refused = self._admit(chat_id)
+            if refused is not None:
+                return refused
+            message_id = self._next_message
+            self._next_message += 1
+            self.sent.append({**params, "method": "sendLocation", "text": "", "message_id": message_id})
+        location = {"latitude": float(params["latitude"]), "longitude": float(params["longitude"])}
+        return _ok(self._message_result(chat_id, message_id, location=location))
+
+    async def _api_getFile(self, params: dict[str, Any]) -> web.Response:
+        file_id = str(params.get("file_id", ""))
+        with self.lock:
+            known = self.files.get(file_id)
+        if known is None:
+            return _error(400, "Bad Request: invalid file_id")
+        if len(known[0]) > self.max_download:
+            return _error(400, "Bad Request: file is too big")
         return _ok(
             {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                "from": {"id": self.bot_id, "is_bot": True, "first_name": "linli"},
-                "text": params["text"],
+                "file_id": file_id,
+                "file_unique_id": file_id[1:13],
+                "file_size": len(known[0]),
+                "file_path": f"files/{file_id}",
             }
         )
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].removeprefix("files/")
+        with self.lock:
+            self.calls["download"] += 1
+            if self.download_errors > 0:
+                self.download_errors -= 1
+                return web.Response(status=502, text="Bad Gateway")
+            known = self.files.get(file_id)
+        if known is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=known[0], content_type="application/octet-stream")
 
     def _too_many(self) -> web.Response:
         self.too_many += 1
@@ -334,14 +499,25 @@ class FakeBotApi:
         return _ok(True)
 
 
+class _Upload:
+    """A file uploaded in a multipart form."""
+
+    def __init__(self, data: bytes, filename: str) -> None:
+        self.data, self.filename = data, filename
+
+
 async def _params(request: web.Request) -> dict[str, Any]:
-    """The call's parameters: query string, JSON body or form (whose values are JSON unless plain strings)."""
+    """The call's parameters: query string, JSON body or form (whose values are JSON unless
+    plain strings; uploaded files as :class:`_Upload`)."""
     params: dict[str, Any] = dict(request.query)
     if request.content_type == "application/json":
         params.update(await request.json())
         return params
     form = await request.post()
     for key, value in form.items():
+        if isinstance(value, web.FileField):
+            params[key] = _Upload(value.file.read(), value.filename)
+            continue
         text = str(value)
         if key in _STRINGS:
             params[key] = text

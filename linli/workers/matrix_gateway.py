@@ -60,7 +60,7 @@ def run_matrix_gateway(settings: Settings) -> None:
         return district.language if district is not None else settings.i18n.default_language
 
     policy = RoomPolicy(allowed, accept_direct=config.accept_direct, language=language)
-    adapter = MatrixAdapter(config, storage_url=settings.storage.url, policy=policy)
+    adapter = MatrixAdapter(config, storage_url=settings.storage.url, policy=policy, blobs=rt.blobs)
     try:
         adapter.run_gateway(rt.submit)
     finally:

@@ -99,6 +99,8 @@ class Runtime:
             settings.i18n.default_language,
         )
         self.dispatch = Dispatch(self.store, self.dispatcher, self.registry, self.clock)
+        #: where the photos and files sent and received are kept (``[storage] blobs``)
+        self.blobs: BlobStore = open_blob_store(settings.storage.blobs, settings.base_dir)
         self.handle = Handle(
             self.store,
             self.registry,
@@ -107,10 +109,9 @@ class Runtime:
             self.calendar,
             settings.privacy.notice_version,
             dt.timedelta(minutes=settings.attachments.follow_up_minutes),
+            blobs=self.blobs,
         )
         self.deliver = Deliver(self.store, self.adapters, self.room_locks, self.clock, q.max_retries)
-        #: where the photos and files people send are kept (``[storage] blobs``)
-        self.blobs: BlobStore = open_blob_store(settings.storage.blobs, settings.base_dir)
         self.fetch = Fetch(
             self.store,
             self.blobs,

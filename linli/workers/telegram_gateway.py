@@ -37,7 +37,9 @@ def run_telegram_gateway(settings: Settings, *, webhook: bool = False) -> None:
         raise SettingsError("add a [platforms.telegram] table to the settings to run the Telegram gateway")
     rt = Runtime(settings)
     report_drift(rt.settings_drift())
-    adapter = TelegramAdapter(TelegramConfig(config), storage_url=settings.storage.url, rate_backend=rt.rate_backend)
+    adapter = TelegramAdapter(
+        TelegramConfig(config), storage_url=settings.storage.url, rate_backend=rt.rate_backend, blobs=rt.blobs
+    )
     try:
         if webhook:
             adapter.run_webhook(rt.submit)

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import pytest
 from matrix_homeserver import SERVER_NAME, Synapse
 
+from linli.core.errors import PermanentDeliveryError
 from linli.pipeline import Next
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
@@ -622,3 +623,103 @@ def test_a_rate_limited_bot_delivers_every_message_once_and_in_order(limited_mx)
     mx.wait_for(lambda: len(mx.bot_messages(room)) >= len(texts), "not every message was delivered")
     time.sleep(1)
     assert [e["content"]["body"] for e in mx.bot_messages(room)] == texts
+
+
+# --- photos and files ---------------------------------------------------------------------
+
+
+def _media(synapse: Synapse, method: str, path: str, token: str | None, data: bytes | None = None) -> Any:
+    import urllib.error
+    import urllib.request
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if data is not None:
+        headers["Content-Type"] = "image/png"
+    request = urllib.request.Request(f"{synapse.url}{path}", data, headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_files_go_up_and_come_down_through_synapse_with_authenticated_media(synapse, tmp_path):
+    import json
+
+    import sqlalchemy as sa
+
+    from linli.adapters.matrix import MatrixAdapter, MatrixConfig
+    from linli.adapters.matrix.mapping import RoomFacts, to_inbound
+    from linli.core.blobs import FileBlobStore
+    from linli.core.events import Address, Attachment, Outbound
+    from linli.core.storage import schema as s
+
+    suffix = os.urandom(3).hex()
+    bot, resident = synapse.register(f"filebot{suffix}"), synapse.register(f"neighbour{suffix}")
+    room = synapse.call(
+        "POST", "/_matrix/client/v3/createRoom", {"invite": [resident["user_id"]]}, token=bot["access_token"]
+    )["room_id"]
+    synapse.call("POST", f"/_matrix/client/v3/rooms/{room}/join", {}, token=resident["access_token"])
+    url = f"sqlite:///{tmp_path / 'linli.db'}"
+    engine = sa.create_engine(url)
+    s.metadata.create_all(engine)
+    engine.dispose()
+    blobs = FileBlobStore(tmp_path / "blobs")
+    config = MatrixConfig(
+        {"homeserver": synapse.url, "user_id": bot["user_id"]}, env={"LINLI_MATRIX_ACCESS_TOKEN": bot["access_token"]}
+    )
+    adapter = MatrixAdapter(config, storage_url=url, blobs=blobs)
+    png, xlsx = b"\x89PNG\r\n\x1a\n chart", b"PK\x03\x04 the ledger"
+    files = (
+        Attachment("photo", "chart.png", "image/png", len(png), sha256=blobs.put(png)),
+        Attachment("file", "台账.xlsx", "application/vnd.ms-excel", len(xlsx), sha256=blobs.put(xlsx)),
+        Attachment("location", latitude=31.23, longitude=121.47),
+    )
+    message = Outbound(Address("matrix", room), "本月台账", attachments=files, key="outbox:files:1")
+    try:
+        first = adapter.send(message)
+        again = adapter.send(message)  # a retry of the same outbox row posts nothing new
+        answer = synapse.call(
+            "GET", f"/_matrix/client/v3/rooms/{room}/messages?dir=b&limit=20", token=resident["access_token"]
+        )
+        sent = [e for e in reversed(answer["chunk"]) if e["type"] == "m.room.message"]
+        assert first == again
+        assert [e["content"]["msgtype"] for e in sent] == ["m.notice", "m.image", "m.file", "m.location"]
+        image, document = sent[1]["content"], sent[2]["content"]
+        assert image["filename"] == "chart.png" and image["info"] == {"mimetype": "image/png", "size": len(png)}
+        assert sent[3]["content"]["geo_uri"] == "geo:31.23,121.47"
+        media = image["url"].removeprefix("mxc://")
+        # the homeserver requires authenticated media: the legacy path refuses, the new one serves
+        assert _media(synapse, "GET", f"/_matrix/client/v1/media/download/{media}", None)[0] == 401
+        assert _media(synapse, "GET", f"/_matrix/client/v1/media/download/{media}", resident["access_token"]) == (
+            200,
+            png,
+        )
+
+        # the resident sends a photo with a caption: mapped, then downloaded by the bot
+        status, body = _media(
+            synapse, "POST", "/_matrix/media/v3/upload?filename=stairs.png", resident["access_token"], png + b"2"
+        )
+        assert status == 200
+        uri = json.loads(body)["content_uri"]
+        content = {
+            "msgtype": "m.image",
+            "body": "楼道灯坏了",
+            "filename": "stairs.png",
+            "url": uri,
+            "info": {"mimetype": "image/png", "size": len(png) + 1},
+        }
+        event_id = synapse.call(
+            "PUT", f"/_matrix/client/v3/rooms/{room}/send/m.room.message/t1", content, token=resident["access_token"]
+        )["event_id"]
+        event = {"type": "m.room.message", "sender": resident["user_id"], "event_id": event_id, "content": content}
+        inbound = to_inbound(event, room, bot=bot["user_id"], facts=RoomFacts())
+        assert inbound is not None and inbound.text == "楼道灯坏了"
+        [photo] = inbound.attachments
+        assert (photo.kind, photo.name, photo.mime, photo.ref) == ("photo", "stairs.png", "image/png", uri)
+        assert adapter.fetch(photo) == png + b"2"
+        assert adapter.fetch(Attachment("file", "x", ref=document["url"])) == xlsx
+        with pytest.raises(PermanentDeliveryError):
+            adapter.fetch(Attachment("photo", ref=f"mxc://{SERVER_NAME}/nosuchmedia"))
+    finally:
+        adapter.close()

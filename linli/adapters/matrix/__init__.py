@@ -29,12 +29,14 @@ import structlog
 
 from linli.adapters.ids import is_matrix_room
 from linli.adapters.matrix.api import LoopThread, MatrixApi, MatrixError, delivery_error
+from linli.adapters.matrix.mapping import MSGTYPES
 from linli.adapters.matrix.render import MAX_TEXT, PLATFORM, render, txn_id
 from linli.adapters.matrix.state import MatrixState
 from linli.adapters.matrix.sync import RoomPolicy, Syncer, mark_direct
-from linli.core.adapter import ChatAdapter, Submit
-from linli.core.errors import SettingsError
-from linli.core.events import Outbound
+from linli.core.adapter import ChatAdapter, Submit, stored_bytes
+from linli.core.blobs import BlobStore
+from linli.core.errors import PermanentDeliveryError, SettingsError
+from linli.core.events import Attachment, Outbound
 from linli.core.i18n import N_, translator
 
 __all__ = ["ENCRYPTED_NOTICE", "MatrixAdapter", "MatrixConfig", "RoomPolicy"]
@@ -117,6 +119,7 @@ class MatrixAdapter(ChatAdapter):
         (the gateway's; a worker that only sends needs none).
       encrypted_notice: the text telling an encrypted room that its messages cannot be read,
         in a language (by default :data:`ENCRYPTED_NOTICE`, translated).
+      blobs: where the files to send are stored (:attr:`Outbound.attachments` name them).
     """
 
     platform = PLATFORM
@@ -129,8 +132,10 @@ class MatrixAdapter(ChatAdapter):
         storage_url: str,
         policy: RoomPolicy | None = None,
         encrypted_notice: Callable[[str], str] | None = None,
+        blobs: BlobStore | None = None,
     ) -> None:
         self.config = config
+        self.blobs = blobs
         self.state = MatrixState(storage_url, config.user_id)
         self.policy = policy or RoomPolicy(lambda room: room in config.allow_rooms, accept_direct=config.accept_direct)
         self.encrypted_notice = encrypted_notice or (lambda language: translator(language)(ENCRYPTED_NOTICE))
@@ -170,11 +175,15 @@ class MatrixAdapter(ChatAdapter):
         """Send ``message`` as one or more events; returns the last one's event id.
 
         A message to ``matrix:@user:server`` goes to the direct room with that person,
-        made (and marked as direct) when there is none.
+        made (and marked as direct) when there is none. Its text goes first, then each
+        attachment: uploaded from the blob store and sent as ``m.image``, ``m.file`` or
+        ``m.audio``, a location as ``m.location``. Each event's transaction id comes from the
+        outbox row and the part's place, so a retry posts no event twice.
 
         Raises:
           DeliveryError: rate limited (``retry_after`` as the homeserver asked), a timeout, a 5xx.
-          PermanentDeliveryError: the bot may not post there, or the homeserver refused the message.
+          PermanentDeliveryError: the bot may not post there, the homeserver refused the
+            message, or a file to send is not in the blob store.
         """
         try:
             return self._client.run(lambda api: self._send(api, message))
@@ -218,7 +227,10 @@ class MatrixAdapter(ChatAdapter):
             room = gone  # the person left that direct room: a new one is opened
         if room.startswith("@"):
             room = await self._direct_room(api, room)
-        contents = render(message)
+        contents: list[dict[str, Any] | Attachment] = []
+        if message.text or message.choices or not message.attachments:
+            contents.extend(render(message))
+        contents.extend(message.attachments)
         values = [c.value for c in message.choices]
         split = len(contents) > 1 and bool(message.key)
         last: str | None = None
@@ -228,6 +240,8 @@ class MatrixAdapter(ChatAdapter):
                 continue
             if values and n == len(contents) - 1:  # a number may answer them as soon as they are seen
                 await asyncio.to_thread(self.state.save_choices, room, values)
+            if isinstance(content, Attachment):
+                content = await self._file_content(api, content, message)
             last = await api.send(room, content, txn_id(message.key, n))
             if split:
                 await asyncio.to_thread(self.state.mark_part, message.key, n, last)
@@ -236,6 +250,61 @@ class MatrixAdapter(ChatAdapter):
         if split:
             await asyncio.to_thread(self.state.forget_parts, message.key, len(contents))
         return last
+
+    async def _file_content(self, api: MatrixApi, attachment: Attachment, message: Outbound) -> dict[str, Any]:
+        """The event content of one attachment; a file is uploaded from the blob store first."""
+        if attachment.kind == "location":
+            lat, lon = attachment.latitude, attachment.longitude
+            content: dict[str, Any] = {"msgtype": "m.location", "body": f"{lat},{lon}", "geo_uri": f"geo:{lat},{lon}"}
+        else:
+            data = await asyncio.to_thread(stored_bytes, self.blobs, attachment)
+            name = attachment.name or f"{attachment.kind}.bin"
+            mime = attachment.mime or "application/octet-stream"
+            uri = await api.upload(data, name, mime)
+            content = {
+                "msgtype": MSGTYPES[attachment.kind],
+                "body": name,
+                "filename": name,
+                "url": uri,
+                "info": {"mimetype": mime, "size": len(data)},
+            }
+            if attachment.kind == "voice":
+                content["org.matrix.msc3245.voice"] = {}
+        if message.address.thread:
+            thread = message.address.thread
+            content["m.relates_to"] = {
+                "rel_type": "m.thread",
+                "event_id": thread,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": thread},
+            }
+        return content
+
+    def fetch(self, attachment: Attachment) -> bytes:
+        """The content of an image, file or audio someone sent (``ref``: its ``mxc://`` URI),
+        by authenticated media, or the legacy download on an older homeserver.
+
+        Raises:
+          DeliveryError: a timeout, a rate limit, a 5xx: try again later.
+          PermanentDeliveryError: not a media URI, or the homeserver refused (gone, too big).
+        """
+        if not attachment.ref.startswith("mxc://"):
+            raise PermanentDeliveryError(f"a {attachment.kind} without a media URI to download")
+
+        async def download(api: MatrixApi) -> bytes:
+            if not api.client.access_token:
+                await self.logged_in(api)
+            try:
+                return await api.download(attachment.ref)
+            except MatrixError as exc:
+                if not (exc.status == 401 and await self.logged_in_again(api)):
+                    raise
+            return await api.download(attachment.ref)
+
+        try:
+            return self._client.run(download)
+        except MatrixError as exc:
+            raise delivery_error(exc, f"download of a {attachment.kind}") from None
 
     async def _direct_room(self, api: MatrixApi, user: str) -> str:
         room = await asyncio.to_thread(self.state.direct_room, user)

@@ -26,6 +26,12 @@ __all__ = ["LoopThread", "MatrixApi", "MatrixError", "delivery_error", "retry_af
 
 T = TypeVar("T")
 PREFIX = "/_matrix/client/v3"
+#: where media is uploaded (the spec has no authenticated upload path yet)
+MEDIA_UPLOAD = "/_matrix/media/v3/upload"
+#: authenticated media (Matrix 1.11): what current homeservers require for downloads
+MEDIA_DOWNLOAD = "/_matrix/client/v1/media/download"
+#: the unauthenticated download of older homeservers
+LEGACY_DOWNLOAD = "/_matrix/media/v3/download"
 #: seconds to wait after a 429 that did not say how long
 DEFAULT_RETRY_AFTER = 5.0
 
@@ -177,7 +183,79 @@ class MatrixApi:
             retry_after=retry,
         )
 
+    async def raw(
+        self,
+        method: str,
+        path: str,
+        data: bytes | None = None,
+        *,
+        content_type: str = "application/octet-stream",
+        timeout: float | None = None,
+    ) -> tuple[bytes, dict[str, Any]]:
+        """One request whose body (sent or answered) is not JSON: media. Returns the answer's
+        bytes and, when it was JSON, its object.
+
+        Raises:
+          MatrixError: any answer but 2xx, or none.
+        """
+        headers = {"Authorization": f"Bearer {self.client.access_token}"}
+        if data is not None:
+            headers["Content-Type"] = content_type or "application/octet-stream"
+        what = f"{method} {path.partition('?')[0]}"
+        try:
+            response = await self.client.send(method, path, data, headers, timeout=timeout or self.timeout)
+            async with response:
+                body = await response.read()
+                status, response_headers = response.status, response.headers
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise MatrixError(f"{what}: {type(exc).__name__} {exc}".strip()) from None
+        answer: Any = None
+        if response_headers.get("Content-Type", "").startswith("application/json"):
+            with contextlib.suppress(ValueError):
+                answer = json.loads(body)
+        if not isinstance(answer, dict):
+            answer = {}
+        if 200 <= status < 300:
+            return body, answer
+        errcode = str(answer.get("errcode", ""))
+        retry = retry_after_of(response_headers, answer) if status == 429 or errcode == "M_LIMIT_EXCEEDED" else None
+        raise MatrixError(
+            f"{what}: {status} {errcode} {answer.get('error', '')}".strip(),
+            status=status,
+            errcode=errcode,
+            retry_after=retry,
+        )
+
     # --- the calls linli makes ------------------------------------------------------------
+
+    async def upload(self, data: bytes, name: str, mime: str) -> str:
+        """Upload a file to the media repository; returns its ``mxc://`` URI."""
+        path = f"{MEDIA_UPLOAD}?filename={quote(name, safe='')}" if name else MEDIA_UPLOAD
+        _, answer = await self.raw("POST", path, data, content_type=mime, timeout=self.timeout * 4)
+        uri = answer.get("content_uri")
+        if not isinstance(uri, str) or not uri.startswith("mxc://"):
+            raise MatrixError(f"POST {MEDIA_UPLOAD}: no content_uri in the answer", status=502)
+        return uri
+
+    async def download(self, mxc: str) -> bytes:
+        """The content of ``mxc://server/media``: by authenticated media, or by the legacy
+        path when the homeserver does not know the authenticated one.
+
+        Raises:
+          MatrixError: the URI is not mxc:// (status 400), or the homeserver refused.
+        """
+        server, _, media = mxc.removeprefix("mxc://").partition("/")
+        if not mxc.startswith("mxc://") or not server or not media or "/" in media:
+            raise MatrixError(f"not a media URI: {mxc[:80]!r}", status=400)
+        tail = f"/{quote(server, safe='')}/{quote(media, safe='')}"
+        try:
+            body, _ = await self.raw("GET", MEDIA_DOWNLOAD + tail, timeout=self.timeout * 4)
+        except MatrixError as exc:
+            # a homeserver older than Matrix 1.11 answers 404 M_UNRECOGNIZED (or a bare 404/405)
+            if not (exc.status in (404, 405) and exc.errcode in ("M_UNRECOGNIZED", "")):
+                raise
+            body, _ = await self.raw("GET", LEGACY_DOWNLOAD + tail, timeout=self.timeout * 4)
+        return body
 
     async def whoami(self) -> dict[str, Any]:
         return await self.call("GET", _path("account", "whoami"))

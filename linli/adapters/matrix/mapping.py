@@ -1,20 +1,61 @@
 """Matrix room events (the JSON of /sync and /messages) as linli events: messages,
-commands, numbered answers and reactions to choices, joins and leaves."""
+commands, numbered answers and reactions to choices, joins and leaves, and images, files,
+audio and locations as :class:`~linli.core.events.Attachment` references (the worker
+downloads them)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from attrs import frozen
 
 from linli.adapters.matrix.render import PLATFORM, choice_number
-from linli.core.events import Address, Inbound, Sender
+from linli.core.events import Address, Attachment, Inbound, Sender
 
-__all__ = ["RoomFacts", "event_id_of", "to_inbound"]
+__all__ = ["MSGTYPES", "RoomFacts", "attachment_of", "event_id_of", "to_inbound"]
 
 #: message types read as text; ``m.notice`` is what bots send, so it is never read
 TEXT_TYPES = ("m.text", "m.emote")
+#: message types carrying a file, and the kind of attachment each is
+FILE_TYPES: Mapping[str, Literal["photo", "file", "voice"]] = {
+    "m.image": "photo",
+    "m.file": "file",
+    "m.audio": "voice",
+    "m.video": "file",
+}
+#: what a file of each kind is sent as
+MSGTYPES: Mapping[str, str] = {"photo": "m.image", "file": "m.file", "voice": "m.audio"}
+_GEO = re.compile(r"geo:(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)")
+
+
+def attachment_of(content: Mapping[str, Any]) -> tuple[Attachment | None, str]:
+    """The attachment an ``m.room.message`` of a file type or ``m.location`` carries, and
+    its caption (the ``body`` when a ``filename`` is given apart from it, as Matrix 1.10 has
+    it). ``(None, "")`` for anything else, and for an encrypted file (linli reads no
+    encrypted rooms)."""
+    msgtype = content.get("msgtype")
+    if msgtype == "m.location":
+        match = _GEO.match(str(content.get("geo_uri", "")))
+        if match is None:
+            return None, ""
+        return Attachment("location", latitude=float(match[1]), longitude=float(match[2])), ""
+    kind: Literal["photo", "file", "voice"] | None = FILE_TYPES.get(str(msgtype))
+    url = content.get("url")
+    if kind is None or not isinstance(url, str) or not url.startswith("mxc://"):
+        return None, ""
+    info = content.get("info")
+    info = info if isinstance(info, Mapping) else {}
+    body = content.get("body") if isinstance(content.get("body"), str) else ""
+    filename = content.get("filename") if isinstance(content.get("filename"), str) else ""
+    caption = body if filename and body != filename else ""
+    mime = info.get("mimetype") if isinstance(info.get("mimetype"), str) else ""
+    size = info.get("size")
+    size = size if isinstance(size, int) and not isinstance(size, bool) else 0
+    if msgtype == "m.audio" and "org.matrix.msc3245.voice" not in content:
+        kind = "file"  # a music file, not a voice note
+    return Attachment(kind, str(filename or body), str(mime), int(size), ref=url), str(caption)
 
 
 @frozen
@@ -99,9 +140,22 @@ def to_inbound(event: Mapping[str, Any], room: str, *, bot: str, facts: RoomFact
             private=facts.private,
             choice=value,
         )
-    if kind != "m.room.message" or content.get("msgtype") not in TEXT_TYPES:
+    if kind != "m.room.message":
         return None
     if relation.get("rel_type") == "m.replace":  # an edit: the original was read already
+        return None
+    attachment, caption = attachment_of(content)
+    if attachment is not None:
+        thread = relation.get("event_id") if relation.get("rel_type") == "m.thread" else None
+        return Inbound(
+            event_id,
+            Address(PLATFORM, room, thread if isinstance(thread, str) else None),
+            _sender(sender, facts),
+            text=caption,
+            private=facts.private,
+            attachments=(attachment,),
+        )
+    if content.get("msgtype") not in TEXT_TYPES:
         return None
     body = content.get("body")
     if not isinstance(body, str) or not body.strip():

@@ -22,17 +22,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 from telegram.error import TelegramError
 
 from linli.adapters.telegram.api import SyncBot, make_bot, translate_error
 from linli.adapters.telegram.limits import FloodLimits
 from linli.adapters.telegram.mapping import PLATFORM
-from linli.adapters.telegram.send import MAX_TEXT, render
+from linli.adapters.telegram.send import MAX_TEXT, METHODS, Part, plan
 from linli.adapters.telegram.state import TelegramState
-from linli.core.adapter import ChatAdapter, Submit
-from linli.core.errors import DeliveryError, SettingsError
-from linli.core.events import Outbound
+from linli.core.adapter import ChatAdapter, Submit, stored_bytes
+from linli.core.blobs import BlobStore
+from linli.core.errors import DeliveryError, PermanentDeliveryError, SettingsError
+from linli.core.events import Attachment, Outbound
 
 __all__ = ["DEFAULT_API_URL", "TelegramAdapter", "TelegramConfig"]
 
@@ -86,13 +87,17 @@ class TelegramAdapter(ChatAdapter):
       config: the checked settings.
       storage_url: the deployment's database (the offset, long callback data).
       rate_backend: the Dramatiq rate-limiter backend shared by the workers.
+      blobs: where the files to send are stored (:attr:`Outbound.attachments` name them).
     """
 
     platform = PLATFORM
     max_text_length = MAX_TEXT
 
-    def __init__(self, config: TelegramConfig, *, storage_url: str, rate_backend: Any) -> None:
+    def __init__(
+        self, config: TelegramConfig, *, storage_url: str, rate_backend: Any, blobs: BlobStore | None = None
+    ) -> None:
         self.config = config
+        self.blobs = blobs
         self.state = TelegramState(storage_url, config.bot_id)
         self.limits = FloodLimits(rate_backend, config.bot_id, per_second=config.per_second)
         self._bot = SyncBot(lambda: make_bot(config.token, config.api_url))
@@ -105,28 +110,32 @@ class TelegramAdapter(ChatAdapter):
     def send(self, message: Outbound) -> str | None:
         """Send ``message`` as one or more messages; returns the last one's id.
 
-        A split message that fails halfway goes on from the part that failed when it
-        is retried: the parts that went out are remembered under ``message.key``.
+        Its text goes first, then its attachments, each uploaded from the blob store
+        (a photo, a file, a voice note by multipart upload; a location by its coordinates).
+        A message in several parts that fails halfway goes on from the part that failed
+        when it is retried: the parts that went out are remembered under ``message.key``.
 
         Raises:
           DeliveryError: a flood limit, a 429, a timeout or a 5xx: retry later.
-          PermanentDeliveryError: the bot was removed or blocked, or Telegram refused the message.
+          PermanentDeliveryError: the bot was removed or blocked, Telegram refused the
+            message, or a file to send is not in the blob store.
         """
-        requests, choices = render(message)
+        parts, choices = plan(message)
         if choices:
             self.state.store_choices(choices)
         chat = message.address.room
-        split = len(requests) > 1 and bool(message.key)
+        split = len(parts) > 1 and bool(message.key)
         last: str | None = None
-        for n, request in enumerate(requests):
+        for n, part in enumerate(parts):
             if split and (done := self.state.sent_part(message.key, n)) is not None:
                 last = done
                 continue
+            call = self._call(part)
             try:
                 with self.limits.slot(chat):
-                    sent = self._bot.run(_send_message(request))
+                    sent = self._bot.run(call)
             except TelegramError as exc:
-                error = translate_error(exc, f"sendMessage to {chat}")
+                error = translate_error(exc, f"{part.method} to {chat}")
                 if isinstance(error, DeliveryError) and error.retry_after:
                     self.limits.pause(chat, error.retry_after)
                 raise error from None
@@ -134,8 +143,39 @@ class TelegramAdapter(ChatAdapter):
             if split:
                 self.state.mark_part(message.key, n, last)
         if split:
-            self.state.forget_parts(message.key, len(requests))
+            self.state.forget_parts(message.key, len(parts))
         return last
+
+    def _call(self, part: Part) -> Callable[[Bot], Awaitable[Message]]:
+        """The call that sends ``part``; a file's bytes are read from the store now."""
+        if part.method == "sendMessage":
+            return _send_message(part.request)
+        if part.attachment is None:  # a location
+            return _send_media(part.method, part.request)
+        a = part.attachment
+        data = stored_bytes(self.blobs, a)
+        _, parameter = METHODS[a.kind]
+        upload = InputFile(data, filename=a.name or f"{a.kind}.bin", attach=False)
+        return _send_media(part.method, {**part.request, parameter: upload})
+
+    def fetch(self, attachment: Attachment) -> bytes:
+        """The content of a photo, file or voice note someone sent: getFile, then its download.
+
+        Raises:
+          DeliveryError: Telegram could not be reached or answered 429/5xx: try again later.
+          PermanentDeliveryError: the file is unknown, or too big for the Bot API (20 MB).
+        """
+        if not attachment.ref or attachment.kind == "location":
+            raise PermanentDeliveryError(f"a {attachment.kind} without a file to download")
+
+        async def download(bot: Bot) -> bytes:
+            file = await bot.get_file(attachment.ref)
+            return bytes(await file.download_as_bytearray())
+
+        try:
+            return self._bot.run(download)
+        except TelegramError as exc:
+            raise translate_error(exc, f"getFile {attachment.kind}") from None
 
     # --- receiving --------------------------------------------------------------------
 
@@ -205,5 +245,22 @@ class TelegramAdapter(ChatAdapter):
 def _send_message(request: dict[str, Any]) -> Callable[[Bot], Awaitable[Message]]:
     async def call(bot: Bot) -> Message:
         return await bot.send_message(**request)
+
+    return call
+
+
+#: the library's method for each Bot API method a file is sent with
+_MEDIA = {
+    "sendPhoto": "send_photo",
+    "sendDocument": "send_document",
+    "sendVoice": "send_voice",
+    "sendLocation": "send_location",
+}
+
+
+def _send_media(method: str, request: dict[str, Any]) -> Callable[[Bot], Awaitable[Message]]:
+    async def call(bot: Bot) -> Message:
+        sent: Message = await getattr(bot, _MEDIA[method])(**request)
+        return sent
 
     return call

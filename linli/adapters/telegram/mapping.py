@@ -1,4 +1,6 @@
-"""Telegram updates as linli events: messages, edits, commands, joins and button presses."""
+"""Telegram updates as linli events: messages, edits, commands, joins and button presses,
+and the photos, files, voice notes and locations messages carry (as
+:class:`~linli.core.events.Attachment` references: the worker downloads them)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,9 @@ from collections.abc import Callable
 
 from telegram import Chat, Message, Update, User
 
-from linli.core.events import Address, Inbound, Sender
+from linli.core.events import Address, Attachment, Inbound, Sender
 
-__all__ = ["PLATFORM", "address_of", "to_inbound"]
+__all__ = ["PLATFORM", "address_of", "attachments_of", "to_inbound"]
 
 PLATFORM = "telegram"
 
@@ -24,6 +26,26 @@ def _sender(user: User | None, chat: Chat) -> Sender:
     if user is None:  # an anonymous group admin or a channel writing as the chat
         return Sender(PLATFORM, str(chat.id), chat.title or "")
     return Sender(PLATFORM, str(user.id), user.full_name)
+
+
+def attachments_of(message: Message) -> tuple[Attachment, ...]:
+    """What ``message`` carries besides its text: the largest size of a photo, a file (a
+    document, an audio file, a video), a voice note, a location. ``ref`` is Telegram's
+    ``file_id``, which getFile downloads."""
+    if message.photo:
+        best = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        return (Attachment("photo", "photo.jpg", "image/jpeg", best.file_size or 0, ref=best.file_id),)
+    if message.voice is not None:
+        v = message.voice
+        return (Attachment("voice", "voice.ogg", v.mime_type or "audio/ogg", v.file_size or 0, ref=v.file_id),)
+    for doc, default in ((message.document, "file"), (message.audio, "audio"), (message.video, "video.mp4")):
+        if doc is not None:
+            name = getattr(doc, "file_name", None) or default
+            return (Attachment("file", name, doc.mime_type or "", doc.file_size or 0, ref=doc.file_id),)
+    place = message.location
+    if place is not None:
+        return (Attachment("location", latitude=place.latitude, longitude=place.longitude),)
+    return ()
 
 
 def _for_another_bot(text: str, username: str) -> tuple[bool, str]:
@@ -83,7 +105,10 @@ def to_inbound(
             event_id, address, _sender(message.left_chat_member, message.chat), kind="leave", private=private
         )
     text = message.text or message.caption or ""
-    if not text:
+    # an edit carries its file again (and a live location sends edits every few seconds): the
+    # file came with the original message
+    attachments = attachments_of(message) if update.message is not None else ()
+    if not text and not attachments:
         return None
     other, text = _for_another_bot(text, username)
     if other:
@@ -91,4 +116,4 @@ def to_inbound(
     reply = message.reply_to_message
     # in a forum every message "replies" to the topic's first message: that is no reply
     reply_to = str(reply.message_id) if reply is not None and reply.message_id != message.message_thread_id else None
-    return Inbound(event_id, address, sender, text=text, private=private, reply_to=reply_to)
+    return Inbound(event_id, address, sender, text=text, private=private, reply_to=reply_to, attachments=attachments)

@@ -1,5 +1,7 @@
-"""Outbound messages as sendMessage calls: HTML escaped, split at 4096 characters,
-choices as an inline keyboard whose callback data fits Telegram's 64 bytes."""
+"""Outbound messages as Bot API calls: sendMessage with the text HTML escaped and split at
+4096 characters, choices as an inline keyboard whose callback data fits Telegram's 64
+bytes; and sendPhoto, sendDocument, sendVoice and sendLocation for the attachments (a
+short text goes with a single file as its caption)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,24 @@ import hashlib
 import html
 from typing import Any
 
+from attrs import frozen
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 
 from linli.core.adapter import split_text
-from linli.core.events import Outbound
+from linli.core.events import Attachment, Outbound
 
-__all__ = ["CALLBACK_LIMIT", "KEY_MARK", "MAX_TEXT", "callback_data", "render"]
+__all__ = [
+    "CALLBACK_LIMIT",
+    "CAPTION_LIMIT",
+    "KEY_MARK",
+    "MAX_TEXT",
+    "METHODS",
+    "Part",
+    "callback_data",
+    "plan",
+    "render",
+]
 
 #: the longest text one message may carry (counted after entities are parsed, so before escaping).
 MAX_TEXT = 4096
@@ -22,6 +35,25 @@ MAX_TEXT = 4096
 CALLBACK_LIMIT = 64
 #: callback data starting with this is a key to a stored choice value.
 KEY_MARK = "#"
+#: the longest caption a photo or file may carry (counted like a text).
+CAPTION_LIMIT = 1024
+#: the Bot API method, and its parameter for the file, of each kind of attachment
+METHODS = {
+    "photo": ("sendPhoto", "photo"),
+    "file": ("sendDocument", "document"),
+    "voice": ("sendVoice", "voice"),
+    "location": ("sendLocation", ""),
+}
+
+
+@frozen
+class Part:
+    """One Bot API call of an outbound message: ``method`` with ``request`` as its
+    keyword arguments, and for a file the attachment whose stored bytes are uploaded."""
+
+    method: str
+    request: dict[str, Any]
+    attachment: Attachment | None = None
 
 
 def callback_data(value: str) -> tuple[str, bool]:
@@ -71,3 +103,60 @@ def render(message: Outbound, *, limit: int = MAX_TEXT) -> tuple[list[dict[str, 
             request["reply_markup"] = keyboard
         requests.append(request)
     return requests, stored
+
+
+def plan(message: Outbound, *, limit: int = MAX_TEXT) -> tuple[list[Part], dict[str, str]]:
+    """The calls that send ``message``, in order, and the choice values to store first.
+
+    The text goes first (split as :func:`render` does), then one call per attachment. A
+    single photo, file or voice note with a text of at most :data:`CAPTION_LIMIT`
+    characters is one call, the text its caption (with the buttons and the reply).
+    """
+    if not message.attachments:
+        requests, stored = render(message, limit=limit)
+        return [Part("sendMessage", r) for r in requests], stored
+    if message.text:
+        requests, stored = render(message, limit=limit)
+        first = requests[0]
+    else:
+        requests, (first, stored) = [], _base(message)
+    files = [_file_part(message, a) for a in message.attachments]
+    if len(files) == 1 and files[0].method != "sendLocation" and len(message.text) <= CAPTION_LIMIT:
+        # one call: the text as the caption, with the buttons and the reply of the text
+        request = dict(files[0].request)
+        for name in ("reply_parameters", "reply_markup"):
+            if name in first:
+                request[name] = first[name]
+        if message.text:
+            request["caption"], request["parse_mode"] = first["text"], ParseMode.HTML
+        return [Part(files[0].method, request, files[0].attachment)], stored
+    parts = [Part("sendMessage", r) for r in requests]
+    if not requests:  # no text: the buttons go with the last file, the reply with the first
+        files[0] = _with(files[0], first, "reply_parameters")
+        files[-1] = _with(files[-1], first, "reply_markup")
+    return parts + files, stored
+
+
+def _base(message: Outbound) -> tuple[dict[str, Any], dict[str, str]]:
+    """What the calls of a message without text carry (the reply, the buttons), and the
+    choice values to store."""
+    [request], stored = render(Outbound(message.address, ".", message.choices, message.reply_to))
+    del request["text"], request["parse_mode"]
+    return request, stored
+
+
+def _with(part: Part, base: dict[str, Any], name: str) -> Part:
+    if name not in base:
+        return part
+    return Part(part.method, {**part.request, name: base[name]}, part.attachment)
+
+
+def _file_part(message: Outbound, attachment: Attachment) -> Part:
+    method, _ = METHODS[attachment.kind]
+    request: dict[str, Any] = {"chat_id": int(message.address.room)}
+    if message.address.thread:
+        request["message_thread_id"] = int(message.address.thread)
+    if attachment.kind == "location":
+        request["latitude"], request["longitude"] = attachment.latitude, attachment.longitude
+        return Part(method, request)
+    return Part(method, request, attachment)

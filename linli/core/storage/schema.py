@@ -208,6 +208,19 @@ OUTBOX_PENDING = outbox.c.status == sa.literal_column("'pending'")
 # dialect options that would say it here are left out.
 sa.Index("ix_outbox_pending", outbox.c.room, outbox.c.id)
 
+#: the stored files an outbox message sends (its payload names them too): what a blob store's
+#: clean-up must keep while a message waits, and what sent messages referred to until pruned
+outbox_files = sa.Table(
+    "outbox_files",
+    metadata,
+    sa.Column("outbox_key", sa.String(400), sa.ForeignKey("outbox.key", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False, server_default=""),
+    sa.Column("size", sa.Integer, nullable=False, server_default="0"),
+)
+
 dialogs = sa.Table(
     "dialogs",
     metadata,
