@@ -16,6 +16,7 @@ from linli.core.plugin import N_, Household, PluginContext
 
 __all__ = [
     "CAUSES",
+    "EVENTS",
     "HELPER",
     "MEASURES",
     "SECRETARY",
@@ -63,6 +64,21 @@ STATES: dict[str, str] = {
     "declined": N_("not taken into monitoring"),
 }
 OPEN_STATES = ("lead", "visited", "notice", "appraised")
+
+#: what happened to a case
+EVENTS = {
+    "lead": N_("lead"),
+    "visit": N_("home visit"),
+    "notice": N_("public notice"),
+    "objection": N_("objection"),
+    "appraised": N_("village appraisal"),
+    "approved": N_("approved by the township"),
+    "declined": N_("declined"),
+    "helper": N_("responsible helper"),
+    "measure": N_("measure"),
+    "review": N_("yearly review"),
+    "eliminated": N_("risk eliminated"),
+}
 
 #: risk causes (返贫致贫风险)
 CAUSES: dict[str, str] = {

@@ -9,25 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from linli.core.plugin import N_, HandlerGroup, Ledger, LedgerContext, ledger
-from linli.plugins.rural._common import CAUSES, MEASURES, SOURCES, STATES, household_label, who
+from linli.plugins.rural._common import CAUSES, EVENTS, MEASURES, SOURCES, STATES, household_label, who
 from linli.plugins.rural.monitoring import CATEGORIES, late_cases
 from linli.plugins.rural.tables import case_events, cases, measures, pairs, visits
 
 __all__ = ["MonitoringLedgers"]
-
-EVENTS = {
-    "lead": N_("lead"),
-    "visit": N_("home visit"),
-    "notice": N_("public notice"),
-    "objection": N_("objection"),
-    "appraised": N_("village appraisal"),
-    "approved": N_("approved by the township"),
-    "declined": N_("declined"),
-    "helper": N_("responsible helper"),
-    "measure": N_("measure"),
-    "review": N_("yearly review"),
-    "eliminated": N_("risk eliminated"),
-}
 
 
 def _labels(ctx: LedgerContext, ids: Any) -> dict[int, str]:

@@ -30,6 +30,7 @@ from linli.core.plugin import (
 from linli.plugins.rural._common import (
     CAUSE_WORDS,
     CAUSES,
+    EVENTS,
     HELPER,
     MEASURE_WORDS,
     MEASURES,
@@ -556,9 +557,11 @@ class Monitoring(HandlerGroup):
         event(ctx, case, "approved" if yes else "declined", note)
         ctx.audit("rural.decided", f"case:{case.number}", result=state)
         ctx.publish("rural.case_decided", {"case": case.number, "state": state})
-        _tell_all(
-            ctx, SECRETARY, N_("The township decided case {number}: {state}."), number=case.number, state=STATES[state]
-        )
+        for pid in ctx.holders_of(SECRETARY):
+            tr = ctx.translator_for(pid)
+            ctx.send_private(
+                pid, tr("The township decided case {number}: {state}.", number=case.number, state=tr(STATES[state]))
+            )
         if yes:
             ctx.reply(
                 ctx.t(
@@ -736,10 +739,12 @@ class Monitoring(HandlerGroup):
             lines.append(ctx.t("Responsible helper: {name}", name=names.get(case.helper_id, "?")))
         tz = ctx.district.timezone
         for e in events:
-            lines.append(
-                f"{ctx.t.datetime(e.at, tz, 'short')} {e.kind} · {names.get(e.by_id, '—') if e.by_id else '—'}"
-                + (f" · {e.detail}" if e.detail else "")
-            )
+            detail = e.detail
+            if e.kind == "helper" and detail.isdigit():
+                detail = who(ctx, [int(detail)]).get(int(detail), "")
+            by = names.get(e.by_id, "—") if e.by_id else "—"
+            when = ctx.t.datetime(e.at, tz, "short")
+            lines.append(f"{when} {ctx.t(EVENTS.get(e.kind, e.kind))} · {by}" + (f" · {detail}" if detail else ""))
         ctx.reply("\n".join(lines))
 
     @command(
