@@ -614,9 +614,10 @@ class Monitoring(HandlerGroup):
 
     @command(
         "addmeasure",
-        help=N_("Log a measure of help for a monitored household"),
+        help=N_("Log a measure of help for a monitored household (in private)"),
         usage=N_("CASE KIND [NOTE]"),
         roles=(SECRETARY, TEAM, HELPER),
+        where="private",
         aliases=("监测帮扶措施",),
     )
     def addmeasure(self, ctx: CommandContext) -> None:

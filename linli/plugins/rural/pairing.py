@@ -218,9 +218,10 @@ class Pairing(HandlerGroup):
 
     @command(
         "pairmeasure",
-        help=N_("Log a pairing measure for a household"),
+        help=N_("Log a pairing measure for a household (in private)"),
         usage=N_("HOUSEHOLD KIND [for=HELPER] [NOTE]"),
         roles=(HELPER, SECRETARY, TEAM),
+        where="private",
         aliases=("结对措施",),
     )
     def pairmeasure(self, ctx: CommandContext) -> None:

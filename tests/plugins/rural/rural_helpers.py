@@ -68,8 +68,11 @@ def setup(chat: ChatHarness) -> dict[str, int]:
 
 def make(tmp_path: Any, **kw: Any) -> tuple[ChatHarness, dict[str, int]]:
     chat = ChatHarness(
-        tmp_path, plugins=kw.pop("plugins", PLUGINS), language=kw.pop("language", "en"),
-        config=kw.pop("config", CONFIG), **kw
+        tmp_path,
+        plugins=kw.pop("plugins", PLUGINS),
+        language=kw.pop("language", "en"),
+        config=kw.pop("config", CONFIG),
+        **kw,
     )
     return chat, setup(chat)
 

@@ -43,7 +43,7 @@ def _ready(chat) -> None:
         ("队员甲", "/homevisit 1 income=6000 colour=red", True, None),
         ("张三", "/dissent 1 不同意", True, "Case 1 is not on public notice now."),
         ("乡镇干部", "/eliminate 1", False, "Case 1 is at the step: home visit done; this cannot be done now."),
-        ("李干部", "/addmeasure 1 medical", False, None),
+        ("李干部", "/addmeasure 1 medical", True, None),
         ("曲书记", "/yearreview 2026", False, "No household is monitored now; there is nothing to review."),
         ("曲书记", "/pair 区财政局 三组/1", False, None),
         ("李干部", "/helpvisit 一组/12", False, "No pair in force links household 一组/12 with that helper."),

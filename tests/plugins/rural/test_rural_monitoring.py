@@ -19,7 +19,9 @@ def test_a_household_goes_from_a_lead_to_risk_eliminated_with_every_decision_nam
         "Next: a home visit (/homevisit 1 in private); a decision is due by 2026-12-11."
     ]
     assert chat.say(
-        "队员甲", "/homevisit 1 income=6800 medical=15000 causes=illness,labour insurance=yes housing=safe", private=True
+        "队员甲",
+        "/homevisit 1 income=6800 medical=15000 causes=illness,labour insurance=yes housing=safe",
+        private=True,
     ) == [
         "Case 1 (一组/13): home visit of 2026 recorded by you.\n"
         "Recorded income 6800 yuan per person; the line of 2026 is 7300 yuan.\n"
@@ -51,8 +53,12 @@ def test_a_household_goes_from_a_lead_to_risk_eliminated_with_every_decision_nam
     assert chat.in_room("@李干部")[-1] == (
         "You are the responsible helper of monitoring case 1 (household 一组/13); see /casefile 1."
     )
-    assert chat.say("李干部", "/addmeasure 1 medical 大病救助") == ["Case 1: measure recorded: medical aid."]
-    assert chat.say("队员甲", "/addmeasure 1 就业 公益岗") == ["Case 1: measure recorded: employment support."]
+    assert chat.say("李干部", "/addmeasure 1 medical 大病救助", private=True) == [
+        "Case 1: measure recorded: medical aid."
+    ]
+    assert chat.say("队员甲", "/addmeasure 1 就业 公益岗", private=True) == [
+        "Case 1: measure recorded: employment support."
+    ]
     assert chat.say("乡镇干部", "/eliminate 1 务工收入稳定") == [
         "Case 1: risk eliminated, decided by you. The record is kept."
     ]

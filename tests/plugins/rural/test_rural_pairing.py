@@ -28,11 +28,14 @@ def test_a_helper_logs_a_visit_and_the_team_logs_one_for_them(village):
     assert chat.say("队员甲", "/helpvisit 一组/12 for=李干部 送化肥") == [
         "Visit to household 一组/12 logged for 李干部."
     ]
-    assert chat.say("李干部", "/pairmeasure 一组/12 产业 草莓大棚一座") == [
+    assert chat.say("李干部", "/pairmeasure 一组/12 产业 草莓大棚一座", private=True) == [
         "Measure for household 一组/12 logged: industry support."
     ]
     logged = rows(chat, visits)
-    assert [(v.visited_on.isoformat(), v.note) for v in logged] == [("2026-11-26", "了解春耕"), ("2026-11-29", "送化肥")]
+    assert [(v.visited_on.isoformat(), v.note) for v in logged] == [
+        ("2026-11-26", "了解春耕"),
+        ("2026-11-29", "送化肥"),
+    ]
     assert logged[0].visitor_id == logged[1].visitor_id != logged[1].logged_by
     assert [(m.kind, m.note) for m in rows(chat, measures)] == [("industry", "草莓大棚一座")]
     # a helper of another unit may not log for this pair, nor log for someone else
