@@ -184,7 +184,7 @@ class MonitoringLedgers(HandlerGroup):
                 N_("Unit"),
                 N_("Household"),
                 N_("Helper"),
-                N_("Since"),
+                N_("Paired on"),
                 N_("Until"),
                 N_("Visits"),
                 N_("Last visit"),

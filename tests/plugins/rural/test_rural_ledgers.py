@@ -27,6 +27,7 @@ def exported(chat, path, ledger: str, *, sensitive: bool = False) -> list[list]:
         language="zh_CN",
         clock=chat.clock,
         include_sensitive=sensitive,
+        fmt="csv" if str(path).endswith(".csv") else "xlsx",
     )
     if str(path).endswith(".csv"):
         with open(result.path, encoding="utf-8-sig") as f:
@@ -48,9 +49,9 @@ def test_the_monitored_households_ledger_has_chinese_headers_and_the_home_visit(
     chat, _ = village
     work(chat)
     sheet = exported(chat, tmp_path / "m.xlsx", "monitoring", sensitive=True)
-    assert sheet[0][:5] == ["编号", "户", "线索来源", "监测类别", "状态"]
+    assert sheet[0][:5] == ["编号", "户号", "来源", "类别", "状态"]
     row = dict(zip(sheet[0], sheet[1], strict=True))
-    assert row["户"] == "一组/13"
+    assert row["户号"] == "一组/13"
     assert row["状态"] == "监测中"
     assert row["人均纯收入（元）"] == 6800
     assert row["帮扶责任人"] == "李干部"
@@ -61,7 +62,7 @@ def test_the_history_ledger_keeps_every_step_and_who_took_it(village, tmp_path):
     chat, _ = village
     work(chat)
     sheet = exported(chat, tmp_path / "h.xlsx", "history", sensitive=True)
-    assert sheet[0] == ["编号", "户", "时间", "事项", "经办人", "说明"]
+    assert sheet[0] == ["编号", "户号", "时间", "事项", "经办人", "说明"]
     assert [(r[3], r[4]) for r in sheet[1:4]] == [("线索", "队员甲"), ("入户核查", "队员甲"), ("公示", "曲书记")]
     assert ("乡镇审批通过", "乡镇干部") in [(r[3], r[4]) for r in sheet[1:]]
 
@@ -78,10 +79,10 @@ def test_pairs_visits_and_measures_export_as_xlsx_and_csv(village, tmp_path):
     chat, _ = village
     work(chat)
     pairs = exported(chat, tmp_path / "p.xlsx", "pairs")
-    assert pairs[0] == ["结对编号", "帮扶单位", "户", "帮扶人", "开始", "结束", "走访次数", "最近走访"]
+    assert pairs[0] == ["结对编号", "帮扶单位", "户号", "帮扶人", "结对日期", "结束", "走访次数", "最近走访"]
     assert pairs[1][:4] == [1, "区财政局", "一组/12", "李干部"] and pairs[1][6] == 2
     visits = exported(chat, tmp_path / "v.csv", "visits")
-    assert visits[0] == ["结对编号", "帮扶单位", "户", "走访日期", "走访人", "代记人", "说明"]
+    assert visits[0] == ["结对编号", "帮扶单位", "户号", "走访日期", "走访人", "记录人", "备注"]
     assert [r[4:] for r in visits[1:]] == [["李干部", "", "春耕"], ["李干部", "队员甲", "送化肥"]]
     measures = exported(chat, tmp_path / "me.xlsx", "measures")
     assert measures[1][:4] == ["一组/13", 1, None, "医疗救助"]

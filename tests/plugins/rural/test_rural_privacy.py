@@ -9,7 +9,7 @@ from rural_helpers import CONFIG, make
 
 from linli.core.i18n import translator
 
-SECRET_NUMBERS = ("6800", "15000", "3200", "7300", "8100")
+SECRET_NUMBERS = ("6800", "15000", "3200", "8100")  # 7300 is the public income line
 HEALTH_WORDS = ("illness", "disab", "medical", "hospital", "insurance", "因病", "住院", "医疗", "医保", "残疾", "大病")
 OBJECTION = "他家儿子在城里有房"
 
@@ -53,7 +53,7 @@ def _room_texts(chat) -> list[str]:
 def _check(texts: list[str]) -> None:
     assert texts, "the village work sends something to rooms"
     for text in texts:
-        assert not any(n in text for n in SECRET_NUMBERS if n != "7300" or "line" not in text), text
+        assert not any(n in text for n in SECRET_NUMBERS), text
         assert not any(w in text.casefold() for w in HEALTH_WORDS), text
         assert OBJECTION not in text, text
         assert not re.search(r"income \d|收入 ?\d", text), text
