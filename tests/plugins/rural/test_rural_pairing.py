@@ -21,7 +21,7 @@ def test_units_and_households_pair_many_to_many(village):
 
 
 def test_a_helper_logs_a_visit_and_the_team_logs_one_for_them(village):
-    chat, ids = village
+    chat, _ = village
     chat.say("队员甲", "/pair 区财政局 一组/12")
     assert chat.say("李干部", "/helpvisit 一组/12 了解春耕") == ["Visit to household 一组/12 logged. Thank you."]
     chat.advance(days=3)
