@@ -13,6 +13,7 @@ from linli.core.plugin import N_, Config, Manifest, Plugin, RoleSpec
 from linli.plugins.rural.ledgers import MonitoringLedgers
 from linli.plugins.rural.monitoring import Monitoring
 from linli.plugins.rural.pairing import Pairing
+from linli.plugins.rural.persons import Persons
 from linli.plugins.rural.summary import monitoring_summary
 from linli.plugins.rural.tables import metadata
 
@@ -42,7 +43,7 @@ class RuralPlugin(Plugin):
             ),
         ),
         tables=metadata,
-        handlers=(Monitoring, Pairing, MonitoringLedgers),
+        handlers=(Monitoring, Pairing, MonitoringLedgers, Persons),
         config_defaults={
             # the village's room: public notices of monitoring cases (never income or health)
             "village_room": Config("", room=True, help=N_("the village's room, for public notices")),
