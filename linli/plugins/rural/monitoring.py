@@ -154,6 +154,11 @@ def _state_is(ctx: PluginContext, case: Any, *states: str) -> None:
         )
 
 
+def _space(ctx: PluginContext) -> str:
+    """What goes between two sentences: nothing in Chinese, a space otherwise."""
+    return "" if ctx.t.language.startswith("zh") else " "
+
+
 def _tell_all(ctx: PluginContext, role: str, msgid: str, **values: Any) -> None:
     """A private message to every holder of ``role``, each in their own language."""
     for pid in ctx.holders_of(role):
@@ -507,7 +512,7 @@ class Monitoring(HandlerGroup):
                     "for approval.",
                     number=case.number,
                 )
-                + " "
+                + _space(ctx)
                 + text
             )
         else:
@@ -516,7 +521,7 @@ class Monitoring(HandlerGroup):
                     "Case {number}: the village decided, by you, not to propose monitoring. The record is kept.",
                     number=case.number,
                 )
-                + " "
+                + _space(ctx)
                 + text
             )
 
@@ -688,7 +693,7 @@ class Monitoring(HandlerGroup):
                 state=ctx.t(STATES[c.state]),
             )
             if c.id in late:
-                line += " " + ctx.t("(late: due {due})", due=decision_due(ctx, c).isoformat())
+                line += _space(ctx) + ctx.t("(late: due {due})", due=decision_due(ctx, c).isoformat())
             lines.append(line)
         ctx.audit("rural.read_cases")
         ctx.reply("\n".join(lines))
