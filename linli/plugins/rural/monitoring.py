@@ -308,6 +308,7 @@ class Monitoring(HandlerGroup):
         )
         event(ctx, case, "visit", str(year))
         ctx.audit("rural.home_visit", f"case:{case.number}")
+        _acted_for(ctx, case.household_id, "rural.home_visit", f"case:{case.number}")
         line = income_line(ctx, year)
         lines = [
             ctx.t(

@@ -154,6 +154,10 @@ def test_an_application_the_team_records_for_a_household_without_a_chat_account_
     with chat.runtime.store.connect() as conn:
         acted = Registry(conn, "test").acted_for(ids["孙秀英"])
     assert [(a["action"], a["plugin"]) for a in acted] == [("rural.application", "rural")]
+    chat.say("队员甲", "/homevisit 1 income=6000", private=True)
+    with chat.runtime.store.connect() as conn:
+        acted = Registry(conn, "test").acted_for(ids["孙秀英"])
+    assert [a["action"] for a in acted] == ["rural.application", "rural.home_visit"]
 
 
 def test_the_yearly_review_counts_a_home_visit_of_that_year_against_its_line(village):
