@@ -68,6 +68,24 @@ def _pairs_of(ctx: PluginContext, household: Household, person_id: int) -> list[
     ]
 
 
+def _visit_day(ctx: CommandContext, words: list[str], found: list[Any]) -> tuple[dt.date, list[str]]:
+    """The day of a visit logged after the fact (``on=2026-12-01``, ``日期=…``), else today; never
+    in the future nor before the pairing."""
+    day, rest = today(ctx), []
+    for word in words:
+        key, sep, value = word.replace("＝", "=").partition("=")
+        if sep and key.casefold() in ("on", "日期"):
+            try:
+                day = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ctx.fail(ctx.t("Please write the day as YYYY-MM-DD, for example 2026-12-01.")) from None
+        else:
+            rest.append(word)
+    if day > today(ctx) or any(day < p.start_on for p in found):
+        raise ctx.fail(ctx.t("A visit is logged between the day of the pairing and today."))
+    return day, rest
+
+
 class Pairing(HandlerGroup):
     """``/pair``, ``/unpair``, ``/pairs``, ``/helpvisit``, ``/pairmeasure``; the weekly overdue flag."""
 
@@ -187,14 +205,19 @@ class Pairing(HandlerGroup):
     @command(
         "helpvisit",
         help=N_("Log a pairing visit to a household"),
-        usage=N_("HOUSEHOLD [for=HELPER] [NOTE]"),
+        usage=N_("HOUSEHOLD [for=HELPER] [on=YYYY-MM-DD] [NOTE]"),
         roles=(HELPER, SECRETARY, TEAM),
         aliases=("帮扶走访",),
     )
     def helpvisit(self, ctx: CommandContext) -> None:
         household, visitor, found, rest = self._logged(
-            ctx, ctx.t("Usage: /helpvisit HOUSEHOLD [for=HELPER] [NOTE], for example /helpvisit 一组/12 了解春耕")
+            ctx,
+            ctx.t(
+                "Usage: /helpvisit HOUSEHOLD [for=HELPER] [on=YYYY-MM-DD] [NOTE], "
+                "for example /helpvisit 一组/12 了解春耕"
+            ),
         )
+        day, rest = _visit_day(ctx, rest, found)
         note = " ".join(rest)[:500]
         now = ctx.clock.now()
         for p in found:
@@ -202,7 +225,7 @@ class Pairing(HandlerGroup):
                 visits,
                 pair_id=p.id,
                 household_id=household.id,
-                visited_on=today(ctx),
+                visited_on=day,
                 visitor_id=visitor,
                 logged_by=ctx.person.id,
                 note=note,

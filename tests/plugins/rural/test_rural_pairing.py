@@ -71,3 +71,22 @@ def test_the_limit_is_the_districts_own(tmp_path):
         assert chat.run_jobs() == ["1 pair has had no visit for more than 3 days:\n1. 区财政局 — 一组/12"]
     finally:
         chat.close()
+
+
+def test_the_team_logs_a_visit_of_an_earlier_day_but_not_one_before_the_pairing(village):
+    chat, _ = village
+    chat.say("队员甲", "/pair 区财政局 一组/12 李干部")
+    chat.advance(days=10)  # 6 Dec
+    assert chat.say("队员甲", "/helpvisit 一组/12 for=李干部 on=2026-12-01 送米") == [
+        "Visit to household 一组/12 logged for 李干部."
+    ]
+    assert chat.say("队员甲", "/helpvisit 一组/12 for=李干部 on=2026-11-01") == [
+        "A visit is logged between the day of the pairing and today."
+    ]
+    assert chat.say("队员甲", "/helpvisit 一组/12 for=李干部 on=2026-12-31") == [
+        "A visit is logged between the day of the pairing and today."
+    ]
+    assert chat.say("队员甲", "/helpvisit 一组/12 for=李干部 on=昨天") == [
+        "Please write the day as YYYY-MM-DD, for example 2026-12-01."
+    ]
+    assert [(v.visited_on.isoformat(), v.note) for v in rows(chat, visits)] == [("2026-12-01", "送米")]
