@@ -198,6 +198,8 @@ def income_line(ctx: PluginContext, year: int) -> int:
     value = lines.get(str(year)) if isinstance(lines, Mapping) else None
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 1_000_000:
         return value
+    if value is not None:
+        ctx.log.warning("rural: income_lines entry is not a whole number of yuan; income_line used", year=year)
     return int(ctx.config.get("income_line", 0) or 0)
 
 
