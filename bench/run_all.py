@@ -30,6 +30,7 @@ SCRIPTS = [
     "worker_memory",
     "redis_pipeline",
     "captains_coverage",
+    "rural_scale",
     "ledger_export",
 ]
 

@@ -9,10 +9,15 @@ See docs/rural.md.
 
 from __future__ import annotations
 
-from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
+from linli.core.plugin import N_, Config, Manifest, Plugin, RoleSpec
+from linli.plugins.rural.ledgers import MonitoringLedgers
+from linli.plugins.rural.monitoring import Monitoring
+from linli.plugins.rural.pairing import Pairing
+from linli.plugins.rural.persons import Persons
+from linli.plugins.rural.summary import monitoring_summary
 from linli.plugins.rural.tables import metadata
 
-__all__ = ["RuralPlugin"]
+__all__ = ["RuralPlugin", "monitoring_summary"]
 
 
 class RuralPlugin(Plugin):
@@ -38,6 +43,21 @@ class RuralPlugin(Plugin):
             ),
         ),
         tables=metadata,
-        handlers=(),
-        config_defaults={},
+        handlers=(Monitoring, Pairing, MonitoringLedgers, Persons),
+        config_defaults={
+            # the village's room: public notices of monitoring cases (never income or health)
+            "village_room": Config("", room=True, help=N_("the village's room, for public notices")),
+            # the monitoring income line, yuan per person per year; "income_lines" sets it per year
+            # in this place ({"2026": 7300}), over "income_line"
+            "income_line": Config(0, min=0, max=1_000_000, help=N_("the monitoring income line (yuan per person)")),
+            "income_lines": Config({}, help=N_("the income line of each year here: year → yuan")),
+            # how near the line a recorded income is pointed out by /nearline (0.1: up to 10 % above)
+            "near_line_margin": Config(0.1, above=0, below=1),
+            # days from a lead to the township's decision before the case is late
+            "decision_days": Config(15, min=1, max=90),
+            # the shortest public notice, in days (never below 5)
+            "notice_days": Config(5, min=5, max=30),
+            # days a pair may go without a visit before the first secretary is told
+            "pair_visit_days": Config(30, min=1, max=365),
+        },
     )
