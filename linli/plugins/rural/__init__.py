@@ -9,8 +9,15 @@ See docs/rural.md.
 
 from __future__ import annotations
 
-from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
+from linli.core.plugin import N_, Config, Manifest, Plugin, RoleSpec
+from linli.plugins.rural import enterprise_tables as _enterprise_tables  # noqa: F401  (its tables)
+from linli.plugins.rural.enterprise import Enterprise
+from linli.plugins.rural.projects import Projects
+from linli.plugins.rural.reports import Reports
+from linli.plugins.rural.sales import Sales
+from linli.plugins.rural.scholarships import Scholarships
 from linli.plugins.rural.tables import metadata
+from linli.plugins.rural.work_ledgers import WorkLedgers
 
 __all__ = ["RuralPlugin"]
 
@@ -38,6 +45,23 @@ class RuralPlugin(Plugin):
             ),
         ),
         tables=metadata,
-        handlers=(),
-        config_defaults={},
+        handlers=(
+            # the village's own work: enterprise and licences, sales, projects, scholarships, reports
+            Enterprise,
+            Sales,
+            Projects,
+            Scholarships,
+            Reports,
+            WorkLedgers,
+        ),
+        config_defaults={
+            # the village's room: last month's sales totals on the 1st
+            "room": Config("", room=True),
+            # the first secretary and work team's room: certificate reminders, overdue milestones
+            "staff_room": Config("", room=True),
+            # the township's room: the monthly report on the 1st (township members get it privately too)
+            "report_room": Config("", room=True),
+            # days before a certificate expires when staff are reminded
+            "licence_reminder_days": [60, 30, 7],
+        },
     )
