@@ -64,7 +64,10 @@ def test_staff_are_reminded_60_30_and_7_days_before_a_certificate_expires(villag
     village.say("曲书记", "/licence 1 环保登记 ENV-77 2027-01-26 本溪市生态环境局")
     reminders(village)  # the schedule starts on 26 November
     village.advance(days=1)  # 27 November, 09:00: 60 days left
-    reminder = "Certificate #1 of 恒仁雅米农副产品加工有限公司 (environmental registration ENV-77) expires on 2027-01-26, in {} days: renew it in time."
+    reminder = (
+        "Certificate #1 of 恒仁雅米农副产品加工有限公司 (environmental registration ENV-77) expires on "
+        "2027-01-26, in {} days: renew it in time."
+    )
     assert sorted(reminders(village)) == [reminder.format(60)] * 3  # 曲书记, 队员, the staff room
     assert village.in_room("staff")[-1] == reminder.format(60)
     assert village.in_room("@曲书记")[-1] == reminder.format(60)
