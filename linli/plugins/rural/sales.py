@@ -129,9 +129,15 @@ def totals_text(ctx: PluginContext, start: dt.date, totals: SalesTotals) -> str:
         )
     ]
     for p in totals.products:
-        name = f"{p.name}（{p.brand}）" if p.brand else p.name
-        lines.append(f"· {name} {quantity_text(p.quantity)} {p.unit} · {fen_text(p.amount_fen)}")
+        lines.append(
+            f"· {product_name(p.name, p.brand)} {quantity_text(p.quantity)} {p.unit} · {fen_text(p.amount_fen)}"
+        )
     return "\n".join(lines)
+
+
+def product_name(name: str, brand: str) -> str:
+    """A product with its brand: 大米（雅河硕丰）."""
+    return f"{name}（{brand}）" if brand else name
 
 
 def find_household(ctx: PluginContext, text: str) -> Any:
@@ -197,14 +203,14 @@ class Sales(HandlerGroup):
         if len(name) > 64 or len(unit) > 16 or len(brand) > 64 or _SEPARATOR.search(name + brand):
             raise ctx.fail(ctx.t("Usage: /product NAME UNIT [BRAND], for example /product 大米 斤 雅河硕丰"))
         if ctx.store.get(products, products.c.name == name, products.c.brand == brand):
-            raise ctx.fail(ctx.t("Product {product} is already there.", product=f"{name} {brand}".strip()))
+            raise ctx.fail(ctx.t("Product {product} is already there.", product=product_name(name, brand)))
         ctx.store.insert(products, name=name, unit=unit, brand=brand, added_at=ctx.clock.now())
         ctx.reply(
             ctx.t(
                 "Product {product}, sold by the {unit}. Record a sale with /sale {name} QUANTITY PRICE BUYER [DATE].",
-                product=f"{name}（{brand}）" if brand else name,
+                product=product_name(name, brand),
                 unit=unit,
-                name=f"{name}/{brand}" if brand else name,
+                name="/".join(part for part in (name, brand) if part),
             )
         )
 
@@ -267,7 +273,7 @@ class Sales(HandlerGroup):
                 date=sold_on.isoformat(),
                 quantity=quantity_text(quantity),
                 unit=product.unit,
-                product=f"{product.name}（{product.brand}）" if product.brand else product.name,
+                product=product_name(product.name, product.brand),
                 buyer=buyer,
                 price=fen_text(price),
                 amount=fen_text(amount),
