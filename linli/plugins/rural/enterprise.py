@@ -88,7 +88,7 @@ def _enterprise(ctx: PluginContext, text: str) -> Any:
 
 
 class Enterprise(HandlerGroup):
-    """``/enterprise``, ``/licence``, ``/licences``, ``/renew``; the expiry reminders."""
+    """``/enterprise``, ``/licence``, ``/licences``, ``/renewlicence``; the expiry reminders."""
 
     @command(
         "enterprise",
@@ -170,14 +170,14 @@ class Enterprise(HandlerGroup):
         )
 
     @command(
-        "renew",
+        "renewlicence",
         help=N_("Record a certificate's new expiry (and number) after renewal"),
         usage=N_("CERTIFICATE EXPIRY [NUMBER]"),
         roles=WORKERS,
         aliases=("证照换证",),
     )
     def renew(self, ctx: CommandContext) -> None:
-        usage = ctx.t("Usage: /renew CERTIFICATE EXPIRY [NUMBER], for example /renew 2 2031-05-31")
+        usage = ctx.t("Usage: /renewlicence CERTIFICATE EXPIRY [NUMBER], for example /renewlicence 2 2031-05-31")
         if len(ctx.args) < 2:
             raise ctx.fail(usage)
         number = number_arg(ctx, ctx.args[0], usage)

@@ -58,7 +58,7 @@ def project_progress(ctx: PluginContext, today: dt.date) -> list[tuple[Any, int,
 
 
 class Projects(HandlerGroup):
-    """``/project``, ``/milestone``, ``/milestonedone``, ``/progress``, ``/projects``; overdue flags."""
+    """``/project``, ``/milestone``, ``/milestonedone``, ``/projectprogress``, ``/projects``; overdue flags."""
 
     @command("project", help=N_("Start a project"), usage=N_("NAME"), roles=WORKERS, aliases=("项目",))
     def project(self, ctx: CommandContext) -> None:
@@ -137,14 +137,16 @@ class Projects(HandlerGroup):
         )
 
     @command(
-        "progress",
+        "projectprogress",
         help=N_("Report a project's progress in percent, with what was done"),
         usage=N_("PROJECT PERCENT [TEXT]"),
         roles=WORKERS,
         aliases=("项目进度",),
     )
     def progress(self, ctx: CommandContext) -> None:
-        usage = ctx.t("Usage: /progress PROJECT PERCENT [TEXT], for example /progress 1 60% 已建成18座大棚")
+        usage = ctx.t(
+            "Usage: /projectprogress PROJECT PERCENT [TEXT], for example /projectprogress 1 60% 已建成18座大棚"
+        )
         parts = re.split(r"[\s\u3000]+", ctx.argtext.strip(), maxsplit=2)
         if len(parts) < 2:
             raise ctx.fail(usage)

@@ -90,8 +90,10 @@ def test_a_renewed_certificate_is_reminded_again_before_its_new_expiry(village):
     reminders(village)
     village.advance(days=1)
     assert len(reminders(village)) == 3
-    assert village.say("曲书记", "/renew 1 2026-12-01") == ["The new expiry must be after the old one (2027-01-26)."]
-    assert village.say("曲书记", "/renew 1 2027-01-28 L-2") == [
+    assert village.say("曲书记", "/renewlicence 1 2026-12-01") == [
+        "The new expiry must be after the old one (2027-01-26)."
+    ]
+    assert village.say("曲书记", "/renewlicence 1 2027-01-28 L-2") == [
         "Certificate #1 (business licence L-2) is now valid until 2027-01-28."
     ]
     village.advance(days=1)  # 28 November: 61 days left

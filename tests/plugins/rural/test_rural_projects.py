@@ -28,8 +28,8 @@ def test_a_project_has_milestones_and_progress_from_chat(village):
         "Milestone 1.1 大棚主体完工, due 2026-12-15."
     ]
     village.say("队员", "/milestone 1 2027-03-31 草莓定植")
-    assert village.say("队员", "/progress 1 60% 已建成18座大棚") == ["Project #1 草莓大棚29座: 60% (was 0%)."]
-    assert village.say("队员", "/progress 1 75") == ["Project #1 草莓大棚29座: 75% (was 60%)."]
+    assert village.say("队员", "/projectprogress 1 60% 已建成18座大棚") == ["Project #1 草莓大棚29座: 60% (was 0%)."]
+    assert village.say("队员", "/projectprogress 1 75") == ["Project #1 草莓大棚29座: 75% (was 60%)."]
     assert village.say("队员", "/milestonedone 1 1") == ["Milestone 1.1 大棚主体完工 is done."]
     assert village.say("队员", "/milestonedone 1 1") == ["That milestone was done on 2026-11-26."]
     assert village.say("乡镇", "/projects") == ["Projects:\n#1 草莓大棚29座 · 75%\n  1.2 草莓定植 · due 2027-03-31"]
@@ -59,9 +59,9 @@ def test_an_overdue_milestone_is_flagged_once(village):
 @pytest.mark.parametrize(
     ("line", "answer"),
     [
-        ("/progress 1 120%", "120% is not a percentage from 0 to 100."),
-        ("/progress 1 half", "half is not a percentage from 0 to 100."),
-        ("/progress 5 50", "There is no project #5. Send /projects to see them."),
+        ("/projectprogress 1 120%", "120% is not a percentage from 0 to 100."),
+        ("/projectprogress 1 half", "half is not a percentage from 0 to 100."),
+        ("/projectprogress 5 50", "There is no project #5. Send /projects to see them."),
         ("/milestone 1 2026/02/30 覆膜", "2026/02/30 is not a date; write it as 2029-05-31."),
         ("/milestone 1 2026-12-01", "Usage: /milestone PROJECT DATE TITLE"),
         ("/milestonedone 1 4", "Project #1 has no milestone 4."),

@@ -30,7 +30,7 @@ def village(tmp_path):
     chat.say("曲书记", "/project 草莓大棚29座")
     chat.say("曲书记", "/milestone 1 2026-11-20 钢架到货")
     chat.say("曲书记", "/milestone 1 2026-12-20 覆膜")
-    chat.say("曲书记", "/progress 1 40")
+    chat.say("曲书记", "/projectprogress 1 40")
     yield chat
     chat.close()
 
