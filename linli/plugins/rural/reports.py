@@ -196,11 +196,12 @@ def monthly_report(ctx: PluginContext, month: dt.date) -> list[Section]:
 
 def report_text(t: Translator, village: str, month: dt.date, sections: list[Section]) -> str:
     """The report as a chat message, in the language of ``t``."""
+    colon = "：" if t.language.startswith("zh") else ": "
     lines = [t("Monthly report of {village} for {month}", village=village, month=month.strftime("%Y-%m"))]
     for section in sections:
         lines.append(f"【{t(section.title)}】")
         for f in section.figures:
-            lines.append(f"{t(f.label) if f.translate else f.label}: {f.shown()}")
+            lines.append(f"{t(f.label) if f.translate else f.label}{colon}{f.shown()}")
     return "\n".join(lines)
 
 
