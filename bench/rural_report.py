@@ -84,11 +84,20 @@ def fill(store: Any, villages: int, years: int, sales_per_month: int) -> dict[st
             for p, (name, unit, brand) in enumerate(PRODUCTS, start=1):
                 add(
                     products,
-                    {"district_id": district, "id": base + p, "name": name, "unit": unit, "brand": brand, "added_at": now},
+                    {
+                        "district_id": district,
+                        "id": base + p,
+                        "name": name,
+                        "unit": unit,
+                        "brand": brand,
+                        "added_at": now,
+                    },
                 )
             for p in range(1, 6):
                 project = base + p
-                add(projects, {"district_id": district, "id": project, "number": p, "name": f"项目{p}", "added_at": now})
+                add(
+                    projects, {"district_id": district, "id": project, "number": p, "name": f"项目{p}", "added_at": now}
+                )
                 for m in range(1, 11):
                     year, month = months[rng.randrange(len(months))]
                     due = dt.date(year, month, rng.randrange(1, 28))
@@ -104,7 +113,10 @@ def fill(store: Any, villages: int, years: int, sales_per_month: int) -> dict[st
                         },
                     )
             for s in range(1, 51):
-                add(students, {"district_id": district, "id": v * 100 + s, "number": s, "name": f"学生{s}", "added_at": now})
+                add(
+                    students,
+                    {"district_id": district, "id": v * 100 + s, "number": s, "name": f"学生{s}", "added_at": now},
+                )
             balance = 0
             number = 0
             for year, month in months:
@@ -239,7 +251,11 @@ def main() -> int:
     parser.add_argument("--runs", type=positive, default=20)
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
-    results: dict[str, object] = {"villages": args.villages, "years": args.years, "sales_per_month": args.sales_per_month}
+    results: dict[str, object] = {
+        "villages": args.villages,
+        "years": args.years,
+        "sales_per_month": args.sales_per_month,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         results["sqlite"] = measure(
             f"sqlite:///{tmp}/bench.db", args.villages, args.years, args.sales_per_month, args.runs
