@@ -33,6 +33,12 @@ def fund_balance(ctx: PluginContext, before: Any = None) -> int:
     return int(ctx.store.execute(stmt).scalar() or 0)
 
 
+def _lock_fund(ctx: PluginContext) -> None:
+    """Lock the fund's last entry until this transaction ends (PostgreSQL; SQLite writes one at a
+    time anyway): two entries at once, from two rooms, read the balance one after the other."""
+    ctx.store.execute(sa.select(fund_entries.c.id).order_by(fund_entries.c.id.desc()).limit(1).with_for_update())
+
+
 def _student(ctx: CommandContext, text: str) -> Any:
     """The student named by number (anywhere) or by name (in a private chat only)."""
     number = parse_number(text.strip())
@@ -67,6 +73,7 @@ class Scholarships(HandlerGroup):
         donor = re.split(r"[\s\u3000]+", ctx.argtext.strip(), maxsplit=1)[1]
         if len(donor) > 128:
             raise ctx.fail(usage)
+        _lock_fund(ctx)
         balance = fund_balance(ctx) + amount
         ctx.store.insert(
             fund_entries,
@@ -134,6 +141,7 @@ class Scholarships(HandlerGroup):
         term = ctx.args[2]
         if len(term) > 32:
             raise ctx.fail(usage)
+        _lock_fund(ctx)
         balance = fund_balance(ctx)
         if amount > balance:
             raise ctx.fail(
