@@ -111,6 +111,18 @@ def sales_totals(ctx: PluginContext, start: dt.date, end: dt.date) -> SalesTotal
     )
 
 
+def household_revenue(ctx: PluginContext, start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    """Each household's part of the sales dated in the range (household id, fen), largest first."""
+    rows = fetch(
+        ctx,
+        sa.select(sale_shares.c.household_id, sa.func.sum(sale_shares.c.amount_fen))
+        .select_from(sale_shares.join(sales, sales.c.id == sale_shares.c.sale_id))
+        .where(sales.c.sold_on >= start, sales.c.sold_on < end)
+        .group_by(sale_shares.c.household_id),
+    )
+    return sorted(((int(h), int(fen)) for h, fen in rows), key=lambda r: (-r[1], r[0]))
+
+
 def totals_text(ctx: PluginContext, start: dt.date, totals: SalesTotals) -> str:
     """A month's totals as a chat message (no household is named)."""
     month = start.strftime("%Y-%m")
@@ -368,7 +380,15 @@ class Sales(HandlerGroup):
         else:
             first = ctx.now().date().replace(day=1)
         start, end = month_range(first)
-        ctx.reply(totals_text(ctx, start, sales_totals(ctx, start, end)))
+        text = totals_text(ctx, start, sales_totals(ctx, start, end))
+        if ctx.private:  # each household's part, for staff only and never in a group room
+            paid = household_revenue(ctx, start, end)
+            if paid:
+                codes = {b.id: b.code for b in ctx.registry.buildings()}
+                lines = [ctx.t("To each household:")]
+                lines += [f"{household_text(ctx, hid, codes)} · {fen_text(fen)}" for hid, fen in paid]
+                text += "\n" + "\n".join(lines)
+        ctx.reply(text)
 
     @scheduled("sales_month", "0 9 1 * *")
     def sales_month(self, ctx: JobContext) -> None:

@@ -47,6 +47,9 @@ def test_a_sale_is_recorded_and_the_months_totals_add_up(village):
         "· 大米（雅河硕丰） 0.1 斤 · ¥0.01"
     ]
     assert village.say("乡镇", "/sales 2026-09") == ["Sales in 2026-09: none recorded."]
+    assert village.say("乡镇", "/sales", private=True)[0].endswith(
+        "To each household:\n一组/15 · ¥1,000.50\n一组/12 · ¥800.00"
+    )
     with village.runtime.store.connect() as conn:
         assert conn.execute(sa.select(sales.c.amount_fen).order_by(sales.c.id)).scalars().all() == [175000, 216900, 1]
 
