@@ -128,18 +128,20 @@ def totals_text(ctx: PluginContext, start: dt.date, totals: SalesTotals) -> str:
     month = start.strftime("%Y-%m")
     if not totals.count:
         return ctx.t("Sales in {month}: none recorded.", month=month)
-    lines = [
-        ctx.t(
-            "Sales in {month}: {count} sales, {amount} in all; "
-            "to the collective {collective}, to {households} households {shares}.",
-            month=month,
-            count=totals.count,
-            amount=fen_text(totals.amount_fen),
-            collective=fen_text(totals.collective_fen),
-            households=totals.households,
-            shares=fen_text(totals.households_fen),
-        )
-    ]
+    first = ctx.t.plural(
+        "Sales in {month}: {n} sale, {amount} in all.",
+        "Sales in {month}: {n} sales, {amount} in all.",
+        totals.count,
+        month=month,
+        amount=fen_text(totals.amount_fen),
+    )
+    split = ctx.t(
+        "To the collective {collective}; to households {shares} (households paid: {households}).",
+        collective=fen_text(totals.collective_fen),
+        shares=fen_text(totals.households_fen),
+        households=totals.households,
+    )
+    lines = [f"{first} {split}" if not ctx.t.language.startswith("zh") else f"{first}{split}"]
     for p in totals.products:
         lines.append(
             f"· {product_name(p.name, p.brand)} {quantity_text(p.quantity)} {p.unit} · {fen_text(p.amount_fen)}"

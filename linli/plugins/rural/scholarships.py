@@ -209,7 +209,13 @@ class Scholarships(HandlerGroup):
         ]
         for term, count, amount in terms:
             lines.append(
-                ctx.t("{term}: {count} students, {amount}", term=term, count=int(count), amount=fen_text(int(amount)))
+                ctx.t.plural(
+                    "{term}: {n} student, {amount}",
+                    "{term}: {n} students, {amount}",
+                    int(count),
+                    term=term,
+                    amount=fen_text(int(amount)),
+                )
             )
         ctx.reply("\n".join(lines))
 

@@ -38,12 +38,13 @@ def test_a_sale_is_recorded_and_the_months_totals_add_up(village):
     village.say("队员", "/share 1 一组/12 800", private=True)
     village.say("队员", "/share 2 15 1000.50")
     assert village.say("乡镇", "/sales") == [
-        "Sales in 2026-11: 2 sales, ¥3,919.00 in all; to the collective ¥2,118.50, to 2 households ¥1,800.50.\n"
+        "Sales in 2026-11: 2 sales, ¥3,919.00 in all. "
+        "To the collective ¥2,118.50; to households ¥1,800.50 (households paid: 2).\n"
         "· 草莓 120.5 斤 · ¥2,169.00\n"
         "· 大米（雅河硕丰） 500 斤 · ¥1,750.00"
     ]
     assert village.say("乡镇", "/sales 2026-10") == [
-        "Sales in 2026-10: 1 sales, ¥0.01 in all; to the collective ¥0.01, to 0 households ¥0.00.\n"
+        "Sales in 2026-10: 1 sale, ¥0.01 in all. To the collective ¥0.01; to households ¥0.00 (households paid: 0).\n"
         "· 大米（雅河硕丰） 0.1 斤 · ¥0.01"
     ]
     assert village.say("乡镇", "/sales 2026-09") == ["Sales in 2026-09: none recorded."]
@@ -94,7 +95,8 @@ def test_last_months_totals_reach_the_village_room_on_the_first(village):
     village.advance(days=5, hours=1)  # 1 December, 10:00
     village.run_jobs()
     assert village.in_room("village") == [
-        "Sales in 2026-11: 1 sales, ¥1,750.00 in all; to the collective ¥1,750.00, to 0 households ¥0.00.\n"
+        "Sales in 2026-11: 1 sale, ¥1,750.00 in all. "
+        "To the collective ¥1,750.00; to households ¥0.00 (households paid: 0).\n"
         "· 大米（雅河硕丰） 500 斤 · ¥1,750.00"
     ]
     village.advance(days=31)  # 1 January: December had no sales, the room is not bothered

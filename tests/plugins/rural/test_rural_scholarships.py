@@ -47,7 +47,7 @@ def test_the_balance_runs_with_donations_and_disbursements_per_student_and_term(
     assert village.say("乡镇", "/fund") == [
         "Scholarship fund: ¥6,303.50 held; ¥6,400.00 donated, ¥96.50 paid.\n"
         "2026秋: 2 students, ¥64.00\n"
-        "2027春: 1 students, ¥32.50"
+        "2027春: 1 student, ¥32.50"
     ]
     assert village.say("乡镇", "/students", private=True) == [
         "Students:\n#1 王小明 · 雅河小学 · 2026秋 ¥32.00、2027春 ¥32.50\n#2 李小红 · 雅河小学 · 2026秋 ¥32.00"

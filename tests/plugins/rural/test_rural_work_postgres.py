@@ -25,7 +25,8 @@ def test_sales_the_fund_and_the_report_on_postgresql(pg, tmp_path):
     pg.say("曲书记", "/sale 草莓 120.5 18 丹东超市 2026-11-20")
     pg.say("曲书记", "/share 1 一组/12 1000.50")
     assert pg.say("乡镇", "/sales") == [
-        "Sales in 2026-11: 1 sales, ¥2,169.00 in all; to the collective ¥1,168.50, to 1 households ¥1,000.50.\n"
+        "Sales in 2026-11: 1 sale, ¥2,169.00 in all. "
+        "To the collective ¥1,168.50; to households ¥1,000.50 (households paid: 1).\n"
         "· 草莓 120.5 斤 · ¥2,169.00"
     ]
     pg.say("曲书记", "/donate 100 沈阳海关")
