@@ -10,12 +10,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from linli.core.plugin import Address, PluginContext, parse_number
+from linli.core.plugin import Address, PluginContext, Translator, parse_number
 
 __all__ = [
     "MAX_FEN",
     "STAFF",
     "WORKERS",
+    "Label",
     "fen_text",
     "fetch",
     "month_of",
@@ -132,14 +133,26 @@ def fetch(ctx: PluginContext, stmt: Any) -> list[Any]:
     return list(ctx.store.execute(stmt))
 
 
+class Label(str):
+    """A value of a message that is itself a msgid (a certificate's kind): :func:`tell_staff`
+    translates it for each reader."""
+
+    __slots__ = ()
+
+
 def tell_staff(ctx: PluginContext, message: str, **values: object) -> None:
     """Tell the first secretary and the work team, each privately in their own language, and the
-    staff room when the village has one (``staff_room``). ``message`` is a msgid."""
+    staff room when the village has one (``staff_room``). ``message`` is a msgid; a value given
+    as a :class:`Label` is translated too."""
+
+    def text(t: Translator) -> str:
+        return t(message, **{k: t(v) if isinstance(v, Label) else v for k, v in values.items()})
+
     for person_id in sorted({*ctx.holders_of(SECRETARY), *ctx.holders_of(TEAM)}):
-        ctx.send_private(person_id, ctx.translator_for(person_id)(message, **values))
+        ctx.send_private(person_id, text(ctx.translator_for(person_id)))
     room = str(ctx.config.get("staff_room") or "")
     if room:
-        ctx.send(Address.parse(room), ctx.t(message, **values))
+        ctx.send(Address.parse(room), text(ctx.t))
 
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－／：", "0123456789.-/:")

@@ -18,7 +18,7 @@ from linli.core.plugin import (
     parse_number,
     scheduled,
 )
-from linli.plugins.rural._village import STAFF, WORKERS, next_number, number_arg, parse_date, tell_staff
+from linli.plugins.rural._village import STAFF, WORKERS, Label, next_number, number_arg, parse_date, tell_staff
 from linli.plugins.rural.enterprise_tables import certificates, enterprises
 
 __all__ = ["CERTIFICATE_KINDS", "Enterprise", "certificates_due", "kind_label", "reminder_days"]
@@ -264,7 +264,7 @@ class Enterprise(HandlerGroup):
                 ),
                 number=r.number,
                 enterprise=names.get(r.enterprise_id, ""),
-                kind=r.kind if r.kind not in CERTIFICATE_KINDS else ctx.t(CERTIFICATE_KINDS[r.kind]),
+                kind=Label(CERTIFICATE_KINDS[r.kind]) if r.kind in CERTIFICATE_KINDS else r.kind,
                 code=r.code,
                 date=r.expires_on.isoformat(),
                 days=left,

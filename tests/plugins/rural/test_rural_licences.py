@@ -116,3 +116,15 @@ def test_a_certificate_found_late_gets_only_the_nearest_reminder(village):
     )
     village.advance(days=1)
     assert reminders(village) == []
+
+
+def test_each_staff_member_reads_the_reminder_in_their_own_language(village):
+    village.say("队员", "/lang zh_CN", private=True)
+    village.say("曲书记", "/licence 1 环保登记 ENV-77 2027-01-26 本溪市生态环境局")
+    reminders(village)
+    village.advance(days=1)
+    reminders(village)
+    assert village.in_room("@队员")[-1] == (
+        "恒仁雅米农副产品加工有限公司 的证照 #1（环保登记 ENV-77）将于 2027-01-26 到期，还有 60 天，请及时办理换证。"
+    )
+    assert village.in_room("staff")[-1].startswith("Certificate #1 of 恒仁雅米农副产品加工有限公司 (environmental")
