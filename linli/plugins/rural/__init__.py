@@ -55,8 +55,9 @@ class RuralPlugin(Plugin):
             WorkLedgers,
         ),
         config_defaults={
-            # the village's room: last month's sales totals on the 1st
-            "room": Config("", room=True),
+            # the village's room (the monitoring's public notices use it too): last month's sales
+            # totals on the 1st
+            "village_room": Config("", room=True, help=N_("the village's room, for public notices")),
             # the first secretary and work team's room: certificate reminders, overdue milestones
             "staff_room": Config("", room=True),
             # the township's room: the monthly report on the 1st (township members get it privately too)

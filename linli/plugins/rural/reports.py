@@ -73,34 +73,49 @@ class Section:
 #: a section of the report: the context, the month's first day and the next month's first day
 SectionBuilder = Callable[[PluginContext, dt.date, dt.date], Section | None]
 
-#: what the monitoring summary's keys mean, for the report's labels
+#: what the monitoring summary's keys mean, for the report's labels; a key not here is shown as it is
 MONITORING_LABELS: Mapping[str, str] = {
-    "lead": N_("Leads"),
-    "leads": N_("Leads"),
-    "visited": N_("Home visit recorded"),
-    "appraisal": N_("In village appraisal"),
-    "notice": N_("Under public notice"),
-    "approved": N_("Approved by the township"),
-    "monitored": N_("Monitored"),
-    "eliminated": N_("Risk eliminated"),
-    "risk_eliminated": N_("Risk eliminated"),
-    "visits": N_("Visits"),
-    "measures": N_("Measures"),
-    "late": N_("Late decisions"),
+    "state_lead": N_("Households at the lead stage"),
+    "state_visited": N_("Households visited, awaiting appraisal"),
+    "state_notice": N_("Households under public notice"),
+    "state_appraised": N_("Households awaiting the township's approval"),
+    "state_monitored": N_("Households monitored"),
+    "state_eliminated": N_("Households with risk eliminated"),
+    "state_declined": N_("Households not taken into monitoring"),
+    "leads": N_("New leads in the month"),
+    "visits": N_("Visits in the month"),
+    "measures": N_("Measures in the month"),
+    "risk_eliminated": N_("Risk eliminated in the month"),
+    "leads_late": N_("Leads past the decision limit"),
 }
+#: where the monitoring part of the plugin keeps ``monitoring_summary``, first found first used
+MONITORING_MODULES = ("linli.plugins.rural.monitoring", "linli.plugins.rural.summary")
+
+
+def monitoring_summary_function() -> Callable[..., Mapping[str, int]] | None:
+    """``monitoring_summary(conn_or_ctx, district_id, month_start, month_end)`` when the monitoring
+    part of the plugin is installed; None otherwise (its section is then left out)."""
+    for name in MONITORING_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module is there but something it needs is not: a real error
+                raise
+            continue
+        summary = getattr(module, "monitoring_summary", None)
+        if callable(summary):
+            return summary  # type: ignore[no-any-return]
+    return None
 
 
 def _monitoring(ctx: PluginContext, start: dt.date, end: dt.date) -> Section | None:
-    """Monitoring (防返贫监测) figures of the month, from the monitoring module when installed."""
-    try:
-        module = importlib.import_module("linli.plugins.rural.monitoring")
-    except ImportError:
-        return None
-    summary = getattr(module, "monitoring_summary", None)
+    """Monitoring (防返贫监测) figures: households by state, and the month's leads, visits, measures
+    and risks eliminated, from the monitoring part of the plugin when it is installed."""
+    summary = monitoring_summary_function()
     if summary is None:
         return None
-    # month_end is the month's last day
-    figures: dict[str, int] = summary(ctx, ctx.district.id, start, end - dt.timedelta(days=1))
+    # the days are inclusive: month_end is the month's last day
+    figures = summary(ctx, ctx.district.id, start, end - dt.timedelta(days=1))
     return Section(
         N_("Relapse-prevention monitoring"),
         tuple(

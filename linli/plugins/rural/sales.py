@@ -394,8 +394,8 @@ class Sales(HandlerGroup):
 
     @scheduled("sales_month", "0 9 1 * *")
     def sales_month(self, ctx: JobContext) -> None:
-        """On the 1st: last month's sales totals to the village room (``room``), when it has sales."""
-        room = str(ctx.config.get("room") or "")
+        """On the 1st: last month's sales totals to the village room (``village_room``), when it has sales."""
+        room = str(ctx.config.get("village_room") or "")
         if not room:
             return
         this_month = ctx.now().date().replace(day=1)

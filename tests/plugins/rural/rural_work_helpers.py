@@ -17,7 +17,7 @@ from linli.plugins.rural import RuralPlugin
 from linli.testing import ChatHarness
 
 PLUGINS = [BasicsPlugin, RuralPlugin]
-CONFIG = {"rural": {"room": "test:village", "staff_room": "test:staff", "report_room": "test:township"}}
+CONFIG = {"rural": {"village_room": "test:village", "staff_room": "test:staff", "report_room": "test:township"}}
 REGISTER = {"一组": {"12": ["张大爷"], "15": ["李婶"]}, "二组": {"3": ["王叔"]}}
 PEOPLE = ("曲书记", "队员", "乡镇", "帮扶人", "村民")
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

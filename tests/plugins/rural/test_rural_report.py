@@ -12,6 +12,15 @@ import pytest
 from rural_work_helpers import make
 
 from linli.core.export import export_ledger
+from linli.plugins.rural import reports
+
+FAKE = "rural_work_fake_summary"
+
+
+@pytest.fixture(autouse=True)
+def without_monitoring(monkeypatch):
+    """The report as this part of the plugin builds it: no monitoring module, whatever is installed."""
+    monkeypatch.setattr(reports, "MONITORING_MODULES", ("rural_work_no_such_module",))
 
 
 @pytest.fixture
@@ -48,7 +57,7 @@ NOVEMBER = (
 
 
 def test_the_report_is_built_from_its_sections_without_a_monitoring_section_that_is_not_there(village):
-    assert "linli.plugins.rural.monitoring" not in sys.modules
+    assert reports.monitoring_summary_function() is None
     assert village.say("乡镇", "/monthreport") == [NOVEMBER]
     october = village.say("乡镇", "/monthreport 2026-10")[0]
     assert "Revenue: ¥400.00" in october and "Balance at the month's end: ¥0.00" in october
@@ -60,17 +69,27 @@ def test_the_monitoring_section_plugs_in_when_its_module_is_there(village, monke
 
     def monitoring_summary(ctx, district_id, month_start, month_end):
         calls.append((district_id, month_start, month_end))
-        return {"monitored": 60, "visits": 41, "measures": 12, "risk_eliminated": 3}
+        return {"state_monitored": 60, "visits": 41, "measures": 12, "risk_eliminated": 3, "new_key": 1}
 
-    module = types.ModuleType("linli.plugins.rural.monitoring")
+    module = types.ModuleType(FAKE)
     module.monitoring_summary = monitoring_summary  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "linli.plugins.rural.monitoring", module)
+    monkeypatch.setitem(sys.modules, FAKE, module)
+    monkeypatch.setattr(reports, "MONITORING_MODULES", ("rural_work_no_such_module", FAKE))
     report = village.say("乡镇", "/monthreport")[0]
     assert report.startswith(
         "Monthly report of Test Community for 2026-11\n"
-        "【Relapse-prevention monitoring】\nMonitored: 60\nVisits: 41\nMeasures: 12\nRisk eliminated: 3\n【Sales】"
+        "【Relapse-prevention monitoring】\nHouseholds monitored: 60\nVisits in the month: 41\n"
+        "Measures in the month: 12\nRisk eliminated in the month: 3\nnew_key: 1\n【Sales】"
     )
     assert calls == [("test", dt.date(2026, 11, 1), dt.date(2026, 11, 30))]
+
+
+def test_a_monitoring_module_that_fails_to_import_is_an_error_not_a_missing_section(monkeypatch, tmp_path):
+    (tmp_path / "rural_work_broken_summary.py").write_text("import rural_work_missing_dependency\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(reports, "MONITORING_MODULES", ("rural_work_broken_summary",))
+    with pytest.raises(ModuleNotFoundError, match="rural_work_missing_dependency"):
+        reports.monitoring_summary_function()
 
 
 def test_the_township_gets_last_months_report_on_the_first(village):

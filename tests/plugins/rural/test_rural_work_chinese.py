@@ -5,6 +5,13 @@ from __future__ import annotations
 import pytest
 from rural_work_helpers import make
 
+from linli.plugins.rural import reports
+
+
+@pytest.fixture(autouse=True)
+def without_monitoring(monkeypatch):
+    monkeypatch.setattr(reports, "MONITORING_MODULES", ("rural_work_no_such_module",))
+
 
 @pytest.fixture
 def village(tmp_path):
