@@ -10,12 +10,19 @@ See docs/rural.md.
 from __future__ import annotations
 
 from linli.core.plugin import N_, Config, Manifest, Plugin, RoleSpec
+from linli.plugins.rural import enterprise_tables as _enterprise_tables  # noqa: F401  (its tables)
+from linli.plugins.rural.enterprise import Enterprise
 from linli.plugins.rural.ledgers import MonitoringLedgers
 from linli.plugins.rural.monitoring import Monitoring
 from linli.plugins.rural.pairing import Pairing
 from linli.plugins.rural.persons import Persons
+from linli.plugins.rural.projects import Projects
+from linli.plugins.rural.reports import Reports
+from linli.plugins.rural.sales import Sales
+from linli.plugins.rural.scholarships import Scholarships
 from linli.plugins.rural.summary import monitoring_summary
 from linli.plugins.rural.tables import metadata
+from linli.plugins.rural.work_ledgers import WorkLedgers
 
 __all__ = ["RuralPlugin", "monitoring_summary"]
 
@@ -43,7 +50,20 @@ class RuralPlugin(Plugin):
             ),
         ),
         tables=metadata,
-        handlers=(Monitoring, Pairing, MonitoringLedgers, Persons),
+        handlers=(
+            # monitoring (防返贫监测) and pairing (结对帮扶)
+            Monitoring,
+            Pairing,
+            MonitoringLedgers,
+            Persons,
+            # the village's own work: enterprise and licences, sales, projects, scholarships, reports
+            Enterprise,
+            Sales,
+            Projects,
+            Scholarships,
+            Reports,
+            WorkLedgers,
+        ),
         config_defaults={
             # the village's room: public notices of monitoring cases (never income or health)
             "village_room": Config("", room=True, help=N_("the village's room, for public notices")),
@@ -59,5 +79,12 @@ class RuralPlugin(Plugin):
             "notice_days": Config(5, min=5, max=30),
             # days a pair may go without a visit before the first secretary is told
             "pair_visit_days": Config(30, min=1, max=365),
+            # (the village room also gets last month's sales totals on the 1st)
+            # the first secretary and work team's room: certificate reminders, overdue milestones
+            "staff_room": Config("", room=True),
+            # the township's room: the monthly report on the 1st (township members get it privately too)
+            "report_room": Config("", room=True),
+            # days before a certificate expires when staff are reminded
+            "licence_reminder_days": [60, 30, 7],
         },
     )

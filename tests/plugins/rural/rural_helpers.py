@@ -103,3 +103,9 @@ def to_monitored(chat: ChatHarness) -> None:
 
 
 __all__ = ["CONFIG", "PLUGINS", "SHANGHAI", "case", "make", "rows", "setup", "snapshot", "to_monitored"]
+
+
+def jobs(chat: Any) -> list[str]:
+    """What the due jobs said, without the monthly report for the township (its own tests are
+    in test_rural_report.py), which goes out on the 1st whatever else is tested."""
+    return [m for m in chat.run_jobs() if not m.startswith(("Monthly report of", "测试社区 2026"))]

@@ -6,7 +6,7 @@ kept; every decision names who made it."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from rural_helpers import case, rows, to_monitored
+from rural_helpers import case, jobs, rows, to_monitored
 
 from linli.core.register import Registry
 from linli.plugins.rural.tables import case_events, measures, reviews
@@ -124,18 +124,16 @@ def test_the_appraisal_waits_until_the_public_notice_has_run_out(village):
 def test_a_lead_undecided_after_fifteen_days_is_flagged_to_the_first_secretary_once(village):
     chat, _ = village
     chat.say("队员甲", "/lead 一组/13 grid")
-    chat.run_jobs()
+    jobs(chat)
     chat.advance(days=15)
-    assert chat.run_jobs() == []  # 11 Dec 09:00: the lead is exactly 15 days old
+    assert jobs(chat) == []  # 11 Dec 09:00: the lead is exactly 15 days old
     chat.advance(days=1)
-    assert chat.run_jobs() == [
-        "Late monitoring cases, past 15 days from lead to decision: 1. Send /monitoring to see them."
-    ]
+    assert jobs(chat) == ["Late monitoring cases, past 15 days from lead to decision: 1. Send /monitoring to see them."]
     assert chat.say("曲书记", "/monitoring", private=True) == [
         "Monitoring cases:\n1. 一组/13: lead (late: due 2026-12-11)"
     ]
     chat.advance(days=1)
-    assert chat.run_jobs() == []
+    assert jobs(chat) == []
     assert case(chat).late_flagged_on.isoformat() == "2026-12-12"
 
 
@@ -178,11 +176,11 @@ def test_an_overdue_yearly_review_is_told_to_the_first_secretary(village):
     chat, _ = village
     to_monitored(chat)
     chat.say("曲书记", "/yearreview 2026 2026-12-10")
-    chat.run_jobs()
+    jobs(chat)
     chat.advance(days=10)  # 11 Dec
     assert (
         "1 household review(s) of the yearly review are past their deadline; send /yearreview YEAR to see them."
-        in chat.run_jobs()
+        in jobs(chat)
     )
 
 

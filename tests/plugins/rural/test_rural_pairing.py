@@ -3,7 +3,7 @@ them by the team, and the Monday flag of pairs without a visit for longer than t
 
 from __future__ import annotations
 
-from rural_helpers import rows
+from rural_helpers import jobs, rows
 
 from linli.plugins.rural.tables import measures, visits
 
@@ -49,13 +49,13 @@ def test_pairs_without_a_visit_for_longer_than_the_limit_are_flagged_each_monday
     chat, _ = village
     chat.say("队员甲", "/pair 区财政局 一组/12 李干部")
     chat.say("队员甲", "/pair 沈阳海关 一组/14")
-    chat.run_jobs()  # Thursday 26 Nov: starts the schedule
+    jobs(chat)  # Thursday 26 Nov: starts the schedule
     chat.advance(days=4)  # Monday 30 Nov: nothing is overdue yet
-    assert chat.run_jobs() == []
+    assert jobs(chat) == []
     chat.advance(days=25)  # Christmas day, a Friday
     chat.say("李干部", "/helpvisit 一组/12 回访")
     chat.advance(days=3)  # Monday 28 Dec: pair 2 has had no visit for 32 days
-    assert chat.run_jobs() == ["1 pair has had no visit for more than 30 days:\n2. 沈阳海关 — 一组/14"]
+    assert jobs(chat) == ["1 pair has had no visit for more than 30 days:\n2. 沈阳海关 — 一组/14"]
     assert chat.in_room("@曲书记")[-1] == "1 pair has had no visit for more than 30 days:\n2. 沈阳海关 — 一组/14"
     assert "⚠" in chat.say("曲书记", "/pairs", private=True)[0]
 
@@ -66,9 +66,9 @@ def test_the_limit_is_the_districts_own(tmp_path):
     chat, _ = make(tmp_path, config={"rural": {**CONFIG["rural"], "pair_visit_days": 3}})
     try:
         chat.say("队员甲", "/pair 区财政局 一组/12")
-        chat.run_jobs()
+        jobs(chat)
         chat.advance(days=4)  # Monday 30 Nov
-        assert chat.run_jobs() == ["1 pair has had no visit for more than 3 days:\n1. 区财政局 — 一组/12"]
+        assert jobs(chat) == ["1 pair has had no visit for more than 3 days:\n1. 区财政局 — 一组/12"]
     finally:
         chat.close()
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from rural_helpers import case, make, to_monitored
+from rural_helpers import case, jobs, make, to_monitored
 
 from linli.plugins.rural import monitoring_summary
 
@@ -27,7 +27,7 @@ def pg(tmp_path, postgres_url) -> Iterator[tuple[Any, dict[str, int]]]:  # type:
 def test_a_case_is_monitored_and_a_pair_flagged_on_postgresql(pg):
     chat, ids = pg
     chat.say("队员甲", "/pair 区财政局 一组/12 李干部")
-    chat.run_jobs()
+    jobs(chat)
     to_monitored(chat)
     assert case(chat).state == "monitored" and case(chat).household_id == ids["一组/13"]
     assert chat.in_room("village")[0].startswith("Public notice: the village proposes to take household 一组/13")
@@ -36,7 +36,7 @@ def test_a_case_is_monitored_and_a_pair_flagged_on_postgresql(pg):
     chat.advance(days=11)  # Monday 11 Jan 2027
     chat.say("队员甲", "/pair 沈阳海关 一组/14")
     chat.advance(days=21)  # Monday 1 Feb 2027: pair 2 is 21 days old, pair 1 unvisited for 32 days
-    assert chat.run_jobs()[-1] == "1 pair has had no visit for more than 30 days:\n1. 区财政局 — 一组/12 · 2026-12-31"
+    assert jobs(chat)[-1] == "1 pair has had no visit for more than 30 days:\n1. 区财政局 — 一组/12 · 2026-12-31"
     with chat.runtime.store.connect() as conn:
         figures = monitoring_summary(conn, "test", dt.date(2026, 12, 1), dt.date(2026, 12, 31))
     assert (figures["state_monitored"], figures["visits"]) == (1, 1)

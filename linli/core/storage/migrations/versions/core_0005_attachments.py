@@ -4,7 +4,7 @@ A row per stored attachment and per record it belongs to (``plugin``, ``subject`
 room and person whose next photo goes to a record they have just made; blobs to delete once
 nothing refers to them.
 
-Revision ID: core_0005_attachments
+Revision ID: core_0005
 Revises: core_0004
 Create Date: 2026-12-04 18:50:00
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 import linli.core.storage.schema
 
-revision = "core_0005_attachments"
+revision = "core_0005"
 down_revision = "core_0004"
 branch_labels = None
 depends_on = None
