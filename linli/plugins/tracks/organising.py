@@ -201,7 +201,7 @@ class Organising(HandlerGroup):
         except DefinitionError as e:
             raise definition_error(ctx, e) from None
         plain = rules_to_data(_one(checked))["indicators"][0]
-        draft["indicators"] = [i for i in draft["indicators"] if i["code"] != code] + [plain]
+        draft["indicators"] = _replaced(draft["indicators"], plain)
         _save_draft(ctx, track.id, draft)
         ctx.reply(
             ctx.t("Draft of {track}: {line}", track=track.code, line=describe_rules(ctx, {"indicators": [plain]})[0])
@@ -237,7 +237,7 @@ class Organising(HandlerGroup):
             "points": fmt(checked.points),
             "cap": fmt(checked.cap),
         }
-        draft["items"] = [i for i in draft["items"] if i["code"] != code] + [plain]
+        draft["items"] = _replaced(draft["items"], plain)
         _save_draft(ctx, track.id, draft)
         ctx.reply(ctx.t("Draft of {track}: {line}", track=track.code, line=describe_rules(ctx, {"items": [plain]})[0]))
 
@@ -334,6 +334,13 @@ class Organising(HandlerGroup):
         ctx.store.update(quarters, quarters.c.quarter == str(quarter), deadline=day, reminded_on=None)
         ctx.audit("tracks.deadline", str(quarter), deadline=day.isoformat())
         ctx.reply(ctx.t("Results for {quarter} are due by {day}.", quarter=str(quarter), day=day.isoformat()))
+
+
+def _replaced(rows: list[dict[str, Any]], row: dict[str, Any]) -> list[dict[str, Any]]:
+    """``rows`` with ``row`` in the place of the one of its code (or last): the order stays."""
+    if any(r["code"] == row["code"] for r in rows):
+        return [row if r["code"] == row["code"] else r for r in rows]
+    return [*rows, row]
 
 
 def _one(indicator: Any) -> Any:

@@ -48,7 +48,7 @@ def ranking_lines(ctx: PluginContext, quarter: Quarter, track: Any | None) -> li
         lines = [ctx.t("Overall ranking, {quarter}:", quarter=str(quarter))]
         lines += [
             ctx.t(
-                "{rank}. {unit} {name} — {total} (mean of {n} tracks)",
+                "{rank}. {unit} {name} — {total} (mean of {n} track(s))",
                 rank=r.rank,
                 unit=names[r.unit_id][0],
                 name=names[r.unit_id][1],
@@ -197,11 +197,11 @@ class Results(HandlerGroup):
                 else:
                     lines.append(
                         ctx.t(
-                            "{code} {name}: {value} {unit} → {share}% of the target × weight {weight} = {points}",
+                            "{code} {name}: {value}{unit} → {share}% of the target × weight {weight} = {points}",
                             code=line.code,
                             name=line.name,
                             value=fmt(line.value),
-                            unit=ind.unit,
+                            unit=f" {ind.unit}" if ind.unit else "",
                             share=fmt(line.share * 100),
                             weight=fmt(ind.weight),
                             points=fmt(line.points),
