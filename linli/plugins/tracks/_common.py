@@ -41,8 +41,8 @@ REPORTER = "reporter"
 STATUS = {
     "pending": N_("pending review"),
     "queried": N_("queried"),
-    "accepted": N_("accepted"),
-    "rejected": N_("rejected"),
+    "accepted": N_("verified"),
+    "rejected": N_("rejected, with reason"),
 }
 
 

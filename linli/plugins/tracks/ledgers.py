@@ -19,9 +19,9 @@ __all__ = ["Ledgers"]
 ACTIONS = {
     "submitted": N_("submitted"),
     "corrected": N_("corrected"),
-    "accepted": N_("accepted"),
+    "accepted": N_("verified"),
     "queried": N_("queried"),
-    "rejected": N_("rejected"),
+    "rejected": N_("rejected, with reason"),
     "onsite_passed": N_("on-site check passed"),
     "onsite_failed": N_("on-site check failed"),
     "bonus": N_("bonus awarded"),

@@ -201,7 +201,7 @@ class Results(HandlerGroup):
                             code=line.code,
                             name=line.name,
                             value=fmt(line.value),
-                            unit=f" {ind.unit}" if ind.unit else "",
+                            unit=" " + ind.unit if ind.unit else "",
                             share=fmt(line.share * 100),
                             weight=fmt(ind.weight),
                             points=fmt(line.points),

@@ -373,26 +373,23 @@ class Verifying(HandlerGroup):
         ctx.audit(f"tracks.{status}", f"submission:{row.number}")
         if status == "accepted" or row.status == "accepted":
             rescore(ctx, quarter, track.id)
-        labels = {
-            "accepted": ctx.t("accepted"),
-            "queried": ctx.t("queried"),
-            "rejected": ctx.t("rejected"),
-        }
+        t = ctx.translator_for(row.submitted_by) if row.submitted_by is not None else ctx.t
+        values = {"number": row.number, "code": row.code, "value": row.value, "quarter": row.quarter,
+                  "assessor": ctx.person.display_name, "reason": reason}  # fmt: skip
+        if status == "accepted":
+            text = t("Your result {number} ({code} = {value}, {quarter}) was verified by {assessor}.", **values)
+        elif status == "queried":
+            text = t("Your result {number} ({code} = {value}, {quarter}) was queried by {assessor}: {reason}", **values)
+        else:
+            text = t(
+                "Your result {number} ({code} = {value}, {quarter}) was rejected by {assessor}: {reason}", **values
+            )
         self._tell(
             ctx,
             row,
-            ctx.t(
-                "Your result {number} ({code} = {value}, {quarter}) was {status} by {assessor}. {reason}",
-                number=row.number,
-                code=row.code,
-                value=row.value,
-                quarter=row.quarter,
-                status=labels[status],
-                assessor=ctx.person.display_name,
-                reason=reason,
-            ).rstrip()
+            text
             + (
-                " " + ctx.t("Correct it with /correct {number} VALUE [EVIDENCE…].", number=row.number)
+                " " + t("Correct it with /correct {number} VALUE [EVIDENCE…].", number=row.number)
                 if status == "queried"
                 else ""
             ),

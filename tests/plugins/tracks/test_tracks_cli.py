@@ -38,8 +38,10 @@ def counts(tmp_path) -> list[int]:
     store = Store(f"sqlite:///{tmp_path / 'linli.db'}")
     try:
         with store.connect() as conn:
-            return [conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in (units, tracks,
-                                                                                               enrolments, rules)]  # fmt: skip
+            return [
+                conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+                for t in (units, tracks, enrolments, rules)
+            ]
     finally:
         store.dispose()
 

@@ -32,6 +32,7 @@ def exported(chat, tmp_path, ledger: str, suffix: str = "xlsx") -> list[list]:
         path=tmp_path / f"{ledger}.{suffix}",
         language="zh_CN",
         clock=chat.clock,
+        fmt=suffix,
     )
     if suffix == "csv":
         with open(result.path, encoding="utf-8-sig", newline="") as f:
@@ -64,8 +65,19 @@ def test_every_ledger_exports_to_xlsx_with_chinese_headers(contest, tmp_path, le
 
 def test_the_scores_ledger_holds_each_units_exact_score_and_rank(contest, tmp_path):
     rows = exported(contest, tmp_path, "scores")
-    assert rows[0] == ["季度", "赛道", "赛道名称", "单位", "单位名称", "指标得分", "加分", "减分", "总分", "名次",
-                       "规则版本"]  # fmt: skip
+    assert rows[0] == [
+        "季度",
+        "赛道",
+        "赛道名称",
+        "单位",
+        "单位名称",
+        "指标得分",
+        "加分",
+        "减分",
+        "总分",
+        "名次",
+        "规则版本",
+    ]
     assert [r[3] for r in rows[1:]] == ["HP", "DD", "SH"]
     assert rows[1][5:10] == ["54", "0", "0", "54", 1]
     assert rows[3][5:10] == ["0", "0", "3", "-3", 3]
@@ -74,4 +86,4 @@ def test_the_scores_ledger_holds_each_units_exact_score_and_rank(contest, tmp_pa
 def test_the_verification_record_names_who_decided_each_step(contest, tmp_path):
     rows = exported(contest, tmp_path, "verifications", "csv")
     steps = [(r[1], r[4]) for r in rows[1:] if r[0] == "1"]
-    assert steps == [("已申报", "和平报"), ("已质询", "审核员"), ("已更正", "和平报"), ("已通过", "审核员")]
+    assert steps == [("已申报", "和平报"), ("已质询", "审核员"), ("已更正", "和平报"), ("已核验", "审核员")]

@@ -34,8 +34,13 @@ MATRIX = [
     ("/tracks", False, set(PEOPLE)),
     ("/rules T01", False, set(PEOPLE)),
 ]
-REFUSALS = ("Sorry, /", "Only an assessor", "You have no result", "Before the ranking is published",
-            "is not published yet")  # fmt: skip
+REFUSALS = (
+    "Sorry, /",
+    "Only an assessor",
+    "You have no result",
+    "Before the ranking is published",
+    "is not published yet",
+)
 
 
 def refused(answer: list[str]) -> bool:

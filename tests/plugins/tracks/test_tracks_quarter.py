@@ -24,7 +24,9 @@ def test_a_quarter_runs_from_a_defined_track_to_a_published_ranking(tmp_path):
 
         # a query, answered with a correction before the deadline
         assert chat.say("审核员", "/query 1 请补充企业名单")[-1] == "Result 1 is queried by 审核员: 请补充企业名单"
-        assert chat.in_room("@和平报")[-1].startswith("Your result 1 (I1 = 8, 2027Q1) was queried by 审核员.")
+        assert chat.in_room("@和平报")[-1].startswith(
+            "Your result 1 (I1 = 8, 2027Q1) was queried by 审核员: 请补充企业名单"
+        )
         assert chat.say("和平报", "/correct 1 9 补充了名单")[-1] == (
             "Result 1 is corrected: HP I1 = 9 for 2027Q1; it waits for review again."
         )
