@@ -7,6 +7,7 @@ from __future__ import annotations
 from linli.core.plugin import N_, Config, Manifest, Plugin, RoleSpec
 from linli.plugins.tracks.ledgers import Ledgers
 from linli.plugins.tracks.organising import Organising
+from linli.plugins.tracks.persons import Persons
 from linli.plugins.tracks.reporting import Reporting
 from linli.plugins.tracks.results import Results
 from linli.plugins.tracks.tables import metadata
@@ -33,7 +34,7 @@ class TracksPlugin(Plugin):
             RoleSpec("reporter", N_("reporter of a unit (scope unit:CODE)"), title=N_("unit reporter")),
         ),
         tables=metadata,
-        handlers=(Organising, Reporting, Verifying, Results, Ledgers),
+        handlers=(Organising, Reporting, Verifying, Results, Ledgers, Persons),
         config_defaults={
             "room": Config("", room=True, help=N_("the contest's room: published rankings, the showcase")),
             "assessor_room": Config("", room=True, help=N_("the assessors' room: new and corrected results")),

@@ -155,6 +155,33 @@ class Organising(HandlerGroup):
         )
 
     @command(
+        "period",
+        help=N_("Set a track's topic or the quarters it runs"),
+        usage=N_("TRACK FIRST LAST | TRACK topic=…"),
+        roles=(ORGANISER,),
+        aliases=("赛道周期",),
+    )
+    def period(self, ctx: CommandContext) -> None:
+        if len(ctx.args) < 2:
+            raise ctx.fail(ctx.t("Usage: /period TRACK 2027Q1 2027Q4, or /period TRACK topic=…"))
+        track = require_track(ctx, ctx.args[0])
+        if ctx.args[1].lower().startswith(("topic=", "主题=", "topic＝", "主题＝")):
+            topic = ctx.checked_text(
+                ctx.argtext.split("=", 1)[-1].split("＝", 1)[-1], empty=ctx.t("Please give the topic."), limit=500
+            )
+            ctx.store.update(tracks, tracks.c.id == track.id, topic=topic)
+            ctx.reply(ctx.t("The topic of {track} is: {topic}", track=track.code, topic=topic))
+            return
+        if len(ctx.args) != 3:
+            raise ctx.fail(ctx.t("Usage: /period TRACK 2027Q1 2027Q4, or /period TRACK topic=…"))
+        first, last = quarter_arg(ctx, ctx.args[1]), quarter_arg(ctx, ctx.args[2])
+        if last < first:
+            raise ctx.fail(ctx.t("The period ends before it starts."))
+        ctx.store.update(tracks, tracks.c.id == track.id, start_q=str(first), end_q=str(last))
+        ctx.audit("tracks.period", track.code, first=str(first), last=str(last))
+        ctx.reply(ctx.t("{track} runs from {first} to {last}.", track=track.code, first=str(first), last=str(last)))
+
+    @command(
         "enrol", help=N_("Enrol units in a track"), usage=N_("TRACK UNIT…"), roles=(ORGANISER,), aliases=("参赛报名",)
     )
     def enrol(self, ctx: CommandContext) -> None:

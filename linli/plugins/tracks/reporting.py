@@ -67,6 +67,16 @@ def record_submission(
         raise ctx.fail(ctx.t("The ranking of {quarter} is published; nothing was recorded.", quarter=str(quarter)))
     if today(ctx) < quarter.start:
         raise ctx.fail(ctx.t("{quarter} has not begun yet.", quarter=str(quarter)))
+    if (track.start_q and str(quarter) < track.start_q) or (track.end_q and str(quarter) > track.end_q):
+        raise ctx.fail(
+            ctx.t(
+                "{track} runs from {first} to {last}, not in {quarter}; nothing was recorded.",
+                track=track.code,
+                first=track.start_q or "…",
+                last=track.end_q or "…",
+                quarter=str(quarter),
+            )
+        )
     if not is_enrolled(ctx, track.id, unit.id):
         raise ctx.fail(ctx.t("{unit} is not enrolled in {track}.", unit=unit.code, track=track.code))
     found = rules_for(ctx.store, track.id, quarter)

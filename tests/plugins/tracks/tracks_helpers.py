@@ -16,8 +16,9 @@ START = dt.datetime(2027, 1, 5, 10, 0, tzinfo=SHANGHAI)
 CONFIG = {"tracks": {"room": "test:contest", "assessor_room": "test:assessors"}}
 
 
-def make(path: Path, now: dt.datetime = START) -> ChatHarness:
-    chat = ChatHarness(path, plugins=[BasicsPlugin, TracksPlugin], language="en", config=CONFIG, now=now)
+def make(path: Path, now: dt.datetime = START, database_url: str | None = None) -> ChatHarness:
+    extra = {"database_url": database_url} if database_url else {}
+    chat = ChatHarness(path, plugins=[BasicsPlugin, TracksPlugin], language="en", config=CONFIG, now=now, **extra)
     chat.grant("组织者", "organiser")
     chat.grant("审核员", "assessor")
     chat.grant("和平报", "reporter", scope="unit:HP")
