@@ -56,7 +56,8 @@ def next_number(ctx: PluginContext, table: sa.Table) -> int:
 
 def definition_error(ctx: PluginContext, error: DefinitionError) -> UserError:
     """A definition error as the person's answer, with "nothing changed"."""
-    return ctx.fail(ctx.t(error.msgid, **error.values) + " " + ctx.t("Nothing was changed."))
+    space = "" if ctx.t.language.startswith("zh") else " "
+    return ctx.fail(ctx.t(error.msgid, **error.values) + space + ctx.t("Nothing was changed."))
 
 
 def is_organiser(ctx: PluginContext) -> bool:
