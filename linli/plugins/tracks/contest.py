@@ -162,13 +162,38 @@ def scoring_results(rows: Iterable[Any], onsite: set[str], unit_codes: dict[int,
     """The verified results among submission rows: accepted, and (for an indicator that must be
     checked on site) with its on-site check passed."""
     out = []
+    make = scoring.Result
     for r in rows:
         if r.status != "accepted" or (r.code in onsite and r.onsite != "passed"):
             continue
-        value = scoring.decimal_of(r.value)
-        if value is None or r.unit_id not in unit_codes:
+        unit = unit_codes.get(r.unit_id)
+        try:  # values are stored as canonical decimal text; anything else is skipped
+            value = Decimal(r.value)
+        except (ArithmeticError, TypeError, ValueError):
             continue
-        out.append(scoring.Result(unit_codes[r.unit_id], r.code, value, r.revision))
+        if unit is None or not value.is_finite():
+            continue
+        out.append(make(unit, r.code, value, r.revision))
+    return out
+
+
+def _accepted(rows: Iterable[tuple[Any, ...]], onsite: set[str], unit_codes: dict[int, str]) -> list[scoring.Result]:
+    """:func:`scoring_results` of accepted rows as tuples (track, unit, code, value, revision,
+    on-site check), the recomputation's fast path: values repeat, so each text is read once."""
+    out = []
+    make = scoring.Result
+    values: dict[str, Decimal | None] = {}
+    for _, unit_id, code, text, revision, checked in rows:
+        if code in onsite and checked != "passed":
+            continue
+        unit = unit_codes.get(unit_id)
+        if text in values:
+            value = values[text]
+        else:
+            value = values[text] = scoring.decimal_of(text)
+        if unit is None or value is None:
+            continue
+        out.append(make(unit, code, value, revision))
     return out
 
 
@@ -186,14 +211,13 @@ def recompute(store: Rows, quarter: Quarter, now: dt.datetime, track_ids: Iterab
         submissions.c.code,
         submissions.c.value,
         submissions.c.revision,
-        submissions.c.status,
         submissions.c.onsite,
     ).where(submissions.c.quarter == q, submissions.c.status == "accepted")
     if track_ids is not None:
         wanted = wanted.where(submissions.c.track_id.in_(chosen))
-    by_track: dict[int, list[Any]] = {}
-    for r in store.execute(wanted):
-        by_track.setdefault(r.track_id, []).append(r)
+    by_track: dict[int, list[tuple[Any, ...]]] = {}
+    for r in store.execute(wanted).all():  # all at once, as plain tuples: far faster than row by row
+        by_track.setdefault(r[0], []).append(tuple(r))
     fresh: list[dict[str, Any]] = []
     for track_id in chosen:
         found = rules_for(store, track_id, quarter)
@@ -202,8 +226,8 @@ def recompute(store: Rows, quarter: Quarter, now: dt.datetime, track_ids: Iterab
         version, rule_set = found
         codes = dict(members.get(track_id, []))
         onsite = {i.code for i in rule_set.indicators if i.onsite}
-        results = scoring_results(by_track.get(track_id, []), onsite, codes)
-        cards = scoring.score_track(rule_set, codes.values(), results)
+        results = _accepted(by_track.get(track_id, []), onsite, codes)
+        cards = scoring.score_track(rule_set, codes.values(), results, explain=False)
         ids = {code: uid for uid, code in codes.items()}
         for placed in scoring.rank(cards.values()):
             card = cards[placed.unit]

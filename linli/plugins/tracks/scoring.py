@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from attrs import frozen
 
@@ -122,13 +123,12 @@ class Rules:
         return next((i for i in self.items if i.code == code), None)
 
 
-@frozen
-class Result:
+class Result(NamedTuple):
     """A verified result of ``unit`` for an indicator or an item (``code``).
 
     For an indicator, ``value`` is the measured value (1 or 0 for yes/no) and only the latest
     ``revision`` counts; for an item, ``value`` is how many times it was awarded and every
-    award counts.
+    award counts. (A named tuple: a quarter makes hundreds of thousands of them.)
     """
 
     unit: str
@@ -137,8 +137,7 @@ class Result:
     revision: int = 0
 
 
-@frozen
-class Line:
+class Line(NamedTuple):
     """One line of a score's explanation."""
 
     code: str
@@ -192,16 +191,32 @@ def achievement(indicator: Indicator, value: Decimal) -> Decimal:
     return _q(min(value / target, ONE))
 
 
-def score(rules: Rules, unit: str, results: Iterable[Result]) -> Card:
-    """The score of one unit from its verified results (of other units, ignored)."""
+def score(
+    rules: Rules,
+    unit: str,
+    results: Iterable[Result],
+    memo: dict[tuple[str, Decimal], tuple[Decimal, Decimal]] | None = None,
+    *,
+    explain: bool = True,
+) -> Card:
+    """The score of one unit from its verified results (of other units, ignored).
+
+    Parameters:
+      memo: the (share, points) of each (indicator, value) already worked out, kept across the
+        units of a track.
+      explain: False leaves the card's lines out (a ranking needs only the sums).
+    """
+    memo = {} if memo is None else memo
     latest: dict[str, Result] = {}
     awards: dict[str, Decimal] = {}
+    item_codes = {i.code for i in rules.items}
+    indicator_codes = {i.code for i in rules.indicators}
     for r in results:
         if r.unit != unit:
             continue
-        if rules.item(r.code) is not None:
+        if r.code in item_codes:
             awards[r.code] = awards.get(r.code, ZERO) + r.value
-        elif rules.indicator(r.code) is not None:
+        elif r.code in indicator_codes:
             kept = latest.get(r.code)
             # the latest revision counts; two of one revision (never stored) keep the larger value
             if kept is None or (r.revision, r.value) > (kept.revision, kept.value):
@@ -210,10 +225,17 @@ def score(rules: Rules, unit: str, results: Iterable[Result]) -> Card:
     base = ZERO
     for ind in rules.indicators:
         found = latest.get(ind.code)
-        share = achievement(ind, found.value) if found else ZERO
-        points = _q(ind.weight * share)
+        share = points = ZERO
+        if found is not None:
+            key = (ind.code, found.value)
+            worked = memo.get(key)
+            if worked is None:
+                share = achievement(ind, found.value)
+                worked = memo[key] = (share, _q(ind.weight * share))
+            share, points = worked
         base += points
-        lines.append(Line(ind.code, ind.name, "indicator", found.value if found else None, share, points))
+        if explain:
+            lines.append(Line(ind.code, ind.name, "indicator", found.value if found else None, share, points))
     sums = {"bonus": ZERO, "penalty": ZERO}
     for item in sorted(rules.items, key=lambda i: (i.kind != "bonus", i.code)):
         count = awards.get(item.code, ZERO)
@@ -225,24 +247,31 @@ def score(rules: Rules, unit: str, results: Iterable[Result]) -> Card:
             points, note = item.cap, "capped"
         sums[item.kind] += points
         sign = points if item.kind == "bonus" else -points
-        lines.append(Line(item.code, item.name, item.kind, count, count, sign, note))
+        if explain:
+            lines.append(Line(item.code, item.name, item.kind, count, count, sign, note))
     bonus, penalty = sums["bonus"], sums["penalty"]
     if rules.max_bonus is not None and bonus > rules.max_bonus:
         bonus = rules.max_bonus
-        lines.append(Line("", "", "bonus", None, ZERO, ZERO, "bonus capped"))
+        if explain:
+            lines.append(Line("", "", "bonus", None, ZERO, ZERO, "bonus capped"))
     if rules.max_penalty is not None and penalty > rules.max_penalty:
         penalty = rules.max_penalty
-        lines.append(Line("", "", "penalty", None, ZERO, ZERO, "penalty capped"))
+        if explain:
+            lines.append(Line("", "", "penalty", None, ZERO, ZERO, "penalty capped"))
     return Card(unit, base, bonus, penalty, tuple(lines))
 
 
-def score_track(rules: Rules, units: Iterable[str], results: Iterable[Result]) -> dict[str, Card]:
-    """Every enrolled unit's card (a unit with no verified result scores 0)."""
+def score_track(
+    rules: Rules, units: Iterable[str], results: Iterable[Result], *, explain: bool = True
+) -> dict[str, Card]:
+    """Every enrolled unit's card (a unit with no verified result scores 0); ``explain=False``
+    leaves the lines out."""
     by_unit: dict[str, list[Result]] = {u: [] for u in units}
     for r in results:
         if r.unit in by_unit:
             by_unit[r.unit].append(r)
-    return {u: score(rules, u, rs) for u, rs in by_unit.items()}
+    memo: dict[tuple[str, Decimal], tuple[Decimal, Decimal]] = {}
+    return {u: score(rules, u, rs, memo, explain=explain) for u, rs in by_unit.items()}
 
 
 def rank(cards: Iterable[Card]) -> list[Placed]:
