@@ -23,6 +23,7 @@ SCRIPTS = [
     "redis_pipeline",
     "captains_coverage",
     "ledger_export",
+    "tracks_scoring",
 ]
 
 

@@ -275,6 +275,7 @@ class Reporting(HandlerGroup):
         usage=N_("[QUARTER]"),
         roles=(REPORTER,),
         aliases=("我的成绩",),
+        where="private",  # before publication a unit's scores are its own
     )
     def mine(self, ctx: CommandContext) -> None:
         quarter = quarter_arg(ctx, ctx.args[0]) if ctx.args else quarter_of(today(ctx))

@@ -240,8 +240,10 @@ class Results(HandlerGroup):
         if stored is not None:
             lines.append(ctx.t("Rank {rank} on {track}.", rank=stored.rank, track=track.code))
         if not ctx.private and not _published(ctx, quarter):
-            ctx.send_private(ctx.person.id, "\n".join(lines))
-            ctx.reply(ctx.t("Sent to your private chat: the quarter is not published yet."))
+            if ctx.send_private(ctx.person.id, "\n".join(lines)):
+                ctx.reply(ctx.t("Sent to your private chat: the quarter is not published yet."))
+            else:
+                ctx.reply(ctx.t("The quarter is not published yet: ask me in a private chat."))
             return
         ctx.reply("\n".join(lines))
 
