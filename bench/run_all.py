@@ -32,6 +32,7 @@ SCRIPTS = [
     "captains_coverage",
     "rural_scale",
     "ledger_export",
+    "tracks_scoring",
 ]
 
 
