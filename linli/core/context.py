@@ -124,6 +124,9 @@ class PluginContext:
     role_titles: Mapping[str, str] = field(factory=dict, repr=False)
     #: the command being run (its usage is quoted when an argument is wrong); None outside commands
     command: CommandSpec | None = field(default=None, repr=False)
+    #: the dashboard's address (``[web] base_url``) and how long its login links last
+    web_url: str = field(default="", repr=False)
+    web_link_minutes: int = field(default=10, repr=False)
 
     # --- who and when -------------------------------------------------------
 
@@ -553,6 +556,8 @@ def context_for(
     available: Callable[[], list[tuple[str, CommandSpec]]],
     command: CommandSpec | None = None,
     role_titles: Mapping[str, str] | None = None,
+    web_url: str = "",
+    web_link_minutes: int = 10,
 ) -> PluginContext | None:
     """The context of the kind ``call`` asks for, or None when the call lacks what its kind
     needs (a command without its message or person: nothing to answer, the event is dropped).
@@ -578,6 +583,8 @@ def context_for(
         "available": available,
         "command": command,
         "role_titles": role_titles or {},
+        "web_url": web_url,
+        "web_link_minutes": web_link_minutes,
     }
     if call.kind == "event":
         if call.domain_event is None:

@@ -14,7 +14,8 @@ the handler groups the manifest lists::
 
 Each kind of handler receives its own context type: :class:`CommandContext`,
 :class:`ChoiceContext`, :class:`DialogContext`, :class:`EventContext`, :class:`JobContext`,
-:class:`LedgerContext`; what they share is :class:`PluginContext`.
+:class:`LedgerContext`, :class:`ViewContext` (a page of the web dashboard, returning a
+:class:`Page`); what they share is :class:`PluginContext`.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ from linli.core.register import (
     Resident,
     merged_persons,
 )
-from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, scheduled
+from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, scheduled, view
 from linli.core.storage import UTCDateTime, plugin_table
+from linli.core.views import Chart, Figure, Page, Series, Table, Text, Tile, Tiles, ViewContext
 
 #: the event the dispatcher publishes when someone must read the privacy notice before
 #: what they asked for; the ``basics`` plugin shows it
@@ -75,6 +77,7 @@ __all__ = [
     "Address",
     "Building",
     "Change",
+    "Chart",
     "Choice",
     "ChoiceContext",
     "CommandContext",
@@ -87,6 +90,7 @@ __all__ = [
     "DomainEvent",
     "Duplicate",
     "EventContext",
+    "Figure",
     "Grid",
     "HandlerGroup",
     "HistoryEntry",
@@ -96,6 +100,7 @@ __all__ = [
     "LedgerContext",
     "Logger",
     "Manifest",
+    "Page",
     "PermissionDenied",
     "Plugin",
     "PluginContext",
@@ -103,10 +108,16 @@ __all__ = [
     "Resident",
     "RoleHeld",
     "RoleSpec",
+    "Series",
+    "Table",
     "Tables",
+    "Text",
+    "Tile",
+    "Tiles",
     "Translator",
     "UTCDateTime",
     "UserError",
+    "ViewContext",
     "command",
     "ledger",
     "merged_persons",
@@ -116,6 +127,7 @@ __all__ = [
     "parse_number",
     "plugin_table",
     "scheduled",
+    "view",
 ]
 
 

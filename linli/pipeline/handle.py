@@ -78,8 +78,13 @@ class Handle:
         clock: Clock,
         calendar: WorkingDays,
         notice_version: int,
+        *,
+        web_url: str = "",
+        web_link_minutes: int = 10,
     ) -> None:
         self.store = store
+        self.web_url = web_url
+        self.web_link_minutes = web_link_minutes
         self.registry = registry
         self.directory = directory
         self.clock = clock
@@ -233,4 +238,6 @@ class Handle:
             available=available,
             command=spec if isinstance(spec, CommandSpec) else None,
             role_titles=registry.role_titles(),
+            web_url=self.web_url,
+            web_link_minutes=self.web_link_minutes,
         )

@@ -95,7 +95,14 @@ class Runtime:
         )
         self.dispatch = Dispatch(self.store, self.dispatcher, self.registry, self.clock)
         self.handle = Handle(
-            self.store, self.registry, self.directory, self.clock, self.calendar, settings.privacy.notice_version
+            self.store,
+            self.registry,
+            self.directory,
+            self.clock,
+            self.calendar,
+            settings.privacy.notice_version,
+            web_url=settings.web.url(),
+            web_link_minutes=settings.web.link_minutes,
         )
         self.deliver = Deliver(self.store, self.adapters, self.room_locks, self.clock, q.max_retries)
 

@@ -131,6 +131,27 @@ class Identity(HandlerGroup):
             )
         )
 
+    # --- the dashboard ----------------------------------------------------------------------
+
+    @command(
+        "web",
+        help=N_("Get a one-time link to open the dashboard in a browser"),
+        aliases=("网页", "看板"),
+        where="private",
+    )
+    def web(self, ctx: CommandContext) -> None:
+        minutes = ctx.web_link_minutes
+        token = ctx.account().web_login(now=ctx.clock.now(), minutes=minutes)
+        ctx.audit("web.link_issued")
+        ctx.reply(
+            ctx.t(
+                "Open this link within {minutes} minutes to see the dashboard. It works once, and only for you: "
+                "do not pass it on.\n{url}",
+                minutes=minutes,
+                url=f"{ctx.web_url}/login/{token}",
+            )
+        )
+
 
 class Privacy(HandlerGroup):
     """The privacy notice, consent, what linli holds about you, and forgetting you."""
