@@ -146,7 +146,8 @@ class Web:
             logged_in="session" in request.scope and isinstance(request.session.get("p"), int),
             kind=lambda block: type(block).__name__,
             only=lambda blocks, name: [b for b in blocks if type(b).__name__ == name],
-            chart_json=lambda chart: json.dumps(chart_option(chart), ensure_ascii=False),
+            # "</script>" in a label must not end the script element
+            chart_json=lambda chart: json.dumps(chart_option(chart), ensure_ascii=False).replace("<", "\\u003c"),
             tile_colour=tile_colour,
             cell=lambda value, tz: _cell(value, tz, t),
             root=self.settings.web.url() if self.settings.web.base_url else "",
