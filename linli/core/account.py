@@ -102,6 +102,7 @@ class Account:
         self._conn.execute(sa.delete(s.dialogs).where(s.dialogs.c.person_id == person_id))
         self._conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
         self._conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))
+        self._conn.execute(sa.delete(s.web_links).where(s.web_links.c.person_id == person_id))
         self._conn.execute(
             sa.update(s.persons)
             .where(s.persons.c.id == person_id)

@@ -112,7 +112,8 @@ class Web:
         if not isinstance(pid, int):
             raise Denied(401)
         row = conn.execute(sa.select(s.persons).where(s.persons.c.id == pid)).first()
-        if row is None:  # forgotten (/forgetme) since
+        known = conn.execute(sa.select(s.identities.c.person_id).where(s.identities.c.person_id == pid).limit(1))
+        if row is None or known.first() is None:  # forgotten (/forgetme) or merged away since
             request.session.clear()
             raise Denied(401)
         return people.PersonInfo(row.id, row.display_name, row.language, row.home_district, row.consent_version)

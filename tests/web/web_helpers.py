@@ -23,6 +23,8 @@ ROLES = {
 }
 RESIDENT = "张三"
 OTHER = "李四"
+#: a mediator not assigned to the case
+SECOND_MEDIATOR = "赵警官"
 
 
 def meet(chat: ChatHarness, *people: str) -> None:
@@ -44,9 +46,10 @@ def district(tmp_path: Path) -> ChatHarness:
             DistrictSettings(id="other", name="别的社区", rooms=("test:other",), plugins=("basics", "mediation")),
         ),
     )
-    meet(chat, RESIDENT, OTHER, *(name for name, _, _ in ROLES.values()))
+    meet(chat, RESIDENT, OTHER, SECOND_MEDIATOR, *(name for name, _, _ in ROLES.values()))
     for name, role, scope in ROLES.values():
         chat.grant(name, role, scope)
+    chat.grant(SECOND_MEDIATOR, "mediator", "kind:police")
     return chat
 
 
