@@ -143,12 +143,13 @@ class Identity(HandlerGroup):
         minutes = ctx.web_link_minutes
         token = ctx.account().web_login(now=ctx.clock.now(), minutes=minutes)
         ctx.audit("web.link_issued")
+        url = f"{ctx.web_url}/login/{token}"
         ctx.reply(
             ctx.t(
                 "Open this link within {minutes} minutes to see the dashboard. It works once, and only for you: "
                 "do not pass it on.\n{url}",
                 minutes=minutes,
-                url=f"{ctx.web_url}/login/{token}",
+                url=url,
             )
         )
 
