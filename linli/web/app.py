@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,12 @@ class Web:
             autoescape=select_autoescape(["html"]),
             extensions=["jinja2.ext.i18n"],
         )
+        # {% trans %} and _() in a template translate in the page's language, as t() does
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            lambda message: _PAGE_T.get()(message),
+            lambda singular, plural, n: _PAGE_T.get().plural(singular, plural, n),
+            newstyle=False,
+        )
         self.static = folder / "static"
         self.role_titles = registry.role_titles()
 
@@ -139,6 +146,7 @@ class Web:
 
     def page(self, request: Request, template: str, t: Translator, *, status: int = 200, **values: Any) -> HTMLResponse:
         tmpl = self.env.get_template(template)
+        _PAGE_T.set(t)
         csrf = request.session.get("csrf", "") if "session" in request.scope else ""
         html = tmpl.render(
             t=t,
@@ -278,6 +286,9 @@ class Web:
             raise Denied(403)
         return person, district, roles, self.t_for(person, district)
 
+
+#: the translator of the page being rendered, for the templates' gettext
+_PAGE_T: ContextVar[Translator] = ContextVar("page_translator")
 
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
