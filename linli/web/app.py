@@ -620,7 +620,8 @@ def create_app(
                 https_only=settings.web.base_url.startswith("https://"),
             )
         ],
-        exception_handlers={Exception: _denied, HTTPException: _denied, Denied: _denied},
+        # LinliError and Denied become their pages here; anything else is a 500 page (and its log line)
+        exception_handlers={Exception: _denied, HTTPException: _denied, Denied: _denied, LinliError: _denied},
     )
     app.state.web = web
     return app
