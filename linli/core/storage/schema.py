@@ -220,6 +220,8 @@ audit_log = sa.Table(
     #: elderly resident without a chat account); the actor is ``actor``/``person_id``
     sa.Column("acted_for", sa.Integer, nullable=True, index=True),
 )
+# a district's recent actions (the dashboard's activity per week) without reading its years
+sa.Index("ix_audit_log_district_at", audit_log.c.district_id, audit_log.c.at)
 
 consents = sa.Table(
     "consents",

@@ -179,18 +179,21 @@ class Views(HandlerGroup):
                 .group_by(needs.c.taken_by)
             ).all()
         )
-        rows = []
-        for pid in people:
-            held = [a for a in mine if a.person_id == pid]
-            rows.append(
-                (
-                    names.get(pid, str(pid)),
-                    t.join(sorted({t(KINDS.get(a.kind, a.kind)) for a in held})),
-                    len({a.building_id for a in held}),
-                    visited.get(pid, 0),
-                    resolved.get(pid, 0),
-                )
+        held: dict[int, list[Any]] = {}
+        for a in mine:
+            if a.person_id is not None:
+                held.setdefault(a.person_id, []).append(a)
+        kinds = {k: t(v) for k, v in KINDS.items()}
+        rows = [
+            (
+                names.get(pid, str(pid)),
+                t.join(sorted({kinds.get(a.kind, a.kind) for a in held[pid]})),
+                len({a.building_id for a in held[pid]}),
+                visited.get(pid, 0),
+                resolved.get(pid, 0),
             )
+            for pid in people
+        ]
         rows.sort(key=lambda r: (-int(r[3]), str(r[0])))
         blocks.append(
             Table(

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from linli.core.plugin import N_, Chart, Figure, HandlerGroup, Page, Series, Table, ViewContext, view
+from linli.core.plugin import N_, Chart, Figure, HandlerGroup, Page, Series, Table, Text, ViewContext, view
 from linli.plugins.mediation.cases import LEAD, MEDIATOR, party_names
 from linli.plugins.mediation.labels import CATEGORIES, RISKS, SOURCES
 from linli.plugins.mediation.states import LABELS, OPEN
@@ -28,6 +28,8 @@ __all__ = ["SETTLED", "Views"]
 SETTLED = frozenset({"agreement", "performing", "performed", "breached"})
 #: months the charts show
 MONTHS = 12
+#: the open cases the table lists, the most urgent first
+OPEN_LISTED = 200
 
 
 def _months(now: dt.datetime, count: int) -> list[str]:
@@ -59,60 +61,65 @@ class Views(HandlerGroup):
         tz = ZoneInfo(ctx.district.timezone)
         now = ctx.now()
         everyone = ctx.has_role("staff", LEAD)
-        query = sa.select(
-            cases.c.id,
-            cases.c.number,
-            cases.c.category,
-            cases.c.status,
-            cases.c.risk,
-            cases.c.opened_at,
-            cases.c.deadline_at,
-            cases.c.closed_at,
-        )
+        scope: list[Any] = []
         if not everyone:  # a mediator: their own cases
             mine = sa.select(members.c.case_id).where(
                 members.c.role == MEDIATOR, members.c.person_id == (ctx.person.id if ctx.person else -1)
             )
-            query = query.where(cases.c.id.in_(mine.scalar_subquery()))
-        rows = ctx.store.execute(query.order_by(cases.c.number)).all()
-        agreed_at = {
-            r.case_id: r.made_at for r in ctx.store.execute(sa.select(agreements.c.case_id, agreements.c.made_at)).all()
-        }
-
+            scope.append(cases.c.id.in_(mine.scalar_subquery()))
         months = _months(now, MONTHS)
         first = months[0]
+        window = dt.datetime(int(first[:4]), int(first[5:]), 1, tzinfo=tz).astimezone(dt.UTC)
+
+        by_state: Counter[str] = Counter()
+        for r in ctx.store.execute(
+            sa.select(cases.c.status, sa.func.count().label("n")).where(*scope).group_by(cases.c.status)
+        ):
+            by_state[str(r.status)] = int(r.n)
+        open_count = sum(by_state[s] for s in OPEN)
+        settled = sum(by_state[s] for s in SETTLED)
+        overdue = ctx.store.execute(
+            sa.select(sa.func.count()).where(cases.c.status.in_(sorted(OPEN)), cases.c.deadline_at < now, *scope)
+        ).scalar_one()
+        # the last twelve months' cases, by month of filing
         by_type: dict[str, Counter[str]] = {k: Counter() for k in CATEGORIES}
         by_result: dict[str, Counter[str]] = {k: Counter() for k in LABELS}
-        settled_by_month: Counter[str] = Counter()
-        open_rows = []
-        overdue = 0
-        days_to_agree = []
-        settled = 0
-        for r in rows:
+        for r in ctx.store.execute(
+            sa.select(cases.c.category, cases.c.status, cases.c.opened_at).where(cases.c.opened_at >= window, *scope)
+        ):
             month = r.opened_at.astimezone(tz).strftime("%Y-%m")
-            if month >= first:
-                by_type.setdefault(r.category, Counter())[month] += 1
-                by_result.setdefault(r.status, Counter())[month] += 1
-            made = agreed_at.get(r.id)
-            if r.status in SETTLED:
-                settled += 1
-                settled_by_month[(made or r.opened_at).astimezone(tz).strftime("%Y-%m")] += 1
-            if made is not None:
-                days_to_agree.append((made - r.opened_at).total_seconds() / 86400)
-            if r.status in OPEN:
-                late = r.deadline_at < now
-                overdue += late
-                open_rows.append(r)
+            by_type.setdefault(r.category, Counter())[month] += 1
+            by_result.setdefault(r.status, Counter())[month] += 1
+        # agreements: how long they took, and when the settled ones were settled
+        days_to_agree = []
+        settled_after: Counter[str] = Counter()  # settled cases by month of agreement, in the window
+        for r in ctx.store.execute(
+            sa.select(agreements.c.made_at, cases.c.opened_at, cases.c.status)
+            .join_from(agreements, cases, agreements.c.case_id == cases.c.id)
+            .where(*scope)
+        ):
+            days_to_agree.append((r.made_at - r.opened_at).total_seconds() / 86400)
+            if r.status in SETTLED and r.made_at >= window:
+                settled_after[r.made_at.astimezone(tz).strftime("%Y-%m")] += 1
+        open_rows = ctx.store.execute(
+            sa.select(
+                cases.c.number, cases.c.category, cases.c.status, cases.c.risk, cases.c.opened_at, cases.c.deadline_at
+            )
+            .where(cases.c.status.in_(sorted(OPEN)), *scope)
+            .order_by(cases.c.deadline_at)
+            .limit(OPEN_LISTED)
+        ).all()
         before = int(ctx.config.get("settled_before", 0)) if everyone else 0
+        # the running total at the end of each month: all settled, less those settled later
         running = []
-        total = before + sum(n for m, n in settled_by_month.items() if m < first)
+        later = sum(settled_after.values())
         for m in months:
-            total += settled_by_month[m]
-            running.append(total)
+            later -= settled_after[m]
+            running.append(before + settled - later)
         median = statistics.median(days_to_agree) if days_to_agree else None
 
         blocks: list[Any] = [
-            Figure(t("Open cases"), len(open_rows)),
+            Figure(t("Open cases"), open_count),
             Figure(t("Overdue"), overdue, tone="bad" if overdue else ""),
             Figure(
                 t("Settled in all"),
@@ -150,14 +157,24 @@ class Views(HandlerGroup):
                         ctx.date(r.deadline_at),
                         t("yes") if r.deadline_at < now else "",
                     )
-                    for r in sorted(open_rows, key=lambda r: r.deadline_at)
+                    for r in open_rows
                 ],
-                links=[str(r.number) for r in sorted(open_rows, key=lambda r: r.deadline_at)],
+                links=[str(r.number) for r in open_rows],
                 empty=t("No open cases."),
             ),
         ]
+        if open_count > len(open_rows):
+            blocks.append(
+                Text(
+                    t(
+                        "The {n} most urgent of {total} open cases are listed; the ledger has them all.",
+                        n=len(open_rows),
+                        total=open_count,
+                    )
+                )
+            )
         if not everyone:
-            blocks.insert(0, Figure(t("Your cases"), len(rows)))
+            blocks.insert(0, Figure(t("Your cases"), sum(by_state.values())))
         return Page(blocks)
 
     def _case(self, ctx: ViewContext, word: str) -> Page:

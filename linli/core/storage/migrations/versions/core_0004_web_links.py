@@ -1,5 +1,7 @@
 """the dashboard's links: one-time login links and wall displays' links
 
+Also an index of the audit log by district and time, for the dashboard's activity per week.
+
 Revision ID: core_0004
 Revises: core_0003
 Create Date: 2026-12-04 18:50:00
@@ -43,9 +45,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("web_links", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_web_links_person_id"), ["person_id"], unique=False)
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_log_district_at", ["district_id", "at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_district_at")
     with op.batch_alter_table("web_links", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_links_person_id"))
     op.drop_table("web_links")
