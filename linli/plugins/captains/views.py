@@ -9,6 +9,7 @@ look is in the audit log. ``…/captains/captains/N`` shows sweep N instead of t
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from typing import Any
 
@@ -18,7 +19,6 @@ from linli.core.plugin import N_, Chart, Figure, HandlerGroup, Page, Series, Tab
 from linli.plugins.captains import _registry as reg
 from linli.plugins.captains._common import GRID_WORKER, STAFF, active, visible_buildings
 from linli.plugins.captains.labels import KINDS, NEED_STATES, OPEN_NEED_STATES
-from linli.plugins.captains.stats import figures
 from linli.plugins.captains.tables import assignments, needs, sweep_buildings, sweeps, visits, zero_reports
 
 __all__ = ["Views"]
@@ -120,7 +120,13 @@ class Views(HandlerGroup):
         overdue = ctx.store.execute(
             sa.select(sa.func.count()).where(needs.c.state.in_(OPEN_NEED_STATES), needs.c.due_at < now, *need_where)
         ).scalar_one()
-        values = figures(ctx, building_ids=None if allowed is None else sorted(allowed))
+        took = [
+            (r.resolved_at - r.reported_at).total_seconds() / 86400
+            for r in ctx.store.execute(
+                sa.select(needs.c.reported_at, needs.c.resolved_at).where(needs.c.resolved_at.is_not(None), *need_where)
+            )
+        ]
+        median_days = round(statistics.median(took), 1) if took else None
         open_needs = sum(by_state[s] for s in OPEN_NEED_STATES)
 
         captains = ctx.store.execute(
@@ -134,7 +140,7 @@ class Views(HandlerGroup):
             Figure(t("Overdue needs"), overdue, tone="bad" if overdue else ""),
             Figure(
                 t("Median days to resolve"),
-                values["median_days"] if values["median_days"] is not None else "—",
+                median_days if median_days is not None else "—",
             ),
             Figure(t("Buildings without captains"), len(without), tone="warn" if without else ""),
         ]
@@ -165,12 +171,17 @@ class Views(HandlerGroup):
         mine = [a for a in captains if allowed is None or a.building_id in allowed]
         people = sorted({a.person_id for a in mine if a.person_id is not None})
         names = ctx.display_names(people)
-        visited = _pairs(
-            ctx.store.execute(
-                sa.select(visits.c.captain_id, sa.func.count())
-                .where(visits.c.captain_id.in_(people or [-1]))
-                .group_by(visits.c.captain_id)
-            ).all()
+        # households each captain visited in the sweep shown (its index: sweep, building)
+        visited = (
+            _pairs(
+                ctx.store.execute(
+                    sa.select(visits.c.captain_id, sa.func.count())
+                    .where(visits.c.sweep_id == sweep.id, visits.c.captain_id.in_(people or [-1]))
+                    .group_by(visits.c.captain_id)
+                ).all()
+            )
+            if sweep is not None
+            else {}
         )
         resolved = _pairs(
             ctx.store.execute(
@@ -184,6 +195,9 @@ class Views(HandlerGroup):
             if a.person_id is not None:
                 held.setdefault(a.person_id, []).append(a)
         kinds = {k: t(v) for k, v in KINDS.items()}
+        visited_header = (
+            t("Visited in sweep {number}", number=sweep.number) if sweep is not None else t("Households visited")
+        )
         rows = [
             (
                 names.get(pid, str(pid)),
@@ -198,7 +212,7 @@ class Views(HandlerGroup):
         blocks.append(
             Table(
                 t("Captains"),
-                [t("Captain"), t("Kind"), t("Buildings"), t("Households visited"), t("Needs resolved")],
+                [t("Captain"), t("Kind"), t("Buildings"), visited_header, t("Needs resolved")],
                 rows[:CAPTAINS_LISTED],
                 empty=t("No captains yet."),
             )
