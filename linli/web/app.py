@@ -13,6 +13,7 @@ import json
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -57,6 +58,8 @@ SESSION_KEY_NAME = "web_session_key"
 STAFF = ("staff",)
 #: the wall display reloads itself this often (seconds)
 WALL_REFRESH = 60
+#: its figures are computed at most this often per district (seconds)
+WALL_CACHE = 30
 
 
 @frozen
@@ -98,6 +101,8 @@ class Web:
         )
         self.static = folder / "static"
         self.role_titles = registry.role_titles()
+        #: the wall displays' blocks by (district, language): (good until, figures, charts, computed at)
+        self.walls: dict[tuple[str, str], tuple[float, list[Figure], list[Chart | Tiles], dt.datetime]] = {}
 
     # --- the person --------------------------------------------------------------------
 
@@ -525,7 +530,33 @@ def wall_display(request: Request) -> Response:
 
 def _wall(request: Request, web: Web, conn: sa.Connection, district: DistrictInfo, t: Translator) -> Response:
     """The wall display: the overview's figures and each wall view's figures and first chart;
-    never a table of names (a wall is seen by whoever walks by)."""
+    never a table of names (a wall is seen by whoever walks by). Its blocks are computed at most
+    every :data:`WALL_CACHE` seconds per district and language: every screen of the street
+    reloading each minute costs the database one computation."""
+    key = (district.id, t.language)
+    cached = web.walls.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        _, figures, charts, now = cached
+    else:
+        figures, charts = _wall_blocks(web, conn, district, t)
+        now = web.clock.now()
+        web.walls[key] = (time.monotonic() + WALL_CACHE, figures, charts, now)
+    return web.page(
+        request,
+        "wall.html",
+        t,
+        district=district,
+        title=t("{district}: figures", district=district.name),
+        figures=figures,
+        charts=charts,
+        refresh=WALL_REFRESH,
+        updated=t.datetime(now, district.timezone, "yyyy-MM-dd HH:mm"),
+    )
+
+
+def _wall_blocks(
+    web: Web, conn: sa.Connection, district: DistrictInfo, t: Translator
+) -> tuple[list[Figure], list[Chart | Tiles]]:
     summary = overview.page(conn, district, t, web.clock, web.registry)
     figures: list[Figure] = [b for b in summary.blocks if isinstance(b, Figure)]
     charts: list[Chart | Tiles] = []
@@ -538,18 +569,7 @@ def _wall(request: Request, web: Web, conn: sa.Connection, district: DistrictInf
         first = next((b for b in page.blocks if isinstance(b, Chart | Tiles)), None)
         if first is not None:
             charts.append(first)
-    now = web.clock.now()
-    return web.page(
-        request,
-        "wall.html",
-        t,
-        district=district,
-        title=t("{district}: figures", district=district.name),
-        figures=figures,
-        charts=charts,
-        refresh=WALL_REFRESH,
-        updated=t.datetime(now, district.timezone, "yyyy-MM-dd HH:mm"),
-    )
+    return figures, charts
 
 
 # --- errors ----------------------------------------------------------------------------

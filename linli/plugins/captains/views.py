@@ -74,7 +74,7 @@ class Views(HandlerGroup):
                     sa.select(sweep_buildings.c.building_id, sweep_buildings.c.households).where(
                         sweep_buildings.c.sweep_id == sweep.id
                     )
-                )
+                ).all()
             }
             reached = _pairs(
                 ctx.store.execute(
@@ -176,7 +176,7 @@ class Views(HandlerGroup):
             _pairs(
                 ctx.store.execute(
                     sa.select(visits.c.captain_id, sa.func.count())
-                    .where(visits.c.sweep_id == sweep.id, visits.c.captain_id.in_(people or [-1]))
+                    .where(visits.c.sweep_id == sweep.id)
                     .group_by(visits.c.captain_id)
                 ).all()
             )
@@ -186,7 +186,7 @@ class Views(HandlerGroup):
         resolved = _pairs(
             ctx.store.execute(
                 sa.select(needs.c.taken_by, sa.func.count())
-                .where(needs.c.taken_by.in_(people or [-1]), needs.c.resolved_at.is_not(None))
+                .where(needs.c.resolved_at.is_not(None))
                 .group_by(needs.c.taken_by)
             ).all()
         )

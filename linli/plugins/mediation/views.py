@@ -86,7 +86,7 @@ class Views(HandlerGroup):
         by_result: dict[str, Counter[str]] = {k: Counter() for k in LABELS}
         for r in ctx.store.execute(
             sa.select(cases.c.category, cases.c.status, cases.c.opened_at).where(cases.c.opened_at >= window, *scope)
-        ):
+        ).all():
             month = r.opened_at.astimezone(tz).strftime("%Y-%m")
             by_type.setdefault(r.category, Counter())[month] += 1
             by_result.setdefault(r.status, Counter())[month] += 1
@@ -97,7 +97,7 @@ class Views(HandlerGroup):
             sa.select(agreements.c.made_at, cases.c.opened_at, cases.c.status)
             .join_from(agreements, cases, agreements.c.case_id == cases.c.id)
             .where(*scope)
-        ):
+        ).all():
             days_to_agree.append((r.made_at - r.opened_at).total_seconds() / 86400)
             if r.status in SETTLED and r.made_at >= window:
                 settled_after[r.made_at.astimezone(tz).strftime("%Y-%m")] += 1
