@@ -29,7 +29,7 @@ SETTLED = frozenset({"agreement", "performing", "performed", "breached"})
 #: months the charts show
 MONTHS = 12
 #: the open cases the table lists, the most urgent first
-OPEN_LISTED = 200
+OPEN_LISTED = 50
 
 
 def _months(now: dt.datetime, count: int) -> list[str]:
