@@ -126,10 +126,10 @@ def db_revision(plugin: str, message: str, empty: bool) -> None:
 
 def _register() -> None:
     """Add the commands of every module of ``linli._cli``; a new module goes in this list."""
-    from linli._cli import districts, doctor, export, members, plugin_commands, processes, register, roles
+    from linli._cli import districts, doctor, export, members, plugin_commands, processes, register, roles, web
 
     # plugin_commands last: a core command keeps its name
-    for module in (processes, districts, roles, members, export, doctor, register, plugin_commands):
+    for module in (processes, districts, roles, members, export, doctor, register, web, plugin_commands):
         module.register(main)
 
 

@@ -39,7 +39,7 @@ def _offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
 
 
 #: what no lower layer imports: the processes, the plugins, the command line, the test helpers
-TOP = ("linli.workers", "linli.plugins", "linli.cli", "linli._cli", "linli.testing")
+TOP = ("linli.workers", "linli.plugins", "linli.cli", "linli._cli", "linli.testing", "linli.web")
 
 
 @pytest.mark.parametrize(
@@ -50,6 +50,8 @@ TOP = ("linli.workers", "linli.plugins", "linli.cli", "linli._cli", "linli.testi
         # the steps know no transport and no Dramatiq; the transports know no process
         ("pipeline", (*TOP, "linli.adapters", "linli.transport", "dramatiq")),
         ("transport", (*TOP, "linli.adapters")),
+        # the dashboard knows no plugin (their pages are @view handlers) and no platform
+        ("web", ("linli.plugins", "linli.cli", "linli._cli", "linli.testing", "linli.adapters")),
     ],
 )
 def test_a_lower_layer_imports_nothing_from_the_layers_above_it(folder: str, forbidden: tuple[str, ...]) -> None:

@@ -77,6 +77,12 @@ class Account:
     person_id: int
     _conn: sa.Connection = field(repr=False, alias="conn")
 
+    def web_login(self, *, now: dt.datetime, minutes: int) -> str:
+        """A one-time login link's token for the dashboard (``/web``), valid ``minutes``."""
+        from linli.core import weblinks
+
+        return weblinks.issue_login(self._conn, self.person_id, now=now, minutes=minutes)
+
     def set_language(self, language: str) -> None:
         """Answer the person in ``language`` (``zh_CN``, ``en``) from now on."""
         self._conn.execute(sa.update(s.persons).where(s.persons.c.id == self.person_id).values(language=language))
@@ -138,6 +144,7 @@ class Account:
         self._conn.execute(sa.delete(s.role_grants).where(s.role_grants.c.person_id == person_id))
         self._conn.execute(sa.delete(s.memberships).where(s.memberships.c.person_id == person_id))
         self._conn.execute(sa.delete(s.identities).where(s.identities.c.person_id == person_id))
+        self._conn.execute(sa.delete(s.web_links).where(s.web_links.c.person_id == person_id))
         self._conn.execute(
             sa.update(s.persons)
             .where(s.persons.c.id == person_id)

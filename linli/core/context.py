@@ -134,6 +134,9 @@ class PluginContext:
     attachment_window: dt.timedelta = field(default=DEFAULT_ATTACHMENT_WINDOW, repr=False)
     #: where files to send are stored (:meth:`send_file`); None in a process without one
     blobs: BlobStore | None = field(default=None, repr=False)
+    #: the dashboard's address (``[web] base_url``) and how long its login links last
+    web_url: str = field(default="", repr=False)
+    web_link_minutes: int = field(default=10, repr=False)
 
     # --- who and when -------------------------------------------------------
 
@@ -695,6 +698,8 @@ def context_for(
     role_titles: Mapping[str, str] | None = None,
     attachment_window: dt.timedelta = DEFAULT_ATTACHMENT_WINDOW,
     blobs: BlobStore | None = None,
+    web_url: str = "",
+    web_link_minutes: int = 10,
 ) -> PluginContext | None:
     """The context of the kind ``call`` asks for, or None when the call lacks what its kind
     needs (a command without its message or person: nothing to answer, the event is dropped).
@@ -722,6 +727,8 @@ def context_for(
         "role_titles": role_titles or {},
         "attachment_window": attachment_window,
         "blobs": blobs,
+        "web_url": web_url,
+        "web_link_minutes": web_link_minutes,
     }
     if call.kind == "event":
         if call.domain_event is None:

@@ -14,7 +14,8 @@ the handler groups the manifest lists::
 
 Each kind of handler receives its own context type: :class:`CommandContext`,
 :class:`ChoiceContext`, :class:`DialogContext`, :class:`EventContext`, :class:`JobContext`,
-:class:`LedgerContext`; what they share is :class:`PluginContext`.
+:class:`LedgerContext`, :class:`ViewContext` (a page of the web dashboard, returning a
+:class:`Page`); what they share is :class:`PluginContext`.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ from linli.core.register import (
     Resident,
     merged_persons,
 )
-from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, scheduled
+from linli.core.specs import command, ledger, on_choice, on_dialog, on_event, scheduled, view
 from linli.core.storage import UTCDateTime, plugin_table
+from linli.core.views import Chart, Figure, Page, Series, Table, Text, Tile, Tiles, ViewContext
 
 #: the event the dispatcher publishes when someone must read the privacy notice before
 #: what they asked for; the ``basics`` plugin shows it
@@ -79,6 +81,7 @@ __all__ = [
     "Attachment",
     "Building",
     "Change",
+    "Chart",
     "Choice",
     "ChoiceContext",
     "CommandContext",
@@ -91,6 +94,7 @@ __all__ = [
     "DomainEvent",
     "Duplicate",
     "EventContext",
+    "Figure",
     "Grid",
     "HandlerGroup",
     "HistoryEntry",
@@ -100,6 +104,7 @@ __all__ = [
     "LedgerContext",
     "Logger",
     "Manifest",
+    "Page",
     "PermissionDenied",
     "Plugin",
     "PluginContext",
@@ -107,11 +112,17 @@ __all__ = [
     "Resident",
     "RoleHeld",
     "RoleSpec",
+    "Series",
     "StoredAttachment",
+    "Table",
     "Tables",
+    "Text",
+    "Tile",
+    "Tiles",
     "Translator",
     "UTCDateTime",
     "UserError",
+    "ViewContext",
     "attachments_from_data",
     "attachments_to_data",
     "command",
@@ -123,6 +134,7 @@ __all__ = [
     "parse_number",
     "plugin_table",
     "scheduled",
+    "view",
 ]
 
 

@@ -26,6 +26,7 @@ from linli.core.specs import (
     JobSpec,
     LedgerSpec,
     Spec,
+    ViewSpec,
     spec_of,
 )
 from linli.core.storage.schema import metadata as core_metadata
@@ -72,6 +73,8 @@ class PluginRegistry:
         self.events: dict[str, list[Handler]] = {}
         self.jobs: list[Handler] = []
         self.ledgers: dict[str, Handler] = {}
+        #: the dashboard's pages, ``plugin.view``
+        self.views: dict[str, Handler] = {}
         for cls in plugins:
             self._add(cls)
         for name, plugin in self.plugins.items():
@@ -177,6 +180,11 @@ class PluginRegistry:
         elif isinstance(spec, LedgerSpec):
             ledger_name = f"{h.plugin}.{spec.name}"
             self._unique(self.ledgers, ledger_name, h, "ledger")
+        elif isinstance(spec, ViewSpec):
+            self._unique(self.views, f"{h.plugin}.{spec.name}", h, "view")
+            for export in spec.exports:
+                if "." in export:
+                    raise PluginError(f"view {spec.name!r} of {h.where}: exports name the plugin's own ledgers")
 
     @staticmethod
     def _unique(index: dict[Any, Handler], key: Any, h: Handler, what: str) -> None:

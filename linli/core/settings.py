@@ -35,6 +35,7 @@ __all__ = [
     "SchedulerSettings",
     "Settings",
     "StorageSettings",
+    "WebSettings",
     "load_settings",
 ]
 
@@ -172,6 +173,42 @@ class PrivacySettings:
     notice_version: int = field(default=1, validator=_positive)
 
 
+def _port(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if not 0 < value < 65536:
+        raise Invalid(attribute.name, Message(N_("must be a port number from 1 to 65535, not {value}"), value=value))
+
+
+def _base_url(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if value and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+        raise Invalid(
+            attribute.name,
+            Message(
+                N_("must be empty or an http(s) address such as https://linli.example.org, not {value}"),
+                value=repr(value),
+            ),
+        )
+
+
+@frozen
+class WebSettings:
+    """``linli web``, the dashboard (docs/web.md)."""
+
+    #: where uvicorn listens; behind a reverse proxy keep 127.0.0.1
+    host: str = "127.0.0.1"
+    port: int = field(default=8080, validator=_port)
+    #: the address people open (the links ``/web`` gives); empty: http://host:port.
+    #: With https:// the session cookie is sent over HTTPS only (Secure).
+    base_url: str = field(default="", validator=_base_url)
+    #: how long a login link from ``/web`` stays valid
+    link_minutes: int = field(default=10, validator=_positive)
+    #: how long a session lasts after the link was opened
+    session_hours: int = field(default=12, validator=_positive)
+
+    def url(self) -> str:
+        """The address people open, without a trailing slash."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
 @frozen
 class DistrictSettings:
     """A district declared in the settings file (the database is the live copy)."""
@@ -196,6 +233,7 @@ class Settings:
     scheduler: SchedulerSettings = SchedulerSettings()
     privacy: PrivacySettings = PrivacySettings()
     attachments: AttachmentSettings = AttachmentSettings()
+    web: WebSettings = WebSettings()
     districts: tuple[DistrictSettings, ...] = ()
     #: per-platform settings (``[platforms.telegram]``); read by the adapters.
     platforms: Mapping[str, Mapping[str, Any]] = attrs.Factory(dict)
@@ -212,7 +250,7 @@ _ENV_SHORTCUTS = {
     "LINLI_DATABASE_URL": ("storage", "url"),
     "LINLI_BROKER_URL": ("queue", "broker"),
 }
-_SECTIONS = ("storage", "queue", "logging", "i18n", "scheduler", "privacy", "attachments")
+_SECTIONS = ("storage", "queue", "logging", "i18n", "scheduler", "privacy", "attachments", "web")
 
 
 def _converter() -> cattrs.Converter:

@@ -16,6 +16,7 @@ __all__ = [
     "JobSpec",
     "LedgerSpec",
     "Spec",
+    "ViewSpec",
     "command",
     "ledger",
     "on_choice",
@@ -23,6 +24,7 @@ __all__ = [
     "on_event",
     "scheduled",
     "spec_of",
+    "view",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,7 +110,27 @@ class LedgerSpec:
     sensitive: bool = False
 
 
-Spec = CommandSpec | ChoiceSpec | DialogSpec | EventSpec | JobSpec | LedgerSpec
+@frozen
+class ViewSpec:
+    """A page of the web dashboard (``linli web``): ``/d/<district>/<plugin>/<name>``.
+
+    ``roles`` are checked as for a command (empty: anyone who belongs to the district, which
+    shows them their own things only); ``exports`` are the plugin's ledgers offered for
+    download beside the page; ``wall`` puts the page's figures on the wall display;
+    ``personal`` writes every look at the page to the audit log (names, cases, households);
+    ``order`` places it in the menu.
+    """
+
+    name: str = field(validator=_name)
+    title: str = ""
+    roles: tuple[str, ...] = ()
+    exports: tuple[str, ...] = ()
+    wall: bool = False
+    personal: bool = False
+    order: int = 50
+
+
+Spec = CommandSpec | ChoiceSpec | DialogSpec | EventSpec | JobSpec | LedgerSpec | ViewSpec
 
 
 def _attach(spec: Spec) -> Callable[[F], F]:
@@ -160,3 +182,18 @@ def scheduled(name: str, cron: str, *, working_days_only: bool = False) -> Calla
 
 def ledger(name: str, *, title: str = "", sensitive: bool = False) -> Callable[[F], F]:
     return _attach(LedgerSpec(name, title, sensitive))
+
+
+def view(
+    name: str,
+    *,
+    title: str = "",
+    roles: tuple[str, ...] = (),
+    exports: tuple[str, ...] = (),
+    wall: bool = False,
+    personal: bool = False,
+    order: int = 50,
+) -> Callable[[F], F]:
+    """Declare a page of the web dashboard; the handler takes a ``ViewContext`` and returns a
+    ``Page``. ``title`` is a msgid; ``exports`` name the plugin's own ledgers (``cases``)."""
+    return _attach(ViewSpec(name, title, roles, exports, wall, personal, order))

@@ -85,10 +85,14 @@ class Handle:
         attachment_window: dt.timedelta = DEFAULT_ATTACHMENT_WINDOW,
         *,
         blobs: BlobStore | None = None,
+        web_url: str = "",
+        web_link_minutes: int = 10,
     ) -> None:
         self.store = store
         self.attachment_window = attachment_window
         self.blobs = blobs
+        self.web_url = web_url
+        self.web_link_minutes = web_link_minutes
         self.registry = registry
         self.directory = directory
         self.clock = clock
@@ -247,4 +251,6 @@ class Handle:
             role_titles=registry.role_titles(),
             attachment_window=self.attachment_window,
             blobs=self.blobs,
+            web_url=self.web_url,
+            web_link_minutes=self.web_link_minutes,
         )

@@ -110,6 +110,8 @@ class Runtime:
             settings.privacy.notice_version,
             dt.timedelta(minutes=settings.attachments.follow_up_minutes),
             blobs=self.blobs,
+            web_url=settings.web.url(),
+            web_link_minutes=settings.web.link_minutes,
         )
         self.deliver = Deliver(self.store, self.adapters, self.room_locks, self.clock, q.max_retries)
         self.fetch = Fetch(

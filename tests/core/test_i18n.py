@@ -44,7 +44,10 @@ def source_messages(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
         return not any(p.startswith(".") or p == "__pycache__" for p in parts)
 
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(PACKAGE), [("**.py", "python")], keywords=KEYWORDS, directory_filter=wanted
+        str(PACKAGE),
+        [("**.py", "python"), ("web/templates/**.html", "jinja2")],  # as babel.cfg
+        keywords=KEYWORDS,
+        directory_filter=wanted,
     ):
         template.add(message, None, [(f"linli/{filename}", lineno)], auto_comments=comments, context=context)
     pot = tmp_path_factory.mktemp("pot") / "linli.pot"

@@ -299,6 +299,8 @@ audit_log = sa.Table(
     #: elderly resident without a chat account); the actor is ``actor``/``person_id``
     sa.Column("acted_for", sa.Integer, nullable=True, index=True),
 )
+# a district's recent actions (the dashboard's activity per week) without reading its years
+sa.Index("ix_audit_log_district_at", audit_log.c.district_id, audit_log.c.at)
 
 consents = sa.Table(
     "consents",
@@ -480,6 +482,25 @@ secrets = sa.Table(
     metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
+)
+
+#: the dashboard's links (``linli web``): one-time login links from ``/web`` and the wall
+#: displays' long-lived, view-only links; only the token's SHA-256 is kept
+web_links = sa.Table(
+    "web_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    #: login (one person, once, minutes) or display (a district's wall, until revoked)
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id", ondelete="CASCADE"), nullable=True, index=True),
+    sa.Column("district_id", sa.String(64), sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("label", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
 )
 
 

@@ -168,6 +168,28 @@ class Identity(HandlerGroup):
             )
         )
 
+    # --- the dashboard ----------------------------------------------------------------------
+
+    @command(
+        "web",
+        help=N_("Get a one-time link to open the dashboard in a browser"),
+        aliases=("网页", "看板"),
+        where="private",
+    )
+    def web(self, ctx: CommandContext) -> None:
+        minutes = ctx.web_link_minutes
+        token = ctx.account().web_login(now=ctx.clock.now(), minutes=minutes)
+        ctx.audit("web.link_issued")
+        url = f"{ctx.web_url}/login/{token}"
+        ctx.reply(
+            ctx.t(
+                "Open this link within {minutes} minutes to see the dashboard. It works once, and only for you: "
+                "do not pass it on.\n{url}",
+                minutes=minutes,
+                url=url,
+            )
+        )
+
 
 class Privacy(HandlerGroup):
     """The privacy notice, consent, what linli holds about you, and forgetting you."""

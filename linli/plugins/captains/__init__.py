@@ -22,6 +22,7 @@ from linli.plugins.captains.specials import Specials
 from linli.plugins.captains.stats import Stats
 from linli.plugins.captains.sweeps import Sweeps
 from linli.plugins.captains.tables import metadata
+from linli.plugins.captains.views import Views
 
 __all__ = ["CaptainsPlugin"]
 
@@ -50,6 +51,7 @@ class CaptainsPlugin(Plugin):
             Persons,
             Linking,
             Changes,
+            Views,
         ),
         config_defaults={
             # the community's room: sweep summaries, captain-day agendas

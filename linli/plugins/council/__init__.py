@@ -24,6 +24,7 @@ from linli.plugins.council.privacy import Privacy
 from linli.plugins.council.referral import Referral
 from linli.plugins.council.schedule import Schedule
 from linli.plugins.council.tables import metadata
+from linli.plugins.council.views import Views
 from linli.plugins.council.voting import Voting
 
 __all__ = ["CouncilPlugin"]
@@ -58,6 +59,7 @@ class CouncilPlugin(Plugin):
             Adoptions,
             CommunityLedgers,
             CommunityPrivacy,
+            Views,
         ),
         config_defaults={
             # the group where polls and results are announced ("" = where the poll was opened)

@@ -18,6 +18,7 @@ from linli.plugins.mediation.meeting import Meeting
 from linli.plugins.mediation.merging import Merging
 from linli.plugins.mediation.privacy import Privacy
 from linli.plugins.mediation.tables import metadata
+from linli.plugins.mediation.views import Views
 
 __all__ = ["MediationPlugin"]
 
@@ -37,7 +38,7 @@ class MediationPlugin(Plugin):
             RoleSpec("mediation_lead", N_("lead of the mediation team"), N_("mediation team lead")),
         ),
         tables=metadata,
-        handlers=(Filing, Casework, Extensions, Agreements, Meeting, Ledgers, Privacy, Merging),
+        handlers=(Filing, Casework, Extensions, Agreements, Meeting, Ledgers, Privacy, Merging, Views),
         config_defaults={
             "team_room": Config("", room=True),
             "meeting_cron": Config("30 8 * * *", cron=True),
@@ -45,5 +46,7 @@ class MediationPlugin(Plugin):
             "limit_days": Config(30, min=1, max=365),
             "judicial_window_days": Config(30, min=1, max=365),
             "judicial_reminder_days": Config(7, min=0, max=365),
+            # disputes the team settled before it used linli: the dashboard's running total starts there
+            "settled_before": Config(0, min=0, max=1_000_000),
         },
     )
