@@ -6,14 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from linli.core.plugin import N_, Manifest, Plugin
-from linli.core.registry import PluginRegistry
+from linli.core.registry import PluginRegistry, load_entry_points
 from linli.core.storage import Store
 from linli.core.storage import schema as s
-from linli.plugins.basics import BasicsPlugin
-from linli.plugins.captains import CaptainsPlugin
-from linli.plugins.council import CouncilPlugin
-from linli.plugins.mediation import MediationPlugin
-from linli.plugins.suggestions import SuggestionsPlugin
 
 
 class Noticeboard(Plugin):
@@ -25,7 +20,7 @@ class Noticeboard(Plugin):
 @pytest.fixture
 def noticeboard(monkeypatch):
     """Noticeboard installed beside the real plugins, as if through its entry point."""
-    plugins = [BasicsPlugin, SuggestionsPlugin, MediationPlugin, CouncilPlugin, CaptainsPlugin, Noticeboard]
+    plugins = [*load_entry_points(), Noticeboard]
     monkeypatch.setattr("linli.core.registry.load_entry_points", lambda: plugins)
     monkeypatch.setattr("linli.workers.runtime.load_entry_points", lambda: plugins)
     # a plugin defined in a test module has no package for migrations (PluginRegistry.packages gives "")
@@ -175,7 +170,9 @@ def test_plugins_list_with_a_district_marks_the_enabled_ones(ready):
     out = ready.ok("plugins", "list", "--district", "xinglong")
     cells = [line.split("│") for line in out.splitlines() if line.startswith("│ ")]
     enabled = {row[1].strip(): row[2].strip() for row in cells if row[1].strip()}
-    assert enabled == {"basics": "✓", "suggestions": "", "mediation": "", "council": "", "captains": ""}
+    assert enabled == {name: "" for name in ("suggestions", "mediation", "council", "captains", "rural", "tracks")} | {
+        "basics": "✓"
+    }
 
 
 def test_a_plugin_is_enabled_and_disabled_in_a_district(ready):
@@ -191,8 +188,8 @@ def test_a_plugin_is_enabled_and_disabled_in_a_district(ready):
 
 
 def test_enabling_an_unknown_plugin_is_refused(ready):
-    error = ready.fails("plugins", "enable", "rural", "--district", "heping", code=5)
-    assert "no plugin 'rural' is installed" in error
+    error = ready.fails("plugins", "enable", "noticeboard", "--district", "heping", code=5)
+    assert "no plugin 'noticeboard' is installed" in error
 
 
 def test_enabling_a_plugin_whose_dependency_is_not_enabled_is_refused(ready, noticeboard):

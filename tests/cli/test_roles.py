@@ -65,7 +65,7 @@ def test_a_role_no_plugin_declares_is_granted_with_a_warning(ready):
     result = ready("roles", "grant", "console:张三", "captian", "-d", "heping")
     assert result.exit_code == 0
     assert "no installed plugin declares the role 'captian'" in result.stderr
-    assert "admin, council, facilitator, grid_worker, mediation_lead, mediator, staff" in result.stderr
+    assert "admin, assessor, council, facilitator, grid_worker, helper, mediation_lead, mediator" in result.stderr
 
 
 def test_roles_grant_refuses_a_bad_scope_an_unknown_district_and_an_unknown_person(ready):
