@@ -532,6 +532,15 @@ class PluginContext:
         nothing else refers to it. Returns how many went."""
         return files.detach(self._conn, self.district.id, self.plugin, str(subject), self.clock.now())
 
+    def attachment_cells(self) -> dict[str, str]:
+        """For a ledger's column of files: each of this plugin's records that has files (by
+        subject, as attached) → its files, one a line, as ``describe_file`` gives them with the
+        store's key."""
+        cells: dict[str, list[str]] = {}
+        for f in self.attachments_of():
+            cells.setdefault(f.subject, []).append(f"{self.describe_file(f)} {f.sha256}")
+        return {subject: "\n".join(lines) for subject, lines in cells.items()}
+
     def describe_file(self, item: StoredAttachment | Attachment) -> str:
         """``photo.jpg (照片, 120 KB)``: a file as people read it."""
         return files.describe(item, self.t)

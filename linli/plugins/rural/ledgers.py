@@ -181,7 +181,7 @@ class MonitoringLedgers(HandlerGroup):
         return Ledger(
             columns=[
                 N_("Pair"),
-                N_("Unit"),
+                N_("Pairing unit"),
                 N_("Household"),
                 N_("Helper"),
                 N_("Paired on"),
@@ -225,7 +225,7 @@ class MonitoringLedgers(HandlerGroup):
         return Ledger(
             columns=[
                 N_("Pair"),
-                N_("Unit"),
+                N_("Pairing unit"),
                 N_("Household"),
                 N_("Visited on"),
                 N_("Visitor"),

@@ -168,15 +168,20 @@ class Projects(HandlerGroup):
         )
         ctx.store.update(projects, projects.c.id == project.id, progress=percent)
         ctx.publish(PROGRESS_REPORTED, {"report_id": report_id, "project_id": project.id})
-        ctx.reply(
-            ctx.t(
-                "Project #{number} {project}: {percent}% (was {before}%).",
-                number=project.number,
-                project=project.name,
-                percent=percent,
-                before=project.progress,
-            )
+        # the photos of this message, and those sent in the next minutes, belong to the report
+        attached = ctx.accept_attachments(
+            report_id, ctx.t("the progress report of project #{number}", number=project.number)
         )
+        answer = ctx.t(
+            "Project #{number} {project}: {percent}% (was {before}%).",
+            number=project.number,
+            project=project.name,
+            percent=percent,
+            before=project.progress,
+        )
+        if attached:
+            answer += "\n" + ctx.t("{count} file(s) attached to it.", count=attached)
+        ctx.reply(answer)
 
     @command(
         "projects", help=N_("The projects, their progress and overdue milestones"), roles=STAFF, aliases=("项目列表",)

@@ -166,6 +166,7 @@ class WorkLedgers(HandlerGroup):
         names = ctx.display_names(
             sorted({r.reported_by for r in ctx.store.select(progress_reports) if r.reported_by is not None})
         )
+        files = ctx.attachment_cells()
         rows = [
             [
                 numbers[r.project_id].number if r.project_id in numbers else "",
@@ -174,13 +175,22 @@ class WorkLedgers(HandlerGroup):
                 r.progress,
                 r.text,
                 names.get(r.reported_by, ""),
+                files.get(str(r.id), ""),
             ]
             for r in ctx.store.select(
                 progress_reports, order_by=[progress_reports.c.reported_at, progress_reports.c.id]
             )
         ]
         return Ledger(
-            columns=[N_("Project"), N_("Name"), N_("Reported at"), N_("Progress (%)"), N_("Report"), N_("Reported by")],
+            columns=[
+                N_("Project"),
+                N_("Name"),
+                N_("Reported at"),
+                N_("Progress (%)"),
+                N_("Report"),
+                N_("Reported by"),
+                N_("Attachments"),
+            ],
             rows=rows,
         )
 

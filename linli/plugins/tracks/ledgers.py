@@ -109,6 +109,7 @@ class Ledgers(HandlerGroup):
         rows = ctx.store.select(submissions, order_by=[submissions.c.number])
         people = ctx.display_names(sorted({p for r in rows for p in (r.submitted_by, r.decided_by) if p is not None}))
         tz = ctx.district.timezone
+        files = ctx.attachment_cells()
         return Ledger(
             columns=[
                 N_("Number"),
@@ -129,6 +130,7 @@ class Ledgers(HandlerGroup):
                 N_("Reported at"),
                 N_("Assessor"),
                 N_("Decided at"),
+                N_("Attachments"),
             ],
             rows=[
                 [
@@ -153,6 +155,7 @@ class Ledgers(HandlerGroup):
                     ctx.t.datetime(r.submitted_at, tz, "short"),
                     people.get(r.decided_by, ""),
                     ctx.t.datetime(r.decided_at, tz, "short") if r.decided_at else "",
+                    files.get(str(r.number), ""),
                 ]
                 for r in rows
             ],

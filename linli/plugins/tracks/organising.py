@@ -130,7 +130,7 @@ class Organising(HandlerGroup):
             ctx.reply(ctx.t("Unit {code} {name} is added. Enrol it with /enrol TRACK {code}.", code=code, name=name))
         ctx.audit("tracks.unit", code)
 
-    @command("track", help=N_("Define a track (赛道)"), usage=N_("CODE NAME"), roles=(ORGANISER,), aliases=("赛道",))
+    @command("track", help=N_("Define a track"), usage=N_("CODE NAME"), roles=(ORGANISER,), aliases=("赛道",))
     def track(self, ctx: CommandContext) -> None:
         if len(ctx.args) < 2:
             raise ctx.fail(ctx.t("Usage: /track CODE NAME, for example /track T01 思想解放新突破"))

@@ -102,8 +102,7 @@ def record_submission(
     text = " ".join(w for w in evidence if not LINK.match(w)).strip()
     if len(text) > 2000 or sum(len(x) for x in links) > 2000:
         raise ctx.fail(ctx.t("That is too long; please keep the evidence under 2000 characters."))
-    # Photos: once the framework hands plugins the inbound attachments (issue 17), their blob keys
-    # are kept in a table of their own beside the submission, and "photo" evidence is checked here.
+    # photos and files sent with the result, or right after it, are attached to it (_photos)
     missing = [k for k in getattr(target, "evidence", ()) if (k == "text" and not text) or (k == "link" and not links)]
     if missing:
         raise ctx.fail(
@@ -155,7 +154,7 @@ def record_submission(
             code=code,
             value=value,
             quarter=str(quarter),
-        )
+        ) + _photos(ctx, existing.number)
     number = next_number(ctx, submissions)
     sid = ctx.store.insert(
         submissions,
@@ -180,7 +179,14 @@ def record_submission(
         code=code,
         value=value,
         quarter=str(quarter),
-    )
+    ) + _photos(ctx, number)
+
+
+def _photos(ctx: PluginContext, number: int) -> str:
+    """Attach the photos and files of this message, and those the reporter sends in the next
+    minutes, to result ``number`` (evidence the assessors see in the ledger); the line saying so."""
+    attached = ctx.accept_attachments(number, ctx.t("result {number}", number=number))
+    return "\n" + ctx.t("{count} file(s) attached to it.", count=attached) if attached else ""
 
 
 def _tell_assessors(ctx: PluginContext, track: Any, number: int, *, corrected: bool) -> None:
@@ -202,7 +208,7 @@ class Reporting(HandlerGroup):
 
     @command(
         "result",
-        help=N_("Report a result with its evidence (晒成绩)"),
+        help=N_("Report a result with its evidence"),
         usage=N_("[QUARTER] [UNIT] TRACK CODE VALUE [EVIDENCE…]"),
         roles=(REPORTER,),
         aliases=("晒成绩",),

@@ -79,7 +79,7 @@ class Results(HandlerGroup):
     """``/tracks``, ``/rules``, ``/ranking``, ``/explain``, ``/recompute``, ``/publish``,
     ``/showcase``, ``/confirmshowcase``."""
 
-    @command("tracks", help=N_("The tracks (赛道) and their units"), aliases=("赛道列表",))
+    @command("tracks", help=N_("The tracks and their units"), aliases=("赛道列表",))
     def tracks_list(self, ctx: CommandContext) -> None:
         members = enrolled(ctx.store)
         rows = ctx.store.select(tracks, order_by=[tracks.c.code])
@@ -300,7 +300,7 @@ class Results(HandlerGroup):
 
     @command(
         "showcase",
-        help=N_("Propose each track's top units for the showcase (赛场)"),
+        help=N_("Propose each track's top units for the showcase"),
         usage=N_("QUARTER"),
         roles=(ORGANISER,),
         aliases=("赛场",),

@@ -84,7 +84,7 @@ def test_the_projects_and_progress_ledgers(village, tmp_path):
         [1, "草莓大棚29座", 40, "1.1", "覆膜", dt.datetime(2026, 12, 20), None]
     ]
     progress = exported(village, tmp_path, "progress")
-    assert progress[1][:2] == [1, "草莓大棚29座"] and progress[1][3:] == [40, "已建成12座", "曲书记"]
+    assert progress[1][:2] == [1, "草莓大棚29座"] and progress[1][3:] == [40, "已建成12座", "曲书记", None]
 
 
 def test_the_scholarships_ledger_leaves_students_names_out_unless_asked_for_and_audited(village, tmp_path):
@@ -116,3 +116,23 @@ def test_money_in_the_ledgers_is_exact(village, tmp_path):
     rows = exported(village, tmp_path, "sales", "csv")
     assert rows[2][7:] == ["0.10", "0.30", "0.30", "0.00"]
     assert Decimal(rows[2][8]) == Decimal("0.30")
+
+
+def test_a_photo_sent_right_after_a_progress_report_is_attached_to_it_and_listed_in_the_ledger(tmp_path):
+    import io
+
+    from PIL import Image
+
+    chat = make(tmp_path)
+    try:
+        chat.say("曲书记", "/project 草莓大棚29座")
+        chat.say("队员", "/projectprogress 1 60% 已建成18座大棚")
+        photo = io.BytesIO()
+        Image.new("RGB", (32, 24), (40, 160, 60)).save(photo, "JPEG")
+        replies = chat.send_file("队员", photo.getvalue(), "greenhouse.jpg")
+        assert replies[0].startswith("Attached to the progress report of project #1: greenhouse.jpg")
+        rows = exported(chat, tmp_path, "progress")
+        assert rows[0][-1] == "附件"
+        assert rows[1][4] == "已建成18座大棚" and rows[1][-1].startswith("greenhouse.jpg")
+    finally:
+        chat.close()

@@ -87,3 +87,23 @@ def test_the_verification_record_names_who_decided_each_step(contest, tmp_path):
     rows = exported(contest, tmp_path, "verifications", "csv")
     steps = [(r[1], r[4]) for r in rows[1:] if r[0] == "1"]
     assert steps == [("已申报", "和平报"), ("已质询", "审核员"), ("已更正", "和平报"), ("已核验", "审核员")]
+
+
+def test_a_photo_sent_with_a_result_is_evidence_in_the_submissions_ledger(tmp_path):
+    import io
+
+    from PIL import Image
+
+    chat = make(tmp_path)
+    try:
+        define(chat)
+        photo = io.BytesIO()
+        Image.new("RGB", (32, 24), (200, 40, 40)).save(photo, "JPEG")
+        replies = chat.send_file("和平报", photo.getvalue(), "site.jpg", text="/result T01 I1 8 新增8家")
+        recorded = [r for r in replies if r.startswith("Result 1 is recorded")]
+        assert len(recorded) == 1 and recorded[0].endswith("1 file(s) attached to it.")
+        rows = exported(chat, tmp_path, "submissions")
+        assert rows[0][-1] == "附件"
+        assert rows[1][0] == 1 and rows[1][-1].startswith("site.jpg")
+    finally:
+        chat.close()
