@@ -170,7 +170,14 @@ def prune(conn: sa.Connection, before: dt.datetime) -> tuple[int, int]:
     gone = sa.select(s.outbox.c.key).where(s.outbox.c.status != "pending", s.outbox.c.created_at < before)
     # the foreign key cascades on PostgreSQL and SQLite alike; said here too, for a database
     # opened without SQLite's foreign_keys pragma
+    # the files those messages sent are deleted from the store once nothing else refers to them
+    # (linli.core.attachments.release_blobs, run by the scheduler's housekeeping)
+    sent_files = set(
+        conn.execute(sa.select(s.outbox_files.c.sha256).where(s.outbox_files.c.outbox_key.in_(gone))).scalars()
+    )
     conn.execute(sa.delete(s.outbox_files).where(s.outbox_files.c.outbox_key.in_(gone)))
+    for key in sorted(sent_files):
+        s.insert_ignore(conn, s.blob_releases, {"sha256": key, "since": before}, "sha256")
     rows = conn.execute(
         sa.delete(s.outbox).where(s.outbox.c.status != "pending", s.outbox.c.created_at < before)
     ).rowcount

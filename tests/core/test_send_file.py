@@ -14,6 +14,7 @@ from dramatiq.rate_limits.backends import StubBackend
 
 from linli.adapters.telegram import TelegramAdapter, TelegramConfig
 from linli.core import outbox
+from linli.core.attachments import release_blobs
 from linli.core.blobs import FileBlobStore
 from linli.core.context import PluginContext
 from linli.core.errors import DeliveryError
@@ -89,7 +90,7 @@ def test_an_image_goes_as_a_photo_and_a_person_without_a_private_chat_is_told(ch
     assert chat.adapter.sent[-1].address == chat.address("张三", private=True)
 
 
-def test_pruning_sent_messages_takes_their_file_references_with_them(chat):
+def test_pruning_sent_messages_takes_their_files_with_them_once_nothing_else_needs_them(chat):
     import datetime as dt
 
     chat.say("张三", "/report")
@@ -97,6 +98,9 @@ def test_pruning_sent_messages_takes_their_file_references_with_them(chat):
     with chat.runtime.store.begin() as conn:
         outbox.prune(conn, dt.datetime.now(dt.UTC) + dt.timedelta(days=1))  # rows are stamped in real time
         assert outbox.files_in_use(conn, [file.sha256]) == set()
+    assert chat.runtime.blobs.exists(file.sha256)  # until the housekeeping releases it
+    assert release_blobs(chat.runtime.store.begin, chat.runtime.blobs) == 1
+    assert not chat.runtime.blobs.exists(file.sha256)
 
 
 def test_a_file_that_meets_a_429_on_its_upload_is_retried_and_sent_once(steps, tmp_path):
