@@ -29,6 +29,7 @@ def _source_text(source: str, ref: str) -> str:
 
 @click.group(
     cls=LinliGroup,
+    short_help=_t("Members: who belongs to a district, and why."),
     help=_t(
         "Members: who belongs to a district and why. A person is a member when they speak in or join one of its "
         "group rooms, hold a role there, are linked to a household of its register, or were added here."
