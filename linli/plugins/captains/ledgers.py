@@ -264,9 +264,7 @@ class Ledgers(HandlerGroup):
         rows = ctx.store.select(needs, order_by=[needs.c.number])
         found = {b.id: b for b in reg.buildings(ctx, ids=sorted({r.building_id for r in rows if r.building_id}))}
         names = _names(ctx, [p for r in rows for p in (r.reported_by, r.taken_by, r.confirmed_by)])
-        files: dict[str, list[str]] = {}
-        for f in ctx.attachments_of():
-            files.setdefault(f.subject, []).append(f"{ctx.describe_file(f)} {f.sha256}")
+        files = ctx.attachment_cells()
         now = ctx.clock.now()
         out = []
         for r in rows:
@@ -289,7 +287,7 @@ class Ledgers(HandlerGroup):
                     r.resolved_at.astimezone(tz).date() if r.resolved_at else None,
                     r.confirmed_at.astimezone(tz).date() if r.confirmed_at else None,
                     ctx.t(N_("yes")) if r.state in OPEN_NEED_STATES and r.due_at < now else "",
-                    "\n".join(files.get(str(r.number), [])),
+                    files.get(str(r.number), ""),
                 ]
             )
         return Ledger(

@@ -75,9 +75,7 @@ class Ledgers(HandlerGroup):
         numbers: dict[int, list[str]] = {}
         for p in ctx.store.select(polls, polls.c.matter_id.is_not(None), order_by=[polls.c.number]):
             numbers.setdefault(p.matter_id, []).append(str(p.number))
-        files: dict[str, list[str]] = {}
-        for f in ctx.attachments_of():
-            files.setdefault(f.subject, []).append(f"{ctx.describe_file(f)} {f.sha256}")
+        files = ctx.attachment_cells()
         # a generator: each row is written as it is made
         rows = (
             [
@@ -97,7 +95,7 @@ class Ledgers(HandlerGroup):
                 r.review_on,
                 finished.get(r.id, ""),
                 r.closed_at.astimezone(tz).date() if r.closed_at else None,
-                "\n".join(files.get(str(r.number), [])),
+                files.get(str(r.number), ""),
             ]
             for r in rows_
         )

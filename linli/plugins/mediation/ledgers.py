@@ -49,9 +49,7 @@ class Ledgers(HandlerGroup):
         by_case: dict[int, list[Any]] = {}  # not a scan of every member for every case
         for m in people:
             by_case.setdefault(m.case_id, []).append(m)
-        evidence: dict[str, list[str]] = {}
-        for f in ctx.attachments_of():
-            evidence.setdefault(f.subject, []).append(f"{ctx.describe_file(f)} {f.sha256}")
+        evidence = ctx.attachment_cells()
         rows = []
         for r in ctx.store.select(cases, order_by=[cases.c.number]):
             mine = by_case.get(r.id, [])
@@ -76,7 +74,7 @@ class Ledgers(HandlerGroup):
                     ctx.t(FORMS[deal.form]) if deal else "",
                     r.followup,
                     r.remarks,
-                    "\n".join(evidence.get(str(r.number), [])),
+                    evidence.get(str(r.number), ""),
                 ]
             )
         return Ledger(columns=COLUMNS, rows=rows)

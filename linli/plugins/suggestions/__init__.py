@@ -218,7 +218,7 @@ class Suggestions(HandlerGroup):
             sa.select(suggestions).order_by(suggestions.c.number).execution_options(yield_per=1000)
         )
         tz = ctx.district.timezone
-        files = _by_subject(ctx.attachments_of())
+        files = ctx.attachment_cells()
         return Ledger(
             columns=[
                 N_("Number"),
@@ -239,7 +239,7 @@ class Suggestions(HandlerGroup):
                     ctx.t(STATUS.get(r.status, r.status)),
                     r.answer or "",
                     ctx.t.datetime(r.answered_at, tz, "short") if r.answered_at else "",
-                    _files_cell(ctx, files.get(str(r.number), [])),
+                    files.get(str(r.number), ""),
                 ]
                 for r in rows
             ),
@@ -252,11 +252,6 @@ def _by_subject(stored: list[StoredAttachment]) -> dict[str, list[StoredAttachme
     for f in stored:
         out.setdefault(f.subject, []).append(f)
     return out
-
-
-def _files_cell(ctx: PluginContext, stored: list[StoredAttachment]) -> str:
-    """A ledger's cell listing files: name, kind, size and the store's key of each."""
-    return "\n".join(f"{ctx.describe_file(f)} {f.sha256}" for f in stored)
 
 
 def _checked(ctx: PluginContext, text: str) -> str:
