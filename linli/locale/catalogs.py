@@ -54,7 +54,7 @@ DOMAIN = "linli"
 #: the first language is the one every msgid must be translated into.
 LANGUAGES = ("zh_CN", "en")
 #: the marking functions and which of their arguments are msgids (``None``: the first).
-KEYWORDS: dict[str, tuple[int, ...] | None] = {"t": None, "plural": (1, 2), "N_": None, "_t": None}
+KEYWORDS: dict[str, tuple[int, ...] | None] = {"t": None, "tr": None, "plural": (1, 2), "N_": None, "_t": None}
 #: ``# TRANSLATORS: ...`` just above a marked string reaches the translator as a comment.
 COMMENT_TAGS = ("TRANSLATORS:",)
 _HEADER = {

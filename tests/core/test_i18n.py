@@ -24,7 +24,7 @@ from linli.testing import ChatHarness
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "linli"
 #: the marking functions, written out as a translator would pass them to pybabel (-k ...)
-KEYWORDS = {"t": None, "plural": (1, 2), "N_": None, "_t": None}
+KEYWORDS = {"t": None, "tr": None, "plural": (1, 2), "N_": None, "_t": None}
 HAN = re.compile(r"[\u4e00-\u9fff]")
 REFRESH = "run `make catalogs` (or `python -m linli.locale.catalogs`) and translate what it lists"
 
@@ -109,6 +109,25 @@ def test_no_marked_string_hides_inside_an_f_string() -> None:
                     hidden.append(f"  {path.relative_to(ROOT)}:{call.lineno}: {name}({call.args[0].value!r})")
     assert not hidden, "move these calls out of the f-string into a variable, so Babel extracts them:\n" + (
         "\n".join(hidden)
+    )
+
+
+def test_every_name_a_translator_is_given_is_one_the_extraction_looks_for() -> None:
+    # ``tr = ctx.translator_for(pid)`` then ``tr("...")``: if ``tr`` were not a keyword, the
+    # message would never reach the catalogs and a Chinese reader would get the English text
+    unseen = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in (n for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)):
+            func = node.value.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called not in ("translator_for", "translator"):
+                continue
+            for target in (t for t in node.targets if isinstance(t, ast.Name)):
+                if target.id not in KEYWORDS:
+                    unseen.append(f"  {path.relative_to(ROOT)}:{node.lineno}: {target.id} = {called}(...)")
+    assert not unseen, "name these translators t or tr (catalogs.KEYWORDS), so Babel extracts their texts:\n" + (
+        "\n".join(unseen)
     )
 
 
