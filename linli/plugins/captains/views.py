@@ -157,7 +157,7 @@ class Views(HandlerGroup):
             Chart(
                 t("Needs by state"),
                 [t(NEED_STATES[s]) for s in states],
-                [Series(t("Needs"), [by_state[s] for s in states])],
+                [Series(t("Number of needs"), [by_state[s] for s in states])],
             )
         )
         blocks.append(
