@@ -38,7 +38,19 @@ def web(ctx: click.Context, host: str | None, port: int | None) -> None:
     app = create_app(settings)
     host = host or settings.web.host
     port = port or settings.web.port
-    click.echo(_t("The dashboard is at {url} (Ctrl-C stops it).", url=settings.web.url()))
+    here = f"http://{host}:{port}"
+    click.echo(_t("The dashboard is at {url} (Ctrl-C stops it).", url=here))
+    links = settings.web.url()
+    if not settings.web.base_url and links != here:
+        # /web links are made by the bot from the settings, not from this command's options
+        click.echo(
+            _t(
+                "The links /web sends point to {links} ([web] in the settings): set [web] port, host "
+                "or base_url there so that they open this dashboard.",
+                links=links,
+            ),
+            err=True,
+        )
     # proxy_headers: behind nginx the client's address comes from X-Forwarded-For (docs/web.md)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
 

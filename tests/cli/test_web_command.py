@@ -28,3 +28,20 @@ def test_the_display_link_starts_with_the_base_url(linli):  # type: ignore[no-un
 def test_the_command_line_does_not_load_the_web_app_until_it_serves() -> None:
     code = "import sys, linli.cli; print(any(m.startswith(('starlette', 'uvicorn', 'jinja2')) for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_the_dashboard_says_where_it_listens_and_warns_when_links_point_elsewhere(linli, monkeypatch):  # type: ignore[no-untyped-def]
+    served = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: served.update(options))
+    result = linli("web", "--port", "9000")
+    assert result.exit_code == 0, result.output
+    assert served["port"] == 9000
+    assert "http://127.0.0.1:9000" in result.stdout
+    assert "http://127.0.0.1:8080" in result.stderr  # where the /web links still point
+
+
+def test_no_warning_when_the_dashboard_runs_where_the_links_point(linli, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: None)
+    result = linli("web")
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:8080" in result.stdout and not result.stderr
