@@ -51,11 +51,20 @@ class _CommandLine:
         with opened(state, write=write) as rt, rt.store.begin() as conn:
             yield conn
 
-    def registry(self, conn: sa.Connection, district_id: str) -> Registry:
+    def registry(self, conn: sa.Connection, district_id: str, *, plugin: str | None = None) -> Registry:
         from linli._cli.database import district_named
         from linli.core.register import Registry
 
-        district_named(conn, district_id)
+        district = district_named(conn, district_id)
+        if plugin is not None and plugin not in district.plugins:
+            raise BadInput(
+                _t(
+                    "the {plugin} plugin is not enabled in district {district}: "
+                    "`linli plugins enable {plugin} --district {district}` enables it",
+                    plugin=plugin,
+                    district=district_id,
+                )
+            )
         return Registry(conn, district_id, t=_t, actor=actor())
 
     def fail(self, message: str) -> Exception:
@@ -105,9 +114,11 @@ def _translate_help_options(command: click.Command) -> None:
     """``--help`` of a plugin's group and its commands says its line in the CLI's language."""
     import types
 
-    from linli._cli.shared import _translated_help_option
+    from linli._cli.shared import _translated_help_option, settings_option
 
     command.get_help_option = types.MethodType(_translated_help_option, command)  # type: ignore[method-assign]
+    if not any(p.name == "settings" for p in command.params):  # every command takes --settings
+        settings_option(command)
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _translate_help_options(sub)

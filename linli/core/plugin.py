@@ -264,8 +264,9 @@ class CommandLine(Protocol):
         checked current; usable inside a command only."""
         ...
 
-    def registry(self, conn: sa.Connection, district_id: str) -> Registry:
-        """A district's register on ``conn``, acting as the person at the terminal.
+    def registry(self, conn: sa.Connection, district_id: str, *, plugin: str | None = None) -> Registry:
+        """A district's register on ``conn``, acting as the person at the terminal; with
+        ``plugin``, a district where that plugin is not enabled is refused (exit code 2).
 
         Raises: NotFound: no such district.
         """

@@ -56,7 +56,7 @@ def commands(cli: CommandLine) -> click.Group:
     def gaps(district_id: str) -> None:
         today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
         with cli.database(write=False) as conn:
-            registry = cli.registry(conn, district_id)
+            registry = cli.registry(conn, district_id, plugin="captains")
             total = len(registry.buildings())
             missing = gaps_of(conn, registry, district_id, today)
         for grid, building, lacking in missing:

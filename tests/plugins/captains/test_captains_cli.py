@@ -21,6 +21,11 @@ level = "error"
 name = "和平社区"
 rooms = ["console:heping"]
 plugins = ["basics", "captains"]
+[districts.xinglong]
+name = "兴隆村"
+kind = "village"
+rooms = ["console:xinglong"]
+plugins = ["basics"]
 """
 REGISTER = (
     "网格,楼栋,单元,门牌号,户主姓名,姓名,与户主关系,性别,出生日期,身份证号,联系电话\n"
@@ -81,6 +86,25 @@ def test_gaps_of_an_unknown_district_is_one_clear_line(tmp_path):
     result = run(tmp_path, "captains", "gaps", "--district", "nowhere")
     assert result.exit_code != 0
     assert result.stderr.strip().startswith("Error: ")
+
+
+def test_gaps_of_a_district_without_captains_is_refused(tmp_path):
+    assert run(tmp_path, "db", "upgrade").exit_code == 0
+    result = run(tmp_path, "captains", "gaps", "--district", "xinglong")
+    assert result.exit_code == 2
+    assert "captains plugin is not enabled in district xinglong" in result.stderr
+    assert not result.stdout
+
+
+def test_a_plugins_command_takes_settings_after_its_name(tmp_path):
+    settings = tmp_path / "settings.toml"
+    settings.write_text(SETTINGS.format(db=tmp_path / "linli.db"), encoding="utf-8")
+    env = {"LINLI_LANG": "en", "LINLI_SETTINGS": None, "LINLI_DATABASE_URL": None}
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade", "--settings", str(settings)], env=env).exit_code == 0
+    result = runner.invoke(main, ["captains", "gaps", "-d", "heping", "--settings", str(settings)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "0 building(s)" in result.stderr
 
 
 def test_the_special_households_ledger_needs_include_sensitive(tmp_path):
