@@ -70,7 +70,7 @@ def members_list(state: State, district_id: str) -> None:
     for person_id in holders - set(why):
         why[person_id] = [_source_text("role", "")]
     print_table(
-        [_t("Person"), _t("Name"), _t("Why"), _t("Since")],
+        [_t("Person"), _t("Name"), _t("Why"), _t("Member since")],
         [(f"#{p}", names.get(p, ""), joined(why[p]), since.get(p, "—")) for p in ids],
     )
 
