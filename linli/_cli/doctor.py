@@ -341,21 +341,13 @@ def doctor(state: State) -> None:
                     id=missing,
                 ),
             )
-        from linli.core.directory import differences
+        from linli.core.directory import district_drift
 
         current = {d.id: d for d in from_db}
         for declared in settings.districts:
-            changed = differences(current[declared.id], declared) if declared.id in current else []
-            if changed:
-                report(
-                    "warn",
-                    _t(
-                        "district {district} in the settings file differs from the database ({fields}); the "
-                        "database's copy is used until you run `linli districts sync`",
-                        district=declared.id,
-                        fields=", ".join(changed),
-                    ),
-                )
+            if declared.id in current:
+                for message in district_drift(current[declared.id], declared):
+                    report("warn", message.translated(_t))
     _check_platforms(report, dict(settings.platforms), found)
     _check_blobs(report, settings.storage.blobs, settings.base_dir)
     if report.failed:

@@ -29,6 +29,7 @@ __all__ = [
     "bump_version",
     "config_version",
     "disable_plugin",
+    "district_drift",
     "enable_plugin",
     "list_districts",
     "load_district",
@@ -149,8 +150,9 @@ def differences(current: DistrictInfo, declared: DistrictSettings) -> list[str]:
 
 
 def settings_drift(conn: sa.Connection, declared: Iterable[DistrictSettings]) -> list[Message]:
-    """What the settings declare that the database does not have yet, one message per district:
-    the settings are written to the database by ``linli districts sync`` only."""
+    """What the settings declare that the database does not have yet, one message per district
+    and one more for each way their plugins differ: the settings are written to the database by
+    ``linli districts sync`` only."""
     current = {d.id: d for d in list_districts(conn)}
     out = []
     for d in declared:
@@ -164,17 +166,47 @@ def settings_drift(conn: sa.Connection, declared: Iterable[DistrictSettings]) ->
                     district=d.id,
                 )
             )
-        elif changed := differences(current[d.id], d):
-            out.append(
-                Message(
-                    N_(
-                        "district {district} in the settings file differs from the database ({fields}); the database's "
-                        "copy is used until you run `linli districts sync`"
-                    ),
-                    district=d.id,
-                    fields=", ".join(changed),
-                )
+        else:
+            out.extend(district_drift(current[d.id], d))
+    return out
+
+
+def district_drift(current: DistrictInfo, declared: DistrictSettings) -> list[Message]:
+    """How one district of the settings differs from the database's copy, said so that an admin
+    knows which side ``linli districts sync`` keeps: nothing when they agree."""
+    changed = differences(current, declared)
+    if not changed:
+        return []
+    out = [
+        Message(
+            N_(
+                "district {district} in the settings file differs from the database ({fields}); the database's "
+                "copy is used until you run `linli districts sync`, which writes the file's version over it"
+            ),
+            district=current.id,
+            fields=", ".join(changed),
+        )
+    ]
+    in_file = {ALWAYS_ENABLED, *map(current_name, declared.plugins)}
+    if only_db := sorted(current.plugins - in_file):
+        out.append(
+            Message(
+                N_(
+                    "district {district}: {plugins} enabled in the database but not in the settings file; "
+                    "add them to its plugins, or sync disables them"
+                ),
+                district=current.id,
+                plugins=", ".join(only_db),
             )
+        )
+    if only_file := sorted(in_file - current.plugins):
+        out.append(
+            Message(
+                N_("district {district}: {plugins} in the settings file but not enabled yet; sync enables them"),
+                district=current.id,
+                plugins=", ".join(only_file),
+            )
+        )
     return out
 
 

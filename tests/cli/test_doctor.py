@@ -165,7 +165,7 @@ def test_doctor_says_when_the_settings_districts_differ_from_the_database(ready)
 
     assert (
         "! district xinglong in the settings file differs from the database (name); the database's copy is used "
-        "until you run `linli districts sync`" in out
+        "until you run `linli districts sync`, which writes the file's version over it" in out
     )
     ready.ok("districts", "sync")
     assert "differs" not in ready.ok("doctor")

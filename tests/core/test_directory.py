@@ -45,7 +45,17 @@ def test_each_field_edited_in_the_settings_is_named(store):
 
     assert drift(store, edited) == [
         "district heping in the settings file differs from the database (name, plugins, config); "
-        "the database's copy is used until you run `linli districts sync`"
+        "the database's copy is used until you run `linli districts sync`, which writes the file's version over it",
+        "district heping: suggestions enabled in the database but not in the settings file; "
+        "add them to its plugins, or sync disables them",
+    ]
+
+
+def test_a_plugin_in_the_file_only_is_said_to_be_enabled_by_sync(store):
+    added = attrs.evolve(HEPING, plugins=(*HEPING.plugins, "mediation"))
+
+    assert drift(store, added)[1:] == [
+        "district heping: mediation in the settings file but not enabled yet; sync enables them"
     ]
 
 
