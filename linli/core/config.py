@@ -32,6 +32,7 @@ from linli.core.i18n import N_, Message
 from linli.core.plugin_names import ALWAYS_ENABLED, current_name
 
 if TYPE_CHECKING:
+    from linli.core.directory import DistrictInfo
     from linli.core.registry import PluginRegistry
     from linli.core.settings import DistrictSettings, Settings
 
@@ -43,6 +44,7 @@ __all__ = [
     "district_problems",
     "settings_file",
     "settings_problems",
+    "team_rooms",
 ]
 
 _ROOM = re.compile(r"^[a-z]+:.+$")
@@ -62,6 +64,8 @@ class Config:
       choices: the only values allowed.
       cron: the value is a five-field cron expression (``"30 8 * * *"``), or ``""`` (off).
       room: the value is a room (``"telegram:-100123"``), or ``""`` (none).
+      team: a room (as ``room``) where a team works — staff, mediators, assessors — not
+        residents: a notice to the whole district leaves it out (:meth:`PluginContext.team_rooms`).
       help: what the key is for (a msgid), for the docs and ``linli plugins list``.
     """
 
@@ -73,6 +77,7 @@ class Config:
     choices: tuple[Any, ...] = ()
     cron: bool = False
     room: bool = False
+    team: bool = False
     help: str = ""
 
     @property
@@ -154,7 +159,7 @@ def check_value(spec: Config, value: Any, timezone: str = "Asia/Shanghai") -> Me
                 ),
                 value=shown,
             )
-    if spec.room and isinstance(value, str) and value != "" and not _ROOM.match(value):
+    if (spec.room or spec.team) and isinstance(value, str) and value != "" and not _ROOM.match(value):
         return Message(
             N_("{value} is not a room: write 'platform:room', such as 'telegram:-100123' or 'console:demo'"),
             value=shown,
@@ -250,3 +255,19 @@ def check_districts(settings: Settings, registry: PluginRegistry) -> None:
             problem=problem,
             more=len(problems) - 1,
         )
+
+
+def team_rooms(registry: PluginRegistry, district: DistrictInfo) -> frozenset[str]:
+    """The rooms the district's plugins are configured to use as a team's (``Config(team=True)``):
+    never a residents' room, whatever notice goes to the whole district."""
+    out = set()
+    for name in district.plugins:
+        loaded = registry.plugins.get(name)
+        if loaded is None:
+            continue
+        for key, spec in loaded.manifest.config_defaults.items():
+            if isinstance(spec, Config) and spec.team:
+                value = district.config.get(name, {}).get(key, spec.default)
+                if isinstance(value, str) and value:
+                    out.add(value)
+    return frozenset(out)

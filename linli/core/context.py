@@ -126,6 +126,8 @@ class PluginContext:
     calendar: WorkingDays = field(factory=WorkingDays, repr=False)
     #: the commands this person may use here, for ``/help``: (plugin, spec) pairs.
     available: Callable[[], list[tuple[str, CommandSpec]]] = field(default=lambda: [], repr=False)
+    #: the team rooms of the district's plugins: see :meth:`team_rooms`
+    _team_rooms: Callable[[], frozenset[str]] = field(default=frozenset, repr=False, alias="team_rooms")
     #: what people call each role (msgids), by role name: see :meth:`role_name`
     role_titles: Mapping[str, str] = field(factory=dict, repr=False)
     #: the command being run (its usage is quoted when an argument is wrong); None outside commands
@@ -165,6 +167,11 @@ class PluginContext:
         """Whether ``day`` (today in the district by default) is a Chinese working day:
         not a weekend or public holiday, or a make-up working day (调休)."""
         return self.calendar.is_working_day(day if day is not None else self.now().date())
+
+    def team_rooms(self) -> frozenset[str]:
+        """The rooms this district's plugins use for a team (staff, mediators, assessors:
+        ``Config(team=True)`` keys); a notice to all the district's rooms leaves them out."""
+        return self._team_rooms()
 
     def role_name(self, role: str) -> str:
         """What people call ``role`` (its RoleSpec's title), in the person's language."""
@@ -703,6 +710,7 @@ def context_for(
     notice_version: int,
     config_defaults: Mapping[str, Any],
     available: Callable[[], list[tuple[str, CommandSpec]]],
+    team_rooms: Callable[[], frozenset[str]] = frozenset,
     command: CommandSpec | None = None,
     role_titles: Mapping[str, str] | None = None,
     attachment_window: dt.timedelta = DEFAULT_ATTACHMENT_WINDOW,
@@ -732,6 +740,7 @@ def context_for(
         "config_defaults": config_defaults,
         "calendar": calendar,
         "available": available,
+        "team_rooms": team_rooms,
         "command": command,
         "role_titles": role_titles or {},
         "attachment_window": attachment_window,

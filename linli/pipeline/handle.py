@@ -18,6 +18,7 @@ from linli.core import outbox, people
 from linli.core.blobs import BlobStore
 from linli.core.calendar import WorkingDays
 from linli.core.clock import Clock
+from linli.core.config import team_rooms
 from linli.core.context import DEFAULT_ATTACHMENT_WINDOW, DialogState, Effects, PluginContext, context_for
 from linli.core.directory import DirectoryCache
 from linli.core.dispatcher import usable_commands
@@ -247,6 +248,7 @@ class Handle:
             notice_version=self.notice_version,
             config_defaults=registry.plugins[call.plugin].manifest.defaults,
             available=available,
+            team_rooms=lambda: team_rooms(registry, district),
             command=spec if isinstance(spec, CommandSpec) else None,
             role_titles=registry.role_titles(),
             attachment_window=self.attachment_window,

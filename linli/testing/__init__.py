@@ -93,6 +93,7 @@ class ChatHarness:
       consented: whether people have accepted the privacy notice before they speak.
       now: the time the clock starts at (it only moves with :meth:`advance`).
       config: per-plugin district configuration.
+      rooms: more rooms of the district, besides the group (``"test:team"``).
       database_url: the database (default: SQLite in ``path``), e.g. the ``postgres_url`` fixture's.
     """
 
@@ -107,6 +108,7 @@ class ChatHarness:
         consented: bool = True,
         now: dt.datetime | None = None,
         config: dict[str, dict[str, Any]] | None = None,
+        rooms: Sequence[str] = (),
         settings: Settings | None = None,
         districts: Sequence[DistrictSettings] = (),
         database_url: str | None = None,
@@ -123,7 +125,7 @@ class ChatHarness:
             name="测试社区" if language == "zh_CN" else "Test Community",
             language=language,
             kind=kind,
-            rooms=(f"test:{GROUP}",),
+            rooms=(f"test:{GROUP}", *rooms),
             plugins=tuple(enabled if enabled is not None else registry.plugins),
             config=config or {},
         )

@@ -8,7 +8,7 @@ plugin keeps the captains' own work. See docs/captains.md.
 
 from __future__ import annotations
 
-from linli.core.plugin import N_, Manifest, Plugin, RoleSpec
+from linli.core.plugin import N_, Config, Manifest, Plugin, RoleSpec
 from linli.plugins.captains.assignments import Assignments
 from linli.plugins.captains.captainday import CaptainDay
 from linli.plugins.captains.changes import Changes
@@ -57,7 +57,7 @@ class CaptainsPlugin(Plugin):
             # the community's room: sweep summaries, captain-day agendas
             "room": "",
             # the staff's room: overdue and escalated needs
-            "staff_room": "",
+            "staff_room": Config("", team=True),
             # days a need may stay open before it is overdue
             "need_days": 7,
             # captain day: the week of the month (1–4) and the ISO weekday (Friday = 5)

@@ -82,7 +82,8 @@ class Notices(HandlerGroup):
             for b in reg.buildings(ctx):
                 for a in reg.rooms_of_building(ctx, b):
                     seen.setdefault(a.room_key, a)
-            return "district", None, list(seen.values())
+            team = ctx.team_rooms()  # the mediators' or the staff's room is no residents' room
+            return "district", None, [a for key, a in seen.items() if key not in team]
         named = reg.find_grid(ctx, target)
         if named is not None:
             found = {a.room_key: a for a in reg.rooms_of_grid(ctx, named)}

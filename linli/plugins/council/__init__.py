@@ -65,7 +65,7 @@ class CouncilPlugin(Plugin):
             # the group where polls and results are announced ("" = where the poll was opened)
             "room": Config("", room=True),
             # where review reminders go ("" = privately to each council member)
-            "council_room": Config("", room=True),
+            "council_room": Config("", team=True),
             # a poll is valid when more than this share of the eligible voters take part
             "quorum": Config(0.5, above=0, below=1),
             # a yes/no question passes when more than this share of those who vote agree

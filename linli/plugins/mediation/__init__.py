@@ -40,7 +40,7 @@ class MediationPlugin(Plugin):
         tables=metadata,
         handlers=(Filing, Casework, Extensions, Agreements, Meeting, Ledgers, Privacy, Merging, Views),
         config_defaults={
-            "team_room": Config("", room=True),
+            "team_room": Config("", team=True),
             "meeting_cron": Config("30 8 * * *", cron=True),
             "reminders_cron": Config("0 9 * * *", cron=True),
             "limit_days": Config(30, min=1, max=365),

@@ -81,9 +81,9 @@ class RuralPlugin(Plugin):
             "pair_visit_days": Config(30, min=1, max=365),
             # (the village room also gets last month's sales totals on the 1st)
             # the first secretary and work team's room: certificate reminders, overdue milestones
-            "staff_room": Config("", room=True),
+            "staff_room": Config("", team=True),
             # the township's room: the monthly report on the 1st (township members get it privately too)
-            "report_room": Config("", room=True),
+            "report_room": Config("", team=True),
             # days before a certificate expires when staff are reminded
             "licence_reminder_days": [60, 30, 7],
         },

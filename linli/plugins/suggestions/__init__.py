@@ -269,5 +269,5 @@ class SuggestionsPlugin(Plugin):
         roles=(RoleSpec("staff", N_("community worker"), N_("community worker")),),
         tables=metadata,
         handlers=(Suggestions,),
-        config_defaults={"digest_cron": Config("30 8 * * *", cron=True), "staff_room": Config("", room=True)},
+        config_defaults={"digest_cron": Config("30 8 * * *", cron=True), "staff_room": Config("", team=True)},
     )

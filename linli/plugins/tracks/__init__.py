@@ -37,7 +37,7 @@ class TracksPlugin(Plugin):
         handlers=(Organising, Reporting, Verifying, Results, Ledgers, Persons),
         config_defaults={
             "room": Config("", room=True, help=N_("the contest's room: published rankings, the showcase")),
-            "assessor_room": Config("", room=True, help=N_("the assessors' room: new and corrected results")),
+            "assessor_room": Config("", team=True, help=N_("the assessors' room: new and corrected results")),
             "track_rooms": Config({}, help=N_("a room per track: track code → room")),
             "deadline_days": Config(10, min=0, max=90, help=N_("days after a quarter's end its results are due")),
             "remind_days": Config(3, min=1, max=30, help=N_("days before the deadline the reminders go out")),

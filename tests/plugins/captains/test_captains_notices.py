@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from captains_helpers import SHANGHAI, assign_captains, link, make
+from captains_helpers import CONFIG, PLUGINS, SHANGHAI, MediationPlugin, assign_captains, link, make
 
 from linli.core.register import Registry
 from linli.plugins.captains.tables import evaluations, notices
@@ -26,6 +26,14 @@ def test_a_notice_goes_to_the_rooms_of_a_grid_and_its_buildings(cap):
     assert chat.say("张三", "/notice all 广告") == ["Sorry, /notice is only for: community worker."]
     with chat.runtime.store.connect() as conn:
         assert conn.execute(sa.select(notices.c.rooms).order_by(notices.c.number)).scalars().all() == [1, 3]
+
+
+def test_a_notice_to_all_leaves_out_the_rooms_where_a_team_works(tmp_path):
+    config = {**CONFIG, "mediation": {"team_room": "test:mediators"}}
+    chat, _ = make(tmp_path, plugins=[*PLUGINS, MediationPlugin], config=config, rooms=("test:mediators",))
+    assert "Notice 1 goes to 3 room(s)." in chat.say("王主任", "/notice all 明天停水")
+    assert chat.in_room("mediators") == []
+    assert "Notice 1: 明天停水" in chat.in_room("group")
 
 
 def test_captains_tally_notices_posted_and_cards_handed_out(cap):
