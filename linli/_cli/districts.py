@@ -181,7 +181,11 @@ def rooms() -> None:
     pass
 
 
-@rooms.command("bind", help=_t("Bind a room (console:demo, telegram:-100123, matrix:!abc:example.org) to a district."))
+@rooms.command(
+    "bind",
+    help=_t("Bind a room (console:demo, telegram:-100123, matrix:!abc:example.org) to a district."),
+    short_help=_t("Bind a room to a district."),
+)
 @click.argument("room")
 @click.option("--district", "-d", "district_id", required=True, help=_t("the district's id"))
 @pass_state

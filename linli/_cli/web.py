@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from linli._cli.checks import BadInput
 from linli._cli.database import actor, opened
 from linli._cli.output import print_table
 from linli._cli.shared import LinliGroup, State, pass_state
@@ -67,13 +66,9 @@ def web(ctx: click.Context, host: str | None, port: int | None) -> None:
 @pass_state
 def display(state: State, district_id: str, label: str) -> None:
     from linli.core import directory, people, weblinks
-    from linli.core.errors import NotFound
 
     with opened(state, write=True) as rt, rt.store.begin() as conn:
-        try:
-            directory.load_district(conn, district_id)
-        except NotFound:
-            raise BadInput(_t("no district {district!r}", district=district_id)) from None
+        directory.load_district(conn, district_id)  # NotFound: exit code 6, naming `linli districts list`
         link_id, token = weblinks.issue_display(conn, district_id, label=label, by=actor(), now=rt.clock.now())
         people.audit(conn, action="web.display_added", actor=actor(), district_id=district_id, target=str(link_id))
         url = state.settings.web.url()
@@ -112,11 +107,13 @@ def displays(state: State) -> None:
 @pass_state
 def revoke(state: State, link_id: int) -> None:
     from linli.core import people, weblinks
+    from linli.core.errors import NotFound
+    from linli.core.i18n import N_
 
     with opened(state, write=True) as rt, rt.store.begin() as conn:
         district = weblinks.revoke_display(conn, link_id, now=rt.clock.now())
         if district is None:
-            raise BadInput(_t("no display link {id} that is still valid (see linli web displays)", id=link_id))
+            raise NotFound(N_("no display link {id} that is still valid (see linli web displays)"), id=link_id)
         people.audit(conn, action="web.display_revoked", actor=actor(), district_id=district, target=str(link_id))
     click.echo(_t("Display link {id} is revoked.", id=link_id))
 

@@ -13,11 +13,11 @@ def test_an_admin_gives_a_wall_display_a_link_lists_it_and_revokes_it(linli):  #
     listing = linli.ok("web", "displays")
     assert "heping" in listing and "lobby" in listing
     assert "Display link 1 is revoked" in linli.ok("web", "revoke", "1")
-    assert "no display link 1" in linli.fails("web", "revoke", "1", code=2)
+    assert "no display link 1" in linli.fails("web", "revoke", "1", code=6)
 
 
 def test_a_display_link_for_an_unknown_district_is_refused(linli):  # type: ignore[no-untyped-def]
-    assert "no district 'nowhere'" in linli.fails("web", "display", "nowhere", code=2)
+    assert "no district 'nowhere' (see `linli districts list`)" in linli.fails("web", "display", "nowhere", code=6)
 
 
 def test_the_display_link_starts_with_the_base_url(linli):  # type: ignore[no-untyped-def]
