@@ -53,17 +53,20 @@ class _CommandLine:
 
     def registry(self, conn: sa.Connection, district_id: str, *, plugin: str | None = None) -> Registry:
         from linli._cli.database import district_named
+        from linli.core.errors import PluginError
+        from linli.core.i18n import N_
         from linli.core.register import Registry
 
         district = district_named(conn, district_id)
         if plugin is not None and plugin not in district.plugins:
-            raise BadInput(
-                _t(
+            # the same refusal, and exit code, as `linli export` of a ledger there
+            raise PluginError(
+                N_(
                     "the {plugin} plugin is not enabled in district {district}: "
-                    "`linli plugins enable {plugin} --district {district}` enables it",
-                    plugin=plugin,
-                    district=district_id,
-                )
+                    "`linli plugins enable {plugin} --district {district}` enables it"
+                ),
+                plugin=plugin,
+                district=district_id,
             )
         return Registry(conn, district_id, t=_t, actor=actor())
 

@@ -266,7 +266,8 @@ class CommandLine(Protocol):
 
     def registry(self, conn: sa.Connection, district_id: str, *, plugin: str | None = None) -> Registry:
         """A district's register on ``conn``, acting as the person at the terminal; with
-        ``plugin``, a district where that plugin is not enabled is refused (exit code 2).
+        ``plugin``, a district where that plugin is not enabled is refused (exit code 5, as
+        ``linli export`` refuses its ledgers there).
 
         Raises: NotFound: no such district.
         """

@@ -91,7 +91,7 @@ def test_gaps_of_an_unknown_district_is_one_clear_line(tmp_path):
 def test_gaps_of_a_district_without_captains_is_refused(tmp_path):
     assert run(tmp_path, "db", "upgrade").exit_code == 0
     result = run(tmp_path, "captains", "gaps", "--district", "xinglong")
-    assert result.exit_code == 2
+    assert result.exit_code == 5
     assert "captains plugin is not enabled in district xinglong" in result.stderr
     assert not result.stdout
 
